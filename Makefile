@@ -1,0 +1,45 @@
+# A thin front over CMake for people's habits. The real build is CMakeLists.txt.
+#   make / make build   configure and build into build/ (release, with debug info)
+#   make run            install what is missing, build, track the bundled example training run
+#   make test           install what is missing, build with ASan+UBSan into build-test/, run ctest
+#   make install        install library, header, pkg-config file, man page and command
+#   make format         reformat the sources with clang-format
+
+BUILD ?= build
+TEST_BUILD ?= build-test
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+EPOCHS ?= 4
+
+.PHONY: all build deps run test install format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	@echo "== Tracking the example training run ($(EPOCHS) epochs; logs in ./logs) =="
+	$(BUILD)/examples/train --epochs $(EPOCHS) --log_dir logs
+	@echo "== The same run wrapped by the command, with a JSON summary in logs/run.json =="
+	$(BUILD)/carbontracker --log_dir logs --json logs/run.json -- $(BUILD)/examples/train --epochs 2 --no-tracker
+	@echo "== What this machine can measure =="
+	$(BUILD)/carbontracker --list-devices
+
+test: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_SANITIZE=ON -DCT_WERROR=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

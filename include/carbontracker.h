@@ -1,0 +1,320 @@
+/*
+ * carbontracker.h - the public API of libcarbontracker.
+ *
+ * libcarbontracker measures the energy a training run uses (CPU packages, DRAM, GPUs), converts
+ * it into CO2eq with the local grid's carbon intensity and the data centre's PUE, predicts the
+ * whole run from its first epochs, and writes logs that upstream carbontracker's parser reads.
+ *
+ * Ownership in two lines: strings passed in are copied when kept; every object returned through
+ * an `**out` parameter is owned by the caller and released with the matching ct_*_free()/ct_free().
+ * The library never prints, never exits and never reads the environment: configuration arrives
+ * in ct_options, console text leaves through the ct_options.message callback.
+ *
+ * Threads: a tracker is used from one thread at a time (the training loop's). Internally it runs
+ * a sampler thread; ct_stop() and ct_tracker_free() join it promptly.
+ *
+ * Units are in every name: energy_j / energy_uj (joules / microjoules), duration_s (seconds),
+ * power_w (watts), co2eq_g (grams CO2eq), intensity_g_per_kwh (gCO2eq per kWh).
+ */
+#ifndef CARBONTRACKER_H
+#define CARBONTRACKER_H
+
+#include <math.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CT_API __attribute__((visibility("default")))
+#else
+#define CT_API
+#endif
+
+/* Version. Same major version = ABI compatible (structs only grow at the end). */
+#define CT_VERSION_MAJOR 0
+#define CT_VERSION_MINOR 1
+#define CT_VERSION_PATCH 0
+#define CT_VERSION_HEX ((CT_VERSION_MAJOR << 16) | (CT_VERSION_MINOR << 8) | CT_VERSION_PATCH)
+#define CT_VERSION_STRING "0.1.0"
+#define CT_VERSION_CHECK(x, y, z) (CT_VERSION_HEX >= (((x) << 16) | ((y) << 8) | (z)))
+
+/** Version of the library actually loaded (CT_VERSION_HEX of its build). Thread-safe. */
+CT_API unsigned ct_version(void);
+/** Version string of the library actually loaded, e.g. "0.1.0". Static storage. */
+CT_API const char *ct_version_string(void);
+
+/*
+ * Status codes. 0 is success, errors are negative. Codes are never renumbered.
+ * X(name, value, description)
+ */
+#define CT_STATUS_MAP(X)                                                                           \
+    X(OK, 0, "success")                                                                            \
+    X(ERROR, -1, "unspecified error")                                                              \
+    X(EINVAL, -2, "invalid argument")                                                              \
+    X(ENOMEM, -3, "out of memory")                                                                 \
+    X(ENOTSUP, -4, "not available on this machine")                                                \
+    X(EPERM, -5, "permission denied")                                                              \
+    X(EIO, -6, "input/output error")                                                               \
+    X(ESTATE, -7, "call not valid in the tracker's current state")                                 \
+    X(ENODEV, -8, "no energy meter available")                                                     \
+    X(ETHREAD, -9, "could not start a thread")                                                     \
+    X(ESTOPPED, -10, "the user chose to stop training")
+
+typedef enum ct_status {
+#define CT__STATUS_ENUM(name, value, text) CT_##name = value,
+    CT_STATUS_MAP(CT__STATUS_ENUM)
+#undef CT__STATUS_ENUM
+} ct_status;
+
+/** Short description of a status code ("permission denied"). Static storage; unknown codes
+ *  give "unknown status". Thread-safe. */
+CT_API const char *ct_strerror(int status);
+/** Name of a status code without prefix ("EPERM", "OK"); NULL for unknown codes. */
+CT_API const char *ct_status_name(int status);
+
+/** Where a device's energy figure comes from. Shown next to every number. */
+typedef enum ct_provenance {
+    CT_PROVENANCE_MEASURED = 0,   /* hardware energy counter (RAPL energy_uj, NVML total energy) */
+    CT_PROVENANCE_INTEGRATED = 1, /* trapezoid rule over measured power samples */
+    CT_PROVENANCE_ESTIMATED = 2,  /* model: TDP x measured utilisation */
+    CT_PROVENANCE_SIMULATED = 3   /* --sim-cpu / --sim-gpu: constant watts */
+} ct_provenance;
+
+/** "measured", "integrated", "estimated", "simulated"; "unknown" otherwise. Static storage. */
+CT_API const char *ct_provenance_name(int provenance);
+
+/** Message levels delivered to ct_options.message. */
+typedef enum ct_level {
+    CT_LEVEL_OUTPUT = 0,  /* upstream's console output ("CarbonTracker: ...") */
+    CT_LEVEL_INFO = 1,    /* extra information, delivered only when verbose >= 2 */
+    CT_LEVEL_WARNING = 2, /* "CarbonTracker: WARNING - ..."; always delivered */
+    CT_LEVEL_ERROR = 3    /* "CarbonTracker: ERROR - ..."; always delivered */
+} ct_level;
+
+/**
+ * Console callback. `text` is a complete message without the final newline (it may contain
+ * newlines, e.g. the consumption block), formatted exactly as upstream prints it. Called from the
+ * thread that made the tracker call (epoch_start/epoch_end/stop/open/free); never from the
+ * sampler thread. Output-level messages are filtered by ct_options.verbose before the call.
+ */
+typedef void (*ct_message_fn)(void *user, int level, const char *text);
+
+/** A ready-made ct_message_fn: writes `text` and a newline to stdout and flushes. */
+CT_API void ct_message_stdout(void *user, int level, const char *text);
+
+/**
+ * stop_and_confirm callback: asked after the prediction is printed. `question` is upstream's
+ * "Continue training (y/n)?". Return 1 to continue, 0 to stop (ct_epoch_end then returns
+ * CT_ESTOPPED and the tracker finishes as if ct_stop() had been called).
+ */
+typedef int (*ct_confirm_fn)(void *user, const char *question);
+
+#define CT_OPTIONS_VERSION 1
+
+/**
+ * Tracker options. Initialise with CT_OPTIONS_INIT or ct_options_init(), then set fields.
+ * Strings are copied by ct_tracker_open(). NaN in a double means "not given".
+ */
+typedef struct ct_options {
+    unsigned version; /* CT_OPTIONS_VERSION */
+
+    int epochs;                  /* total epochs of the training loop (> 0); used for prediction */
+    int epochs_before_pred;      /* epochs measured before the prediction is printed; default 1;
+                                    0 = no prediction; -1 = all epochs */
+    int monitor_epochs;          /* epochs to monitor; the actual consumption is printed and
+                                    monitoring ends when reached; -1 (default) = all epochs */
+    double update_interval_s;    /* sampling period in seconds, default 1, fractional allowed;
+                                    shortened automatically when a counter could wrap sooner */
+    const char *components;      /* "all" (default), "cpu", "gpu", "gpu,cpu", ... */
+    const char *log_dir;         /* directory for the three upstream log files; NULL = no files */
+    const char *log_file_prefix; /* prefix for log file names; NULL or "" = none */
+    int verbose;                 /* 0 = no output-level messages, 1 (default) = upstream's output,
+                                    2 = also CT_LEVEL_INFO messages */
+    int decimal_precision;       /* digits after the point for energy, CO2eq, equivalents; 12 */
+    int interpretable;           /* 1 (default): also print "km travelled by car" */
+    double pue;                  /* power usage effectiveness, default 1.58 (NaN = default) */
+    const char *zone;            /* grid zone or ISO 3166 alpha-2 country ("DK", "NA"); NULL =
+                                    detect from the time zone */
+
+    const char *sim_cpu;  /* simulated CPU name; needs sim_cpu_tdp_w */
+    double sim_cpu_tdp_w; /* simulated CPU TDP in watts, >= 0 */
+    double sim_cpu_util;  /* utilisation 0..1, NaN = 0.5 */
+    const char *sim_gpu;  /* simulated GPU name; needs sim_gpu_watts */
+    double sim_gpu_watts; /* simulated GPU power in watts, >= 0 */
+    double sim_gpu_util;  /* utilisation 0..1, NaN = 0.5 */
+
+    /* Seams: where the outside world is. NULL = the real location. */
+    const char *sysfs_root;     /* "/sys" */
+    const char *proc_root;      /* "/proc" */
+    const char *tz;             /* time zone name (the TZ environment variable's value, e.g.
+                                   "Europe/Copenhagen" or ":Europe/Copenhagen"); NULL = read
+                                   localtime_path */
+    const char *localtime_path; /* "/etc/localtime" (a symlink into zoneinfo_dir, or a copy) */
+    const char *zoneinfo_dir;   /* "/usr/share/zoneinfo" (holds zone.tab / zone1970.tab) */
+    int include_psys;           /* 1: measure the RAPL psys (platform) zone instead of
+                                   package + dram; default 0 */
+
+    ct_message_fn message; /* console text; NULL = silent */
+    void *message_user;
+    ct_confirm_fn confirm; /* stop_and_confirm; NULL = never ask */
+    void *confirm_user;
+} ct_options;
+
+#define CT_OPTIONS_INIT                                                                            \
+    {                                                                                              \
+        .version = CT_OPTIONS_VERSION, .epochs = 1, .epochs_before_pred = 1, .monitor_epochs = -1, \
+        .update_interval_s = 1.0, .components = "all", .log_dir = NULL, .log_file_prefix = NULL,   \
+        .verbose = 1, .decimal_precision = 12, .interpretable = 1, .pue = NAN, .zone = NULL,       \
+        .sim_cpu = NULL, .sim_cpu_tdp_w = NAN, .sim_cpu_util = NAN, .sim_gpu = NULL,               \
+        .sim_gpu_watts = NAN, .sim_gpu_util = NAN, .sysfs_root = NULL, .proc_root = NULL,          \
+        .tz = NULL, .localtime_path = NULL, .zoneinfo_dir = NULL, .include_psys = 0,               \
+        .message = NULL, .message_user = NULL, .confirm = NULL, .confirm_user = NULL               \
+    }
+
+/** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro). */
+CT_API void ct_options_init(ct_options *o);
+
+/** Opaque tracker handle. */
+typedef struct ct_tracker ct_tracker;
+
+/**
+ * Validate options, find the energy meters, locate the grid zone, open the log files and start
+ * the sampler thread. Prints (through the message callback) the components found.
+ *
+ * @param out     receives the tracker; set to NULL on failure. Free with ct_tracker_free().
+ * @param opts    options; copied.
+ * @param errbuf  optional buffer for the failure's detail text (upstream's ValueError texts for
+ *                invalid options, e.g. "monitor_epochs cannot be zero"); may be NULL.
+ * @return CT_OK; CT_EINVAL (invalid option); CT_ENODEV (no component could be measured);
+ *         CT_EIO (log directory or files could not be created); CT_ENOMEM; CT_ETHREAD.
+ */
+CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, size_t errlen);
+
+/** Maximum number of devices a tracker reports. */
+#define CT_MAX_DEVICES 64
+
+/** One device's share of an epoch or a run. */
+typedef struct ct_device_energy {
+    char component[8]; /* "cpu" or "gpu" */
+    char name[96];     /* upstream label: "cpu:0", "dram:0", a GPU or CPU model name */
+    char meter[24];    /* "rapl-powercap", "cpu-tdp", "sim-cpu", "sim-gpu", ... */
+    int provenance;    /* ct_provenance */
+    int lost;          /* 1: the device stopped answering; energy is what was measured before */
+    double energy_j;   /* energy in joules, before PUE */
+} ct_device_energy;
+
+#define CT_EPOCH_RESULT_VERSION 1
+
+/** Result of one epoch, filled by ct_epoch_end(). Energies before PUE unless named _pue. */
+typedef struct ct_epoch_result {
+    unsigned version;           /* set to CT_EPOCH_RESULT_VERSION by the caller */
+    int epoch;                  /* 1-based epoch number */
+    double duration_s;          /* wall time between epoch_start and epoch_end (monotonic clock) */
+    double energy_j;            /* all devices */
+    double cpu_energy_j;        /* CPU + DRAM devices */
+    double gpu_energy_j;        /* GPU devices */
+    double cpu_power_w;         /* cpu_energy_j / duration_s */
+    double gpu_power_w;         /* gpu_energy_j / duration_s */
+    double energy_kwh_pue;      /* energy_j / 3.6e6 x PUE, as upstream prints */
+    double intensity_g_per_kwh; /* carbon intensity in force */
+    double co2eq_g;             /* energy_kwh_pue x intensity */
+    int n_devices;
+    ct_device_energy devices[CT_MAX_DEVICES];
+} ct_epoch_result;
+
+/**
+ * Start an epoch: reads every energy counter (microseconds, no other I/O).
+ * @return CT_OK; CT_ESTATE if an epoch is already open. After monitoring has ended (monitor_epochs
+ *         reached or ct_stop()) this is a no-op returning CT_OK, as upstream.
+ */
+CT_API int ct_epoch_start(ct_tracker *t);
+
+/**
+ * End the epoch: reads every counter, computes the epoch's energy (counter at end minus counter
+ * at start), writes the per-epoch log lines, prints the prediction after epochs_before_pred
+ * epochs and the actual consumption after monitor_epochs epochs (then monitoring ends).
+ * @param out  optional; receives the epoch's measurements (set out->version first).
+ * @return CT_OK; CT_ESTATE without a matching ct_epoch_start() (out untouched); CT_ESTOPPED when
+ *         the confirm callback said stop. After monitoring ended: no-op, CT_OK, out->epoch = 0.
+ */
+CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out);
+
+/**
+ * Finish monitoring early (or at the end of a loop whose monitor_epochs was not reached):
+ * prints and logs the actual consumption of the epochs completed so far (an epoch still open
+ * is not counted, and the log says so), stops the sampler and closes the logs. Idempotent.
+ * @return CT_OK.
+ */
+CT_API int ct_stop(ct_tracker *t);
+
+#define CT_SUMMARY_VERSION 1
+
+/** Totals of a run, readable at any time, also after ct_stop(). */
+typedef struct ct_summary {
+    unsigned version;  /* set to CT_SUMMARY_VERSION by the caller */
+    int epochs;        /* completed epochs counted in the totals */
+    int early_stop;    /* ct_stop() ended monitoring before monitor_epochs */
+    int finished;      /* monitoring has ended */
+    double duration_s; /* sum of the counted epochs' durations */
+    double energy_j;   /* sum over counted epochs and devices, before PUE */
+    double energy_kwh; /* energy_j / 3.6e6 x pue: the number printed as Energy */
+    double pue;
+    double intensity_g_per_kwh;
+    double co2eq_g;
+    double km_by_car;          /* co2eq_g / 107.5 (EEA 2020 new EU car) */
+    char intensity_source[64]; /* e.g. "table:owid:DK:2023" or "default:world:2019" */
+    char zone[16];             /* zone/country used, "" when unknown (world average) */
+    char location[128];        /* upstream's "detected location" text */
+    char location_method[24];  /* "option", "timezone", "none" */
+    int predicted;             /* 1 when a prediction was made */
+    int pred_epochs;
+    double pred_duration_s;
+    double pred_energy_kwh; /* PUE included, as printed */
+    double pred_co2eq_g;
+    double tracker_cpu_s; /* CPU time used by the tracker's own sampler thread */
+    int n_devices;
+    ct_device_energy devices[CT_MAX_DEVICES]; /* energy of the counted epochs per device */
+} ct_summary;
+
+/** Copy the run's totals into `out` (set out->version first). @return CT_OK or CT_EINVAL. */
+CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out);
+
+/**
+ * The run's summary as a JSON object (fields documented in carbontracker(1)).
+ * @param json  receives a NUL-terminated string; free it with ct_free().
+ * @return CT_OK, CT_ENOMEM.
+ */
+CT_API int ct_summary_json(const ct_tracker *t, char **json);
+
+/**
+ * Describe what this machine can measure, and why not, without starting a tracker: for each
+ * meter the status ("ok", "not-here", "error"), the reason or fix, and its devices.
+ * @param opts  the seams and components to probe (NULL = defaults).
+ * @param json  receives a JSON object {"meters":[...], "zone":..., ...}; free with ct_free().
+ * @return CT_OK, CT_ENOMEM, CT_EINVAL.
+ */
+CT_API int ct_probe_json(const ct_options *opts, char **json);
+
+/** Detail text of the tracker's last failure or degradation ("" if none). Owned by the
+ *  tracker, valid until its next call. */
+CT_API const char *ct_errmsg(const ct_tracker *t);
+
+/** Stop (as ct_stop()) if still running, join threads, close files and free. NULL is fine. */
+CT_API void ct_tracker_free(ct_tracker *t);
+
+/** Free memory returned by the library (JSON strings). NULL is fine. */
+CT_API void ct_free(void *p);
+
+/**
+ * Format `seconds` as upstream's convert_to_timestring: "H:MM:SS" with Python's round-half-even,
+ * or "H:MM:SS.ff" when `with_ms`. Writes at most `len` bytes including the NUL.
+ * @return CT_OK or CT_EINVAL (buffer too small).
+ */
+CT_API int ct_timestring(double seconds, int with_ms, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CARBONTRACKER_H */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the Debian packages the build and the tests need, and say what is installed.
+# Runs apt-get (through sudo when not root) only when something is missing.
+set -euo pipefail
+
+need=(cmake make gcc pkg-config libjansson-dev libcmocka-dev clang-format tzdata python3)
+missing=()
+for p in "${need[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "carbontracker: installing missing Debian packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+    else
+        echo "carbontracker: not root and no sudo; please install: ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "carbontracker: installed ${missing[*]}"

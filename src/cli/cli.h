@@ -1,0 +1,54 @@
+/*
+ * cli.h - what the files of the `carbontracker` command share: the parsed command line, the exit
+ * codes it documents and the small output helpers. The command links only the public API.
+ */
+#ifndef CT_CLI_H
+#define CT_CLI_H
+
+#include "carbontracker.h"
+
+#include <jansson.h>
+
+/* Exit statuses (documented in carbontracker(1), EXIT STATUS). */
+enum cli_exit {
+    CLI_EXIT_USAGE = 64,           /* usage error or invalid option (sysexits EX_USAGE) */
+    CLI_EXIT_SOFTWARE = 70,        /* the tracker could not start (EX_SOFTWARE, as upstream) */
+    CLI_EXIT_NOT_EXECUTABLE = 126, /* command found but not executable */
+    CLI_EXIT_NOT_FOUND = 127,      /* command not found */
+};
+
+/* The command line after parsing; strings point into argv or the environment. */
+struct cli {
+    ct_options opts;
+    const char *json_path; /* --json FILE or NULL */
+    int list_devices;      /* --list-devices */
+    int quiet;             /* -q: nothing from us on stdout */
+    char **command;        /* COMMAND ARGS..., NULL-terminated (argv's tail); NULL if none */
+    int n_command;
+};
+
+/* Parse argv and the environment into `c`. Returns -1 to continue, or an exit status (after
+ * printing help, the version or a usage error). */
+int cli_parse(struct cli *c, int argc, char **argv);
+
+/* Print "carbontracker: <msg>" and the --help hint on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wrap mode: run c->command under a tracker. Returns the exit status. */
+int cli_run(struct cli *c);
+
+/* --list-devices: print what this machine can measure. Returns the exit status. */
+int cli_list_devices(struct cli *c);
+
+/*
+ * JSON files are written to "FILE.tmp" and renamed over FILE when complete, so a reader never
+ * sees half a file. cli_json_open() creates FILE.tmp (early, so an unwritable path is reported
+ * before a long run) and returns its fd or -errno; cli_json_commit() writes `root` indented by
+ * two spaces plus a newline, closes fd and renames; returns 0 or -errno (FILE.tmp removed).
+ * cli_json_abandon() closes fd and removes FILE.tmp.
+ */
+int cli_json_open(const char *path);
+int cli_json_commit(int fd, const char *path, const json_t *root);
+void cli_json_abandon(int fd, const char *path);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * jsonfile.c - writing the --json files atomically: the text goes to FILE.tmp, which is renamed
+ * over FILE only when complete.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int tmp_name(const char *path, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s.tmp", path);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+int cli_json_open(const char *path)
+{
+    char tmp[PATH_MAX];
+    int rc = tmp_name(path, tmp, sizeof(tmp));
+    if (rc != 0)
+        return rc;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return fd < 0 ? -errno : fd;
+}
+
+void cli_json_abandon(int fd, const char *path)
+{
+    char tmp[PATH_MAX];
+    if (fd >= 0)
+        close(fd);
+    if (tmp_name(path, tmp, sizeof(tmp)) == 0)
+        unlink(tmp);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int cli_json_commit(int fd, const char *path, const json_t *root)
+{
+    char tmp[PATH_MAX];
+    char *text = json_dumps(root, JSON_INDENT(2));
+    int rc = text ? 0 : -ENOMEM;
+
+    if (rc == 0)
+        rc = write_all(fd, text, strlen(text));
+    if (rc == 0)
+        rc = write_all(fd, "\n", 1);
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    fd = -1;
+    if (rc == 0)
+        rc = tmp_name(path, tmp, sizeof(tmp));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc != 0)
+        cli_json_abandon(fd, path);
+    free(text);
+    return rc;
+}

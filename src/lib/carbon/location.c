@@ -1,0 +1,514 @@
+/*
+ * location.c - where the machine is, without the network: an explicit zone option, else the
+ * time zone name (TZ, else the /etc/localtime symlink or /etc/timezone) mapped to its country
+ * through zoneinfo's zone.tab / zone1970.tab, tzdata.zi links and a few built-in legacy aliases.
+ */
+#include "carbon/provider.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_LOCALTIME "/etc/localtime"
+#define DEFAULT_ZONEINFO "/usr/share/zoneinfo"
+#define MAX_ZONE_LEN 15 /* sizeof(ct__location.zone) - 1 */
+
+/* Legacy names (tzdata's "backward" links) that zone.tab and zone1970.tab do not list. */
+static const struct {
+    const char *name;
+    const char *cc;
+} tz_aliases[] = {
+    {"America/Buenos_Aires", "AR"},
+    {"America/Indianapolis", "US"},
+    {"America/Louisville", "US"},
+    {"Asia/Calcutta", "IN"},
+    {"Asia/Chongqing", "CN"},
+    {"Asia/Istanbul", "TR"},
+    {"Asia/Katmandu", "NP"},
+    {"Asia/Rangoon", "MM"},
+    {"Asia/Saigon", "VN"},
+    {"Australia/ACT", "AU"},
+    {"Australia/NSW", "AU"},
+    {"Canada/Eastern", "CA"},
+    {"Canada/Pacific", "CA"},
+    {"Egypt", "EG"},
+    {"Eire", "IE"},
+    {"Europe/Belfast", "GB"},
+    {"Europe/Kiev", "UA"},
+    {"Europe/Uzhgorod", "UA"},
+    {"Europe/Zaporozhye", "UA"},
+    {"GB", "GB"},
+    {"GB-Eire", "GB"},
+    {"Hongkong", "HK"},
+    {"Iceland", "IS"},
+    {"Iran", "IR"},
+    {"Israel", "IL"},
+    {"Jamaica", "JM"},
+    {"Japan", "JP"},
+    {"Libya", "LY"},
+    {"NZ", "NZ"},
+    {"Poland", "PL"},
+    {"Portugal", "PT"},
+    {"PRC", "CN"},
+    {"ROC", "TW"},
+    {"ROK", "KR"},
+    {"Singapore", "SG"},
+    {"Turkey", "TR"},
+    {"US/Alaska", "US"},
+    {"US/Arizona", "US"},
+    {"US/Central", "US"},
+    {"US/Eastern", "US"},
+    {"US/Hawaii", "US"},
+    {"US/Mountain", "US"},
+    {"US/Pacific", "US"},
+};
+
+static int is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static int is_alpha(char c)
+{
+    return is_upper(c) || (c >= 'a' && c <= 'z');
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char to_upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Append a note to `why`, separated from earlier ones by "; ". */
+static void note(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(char *why, size_t why_len, const char *fmt, ...)
+{
+    size_t used;
+    va_list ap;
+
+    if (why == NULL || why_len == 0)
+        return;
+    used = strnlen(why, why_len);
+    if (used >= why_len - 1)
+        return;
+    if (used > 0) {
+        snprintf(why + used, why_len - used, "; ");
+        used = strnlen(why, why_len);
+        if (used >= why_len - 1)
+            return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(why + used, why_len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Copy at most n bytes of s into dst for a message, printable ASCII only. */
+static void printable(char *dst, size_t len, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && i + 1 < len && s[i] != '\0'; i++)
+        dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    dst[i] = '\0';
+}
+
+/* "posix/Europe/Paris" and "right/Europe/Paris" name Europe/Paris. */
+static const char *strip_tz_prefix(const char *name)
+{
+    if (strncmp(name, "posix/", 6) == 0)
+        return name + 6;
+    if (strncmp(name, "right/", 6) == 0)
+        return name + 6;
+    return name;
+}
+
+/* The part of a path after its "zoneinfo/" directory component, or NULL. */
+static const char *after_zoneinfo(const char *path)
+{
+    const char *p = path;
+
+    while ((p = strstr(p, "zoneinfo/")) != NULL) {
+        if (p == path || p[-1] == '/')
+            return strip_tz_prefix(p + 9);
+        p++;
+    }
+    return NULL;
+}
+
+/* Time zones that are offsets from UTC and belong to no country. */
+static int is_utc_like(const char *name)
+{
+    static const char *const names[] = {"UTC",   "UCT",       "GMT",  "GMT0",      "GMT+0",
+                                        "GMT-0", "Greenwich", "Zulu", "Universal", "Factory"};
+
+    if (strncmp(name, "Etc/", 4) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A POSIX TZ rule ("CET-1CEST", "EST5EDT,M3.2.0,M11.1.0", "<+03>-3") rather than a zone name. */
+static int is_posix_rule(const char *name)
+{
+    if (strchr(name, '/') != NULL)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (is_digit(*p) || *p == ',' || *p == '<')
+            return 1;
+    return 0;
+}
+
+/* Look `name` up in a zone.tab-style file: "CC[,CC...]<TAB>coords<TAB>TZ[<TAB>comments]". */
+static int tab_lookup(const char *dir, const char *file, const char *name, char cc[3])
+{
+    char path[PATH_MAX];
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = -1;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
+        goto cleanup;
+    f = fopen(path, "re");
+    if (f == NULL)
+        goto cleanup;
+    while (getline(&line, &cap, f) >= 0) {
+        char *tab1, *tab2, *tz;
+        size_t tz_len;
+
+        if (line[0] == '#')
+            continue;
+        tab1 = strchr(line, '\t');
+        if (tab1 == NULL)
+            continue;
+        tab2 = strchr(tab1 + 1, '\t');
+        if (tab2 == NULL)
+            continue;
+        tz = tab2 + 1;
+        tz_len = strcspn(tz, "\t\r\n");
+        if (tz_len != strlen(name) || strncmp(tz, name, tz_len) != 0)
+            continue;
+        if (!is_upper(line[0]) || !is_upper(line[1]) || (line[2] != '\t' && line[2] != ','))
+            continue;
+        cc[0] = line[0];
+        cc[1] = line[1];
+        cc[2] = '\0';
+        rc = 0;
+        break;
+    }
+cleanup:
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+/* tzdata.zi link lines "L TARGET LINKNAME": the target of link `name`, or -1. */
+static int zi_link_target(const char *dir, const char *name, char *target, size_t len)
+{
+    char path[PATH_MAX];
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = -1;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/tzdata.zi", dir) >= sizeof(path))
+        goto cleanup;
+    f = fopen(path, "re");
+    if (f == NULL)
+        goto cleanup;
+    while (getline(&line, &cap, f) >= 0) {
+        char *tgt, *link;
+        size_t tgt_len, link_len;
+
+        if (line[0] != 'L' || line[1] != ' ')
+            continue;
+        tgt = line + 2;
+        tgt_len = strcspn(tgt, " \t\r\n");
+        link = tgt + tgt_len;
+        link += strspn(link, " \t");
+        link_len = strcspn(link, " \t\r\n");
+        if (link_len != strlen(name) || strncmp(link, name, link_len) != 0)
+            continue;
+        if (tgt_len == 0 || tgt_len >= len)
+            break;
+        memcpy(target, tgt, tgt_len);
+        target[tgt_len] = '\0';
+        rc = 0;
+        break;
+    }
+cleanup:
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+static int country_of(const char *dir, const char *name, char cc[3])
+{
+    if (tab_lookup(dir, "zone.tab", name, cc) == 0)
+        return 0;
+    if (tab_lookup(dir, "zone1970.tab", name, cc) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(tz_aliases) / sizeof(tz_aliases[0]); i++) {
+        if (strcmp(tz_aliases[i].name, name) == 0) {
+            memcpy(cc, tz_aliases[i].cc, 3);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int ct__tz_country(const char *zoneinfo_dir, const char *tzname, char *country, size_t len)
+{
+    const char *dir = zoneinfo_dir != NULL ? zoneinfo_dir : DEFAULT_ZONEINFO;
+    char cc[3];
+    char name[64], target[64];
+
+    if (tzname == NULL || country == NULL || len < 3)
+        return -1;
+    tzname = strip_tz_prefix(tzname);
+    if (tzname[0] == '\0' || strlen(tzname) >= sizeof(name) || is_utc_like(tzname))
+        return -1;
+    snprintf(name, sizeof(name), "%s", tzname);
+    /* Follow up to a few tzdata.zi links (alias -> canonical zone). */
+    for (int hop = 0; hop < 4; hop++) {
+        if (country_of(dir, name, cc) == 0) {
+            snprintf(country, len, "%s", cc);
+            return 0;
+        }
+        if (zi_link_target(dir, name, target, sizeof(target)) != 0 || strcmp(target, name) == 0)
+            break;
+        memcpy(name, target, sizeof(name));
+    }
+    return -1;
+}
+
+/* The explicit zone option: 1 when it was taken, 0 when absent or invalid (with a note). */
+static int zone_from_option(const char *zone, struct ct__location *out, char *why, size_t why_len)
+{
+    const char *start = zone, *end;
+    char shown[40];
+    size_t n, country_len;
+
+    while (is_space(*start))
+        start++;
+    end = start + strlen(start);
+    while (end > start && is_space(end[-1]))
+        end--;
+    n = (size_t)(end - start);
+    if (n == 0)
+        return 0;
+    printable(shown, sizeof(shown), start, n);
+    if (n > MAX_ZONE_LEN) {
+        note(why, why_len, "zone \"%s%s\" ignored: longer than %d characters", shown,
+             n >= sizeof(shown) ? "..." : "", MAX_ZONE_LEN);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_alpha(start[i]) && !is_digit(start[i]) && start[i] != '-') {
+            note(why, why_len, "zone \"%s\" ignored: only letters, digits and '-' are allowed",
+                 shown);
+            return 0;
+        }
+    }
+    country_len = strcspn(start, "-");
+    if (country_len == 0) {
+        note(why, why_len, "zone \"%s\" ignored: it must start with a country or zone code", shown);
+        return 0;
+    }
+    if (country_len > n)
+        country_len = n;
+    for (size_t i = 0; i < n; i++)
+        out->zone[i] = i < country_len ? to_upper(start[i]) : start[i];
+    out->zone[n] = '\0';
+    if (country_len == 2 && is_alpha(out->zone[0]) && is_alpha(out->zone[1])) {
+        out->country[0] = out->zone[0];
+        out->country[1] = out->zone[1];
+        out->country[2] = '\0';
+    }
+    out->method = CT__LOC_OPTION;
+    snprintf(out->address, sizeof(out->address), "%s (set by option)", out->zone);
+    return 1;
+}
+
+/* Copy a time zone name into name[len]; 0, or -1 with a note when it is too long or empty. */
+static int take_name(const char *src, char *name, size_t len, char *why, size_t why_len)
+{
+    char shown[40];
+
+    src = strip_tz_prefix(src);
+    if (src[0] == '\0') {
+        note(why, why_len, "empty time zone name");
+        return -1;
+    }
+    if (strlen(src) >= len) {
+        printable(shown, sizeof(shown), src, sizeof(shown) - 1);
+        note(why, why_len, "time zone name \"%s...\" is too long", shown);
+        return -1;
+    }
+    snprintf(name, len, "%s", src);
+    return 0;
+}
+
+/* The time zone named by a localtime file: its symlink target inside zoneinfo, or the
+ * "timezone" file next to it when it is a copy (Debian's /etc/timezone). */
+static int name_from_localtime(const char *path, char *name, size_t len, char *why, size_t why_len)
+{
+    char target[PATH_MAX];
+    char tzfile[PATH_MAX];
+    char *resolved = NULL;
+    FILE *f = NULL;
+    const char *slash, *zi;
+    struct stat st;
+    ssize_t n;
+    int rc = -1;
+
+    if (lstat(path, &st) != 0) {
+        note(why, why_len, "%s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0) {
+            note(why, why_len, "%s: %s", path, strerror(errno));
+            goto cleanup;
+        }
+        target[n] = '\0';
+        zi = after_zoneinfo(target);
+        if (zi == NULL) {
+            /* A chain of links (e.g. through /etc/alternatives): try the final path. */
+            resolved = realpath(path, NULL);
+            if (resolved != NULL)
+                zi = after_zoneinfo(resolved);
+        }
+        if (zi == NULL) {
+            note(why, why_len, "%s points to %s, not into a zoneinfo directory", path, target);
+            goto cleanup;
+        }
+        rc = take_name(zi, name, len, why, why_len);
+        goto cleanup;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        note(why, why_len, "%s is not a file or symlink", path);
+        goto cleanup;
+    }
+
+    slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(tzfile, sizeof(tzfile), "timezone");
+    else if ((size_t)snprintf(tzfile, sizeof(tzfile), "%.*s/timezone", (int)(slash - path), path) >=
+             sizeof(tzfile))
+        goto cleanup;
+    f = fopen(tzfile, "re");
+    if (f == NULL) {
+        note(why, why_len, "%s is a copy, not a symlink, and %s is missing", path, tzfile);
+        goto cleanup;
+    }
+    if (fgets(target, sizeof(target), f) == NULL) {
+        note(why, why_len, "%s is empty", tzfile);
+        goto cleanup;
+    }
+    {
+        char *s = target, *e;
+        while (is_space(*s))
+            s++;
+        e = s + strlen(s);
+        while (e > s && is_space(e[-1]))
+            *--e = '\0';
+        zi = after_zoneinfo(s);
+        rc = take_name(zi != NULL ? zi : s, name, len, why, why_len);
+    }
+cleanup:
+    free(resolved);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+/* The time zone named by a TZ value: ":Europe/Copenhagen", "Europe/Copenhagen",
+ * ":/usr/share/zoneinfo/Europe/Copenhagen", ":/etc/localtime" (a file), "CET-1CEST" (a rule). */
+static int name_from_tz(const char *tz, char *name, size_t len, char *why, size_t why_len)
+{
+    const char *zi;
+
+    if (tz[0] == ':')
+        tz++;
+    if (tz[0] == '\0') {
+        note(why, why_len, "TZ is empty (UTC), which has no country");
+        return -1;
+    }
+    if (tz[0] == '/') {
+        zi = after_zoneinfo(tz);
+        if (zi != NULL)
+            return take_name(zi, name, len, why, why_len);
+        return name_from_localtime(tz, name, len, why, why_len);
+    }
+    return take_name(tz, name, len, why, why_len);
+}
+
+void ct__location_resolve(const struct ct__location_query *q, struct ct__location *out, char *why,
+                          size_t why_len)
+{
+    char name[sizeof(out->tzname)];
+    char cc[3];
+    int rc;
+
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof(*out));
+    if (why != NULL && why_len > 0)
+        why[0] = '\0';
+    if (q == NULL)
+        goto none;
+
+    if (q->zone != NULL && zone_from_option(q->zone, out, why, why_len))
+        return;
+
+    if (q->tz != NULL)
+        rc = name_from_tz(q->tz, name, sizeof(name), why, why_len);
+    else
+        rc = name_from_localtime(q->localtime_path != NULL ? q->localtime_path : DEFAULT_LOCALTIME,
+                                 name, sizeof(name), why, why_len);
+    if (rc != 0)
+        goto none;
+
+    if (is_utc_like(name)) {
+        note(why, why_len, "time zone %s has no country", name);
+        goto none;
+    }
+    if (ct__tz_country(q->zoneinfo_dir, name, cc, sizeof(cc)) == 0) {
+        out->method = CT__LOC_TIMEZONE;
+        snprintf(out->zone, sizeof(out->zone), "%s", cc);
+        snprintf(out->country, sizeof(out->country), "%s", cc);
+        snprintf(out->tzname, sizeof(out->tzname), "%s", name);
+        snprintf(out->address, sizeof(out->address), "%s (from time zone %s)", cc, name);
+        return;
+    }
+    if (is_posix_rule(name))
+        note(why, why_len, "TZ \"%s\" is a POSIX rule, which has no country", name);
+    else
+        note(why, why_len, "time zone %s is not in %s/zone.tab", name,
+             q->zoneinfo_dir != NULL ? q->zoneinfo_dir : DEFAULT_ZONEINFO);
+
+none:
+    memset(out, 0, sizeof(*out));
+    out->method = CT__LOC_NONE;
+    snprintf(out->address, sizeof(out->address), "UNDETECTED");
+}

@@ -1,0 +1,275 @@
+/*
+ * cpu_name.c - matches a CPU brand string from /proc/cpuinfo to a row of the compiled-in TDP
+ * table by normalised whole-token comparison (see cpu_name.h for the rules). Unlike upstream's
+ * substring search, "Intel Core i7-870" can never land on "Intel Core i7-8700".
+ */
+#include "cpu_name.h"
+
+#include "../tables.h"
+
+#include <string.h>
+
+#define NAME_MAX_BYTES 256
+#define MAX_TOKENS 32
+
+enum vendor { VENDOR_NONE = 0, VENDOR_INTEL, VENDOR_AMD, VENDOR_APPLE };
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ',';
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static int prefix_ci(const char *s, const char *p)
+{
+    for (; *p; s++, p++)
+        if (lower((unsigned char)*s) != (unsigned char)*p)
+            return 0;
+    return 1;
+}
+
+/* Length of a trademark marker at s ("(R)", "(TM)", "®", "™"), or 0. */
+static size_t marker_len(const char *s)
+{
+    if (prefix_ci(s, "(r)"))
+        return 3;
+    if (prefix_ci(s, "(tm)"))
+        return 4;
+    if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xAE)
+        return 2;
+    if ((unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x84 && (unsigned char)s[2] == 0xA2)
+        return 3;
+    return 0;
+}
+
+/* "11th", "2nd", "3rd", "1st". */
+static int is_ordinal(const char *t)
+{
+    size_t n = 0;
+    while (t[n] >= '0' && t[n] <= '9')
+        n++;
+    if (n == 0)
+        return 0;
+    return strcmp(t + n, "th") == 0 || strcmp(t + n, "st") == 0 || strcmp(t + n, "nd") == 0 ||
+           strcmp(t + n, "rd") == 0;
+}
+
+static int ends_with(const char *t, const char *suffix)
+{
+    size_t n = strlen(t), m = strlen(suffix);
+    return n > m && strcmp(t + n - m, suffix) == 0;
+}
+
+static int is_filler(const char *t)
+{
+    return strcmp(t, "cpu") == 0 || strcmp(t, "processor") == 0 || strcmp(t, "apu") == 0 ||
+           ends_with(t, "-core") || ends_with(t, "-cores");
+}
+
+/* Split a normalised name (single spaces) in place into tokens. Returns the count. */
+static int split_tokens(char *s, char **tok, int max)
+{
+    int n = 0;
+    char *p = s;
+    while (*p && n < max) {
+        tok[n++] = p;
+        char *sp = strchr(p, ' ');
+        if (!sp)
+            break;
+        *sp = '\0';
+        p = sp + 1;
+    }
+    return n;
+}
+
+void ct__cpu_name_normalise(const char *brand, char *out, size_t len)
+{
+    if (len == 0)
+        return;
+    out[0] = '\0';
+    if (!brand)
+        return;
+
+    /* Pass 1: markers out, '@' tail cut, lower case, whitespace and commas to one space. */
+    char tmp[NAME_MAX_BYTES];
+    size_t n = 0;
+    for (const char *p = brand; *p && *p != '@' && n + 2 < sizeof(tmp);) {
+        size_t m = marker_len(p);
+        if (m > 0) {
+            p += m;
+            /* "Core(TM)2 Duo" -> "core 2 duo", but "FX(tm)-8350" -> "fx-8350". */
+            if (n > 0 && is_alnum((unsigned char)tmp[n - 1]) && is_alnum((unsigned char)*p))
+                tmp[n++] = ' ';
+            continue;
+        }
+        unsigned char c = (unsigned char)*p++;
+        if (is_space(c)) {
+            if (n > 0 && tmp[n - 1] != ' ')
+                tmp[n++] = ' ';
+        } else {
+            tmp[n++] = (char)lower(c);
+        }
+    }
+    tmp[n] = '\0';
+
+    /* Pass 2: drop filler words, "Nth Gen" and everything from "with" / "w/" on. */
+    char *tok[MAX_TOKENS];
+    int nt = split_tokens(tmp, tok, MAX_TOKENS);
+    size_t o = 0;
+    for (int i = 0; i < nt; i++) {
+        const char *t = tok[i];
+        if (*t == '\0')
+            continue;
+        if (strcmp(t, "with") == 0 || strcmp(t, "w/") == 0)
+            break;
+        if (is_ordinal(t) && i + 1 < nt && strcmp(tok[i + 1], "gen") == 0) {
+            i++;
+            continue;
+        }
+        if (is_filler(t))
+            continue;
+        size_t tl = strlen(t);
+        size_t need = tl + (o > 0 ? 1 : 0);
+        if (o + need >= len)
+            break;
+        if (o > 0)
+            out[o++] = ' ';
+        memcpy(out + o, t, tl);
+        o += tl;
+    }
+    out[o] = '\0';
+}
+
+static enum vendor vendor_of(const char *tok)
+{
+    if (strcmp(tok, "intel") == 0)
+        return VENDOR_INTEL;
+    if (strcmp(tok, "amd") == 0)
+        return VENDOR_AMD;
+    if (strcmp(tok, "apple") == 0)
+        return VENDOR_APPLE;
+    return VENDOR_NONE;
+}
+
+static int has_digit(const char *t)
+{
+    for (; *t; t++)
+        if (*t >= '0' && *t <= '9')
+            return 1;
+    return 0;
+}
+
+/* A normalised name split into its vendor word and the rest. */
+struct parsed {
+    char buf[NAME_MAX_BYTES];  /* the whole normalised name */
+    char body[NAME_MAX_BYTES]; /* the name without its vendor word */
+    enum vendor vendor;
+};
+
+static void parse_name(const char *raw, struct parsed *p)
+{
+    ct__cpu_name_normalise(raw, p->buf, sizeof(p->buf));
+    const char *sp = strchr(p->buf, ' ');
+    size_t fl = sp ? (size_t)(sp - p->buf) : strlen(p->buf);
+    char first[NAME_MAX_BYTES];
+    memcpy(first, p->buf, fl);
+    first[fl] = '\0';
+    p->vendor = vendor_of(first);
+    const char *body = p->buf;
+    if (p->vendor != VENDOR_NONE)
+        body = sp ? sp + 1 : "";
+    memmove(p->body, body, strlen(body) + 1);
+}
+
+/* Copy body into store and split it into tokens there. Returns the count. */
+static int tokens_of(const char *body, char *store, size_t store_len, char **tok)
+{
+    size_t bl = strlen(body);
+    if (bl >= store_len)
+        bl = store_len - 1;
+    memcpy(store, body, bl);
+    store[bl] = '\0';
+    if (bl == 0)
+        return 0;
+    return split_tokens(store, tok, MAX_TOKENS);
+}
+
+static int token_in(const char *t, char *const *set, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(t, set[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int ct__cpu_tdp_lookup(const char *brand, double *tdp_w, char *matched, size_t matched_len)
+{
+    struct parsed br;
+    parse_name(brand, &br);
+    if (br.buf[0] == '\0')
+        return -1;
+
+    char bstore[NAME_MAX_BYTES];
+    char *btok[MAX_TOKENS];
+    int nb = tokens_of(br.body, bstore, sizeof(bstore), btok);
+
+    size_t best = ct__tdp_count;
+    int best_level = 0, best_score = 0;
+    for (size_t i = 0; i < ct__tdp_count; i++) {
+        struct parsed en;
+        parse_name(ct__tdp_table[i].name, &en);
+        if (en.buf[0] == '\0')
+            continue;
+        if (strcmp(en.buf, br.buf) == 0) {
+            best = i;
+            break; /* exact: first in file order wins outright */
+        }
+        /* Rows without a vendor word are AMD parts (see cpu_name.h). */
+        enum vendor ev = en.vendor == VENDOR_NONE ? VENDOR_AMD : en.vendor;
+        if (br.vendor != VENDOR_NONE && ev != br.vendor)
+            continue;
+        int level = 0, score = 0;
+        if (en.body[0] != '\0' && strcmp(en.body, br.body) == 0) {
+            level = 2;
+        } else {
+            char estore[NAME_MAX_BYTES];
+            char *etok[MAX_TOKENS];
+            int ne = tokens_of(en.body, estore, sizeof(estore), etok);
+            int digit = 0, all = ne > 0;
+            for (int k = 0; k < ne && all; k++) {
+                all = token_in(etok[k], btok, nb);
+                digit |= has_digit(etok[k]);
+            }
+            if (all && digit) {
+                level = 1;
+                score = ne;
+            }
+        }
+        if (level > best_level || (level == best_level && level == 1 && score > best_score)) {
+            best = i;
+            best_level = level;
+            best_score = score;
+        }
+    }
+    if (best == ct__tdp_count)
+        return -1;
+    if (tdp_w)
+        *tdp_w = ct__tdp_table[best].tdp_w;
+    if (matched && matched_len > 0) {
+        size_t l = strlen(ct__tdp_table[best].name);
+        if (l >= matched_len)
+            l = matched_len - 1;
+        memcpy(matched, ct__tdp_table[best].name, l);
+        matched[l] = '\0';
+    }
+    return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * meter.h - the internal energy-meter interface. Every meter presents each of its devices as a
+ * monotonically increasing energy counter in microjoules, plus a provenance label; everything
+ * above the meters works on counters only (epoch energy = counter at end - counter at start).
+ *
+ * Adding a source is one new file with a `const struct ct__meter_ops` and one line in
+ * registry.c. probe() answering CT_ENOTSUP means "not on this machine" and is not an error.
+ */
+#ifndef CT_ENERGY_METER_H
+#define CT_ENERGY_METER_H
+
+#include "../internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything a meter may need when probing, resolved from the options by the caller. */
+struct ct__probe_ctx {
+    int sysfs_fd;           /* dirfd of the sysfs root (default /sys) */
+    int proc_fd;            /* dirfd of the proc root (default /proc) */
+    const ct_options *opts; /* the tracker's options (sim_* values, include_psys, ...) */
+};
+
+/* One device as a meter describes it. */
+struct ct__meter_dev {
+    char name[96];  /* upstream-compatible label: "cpu:0", "dram:1", CPU/GPU model name */
+    int provenance; /* ct_provenance */
+};
+
+/* One reading of one device. */
+struct ct__reading {
+    uint64_t energy_uj; /* cumulative since probe, wraparound unfolded; never decreases */
+    int lost;           /* the device stopped answering: energy_uj keeps its last value */
+};
+
+struct ct__meter_ops {
+    const char *name; /* "rapl-powercap", "cpu-tdp", "sim-cpu", ... (shown to users) */
+    int component;    /* CT__COMP_CPU or CT__COMP_GPU */
+
+    /*
+     * Find the meter's devices. On CT_OK, *state is set and describe() may be called.
+     * CT_ENOTSUP: not on this machine (`why` says what was looked for). Other negative codes:
+     * a real failure, with `why` naming the file or symbol and the fix (e.g. the udev rule for a
+     * root-only energy_uj); the registry then tries the next meter of the component.
+     */
+    int (*probe)(const struct ct__probe_ctx *ctx, void **state, char *why, size_t why_len);
+
+    /* Number of devices; fills up to `max` entries of devs. */
+    int (*describe)(void *state, struct ct__meter_dev *devs, int max);
+
+    /*
+     * Read every device at monotonic time now_ns (the caller passes ct__now_ns() taken just
+     * before the call). Called with the tracker's meter lock held, from the caller's thread at
+     * epoch boundaries and from the sampler thread, never concurrently. Must not block beyond
+     * counter reads. Fills out[0..n-1]. Returns CT_OK or a negative code (the readings then
+     * keep their previous values).
+     */
+    int (*read)(void *state, uint64_t now_ns, struct ct__reading *out);
+
+    /*
+     * Longest safe interval between two reads in nanoseconds (e.g. half the shortest possible
+     * wrap period of a counter; the CPU estimate's own needs), or 0 for no constraint.
+     * Optional (NULL = no constraint).
+     */
+    uint64_t (*max_interval_ns)(void *state);
+
+    /* Extra line for --list-devices and the logs (e.g. "matched 'Intel Xeon Gold 6130', TDP
+     * 125 W"); optional. */
+    void (*detail)(void *state, char *buf, size_t len);
+
+    void (*close)(void *state); /* NULL-safe */
+};
+
+/* The meters, in probe order per component (registry.c). NULL-terminated. */
+extern const struct ct__meter_ops *const ct__meters[];
+
+/* Individual meters (one file each). */
+extern const struct ct__meter_ops ct__meter_rapl_powercap;
+extern const struct ct__meter_ops ct__meter_cpu_tdp;
+extern const struct ct__meter_ops ct__meter_sim_cpu;
+extern const struct ct__meter_ops ct__meter_sim_gpu;
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * internal.h - helpers shared by the library's files (never installed). Names use the ct__
+ * prefix; the library is built with -fvisibility=hidden so none of them is exported.
+ */
+#ifndef CT_INTERNAL_H
+#define CT_INTERNAL_H
+
+#include "carbontracker.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Component kinds (bit flags, so a selection is a mask). */
+enum ct__component {
+    CT__COMP_CPU = 1,
+    CT__COMP_GPU = 2,
+};
+
+/* "cpu" / "gpu". */
+const char *ct__component_name(int comp);
+
+/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC). */
+uint64_t ct__now_ns(void);
+/* Wall clock in seconds since the epoch (CLOCK_REALTIME), with fractions. */
+double ct__wall_s(void);
+
+/* Format into buf (always NUL-terminated, truncated if needed); returns buf. */
+char *ct__fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* strdup that accepts NULL (returns NULL). */
+char *ct__strdup(const char *s);
+
+/* Copy with truncation, always NUL-terminated. */
+void ct__strlcpy(char *dst, const char *src, size_t len);
+
+/*
+ * Python-compatible number formatting. ct__fmt_fixed: "%.<prec>f". ct__fmt_plain: a plain
+ * fixed-point decimal without exponent, at most 12 fractional digits, trailing zeros removed but
+ * one digit kept after the point ("287.53", "0.0") - what upstream's parser reads.
+ */
+void ct__fmt_plain(double v, char *buf, size_t len);
+
+#endif

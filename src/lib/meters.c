@@ -1,0 +1,126 @@
+/*
+ * meters.c - meter selection per component (see meters.h).
+ */
+#include "meters.h"
+
+#include "energy/sim.h"
+
+#include <ctype.h>
+#include <string.h>
+
+int ct__parse_components(const char *s, int order[2], int *n, char *why, size_t why_len)
+{
+    char buf[256];
+    size_t j = 0;
+    *n = 0;
+    for (const char *p = s ? s : "all"; *p && j + 1 < sizeof(buf); p++)
+        if (*p != ' ' && *p != '\t')
+            buf[j++] = (char)tolower((unsigned char)*p);
+    buf[j] = '\0';
+    if (strcmp(buf, "all") == 0 || buf[0] == '\0') {
+        order[0] = CT__COMP_GPU;
+        order[1] = CT__COMP_CPU;
+        *n = 2;
+        return CT_OK;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int comp;
+        if (strcmp(tok, "cpu") == 0)
+            comp = CT__COMP_CPU;
+        else if (strcmp(tok, "gpu") == 0)
+            comp = CT__COMP_GPU;
+        else {
+            ct__fmt(why, why_len, "No component found with name '%s'.", tok);
+            return CT_EINVAL;
+        }
+        int dup = 0;
+        for (int i = 0; i < *n; i++)
+            dup |= order[i] == comp;
+        if (!dup && *n < 2)
+            order[(*n)++] = comp;
+    }
+    if (*n == 0) {
+        ct__fmt(why, why_len, "No component found with name '%s'.", s);
+        return CT_EINVAL;
+    }
+    return CT_OK;
+}
+
+static int add_probe(struct ct__meter_set *set, const struct ct__meter_ops *ops,
+                     const struct ct__probe_ctx *ctx, int want)
+{
+    if (set->n_probes >= CT__MAX_PROBES)
+        return CT_ENOTSUP;
+    struct ct__probe_result *pr = &set->probes[set->n_probes++];
+    memset(pr, 0, sizeof(*pr));
+    pr->ops = ops;
+    void *state = NULL;
+    pr->status = ops->probe(ctx, &state, pr->why, sizeof(pr->why));
+    if (pr->status != CT_OK)
+        return pr->status;
+    if (ops->detail)
+        ops->detail(state, pr->detail, sizeof(pr->detail));
+    if (!want || set->n_meters >= CT__MAX_METERS) {
+        ops->close(state);
+        return CT_OK;
+    }
+    struct ct__meter_inst *m = &set->meters[set->n_meters];
+    memset(m, 0, sizeof(*m));
+    m->ops = ops;
+    m->state = state;
+    m->n_devs = ops->describe(state, m->devs, CT_MAX_DEVICES);
+    if (m->n_devs <= 0) {
+        ops->close(state);
+        pr->status = CT_ENOTSUP;
+        ct__fmt(pr->why, sizeof(pr->why), "%s found no devices", ops->name);
+        return CT_ENOTSUP;
+    }
+    if (m->n_devs > CT_MAX_DEVICES)
+        m->n_devs = CT_MAX_DEVICES;
+    pr->selected = 1;
+    set->n_meters++;
+    return CT_OK;
+}
+
+int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx,
+                      const int order[2], int n_order, char *why, size_t why_len)
+{
+    memset(set, 0, sizeof(*set));
+    int rc = ct__sim_validate(ctx->opts, why, why_len);
+    if (rc != CT_OK)
+        return rc;
+    for (int c = 0; c < n_order; c++) {
+        int comp = order[c];
+        const char *sim = comp == CT__COMP_CPU ? ctx->opts->sim_cpu : ctx->opts->sim_gpu;
+        if (sim) {
+            const struct ct__meter_ops *ops =
+                comp == CT__COMP_CPU ? &ct__meter_sim_cpu : &ct__meter_sim_gpu;
+            rc = add_probe(set, ops, ctx, 1);
+            if (rc != CT_OK && rc != CT_ENOTSUP) {
+                ct__strlcpy(why, set->probes[set->n_probes - 1].why, why_len);
+                return CT_EINVAL;
+            }
+            continue;
+        }
+        int chosen = 0;
+        for (int i = 0; ct__meters[i]; i++) {
+            if (ct__meters[i]->component != comp)
+                continue;
+            /* Probe every meter (for the report), select the first that works. */
+            if (add_probe(set, ct__meters[i], ctx, !chosen) == CT_OK)
+                chosen = 1;
+        }
+    }
+    return CT_OK;
+}
+
+void ct__meters_close(struct ct__meter_set *set)
+{
+    for (int i = 0; i < set->n_meters; i++) {
+        if (set->meters[i].ops && set->meters[i].state)
+            set->meters[i].ops->close(set->meters[i].state);
+        set->meters[i].state = NULL;
+    }
+    set->n_meters = 0;
+}

@@ -1,0 +1,140 @@
+/*
+ * logfile.c - writing the three upstream-format log files (see logfile.h).
+ */
+#include "logfile.h"
+
+#include "../internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    memcpy(tmp, dir, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return -errno;
+    struct stat st;
+    if (stat(tmp, &st) != 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode))
+        return -ENOTDIR;
+    return 0;
+}
+
+int ct__logs_open(struct ct__logs *l, const char *log_dir, const char *prefix, char *why,
+                  size_t why_len)
+{
+    memset(l, 0, sizeof(*l));
+    int rc = mkdir_p(log_dir);
+    if (rc < 0) {
+        ct__fmt(why, why_len, "cannot create log directory %s: %s", log_dir, strerror(-rc));
+        return rc;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char date[32];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H%M%SZ", &tm);
+    unsigned id = arc4random_uniform(999999) + 1;
+    int n = snprintf(l->base, sizeof(l->base), "%s/%s%s%ld.%u_%s", log_dir,
+                     prefix && *prefix ? prefix : "", prefix && *prefix ? "_" : "", (long)getpid(),
+                     id, date);
+    if (n < 0 || (size_t)n >= sizeof(l->base) - 32) {
+        ct__fmt(why, why_len, "log directory path too long: %s", log_dir);
+        return -ENAMETOOLONG;
+    }
+    char path[4200];
+    snprintf(l->std_path, sizeof(l->std_path), "%s_carbontracker.log", l->base);
+    snprintf(path, sizeof(path), "%s_carbontracker_output.log", l->base);
+    l->std = fopen(l->std_path, "a");
+    l->out = l->std ? fopen(path, "a") : NULL;
+    if (!l->std || !l->out) {
+        rc = -errno;
+        ct__fmt(why, why_len, "cannot create log file %s: %s", l->std ? path : l->std_path,
+                strerror(errno));
+        ct__logs_close(l);
+        return rc;
+    }
+    return 0;
+}
+
+static void stamp(char *buf, size_t len, int with_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    if (with_ms && n < len)
+        snprintf(buf + n, len - n, ",%03ld", ts.tv_nsec / 1000000);
+}
+
+static void write_line(FILE *f, const char *prefix, const char *msg)
+{
+    if (!f)
+        return;
+    fprintf(f, "%s - %s\n", prefix, msg);
+    fflush(f);
+}
+
+void ct__log_std(struct ct__logs *l, const char *msg)
+{
+    char ts[40];
+    if (!l->std)
+        return;
+    stamp(ts, sizeof(ts), 0);
+    write_line(l->std, ts, msg);
+}
+
+void ct__log_out(struct ct__logs *l, const char *msg)
+{
+    char ts[40];
+    if (!l->out)
+        return;
+    stamp(ts, sizeof(ts), 0);
+    write_line(l->out, ts, msg);
+}
+
+void ct__log_err(struct ct__logs *l, const char *level, const char *msg)
+{
+    char ts[40];
+    if (!l->std)
+        return; /* logging disabled */
+    if (!l->err) {
+        char path[4200];
+        snprintf(path, sizeof(path), "%s_carbontracker_err.log", l->base);
+        l->err = fopen(path, "a");
+        if (!l->err)
+            return;
+    }
+    stamp(ts, sizeof(ts), 1);
+    fprintf(l->err, "%s - MainThread - %s - %s\n", ts, level, msg);
+    fflush(l->err);
+}
+
+void ct__logs_close(struct ct__logs *l)
+{
+    if (l->std)
+        fclose(l->std);
+    if (l->out)
+        fclose(l->out);
+    if (l->err)
+        fclose(l->err);
+    l->std = l->out = l->err = NULL;
+}

@@ -1,0 +1,35 @@
+/*
+ * logfile.h - upstream-compatible log files: the standard log, the output log and the lazily
+ * created error log, named
+ * {prefix_}{pid}.{id}_{YYYY-MM-DDTHHMMSSZ}_carbontracker{,_output,_err}.log (local time with a
+ * literal Z, as upstream). Every record is flushed as it is written so a killed run leaves readable
+ * logs.
+ */
+#ifndef CT_OUT_LOGFILE_H
+#define CT_OUT_LOGFILE_H
+
+#include <stdio.h>
+
+struct ct__logs {
+    FILE *std;
+    FILE *out;
+    FILE *err;           /* opened on the first warning */
+    char base[4096];     /* path without the "_carbontracker*.log" suffix */
+    char std_path[4200]; /* full path of the standard log */
+};
+
+/* Create log_dir (and parents) if needed and open the standard and output logs.
+ * Returns 0, or -errno with `why` naming the path. */
+int ct__logs_open(struct ct__logs *l, const char *log_dir, const char *prefix, char *why,
+                  size_t why_len);
+
+/* "YYYY-MM-DD HH:MM:SS - msg\n" to the standard log (no-op when closed). */
+void ct__log_std(struct ct__logs *l, const char *msg);
+/* "YYYY-MM-DD HH:MM:SS - msg\n" to the output log; msg already carries "CarbonTracker: ". */
+void ct__log_out(struct ct__logs *l, const char *msg);
+/* "YYYY-MM-DD HH:MM:SS,mmm - MainThread - LEVEL - msg\n" to the error log. */
+void ct__log_err(struct ct__logs *l, const char *level, const char *msg);
+
+void ct__logs_close(struct ct__logs *l);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * timefmt.c - number and duration formatting that must match upstream's Python byte for byte:
+ * ct_timestring() is loggerutil.convert_to_timestring (float divmod, round half to even, the
+ * "60" carry), ct__fmt_plain() the plain decimals that upstream's log parser reads back.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Python's float divmod(x, y) for finite x and y > 0 (Objects/floatobject.c, float_divmod). */
+static void py_divmod(double x, double y, double *quot, double *rem)
+{
+    double mod = fmod(x, y);
+    double div = (x - mod) / y;
+    double floordiv;
+
+    if (mod != 0.0) {
+        if ((y < 0) != (mod < 0)) {
+            mod += y;
+            div -= 1.0;
+        }
+    } else {
+        mod = copysign(0.0, y);
+    }
+    if (div != 0.0) {
+        floordiv = floor(div);
+        if (div - floordiv > 0.5)
+            floordiv += 1.0;
+    } else {
+        floordiv = copysign(0.0, x / y);
+    }
+    *quot = floordiv;
+    *rem = mod;
+}
+
+CT_API int ct_timestring(double seconds, int with_ms, char *buf, size_t len)
+{
+    const char *sign = "";
+    double m, s, h, m_of_h;
+    int n;
+
+    if (buf == NULL || len == 0)
+        return CT_EINVAL;
+    buf[0] = '\0';
+    if (!isfinite(seconds))
+        return CT_EINVAL;
+    if (seconds < 0) {
+        sign = "-";
+        seconds = fabs(seconds);
+    }
+
+    py_divmod(seconds, 60.0, &m, &s);
+    if (!with_ms) {
+        /* int(round(s)): rint() rounds half to even in the default rounding mode, as Python. */
+        s = rint(s);
+        if (s == 60.0) {
+            m += 1.0;
+            s = 0.0;
+        }
+    } else {
+        char sec[32];
+        snprintf(sec, sizeof(sec), "%05.2f", s);
+        if (strncmp(sec, "60", 2) == 0) {
+            m += 1.0;
+            s = 0.0;
+        }
+    }
+    py_divmod(m, 60.0, &h, &m_of_h);
+    if (h == 0.0)
+        h = 0.0; /* int(h) has no negative zero: divmod(-0.0, 60) gives -0.0 */
+
+    /* h is integer-valued: "%.0f" prints it exactly as Python's int(h) does, without a cap. */
+    if (!with_ms)
+        n = snprintf(buf, len, "%s%.0f:%02d:%02d", sign, h, (int)m_of_h, (int)s);
+    else
+        n = snprintf(buf, len, "%s%.0f:%02d:%05.2f", sign, h, (int)m_of_h, s);
+    if (n < 0 || (size_t)n >= len) {
+        buf[0] = '\0';
+        return CT_EINVAL;
+    }
+    return CT_OK;
+}
+
+void ct__fmt_plain(double v, char *buf, size_t len)
+{
+    /* The longest "%.12f" of a finite double: sign, 309 integer digits, point, 12 digits. */
+    char tmp[352];
+    size_t n;
+
+    if (buf == NULL || len == 0)
+        return;
+    if (isnan(v)) {
+        snprintf(buf, len, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, "%s", v < 0 ? "-inf" : "inf");
+        return;
+    }
+    snprintf(tmp, sizeof(tmp), "%.12f", v);
+    n = strlen(tmp);
+    /* "%.12f" always has a point followed by 12 digits: drop trailing zeros, keep one digit. */
+    while (n > 2 && tmp[n - 1] == '0' && tmp[n - 2] != '.')
+        tmp[--n] = '\0';
+    snprintf(buf, len, "%s", tmp);
+}

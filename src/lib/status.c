@@ -1,0 +1,77 @@
+/*
+ * status.c - status codes, versions, provenance names, the option initialiser and the small
+ * public helpers that own no tracker state.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+CT_API unsigned ct_version(void)
+{
+    return CT_VERSION_HEX;
+}
+
+CT_API const char *ct_version_string(void)
+{
+    return CT_VERSION_STRING;
+}
+
+CT_API const char *ct_strerror(int status)
+{
+    switch (status) {
+#define CT__STATUS_TEXT(name, value, text)                                                         \
+    case value:                                                                                    \
+        return text;
+        CT_STATUS_MAP(CT__STATUS_TEXT)
+#undef CT__STATUS_TEXT
+    }
+    return "unknown status";
+}
+
+CT_API const char *ct_status_name(int status)
+{
+    switch (status) {
+#define CT__STATUS_NAME(name, value, text)                                                         \
+    case value:                                                                                    \
+        return #name;
+        CT_STATUS_MAP(CT__STATUS_NAME)
+#undef CT__STATUS_NAME
+    }
+    return NULL;
+}
+
+CT_API const char *ct_provenance_name(int provenance)
+{
+    switch (provenance) {
+    case CT_PROVENANCE_MEASURED:
+        return "measured";
+    case CT_PROVENANCE_INTEGRATED:
+        return "integrated";
+    case CT_PROVENANCE_ESTIMATED:
+        return "estimated";
+    case CT_PROVENANCE_SIMULATED:
+        return "simulated";
+    }
+    return "unknown";
+}
+
+CT_API void ct_options_init(ct_options *o)
+{
+    ct_options d = CT_OPTIONS_INIT;
+    *o = d;
+}
+
+CT_API void ct_free(void *p)
+{
+    free(p);
+}
+
+CT_API void ct_message_stdout(void *user, int level, const char *text)
+{
+    (void)user;
+    (void)level;
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}

@@ -1,0 +1,259 @@
+/*
+ * summary.c - the run's totals as a struct (ct_get_summary) and as the JSON summary the command
+ * writes with --json (ct_summary_json), and the device probe report (ct_probe_json).
+ */
+#include "tracker.h"
+
+#include "account.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *method_name(int method)
+{
+    switch (method) {
+    case CT__LOC_OPTION:
+        return "option";
+    case CT__LOC_TIMEZONE:
+        return "timezone";
+    }
+    return "none";
+}
+
+CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
+{
+    if (!t || !out || out->version < 1)
+        return CT_EINVAL;
+    unsigned v = out->version;
+    memset(out, 0, sizeof(*out));
+    out->version = v;
+    double j = 0;
+    for (int i = 0; i < t->n_epochs; i++) {
+        out->duration_s += t->epochs[i].duration_s;
+        out->energy_kwh += t->epochs[i].energy_kwh;
+        j += t->epochs[i].cpu_j + t->epochs[i].gpu_j;
+    }
+    out->epochs = t->n_epochs;
+    out->early_stop = t->early_stop;
+    out->finished = t->finished;
+    out->energy_j = j;
+    out->pue = t->pue;
+    out->intensity_g_per_kwh = t->ci.g_per_kwh;
+    out->co2eq_g = ct__co2eq_g(out->energy_kwh, t->ci.g_per_kwh);
+    out->km_by_car = ct__km_by_car(out->co2eq_g);
+    ct__strlcpy(out->intensity_source, t->ci.source, sizeof(out->intensity_source));
+    ct__strlcpy(out->zone, t->loc.zone, sizeof(out->zone));
+    ct__strlcpy(out->location, t->loc.address, sizeof(out->location));
+    ct__strlcpy(out->location_method, method_name(t->loc.method), sizeof(out->location_method));
+    out->predicted = t->predicted;
+    if (t->predicted) {
+        out->pred_epochs = t->o.epochs;
+        out->pred_duration_s = t->pred_duration_s;
+        out->pred_energy_kwh = t->pred_energy_kwh;
+        out->pred_co2eq_g = t->pred_co2eq_g;
+    }
+    out->tracker_cpu_s = t->sampler_cpu_s;
+    out->n_devices = t->n_devs;
+    for (int i = 0; i < t->n_devs; i++) {
+        const struct ct__dev *d = &t->devs[i];
+        ct_device_energy *de = &out->devices[i];
+        ct__strlcpy(de->component, ct__component_name(d->comp), sizeof(de->component));
+        ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
+        ct__strlcpy(de->meter, t->set.meters[d->meter].ops->name, sizeof(de->meter));
+        de->provenance = d->meta.provenance;
+        de->lost = d->lost;
+        de->energy_j = d->counted_j;
+    }
+    return CT_OK;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *iso8601(double wall_s)
+{
+    if (wall_s <= 0)
+        return json_null();
+    time_t s = (time_t)wall_s;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char buf[32];
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+CT_API int ct_summary_json(const ct_tracker *t, char **json)
+{
+    if (!t || !json)
+        return CT_EINVAL;
+    *json = NULL;
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+    ct_get_summary(t, &s);
+    json_t *root = json_object();
+    if (!root)
+        return CT_ENOMEM;
+    json_object_set_new(root, "format", json_string("carbontracker-summary"));
+    json_object_set_new(root, "format_version", json_integer(1));
+    json_object_set_new(root, "carbontracker_version", json_string(CT_VERSION_STRING));
+    json_object_set_new(root, "started_at", iso8601(t->started_at));
+    json_object_set_new(root, "ended_at", iso8601(t->ended_at));
+    json_object_set_new(root, "duration_s", num(s.duration_s));
+    json_object_set_new(root, "epochs", json_integer(s.epochs));
+    json_object_set_new(root, "early_stop", json_boolean(s.early_stop));
+    json_object_set_new(root, "energy_j", num(s.energy_j));
+    json_object_set_new(root, "energy_kwh", num(s.energy_kwh));
+    json_object_set_new(root, "pue", num(s.pue));
+    json_object_set_new(root, "co2eq_g", num(s.co2eq_g));
+    json_object_set_new(root, "intensity_g_per_kwh", num(s.intensity_g_per_kwh));
+    json_object_set_new(root, "intensity_source", json_string(s.intensity_source));
+    json_object_set_new(root, "zone", s.zone[0] ? json_string(s.zone) : json_null());
+    json_object_set_new(root, "location", json_string(s.location));
+    json_object_set_new(root, "location_method", json_string(s.location_method));
+    json_t *eq = json_object();
+    if (t->o.interpretable && isfinite(s.km_by_car))
+        json_object_set_new(eq, CT__CAR_UNIT, num(s.km_by_car));
+    json_object_set_new(root, "equivalents", eq);
+    if (s.predicted) {
+        json_t *p = json_object();
+        json_object_set_new(p, "epochs", json_integer(s.pred_epochs));
+        json_object_set_new(p, "duration_s", num(s.pred_duration_s));
+        json_object_set_new(p, "energy_kwh", num(s.pred_energy_kwh));
+        json_object_set_new(p, "co2eq_g", num(s.pred_co2eq_g));
+        json_object_set_new(root, "prediction", p);
+    } else {
+        json_object_set_new(root, "prediction", json_null());
+    }
+    json_object_set_new(root, "tracker_cpu_s", num(s.tracker_cpu_s));
+    json_t *devs = json_array();
+    for (int i = 0; i < s.n_devices; i++) {
+        json_t *d = json_object();
+        json_object_set_new(d, "component", json_string(s.devices[i].component));
+        json_object_set_new(d, "name", json_string(s.devices[i].name));
+        json_object_set_new(d, "meter", json_string(s.devices[i].meter));
+        json_object_set_new(d, "provenance",
+                            json_string(ct_provenance_name(s.devices[i].provenance)));
+        json_object_set_new(d, "lost", json_boolean(s.devices[i].lost));
+        json_object_set_new(d, "energy_j", num(s.devices[i].energy_j));
+        json_array_append_new(devs, d);
+    }
+    json_object_set_new(root, "devices", devs);
+    json_t *eps = json_array();
+    for (int i = 0; i < t->n_epochs; i++) {
+        const struct ct__epoch *e = &t->epochs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "epoch", json_integer(i + 1));
+        json_object_set_new(o, "duration_s", num(e->duration_s));
+        json_object_set_new(o, "energy_j", num(e->cpu_j + e->gpu_j));
+        json_object_set_new(o, "cpu_energy_j", num(e->cpu_j));
+        json_object_set_new(o, "gpu_energy_j", num(e->gpu_j));
+        json_object_set_new(o, "energy_kwh", num(e->energy_kwh));
+        json_object_set_new(o, "co2eq_g", num(e->co2eq_g));
+        json_array_append_new(eps, o);
+    }
+    json_object_set_new(root, "epochs_detail", eps);
+    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    return *json ? CT_OK : CT_ENOMEM;
+}
+
+CT_API int ct_probe_json(const ct_options *opts, char **json)
+{
+    if (!json)
+        return CT_EINVAL;
+    *json = NULL;
+    ct_options o;
+    if (opts)
+        o = *opts;
+    else
+        ct_options_init(&o);
+    int order[2], n = 0;
+    char why[512] = "";
+    if (ct__parse_components(o.components, order, &n, why, sizeof(why)) != CT_OK)
+        return CT_EINVAL;
+    struct ct__probe_ctx ctx = {
+        .sysfs_fd = ct__root_open(o.sysfs_root ? o.sysfs_root : "/sys"),
+        .proc_fd = ct__root_open(o.proc_root ? o.proc_root : "/proc"),
+        .opts = &o,
+    };
+    struct ct__meter_set *set = calloc(1, sizeof(*set));
+    if (!set)
+        return CT_ENOMEM;
+    int rc = ct__meters_select(set, &ctx, order, n, why, sizeof(why));
+    json_t *root = json_object();
+    json_t *meters = json_array();
+    for (int i = 0; rc == CT_OK && i < set->n_probes; i++) {
+        struct ct__probe_result *pr = &set->probes[i];
+        json_t *m = json_object();
+        json_object_set_new(m, "meter", json_string(pr->ops->name));
+        json_object_set_new(m, "component", json_string(ct__component_name(pr->ops->component)));
+        json_object_set_new(m, "status",
+                            json_string(pr->status == CT_OK        ? "ok"
+                                        : pr->status == CT_ENOTSUP ? "not-here"
+                                                                   : "error"));
+        const char *code = pr->status == CT_OK ? NULL : ct_status_name(pr->status);
+        json_object_set_new(m, "code", code ? json_string(code) : json_null());
+        json_object_set_new(m, "reason", json_string(pr->why));
+        json_object_set_new(m, "detail", json_string(pr->detail));
+        json_object_set_new(m, "selected", json_boolean(pr->selected));
+        json_t *devs = json_array();
+        for (int k = 0; pr->selected && k < set->n_meters; k++) {
+            if (set->meters[k].ops != pr->ops)
+                continue;
+            for (int d = 0; d < set->meters[k].n_devs; d++) {
+                json_t *dj = json_object();
+                json_object_set_new(dj, "name", json_string(set->meters[k].devs[d].name));
+                json_object_set_new(
+                    dj, "provenance",
+                    json_string(ct_provenance_name(set->meters[k].devs[d].provenance)));
+                json_array_append_new(devs, dj);
+            }
+        }
+        json_object_set_new(m, "devices", devs);
+        json_array_append_new(meters, m);
+    }
+    json_object_set_new(root, "meters", meters);
+    if (rc != CT_OK)
+        json_object_set_new(root, "error", json_string(why));
+    ct__meters_close(set);
+    free(set);
+    if (ctx.sysfs_fd >= 0)
+        close(ctx.sysfs_fd);
+    if (ctx.proc_fd >= 0)
+        close(ctx.proc_fd);
+
+    struct ct__location_query q = {.zone = o.zone,
+                                   .tz = o.tz,
+                                   .localtime_path = o.localtime_path,
+                                   .zoneinfo_dir = o.zoneinfo_dir};
+    struct ct__location loc;
+    char note[512] = "";
+    ct__location_resolve(&q, &loc, note, sizeof(note));
+    json_t *lj = json_object();
+    json_object_set_new(lj, "zone", loc.zone[0] ? json_string(loc.zone) : json_null());
+    json_object_set_new(lj, "method", json_string(method_name(loc.method)));
+    json_object_set_new(lj, "address", json_string(loc.address));
+    json_object_set_new(lj, "note", json_string(note));
+    json_object_set_new(root, "location", lj);
+    struct ct__intensity ci;
+    memset(&ci, 0, sizeof(ci));
+    char err[256];
+    json_t *ij = json_object();
+    if (ct__provider_table.current(&loc, &ci, err, sizeof(err)) == CT_OK) {
+        json_object_set_new(ij, "g_per_kwh", num(ci.g_per_kwh));
+        json_object_set_new(ij, "source", json_string(ci.source));
+        json_object_set_new(ij, "description", json_string(ci.description));
+    }
+    json_object_set_new(root, "intensity", ij);
+    json_object_set_new(root, "pue", num(isnan(o.pue) ? CT__PUE_DEFAULT : o.pue));
+    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (rc != CT_OK)
+        return rc;
+    return *json ? CT_OK : CT_ENOMEM;
+}

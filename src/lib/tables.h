@@ -1,0 +1,30 @@
+/*
+ * tables.h - data tables compiled into the library from the CSV files in data/ by
+ * tools/gen_tables.c.
+ */
+#ifndef CT_TABLES_H
+#define CT_TABLES_H
+
+#include <stddef.h>
+
+/* data/cpu-tdp.csv: CPU model name -> thermal design power (W), in file order. */
+struct ct__tdp_entry {
+    const char *name;
+    double tdp_w;
+};
+extern const struct ct__tdp_entry ct__tdp_table[];
+extern const size_t ct__tdp_count;
+extern const double ct__tdp_mean_w; /* mean over all valid rows (upstream's fallback) */
+
+/* data/carbon-intensity.csv: ISO alpha-2 -> average carbon intensity (gCO2eq/kWh), sorted by
+ * code. */
+struct ct__intensity_entry {
+    const char *code;   /* "DK", "NA" (Namibia) */
+    const char *entity; /* "Denmark" */
+    int year;
+    double g_per_kwh;
+};
+extern const struct ct__intensity_entry ct__intensity_table[];
+extern const size_t ct__intensity_count;
+
+#endif

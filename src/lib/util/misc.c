@@ -1,0 +1,49 @@
+/*
+ * misc.c - clocks, bounded string formatting and copying used across the library.
+ */
+#include "../internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t ct__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double ct__wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *ct__fmt(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+char *ct__strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void ct__strlcpy(char *dst, const char *src, size_t len)
+{
+    if (len == 0)
+        return;
+    snprintf(dst, len, "%s", src ? src : "");
+}
+
+const char *ct__component_name(int comp)
+{
+    return comp == CT__COMP_GPU ? "gpu" : "cpu";
+}

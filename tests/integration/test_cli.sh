@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Integration tests of the `carbontracker` command: option parsing, exit statuses, signal
+# forwarding, console text, log files, the --json summary and --list-devices, run against fake
+# powercap/proc trees (ct-fixture) so that nothing depends on the machine.
+# Env (set by ctest): CT_BIN, CT_FIXTURE, CT_SOURCE_DIR, CT_TMP.
+set -u
+
+: "${CT_BIN:?CT_BIN must name the carbontracker command}"
+: "${CT_FIXTURE:?CT_FIXTURE must name the ct-fixture helper}"
+: "${CT_SOURCE_DIR:?CT_SOURCE_DIR must name the source tree}"
+CT_TMP=${CT_TMP:-/tmp}
+mkdir -p "$CT_TMP"
+T=$(mktemp -d "$CT_TMP/cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+pass=0
+fail=0
+ok() {
+    echo "ok - $1"
+    pass=$((pass + 1))
+}
+not_ok() {
+    echo "not ok - $1"
+    fail=$((fail + 1))
+    # Show what the last run printed, to make failures readable.
+    for f in "$T/out" "$T/err"; do
+        [ -s "$f" ] && sed 's/^/#   /' "$f" | head -40
+    done
+    return 0
+}
+# check NAME COMMAND...: ok when COMMAND succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+# jcheck FILE PYTHON-EXPRESSION: the expression over d = json.load(FILE) is true.
+jcheck() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" 2>>"$T/err"
+}
+# ct ARGS...: run the command with stdout in $T/out, stderr in $T/err, status in $rc.
+rc=0
+ct() {
+    "$CT_BIN" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+# new_sys [SCENARIO]: a fresh fake sysfs tree; prints its path.
+n_sys=0
+new_sys() {
+    n_sys=$((n_sys + 1))
+    local d="$T/sys$n_sys"
+    mkdir -p "$d" && "$CT_FIXTURE" powercap "$d" "${1:-client}" || return 1
+    echo "$d"
+}
+# logs_in DIR SUFFIX: the log files in DIR with that suffix ("", "_output", "_err").
+logs_in() {
+    find "$1" -maxdepth 1 -type f -name "*_carbontracker$2.log" 2>/dev/null
+}
+
+# Everything the library would take from the machine comes from fixtures.
+for v in CARBONTRACKER_PUE CARBONTRACKER_LOCALTIME CARBONTRACKER_ZONEINFO TZ; do
+    unset "$v"
+done
+mkdir -p "$T/proc"
+printf 'processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz\n\n' \
+    >"$T/proc/cpuinfo"
+echo "cpu  100 0 100 800 0 0 0 0 0 0" >"$T/proc/stat"
+export CARBONTRACKER_PROC_ROOT="$T/proc"
+export CARBONTRACKER_ZONE=DK
+CARBONTRACKER_SYSFS_ROOT=$(new_sys client) || exit 1
+export CARBONTRACKER_SYSFS_ROOT
+cd "$T" || exit 1
+
+# ---- version and help ---------------------------------------------------------------------
+version=$(sed -n 's/^project(carbontracker VERSION \([0-9.]*\).*/\1/p' "$CT_SOURCE_DIR/CMakeLists.txt")
+ct --version
+check "--version prints the version" test "$rc:$(cat "$T/out")" = "0:carbontracker $version"
+
+ct --help
+help_ok=1
+for o in --log_dir --log_file_prefix --api_keys --parse --report --output --sim-cpu --sim-cpu-tdp \
+    --sim-cpu-util --sim-gpu --sim-gpu-watts --sim-gpu-util --json --components --interval \
+    --zone --offline --pue --decimal_precision --list-devices -q --quiet -v --verbose -h --help \
+    --version; do
+    grep -q -- "^ *\(-., \)\?$o\b" "$T/out" || {
+        echo "# --help lacks $o"
+        help_ok=0
+    }
+done
+check "--help lists every option and exits 0" test "$rc:$help_ok" = "0:1"
+
+# ---- exit statuses ------------------------------------------------------------------------
+ct --log_dir "$T/l-exit" sh -c 'exit 3'
+check "the command's exit status is ours (sh -c 'exit 3' -> 3)" test "$rc" = 3
+
+ct --log_dir "$T/l-kill" sh -c 'kill -TERM $$'
+check "a command killed by SIGTERM gives 143" test "$rc" = 143
+
+ct --log_dir "$T/l-dd" -- sh -c 'exit 5'
+check "'--' ends the options" test "$rc" = 5
+
+ct --log_dir "$T/l-dd2" -- --not-an-option
+check "after '--' a word starting with '-' is the command" \
+    test "$rc:$(cat "$T/err")" = "127:carbontracker: cannot run '--not-an-option': No such file or directory"
+
+ct --log_dir "$T/l-after" sh -c 'printf "%s|" "$@"' sh --log_dir "$T/l-x" --json "$T/x.json" -q
+check "options after the command name belong to the command" \
+    test "$rc:$(tail -n +2 "$T/out" | head -1)" = "0:--log_dir|$T/l-x|--json|$T/x.json|-q|"
+check "options after the command name are not read by us" \
+    test ! -e "$T/l-x" -a ! -e "$T/x.json" -a -n "$(logs_in "$T/l-after" _output)"
+
+ct --log_dir "$T/l-nf" no-such-command-ct-xyz arg
+check "command not found -> 127 with the message" \
+    test "$rc:$(cat "$T/err")" = "127:carbontracker: cannot run 'no-such-command-ct-xyz': No such file or directory"
+check "command not found starts no tracker (no logs, nothing on stdout)" \
+    test ! -e "$T/l-nf" -a ! -s "$T/out"
+
+printf '#!/bin/sh\nexit 0\n' >"$T/noexec.sh"
+chmod 644 "$T/noexec.sh"
+ct --log_dir "$T/l-nx" "$T/noexec.sh"
+check "command not executable -> 126 with the message" \
+    test "$rc:$(cat "$T/err")" = "126:carbontracker: cannot run '$T/noexec.sh': Permission denied"
+ct --log_dir "$T/l-nx" "$T"
+check "a directory as command -> 126" test "$rc" = 126 -a ! -e "$T/l-nx"
+
+mkdir -p "$T/bin"
+cp "$T/noexec.sh" "$T/bin/ct-noexec-cmd"
+PATH="$T/bin:$PATH" "$CT_BIN" --log_dir "$T/l-nxp" ct-noexec-cmd >"$T/out" 2>"$T/err"
+rc=$?
+check "a non-executable file found in PATH -> 126" \
+    test "$rc:$(cat "$T/err")" = "126:carbontracker: cannot run 'ct-noexec-cmd': Permission denied"
+
+# ---- usage errors (64) --------------------------------------------------------------------
+ct --bogus -- true
+check "unknown option -> 64" test "$rc" = 64
+check "unknown option is named" grep -q "unknown option '--bogus'" "$T/err"
+ct -x true
+check "unknown short option -> 64" test "$rc" = 64
+ct
+check "no command -> 64" test "$rc" = 64
+ct --log_dir
+check "option without its value -> 64" test "$rc" = 64
+ct --offline=yes true
+check "a flag given a value -> 64" test "$rc" = 64
+
+ct --log_dir "$T/l-sim" --sim-cpu X -- true
+check "--sim-cpu without --sim-cpu-tdp -> 64" test "$rc" = 64
+check "--sim-cpu without --sim-cpu-tdp: upstream's text" grep -qF \
+    "When using simulated CPU (sim_cpu), you must also specify the CPU TDP (sim_cpu_tdp)" "$T/err"
+ct --log_dir "$T/l-sim" --sim-gpu G -- true
+check "--sim-gpu without --sim-gpu-watts: 64 and upstream's text" test "$rc" = 64 -a -n \
+    "$(grep -F "When using simulated GPU (sim_gpu), you must also specify the GPU power consumption (sim_gpu_watts)" "$T/err")"
+ct --log_dir "$T/l-sim" --sim-cpu X --sim-cpu-tdp 12abc -- true
+check "a bad number is a usage error naming the option" \
+    test "$rc" = 64 -a -n "$(grep -F -- "--sim-cpu-tdp" "$T/err")" -a ! -e "$T/l-sim"
+ct --log_dir "$T/l-sim" --sim-cpu X --sim-cpu-tdp 10 --sim-cpu-util 1.5 -- true
+check "--sim-cpu-util out of range -> 64 (upstream's text)" \
+    test "$rc" = 64 -a -n "$(grep -F "CPU utilization must be between 0.0 and 1.0." "$T/err")"
+ct --interval 0 true
+check "--interval 0 -> 64" test "$rc" = 64
+ct --interval=abc true
+check "--interval=abc -> 64 naming --interval" test "$rc" = 64 -a -n "$(grep -F -- --interval "$T/err")"
+ct --pue 0.9 true
+check "--pue below 1.0 -> 64" test "$rc" = 64
+CARBONTRACKER_PUE=lots "$CT_BIN" true >"$T/out" 2>"$T/err"
+rc=$?
+check "a bad CARBONTRACKER_PUE -> 64 naming it" \
+    test "$rc" = 64 -a -n "$(grep -F CARBONTRACKER_PUE "$T/err")"
+ct --log_dir "$T/l-comp" --components tpu -- true
+check "--components tpu -> 64 with upstream's text" \
+    test "$rc" = 64 -a -n "$(grep -F "No component found with name 'tpu'." "$T/err")"
+ct --list-devices true
+check "--list-devices with a command -> 64" test "$rc" = 64
+
+ct --log_dir "$T/l-api" --api_keys '{"co2signal": "SECRETKEY123"}' -- true
+check "--api_keys with an unknown provider -> 64" test "$rc" = 64
+check "--api_keys: upstream's text" grep -qF "Invalid API name 'co2signal' given." "$T/err"
+ct --log_dir "$T/l-api" --api_keys '["electricitymaps"]' -- true
+check "--api_keys that is not an object -> 64" test "$rc" = 64
+ct --log_dir "$T/l-api" --api_keys '{"ElectricityMaps": "SECRETKEY123"}' -- true
+check "--api_keys with a known provider (any case) runs the command" test "$rc" = 0
+check "--api_keys prints the one-line note on stderr" test "$(cat "$T/err")" = \
+    "carbontracker: note: live carbon intensity providers are not in this version yet; using the offline table"
+check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
+
+for o in parse report output; do
+    ct --$o somewhere -- true
+    check "--$o -> 64 with the message" test "$rc:$(cat "$T/err")" = \
+        "64:carbontracker: --$o is not available in this version yet (log parsing and reports arrive in a later release)"
+done
+
+# ---- the tracker cannot start (70) --------------------------------------------------------
+ct --log_dir /dev/null/logs -- touch "$T/ran-70"
+check "log directory that cannot be created -> 70, command not run" \
+    test "$rc" = 70 -a ! -e "$T/ran-70" -a -n "$(grep '^carbontracker: ' "$T/err")"
+ct --log_dir "$T/l-gpu" --components gpu -- touch "$T/ran-70"
+check "no meter for --components gpu -> 70, command not run" test "$rc" = 70 -a ! -e "$T/ran-70"
+ct --log_dir "$T/l-json70" --json "$T/no/such/dir/s.json" -- touch "$T/ran-70"
+check "--json into a missing directory -> 70, command not run" test "$rc" = 70 -a ! -e "$T/ran-70"
+
+# ---- a measured run: console text, logs, JSON ---------------------------------------------
+sys=$(new_sys client)
+CARBONTRACKER_SYSFS_ROOT=$sys "$CT_BIN" --log_dir "$T/l-run" --log_file_prefix run \
+    --json "$T/run.json" --interval 0.1 -- "$CT_FIXTURE" drive "$sys" intel-rapl:0 20 0.5 \
+    >"$T/out" 2>"$T/err" &
+ct_pid=$!
+wait $ct_pid
+rc=$?
+run_out=$(cat "$T/out")
+driven_uj=$(grep -E '^[0-9]+$' "$T/out" | head -1)
+check "measured run exits 0" test "$rc" = 0 -a -n "$driven_uj"
+check "stdout: components found (client fixture)" grep -qxF \
+    "CarbonTracker: The following components were found: CPU with device(s) cpu:0, dram:0." "$T/out"
+block_re='CarbonTracker: \nActual consumption:\n\tTime:\t[0-9]+:[0-9]{2}:[0-9]{2}\n\tEnergy:\t[0-9]+\.[0-9]{12} kWh\n\tCO2eq:\t[0-9]+\.[0-9]{12} g\n\tThis is equivalent to:\n\t[0-9]+\.[0-9]{12} km travelled by car\n'
+has_block() {
+    python3 -c 'import re, sys
+sys.exit(0 if re.search(sys.argv[1], open(sys.argv[2]).read()) else 1)' "$block_re" "$1"
+}
+check "stdout: the Actual consumption block (Time, Energy, CO2eq)" has_block "$T/out"
+check "stdout ends with Finished monitoring" test "$(tail -1 "$T/out")" = "CarbonTracker: Finished monitoring."
+
+name_re="^run_${ct_pid}\.[0-9]+_[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z_carbontracker(_output|_err)?\.log\$"
+names_ok=1
+n_logs=0
+for f in "$T/l-run"/*; do
+    n_logs=$((n_logs + 1))
+    [[ $(basename "$f") =~ $name_re ]] || {
+        echo "# unexpected log name $(basename "$f")"
+        names_ok=0
+    }
+done
+std_log=$(logs_in "$T/l-run" "")
+out_log=$(logs_in "$T/l-run" _output)
+check "log files have upstream's names ({prefix_}{pid}.{id}_{date}_carbontracker*.log)" \
+    test "$names_ok" = 1 -a "$n_logs" -ge 2 -a "$n_logs" -le 3
+check "std and output logs exist" test -s "$std_log" -a -s "$out_log"
+check "output log holds the Actual consumption block" has_block "$out_log"
+check "std log lists the components" \
+    grep -qF "The following components were found: CPU with device(s) cpu:0, dram:0." "$std_log"
+
+check "--json: format and version" \
+    jcheck "$T/run.json" 'd["format"] == "carbontracker-summary" and d["format_version"] == 1'
+check "--json: energy_j equals what the fixture drove (0.5%)" \
+    jcheck "$T/run.json" "abs(d['energy_j'] - $driven_uj / 1e6) <= 0.005 * $driven_uj / 1e6"
+check "--json: cpu:0 is measured by rapl-powercap with the driven energy" \
+    jcheck "$T/run.json" "[(x['provenance'], x['meter']) for x in d['devices'] if x['name'] == 'cpu:0'] == [('measured', 'rapl-powercap')] and abs([x['energy_j'] for x in d['devices'] if x['name'] == 'cpu:0'][0] - $driven_uj / 1e6) <= 0.005 * $driven_uj / 1e6"
+check "--json: exit_status and command" \
+    jcheck "$T/run.json" "d['exit_status'] == 0 and d['command'] == ['$CT_FIXTURE', 'drive', '$sys', 'intel-rapl:0', '20', '0.5']"
+check "--json: energy_kwh, co2eq_g follow from energy_j, pue and intensity" \
+    jcheck "$T/run.json" "d['pue'] == 1.58 and abs(d['energy_kwh'] - d['energy_j'] / 3.6e6 * 1.58) <= 1e-12 and abs(d['co2eq_g'] - d['energy_kwh'] * d['intensity_g_per_kwh']) <= 1e-9 * max(1, d['co2eq_g'])"
+check "--json: zone DK given by the environment, one epoch, no prediction" \
+    jcheck "$T/run.json" "d['zone'] == 'DK' and d['location_method'] == 'option' and d['epochs'] == 1 and d['prediction'] is None and len(d['epochs_detail']) == 1"
+check "--json: no FILE.tmp left behind" test ! -e "$T/run.json.tmp"
+
+# Log file date: local time with a literal Z (TZ=JST-9 needs no zoneinfo).
+t0=$(date +%s)
+TZ=JST-9 "$CT_BIN" --log_dir "$T/l-tz" true >"$T/out" 2>"$T/err"
+t1=$(date +%s)
+check "log file date is local time with a literal Z" python3 -c 'import calendar, re, sys, time
+m = re.search(r"_(\d{4})-(\d\d)-(\d\d)T(\d\d)(\d\d)(\d\d)Z_carbontracker\.log$", sys.argv[1])
+t = calendar.timegm(tuple(int(x) for x in m.groups()) + (0, 0, 0)) - 9 * 3600
+sys.exit(0 if int(sys.argv[2]) - 1 <= t <= int(sys.argv[3]) + 1 else 1)' \
+    "$(logs_in "$T/l-tz" "")" "$t0" "$t1"
+
+ct --log-dir "$T/l-hyphen" --log-file-prefix=hy --json="$T/exit3.json" -- sh -c 'exit 3'
+check "--log-dir and --opt=value spellings" test -n "$(logs_in "$T/l-hyphen" _output | grep '/hy_')"
+check "--json records a failing command's exit status and argv" \
+    jcheck "$T/exit3.json" "d['exit_status'] == 3 and d['command'] == ['sh', '-c', 'exit 3']"
+
+mkdir -p "$T/cwd" && (cd "$T/cwd" && "$CT_BIN" true >/dev/null 2>&1)
+check "default --log_dir is ./logs" test -n "$(logs_in "$T/cwd/logs" _output)"
+
+# ---- environment ----------------------------------------------------------------------------
+CARBONTRACKER_PUE=2 "$CT_BIN" --log_dir "$T/l-env" --json "$T/pue.json" true >"$T/out" 2>"$T/err"
+check "CARBONTRACKER_PUE sets the PUE" jcheck "$T/pue.json" "d['pue'] == 2.0"
+CARBONTRACKER_PUE=2 "$CT_BIN" --log_dir "$T/l-env" --pue 1.2 --json "$T/pue.json" true \
+    >"$T/out" 2>"$T/err"
+check "--pue wins over CARBONTRACKER_PUE" jcheck "$T/pue.json" "d['pue'] == 1.2"
+mkdir -p "$T/zoneinfo"
+printf '# fixture\nDK\t+5540+01235\tEurope/Copenhagen\nFR\t+4852+00220\tEurope/Paris\n' \
+    >"$T/zoneinfo/zone.tab"
+env -u CARBONTRACKER_ZONE TZ=Europe/Paris CARBONTRACKER_ZONEINFO="$T/zoneinfo" \
+    "$CT_BIN" --log_dir "$T/l-env" --json "$T/tz.json" true >"$T/out" 2>"$T/err"
+check "without a zone, TZ + CARBONTRACKER_ZONEINFO give the zone" \
+    jcheck "$T/tz.json" "d['zone'] == 'FR' and d['location_method'] == 'timezone'"
+TZ=Europe/Paris CARBONTRACKER_ZONEINFO="$T/zoneinfo" \
+    "$CT_BIN" --log_dir "$T/l-env" --zone SE --json "$T/tz.json" true >"$T/out" 2>"$T/err"
+check "--zone wins over CARBONTRACKER_ZONE and the time zone" \
+    jcheck "$T/tz.json" "d['zone'] == 'SE' and d['location_method'] == 'option'"
+
+# ---- simulation ---------------------------------------------------------------------------
+ct --log_dir "$T/l-sim2" --sim-cpu "Sim CPU" --sim-cpu-tdp 100 --json "$T/sim.json" -- true
+check "--sim-cpu runs with provenance simulated" \
+    jcheck "$T/sim.json" "[x['provenance'] for x in d['devices']] == ['simulated'] and d['devices'][0]['name'] == 'Sim CPU'"
+
+# ---- quiet, and where our text starts -------------------------------------------------------
+ct -q --log_dir "$T/l-quiet" -- sh -c 'echo child'
+check "-q: nothing from us on stdout" test "$rc:$(cat "$T/out")" = "0:child"
+check "-q: the logs are still written" has_block "$(logs_in "$T/l-quiet" _output)"
+
+"$CT_BIN" --log_dir "$T/l-nl" -- printf 'no newline' >"$T/nl.txt" 2>"$T/err"
+check "after output without a final newline our text starts on a new line" \
+    test "$(grep -A1 -F 'no newline' "$T/nl.txt" | head -2 | cut -c1-15 | tr '\n' '|')" = \
+    "no newline|CarbonTracker: |"
+"$CT_BIN" --log_dir "$T/l-nl" -- printf 'line\n' >"$T/nl2.txt" 2>"$T/err"
+check "after output with a final newline no empty line is added" \
+    test "$(grep -c -x '' "$T/nl2.txt")" = 0
+
+# ---- signals --------------------------------------------------------------------------------
+# wait_gone PID SECONDS: wait for PID (a job of this shell) to end; sets $status to its exit
+# status, or to "timeout". Not for $(...): a subshell cannot wait for this shell's jobs.
+status=""
+wait_gone() {
+    local pid=$1 n=$(($2 * 20))
+    while [ "$n" -gt 0 ]; do
+        # a zombie has ended; `kill -0` still succeeds on it
+        case "$(ps -o stat= -p "$pid" 2>/dev/null)" in
+        "" | Z*) break ;;
+        esac
+        sleep 0.05
+        n=$((n - 1))
+    done
+    if [ "$n" -le 0 ]; then
+        status=timeout
+    else
+        wait "$pid"
+        status=$?
+    fi
+}
+# child_of PID: the pid of PID's child, waiting up to 5 s for it to appear.
+child_of() {
+    local n=100 c=""
+    while [ -z "$c" ] && [ "$n" -gt 0 ]; do
+        c=$(ps -o pid= --ppid "$1" | tr -d ' ' | head -1)
+        [ -z "$c" ] && sleep 0.05
+        n=$((n - 1))
+    done
+    echo "$c"
+}
+
+"$CT_BIN" --log_dir "$T/l-sig" -- sleep 30 >"$T/out" 2>"$T/err" &
+ct_pid=$!
+child=$(child_of $ct_pid)
+sleep 0.2 # let the child exec sleep
+start=$(date +%s%N)
+kill -TERM $ct_pid
+wait_gone $ct_pid 5
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "SIGTERM to carbontracker is forwarded: exit 143 within 5 s (${elapsed_ms} ms)" \
+    test "$status" = 143 -a "$elapsed_ms" -lt 5000
+check "SIGTERM: the command is gone" test -n "$child" -a ! -d "/proc/$child"
+check "SIGTERM: Actual consumption printed" has_block "$T/out"
+check "SIGTERM: Actual consumption logged" has_block "$(logs_in "$T/l-sig" _output)"
+[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+
+"$CT_BIN" --log_dir "$T/l-hup" -- sh -c 'trap "exit 9" HUP; while :; do sleep 0.05; done' \
+    >"$T/out" 2>"$T/err" &
+ct_pid=$!
+child=$(child_of $ct_pid)
+sleep 0.3 # let sh install its trap
+kill -HUP $ct_pid
+wait_gone $ct_pid 5
+check "SIGHUP is forwarded and the command's own exit status (9) comes back" test "$status" = 9
+[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+
+# ---- --list-devices -----------------------------------------------------------------------
+ct --list-devices --json "$T/probe.json"
+check "--list-devices exits 0" test "$rc" = 0
+check "--list-devices: rapl-powercap in use with cpu:0 and dram:0 measured" \
+    grep -qxF "    devices: cpu:0 (measured), dram:0 (measured)" "$T/out"
+check "--list-devices: location and intensity lines" \
+    test -n "$(grep '^Location: ' "$T/out")" -a -n "$(grep '^Carbon intensity: 151.65 gCO2/kWh' "$T/out")"
+check "--list-devices --json writes the probe JSON" \
+    jcheck "$T/probe.json" "[(m['meter'], m['status'], m['selected']) for m in d['meters'] if m['meter'] == 'rapl-powercap'] == [('rapl-powercap', 'ok', True)] and d['location']['zone'] == 'DK' and d['intensity']['g_per_kwh'] > 0 and d['pue'] == 1.58"
+
+denied=$(new_sys client)
+"$CT_FIXTURE" deny "$denied" intel-rapl:0
+CARBONTRACKER_SYSFS_ROOT=$denied "$CT_BIN" --list-devices >"$T/out" 2>"$T/err"
+rc=$?
+check "unreadable counter: --list-devices names the file and exits 0" \
+    test "$rc" = 0 -a -n "$(grep -F "$denied/class/powercap/intel-rapl:0/energy_uj" "$T/out")"
+check "unreadable counter: --list-devices gives the chmod and udev fixes" \
+    test -n "$(grep -F chmod "$T/out")" -a -n "$(grep -F udev "$T/out")"
+check "unreadable counter: falls back to cpu-tdp, estimated" \
+    test -n "$(grep -xF "cpu: cpu-tdp: in use" "$T/out")" -a -n "$(grep -F "(estimated)" "$T/out")"
+CARBONTRACKER_SYSFS_ROOT=$denied "$CT_BIN" --log_dir "$T/l-deny" --json "$T/deny.json" true \
+    >"$T/out" 2>"$T/err"
+check "unreadable counter: a run is estimated by cpu-tdp" \
+    jcheck "$T/deny.json" "[(x['meter'], x['provenance']) for x in d['devices']] == [('cpu-tdp', 'estimated')]"
+
+ct -q --list-devices
+check "-q --list-devices prints nothing" test "$rc:$(cat "$T/out")" = "0:"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

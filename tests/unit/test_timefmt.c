@@ -1,0 +1,155 @@
+/*
+ * test_timefmt.c - ct_timestring() against upstream's convert_to_timestring (expected strings
+ * produced by the Python function itself) and ct__fmt_plain()'s plain decimals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+struct ts_case {
+    double seconds;
+    const char *want;
+};
+
+static void check_ts(double seconds, int with_ms, const char *want)
+{
+    char buf[64];
+
+    memset(buf, 'x', sizeof(buf));
+    int rc = ct_timestring(seconds, with_ms, buf, sizeof(buf));
+    if (rc != CT_OK || strcmp(buf, want) != 0)
+        print_error("ct_timestring(%.17g, %d) = %d \"%s\", want \"%s\"\n", seconds, with_ms, rc,
+                    buf, want);
+    assert_int_equal(rc, CT_OK);
+    assert_string_equal(buf, want);
+}
+
+/* Section 4.3 and the acceptance list of section 6. */
+static void test_timestring_upstream_examples(void **state)
+{
+    (void)state;
+    static const struct ts_case cases[] = {
+        {0, "0:00:00"},      {3666, "1:01:06"}, {3666.4, "1:01:06"}, {-3666, "-1:01:06"},
+        {3659.5, "1:01:00"}, {2.5, "0:00:02"},  {3.5, "0:00:04"},    {62.5, "0:01:02"},
+        {86400, "24:00:00"}, {1000, "0:16:40"}, {600, "0:10:00"},    {360000, "100:00:00"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_ts(cases[i].seconds, 0, cases[i].want);
+}
+
+/* Round half to even at every carry point, negative values, huge hours (from Python). */
+static void test_timestring_rounding_and_carry(void **state)
+{
+    (void)state;
+    static const struct ts_case cases[] = {
+        {0.5, "0:00:00"},        {1.5, "0:00:02"},
+        {59.5, "0:01:00"},       {119.5, "0:02:00"},
+        {3599.5, "1:00:00"},     {-2.5, "-0:00:02"},
+        {-0.4, "-0:00:00"},      {-0.0, "0:00:00"},
+        {1e10, "2777777:46:40"}, {1e20, "27777777777777780:12:40"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_ts(cases[i].seconds, 0, cases[i].want);
+}
+
+static void test_timestring_ms(void **state)
+{
+    (void)state;
+    /* 0.135 is 0.13500000000000000888 in binary: Python and C both print "00.14". */
+    static const struct ts_case cases[] = {
+        {141.9, "0:02:21.90"},     {53.25, "0:00:53.25"}, {3659.9955, "1:01:00.00"},
+        {59.996, "0:01:00.00"},    {0.135, "0:00:00.14"}, {-141.9, "-0:02:21.90"},
+        {0.005, "0:00:00.01"},     {0.015, "0:00:00.01"}, {3599.995, "0:59:59.99"},
+        {59.994999, "0:00:59.99"}, {-0.0, "0:00:00.00"},  {1e10 + 0.25, "2777777:46:40.25"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_ts(cases[i].seconds, 1, cases[i].want);
+}
+
+static void test_timestring_invalid(void **state)
+{
+    (void)state;
+    char buf[16];
+
+    /* "0:00:00" needs 8 bytes with the NUL. */
+    memset(buf, 'x', sizeof(buf));
+    assert_int_equal(ct_timestring(0, 0, buf, 7), CT_EINVAL);
+    assert_string_equal(buf, "");
+    assert_int_equal(ct_timestring(0, 0, buf, 8), CT_OK);
+    assert_string_equal(buf, "0:00:00");
+    /* "0:02:21.90" needs 11. */
+    assert_int_equal(ct_timestring(141.9, 1, buf, 10), CT_EINVAL);
+    assert_int_equal(ct_timestring(141.9, 1, buf, 11), CT_OK);
+    assert_string_equal(buf, "0:02:21.90");
+    assert_int_equal(ct_timestring(1.0, 0, NULL, 16), CT_EINVAL);
+    assert_int_equal(ct_timestring(1.0, 0, buf, 0), CT_EINVAL);
+    assert_int_equal(ct_timestring(NAN, 0, buf, sizeof(buf)), CT_EINVAL);
+    assert_string_equal(buf, "");
+    assert_int_equal(ct_timestring(INFINITY, 1, buf, sizeof(buf)), CT_EINVAL);
+    assert_int_equal(ct_timestring(-INFINITY, 0, buf, sizeof(buf)), CT_EINVAL);
+}
+
+static void check_plain(double v, const char *want)
+{
+    char buf[64];
+
+    memset(buf, 'x', sizeof(buf));
+    ct__fmt_plain(v, buf, sizeof(buf));
+    assert_string_equal(buf, want);
+}
+
+static void test_fmt_plain(void **state)
+{
+    (void)state;
+    check_plain(287.53, "287.53");
+    check_plain(0.0, "0.0");
+    check_plain(38.911, "38.911");
+    check_plain(1e-05, "0.00001");
+    check_plain(0.1 + 0.2, "0.3");
+    check_plain(1e-13, "0.0");
+    check_plain(-2.5, "-2.5");
+    check_plain(1.0, "1.0");
+    check_plain(136.86084615, "136.86084615");
+    check_plain(0.0002777777777777778, "0.000277777778");
+    check_plain(123456789.123456789, "123456789.123456791043");
+    check_plain(1e20, "100000000000000000000.0");
+    check_plain(NAN, "nan");
+    check_plain(INFINITY, "inf");
+    check_plain(-INFINITY, "-inf");
+}
+
+static void test_fmt_plain_truncates(void **state)
+{
+    (void)state;
+    char buf[5];
+    char big[400];
+
+    ct__fmt_plain(287.53, buf, sizeof(buf));
+    assert_string_equal(buf, "287.");
+    /* The largest double still comes out in full, without an exponent. */
+    ct__fmt_plain(-1.7976931348623157e308, big, sizeof(big));
+    assert_int_equal(strlen(big), 1 + 309 + 2);
+    assert_memory_equal(big, "-17976931348623157", 18);
+    assert_string_equal(big + strlen(big) - 2, ".0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timestring_upstream_examples),
+        cmocka_unit_test(test_timestring_rounding_and_carry),
+        cmocka_unit_test(test_timestring_ms),
+        cmocka_unit_test(test_timestring_invalid),
+        cmocka_unit_test(test_fmt_plain),
+        cmocka_unit_test(test_fmt_plain_truncates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
