@@ -2,16 +2,19 @@
 #   make / make build   configure and build into build/ (release, with debug info)
 #   make run            install what is missing, build, track the bundled example training run
 #   make test           install what is missing, build with ASan+UBSan into build-test/, run ctest
+#   make bench          release build in build-bench/, overhead and accuracy benchmarks, rewrites
+#                       BENCHMARKS.md (about 5 minutes; not part of make test)
 #   make install        install library, header, pkg-config file, man page and command
 #   make format         reformat the sources with clang-format
 
 BUILD ?= build
 TEST_BUILD ?= build-test
+BENCH_BUILD ?= build-bench
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 EPOCHS ?= 4
 
-.PHONY: all build deps run test install format clean
+.PHONY: all build deps run test bench install format clean
 
 all: build
 
@@ -34,6 +37,11 @@ test: deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_SANITIZE=ON -DCT_WERROR=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_SANITIZE=OFF -DCT_BUILD_BENCH=ON >/dev/null
+	@cmake --build $(BENCH_BUILD) --target ct_bench -j $(JOBS)
+	@BUILD=$(BENCH_BUILD) bash bench/run.sh
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

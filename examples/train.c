@@ -5,8 +5,9 @@
  * stop, summary. This is what `make run` tracks.
  *
  * usage: train [--epochs N] [--samples N] [--log_dir DIR] [--json FILE] [--no-tracker]
- * Seams (for tests and unusual machines): CARBONTRACKER_SYSFS_ROOT, CARBONTRACKER_PROC_ROOT,
- * CARBONTRACKER_ZONE, TZ.
+ * Environment (ct_options_from_env): CARBONTRACKER_ZONE, CARBONTRACKER_SYSFS_ROOT,
+ * CARBONTRACKER_PROC_ROOT, TZ, CUDA_VISIBLE_DEVICES, ELECTRICITYMAPS_API_KEY, ...;
+ * CARBONTRACKER_OFFLINE=1 for no network.
  */
 #include <carbontracker.h>
 
@@ -145,10 +146,9 @@ int main(int argc, char **argv)
         o.epochs = epochs;
         o.log_dir = log_dir;
         o.message = ct_message_stdout;
-        o.zone = env("CARBONTRACKER_ZONE");
-        o.sysfs_root = env("CARBONTRACKER_SYSFS_ROOT");
-        o.proc_root = env("CARBONTRACKER_PROC_ROOT");
-        o.tz = env("TZ");
+        /* Seams, GPUs and API keys from the environment; live intensity unless told not to. */
+        ct_options_from_env(&o);
+        o.live = env("CARBONTRACKER_OFFLINE") == NULL;
         char err[512];
         int rc = ct_tracker_open(&tracker, &o, err, sizeof(err));
         if (rc != CT_OK) {

@@ -160,6 +160,34 @@ typedef struct ct_options {
     void *message_user;
     ct_confirm_fn confirm; /* stop_and_confirm; NULL = never ask */
     void *confirm_user;
+
+    /* GPUs (NVIDIA through NVML, loaded at run time). */
+    const char *nvml_library;         /* NULL = "libnvidia-ml.so.1" */
+    const char *cuda_visible_devices; /* the CUDA_VISIBLE_DEVICES value: NULL = unset (all
+                                         GPUs), "" = no GPU, else indices, GPU-<uuid> or MIG-...
+                                         entries (see ct_options_from_env) */
+    int devices_by_pid;               /* 1: only GPUs running a process of the tracked tree */
+    int tracked_pid;                  /* root of the tracked process tree; 0 = the caller */
+
+    /* Live carbon intensity (doc/carbon.md). All network traffic runs on the tracker's carbon
+       thread: epoch calls never wait for it and ct_stop() cancels a request in flight. */
+    int live;                            /* 1: fetch live intensity and forecasts every
+                                            carbon_refresh_s, and locate the machine by IP when no
+                                            zone/coordinates are given; 0 (default): offline, the
+                                            yearly table for the zone or time zone, no network */
+    const char *electricitymaps_api_key; /* Electricity Maps auth token (upstream's api_keys
+                                            {"electricitymaps": KEY}); NULL = none. Sent only in
+                                            the auth-token header, never logged */
+    double latitude, longitude;          /* degrees, NaN = unset (give both or neither) */
+    const char *postcode;                /* GB postcode or outward code ("RG41") for regional
+                                            data from carbonintensity.org.uk; alone it means GB */
+    double carbon_refresh_s;             /* seconds between fetches; NaN = 900 (upstream) */
+    double http_timeout_s;               /* limit for one request; NaN = 10 */
+    const char *electricitymaps_url;     /* NULL = "https://api.electricitymap.org/v3" */
+    const char *ukgrid_url;              /* NULL = "https://api.carbonintensity.org.uk" */
+    const char *energidataservice_url;   /* NULL = "https://api.energidataservice.dk" */
+    const char *geolocation_url;         /* ipinfo-compatible, GET <url>/json; NULL =
+                                            "https://ipinfo.io" */
 } ct_options;
 
 #define CT_OPTIONS_INIT                                                                            \
@@ -170,11 +198,37 @@ typedef struct ct_options {
         .sim_cpu = NULL, .sim_cpu_tdp_w = NAN, .sim_cpu_util = NAN, .sim_gpu = NULL,               \
         .sim_gpu_watts = NAN, .sim_gpu_util = NAN, .sysfs_root = NULL, .proc_root = NULL,          \
         .tz = NULL, .localtime_path = NULL, .zoneinfo_dir = NULL, .include_psys = 0,               \
-        .message = NULL, .message_user = NULL, .confirm = NULL, .confirm_user = NULL               \
+        .message = NULL, .message_user = NULL, .confirm = NULL, .confirm_user = NULL,              \
+        .nvml_library = NULL, .cuda_visible_devices = NULL, .devices_by_pid = 0, .tracked_pid = 0, \
+        .live = 0, .electricitymaps_api_key = NULL, .latitude = NAN, .longitude = NAN,             \
+        .postcode = NULL, .carbon_refresh_s = NAN, .http_timeout_s = NAN,                          \
+        .electricitymaps_url = NULL, .ukgrid_url = NULL, .energidataservice_url = NULL,            \
+        .geolocation_url = NULL                                                                    \
     }
 
 /** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro). */
 CT_API void ct_options_init(ct_options *o);
+
+/** sizeof() of a public struct as this library was built: "ct_options", "ct_epoch_result",
+ *  "ct_summary" or "ct_device_energy"; 0 for any other name. For bindings that mirror the
+ *  structs (the Python package checks its ctypes layouts against it). Thread-safe. */
+CT_API size_t ct_struct_size(const char *name);
+
+/**
+ * The one place the library reads the environment, and only when asked: set the seams and
+ * selections that users expect from their environment, for fields still at their defaults:
+ * CARBONTRACKER_ZONE -> zone, CARBONTRACKER_SYSFS_ROOT -> sysfs_root, CARBONTRACKER_PROC_ROOT
+ * -> proc_root, TZ -> tz, CARBONTRACKER_LOCALTIME -> localtime_path, CARBONTRACKER_ZONEINFO ->
+ * zoneinfo_dir, CARBONTRACKER_PUE -> pue, CARBONTRACKER_NVML_LIBRARY -> nvml_library,
+ * CUDA_VISIBLE_DEVICES -> cuda_visible_devices (an empty value is kept: it means no GPU),
+ * ELECTRICITYMAPS_API_KEY -> electricitymaps_api_key, CARBONTRACKER_ELECTRICITYMAPS_URL,
+ * CARBONTRACKER_UKGRID_URL, CARBONTRACKER_ENERGIDATASERVICE_URL, CARBONTRACKER_GEOLOCATION_URL
+ * -> the *_url fields. It never turns `live` on. The strings point into the environment: call
+ * ct_tracker_open() before changing it.
+ * @return CT_OK, or CT_EINVAL when CARBONTRACKER_PUE is not a number (the field is left).
+ * Not thread-safe against concurrent setenv().
+ */
+CT_API int ct_options_from_env(ct_options *o);
 
 /** Opaque tracker handle. */
 typedef struct ct_tracker ct_tracker;
@@ -203,6 +257,8 @@ typedef struct ct_device_energy {
     int provenance;    /* ct_provenance */
     int lost;          /* 1: the device stopped answering; energy is what was measured before */
     double energy_j;   /* energy in joules, before PUE */
+    char uuid[96];     /* GPU UUID ("GPU-..."), "" when the meter has none */
+    int index;         /* the meter's device index (NVML index for GPUs), -1 when none */
 } ct_device_energy;
 
 #define CT_EPOCH_RESULT_VERSION 1
@@ -297,6 +353,13 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json);
  */
 CT_API int ct_probe_json(const ct_options *opts, char **json);
 
+/**
+ * Set the root of the tracked process tree after open (e.g. the command's child pid, known only
+ * after fork). Meters that select devices by process (devices_by_pid) use it from their next
+ * read on. @return CT_OK or CT_EINVAL (pid <= 0). Thread: the caller's.
+ */
+CT_API int ct_track_pid(ct_tracker *t, int pid);
+
 /** Detail text of the tracker's last failure or degradation ("" if none). Owned by the
  *  tracker, valid until its next call. */
 CT_API const char *ct_errmsg(const ct_tracker *t);
@@ -313,6 +376,79 @@ CT_API void ct_free(void *p);
  * @return CT_OK or CT_EINVAL (buffer too small).
  */
 CT_API int ct_timestring(double seconds, int with_ms, char *buf, size_t len);
+
+/* ---- Log parser ----------------------------------------------------------------------------
+ *
+ * Reads the logs of runs - ours and upstream carbontracker's of every version (file names
+ * {date}_, {pid}_{date}_ and {prefix_}{pid}.{id}_{date}_carbontracker{,_output}.log) - and gives
+ * what upstream's parser.parse_all_logs() and aggregate_consumption() give, with upstream's
+ * defects fixed (doc/compat.md, "Log parser"). When a run also has our JSON-lines log
+ * (..._carbontracker.jsonl, doc/logformat.md), that is read instead of the text logs.
+ * Parsing never fails on bad input: lines and files that cannot be read are listed as skipped,
+ * with the reason. Results are immutable; functions taking a result are thread-safe.
+ */
+
+/** Opaque parse result; free with ct_parse_result_free(). */
+typedef struct ct_parse_result ct_parse_result;
+
+/**
+ * Parse every run in a directory, as upstream's parse_all_logs(): non-empty regular files
+ * ending in "carbontracker_output.log" and "carbontracker.log" are paired by the name before
+ * that suffix (files without a partner are listed as skipped); a "..._carbontracker.jsonl" of
+ * the same name is used when present. Runs are ordered by the output log's path.
+ * @param dir        directory to read.
+ * @param recursive  1: also walk subdirectories (symbolic links to directories are not
+ *                   followed); pairs are formed within each directory.
+ * @param out        receives the result (also with zero runs); NULL on failure.
+ * @param errbuf     optional buffer for the failure's text ("cannot open directory ...").
+ * @return CT_OK; CT_EINVAL (NULL argument); CT_EIO (dir cannot be read); CT_ENOMEM.
+ */
+CT_API int ct_parse_dir(const char *dir, int recursive, ct_parse_result **out, char *errbuf,
+                        size_t errlen);
+
+/**
+ * Parse one run from its files. `std_log` and `output_log` may be NULL (nothing read from it)
+ * when `jsonl` is given; `jsonl` may be NULL.
+ * @return CT_OK; CT_EINVAL; CT_EIO (a named file cannot be read; errbuf says which); CT_ENOMEM.
+ */
+CT_API int ct_parse_files(const char *std_log, const char *output_log, const char *jsonl,
+                          ct_parse_result **out, char *errbuf, size_t errlen);
+
+/**
+ * Parse one run from the bytes of its standard log and output log (pure: no I/O). Either may
+ * be NULL with length 0. The bytes need no terminating NUL and may hold anything.
+ * @return CT_OK; CT_EINVAL (out is NULL); CT_ENOMEM.
+ */
+CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out_bytes,
+                          size_t out_len, ct_parse_result **out);
+
+/**
+ * The result as JSON: {"format": "carbontracker-parse", "format_version": 1, "runs": [...],
+ * "totals": {...}, "skipped": [...]} (fields in carbontracker(1), PARSE JSON).
+ * @param json  receives a NUL-terminated string; free it with ct_free().
+ * @return CT_OK; CT_EINVAL; CT_ENOMEM.
+ */
+CT_API int ct_parse_json(const ct_parse_result *r, char **json);
+
+/**
+ * Upstream's print_aggregate() text, byte for byte, without the final newline: "The training
+ * of models in this work is estimated to use {kWh:.16f} kWh of electricity contributing to
+ * {kg:.16f} kg of CO2eq. [This is equivalent to {v:.16f} {unit}[ or ...]. ]Measured by
+ * carbontracker (https://github.com/lfwa/carbontracker)."
+ * @param text  receives a NUL-terminated string; free it with ct_free().
+ * @return CT_OK; CT_EINVAL; CT_ENOMEM.
+ */
+CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text);
+
+/** Number of runs in a result (0 for NULL). */
+CT_API size_t ct_parse_run_count(const ct_parse_result *r);
+
+/** Totals over all runs, as upstream's aggregate_consumption(): kWh (PUE included) and grams
+ *  CO2eq; either pointer may be NULL. @return CT_OK or CT_EINVAL. */
+CT_API int ct_parse_totals(const ct_parse_result *r, double *energy_kwh, double *co2eq_g);
+
+/** Free a result. NULL is fine. */
+CT_API void ct_parse_result_free(ct_parse_result *r);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,11 @@
 # Runs apt-get (through sudo when not root) only when something is missing.
 set -euo pipefail
 
-need=(cmake make gcc pkg-config libjansson-dev libcmocka-dev clang-format tzdata python3)
+need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certificates libcmocka-dev
+      clang-format tzdata python3
+      # --report: cairo draws it, fontconfig finds the font (DejaVu Sans); the tests read the PDF
+      # with poppler-utils (pdftotext, pdftoppm, pdfinfo) and look at files with file(1).
+      libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file)
 missing=()
 for p in "${need[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

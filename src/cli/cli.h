@@ -22,6 +22,7 @@ struct cli {
     ct_options opts;
     const char *json_path; /* --json FILE or NULL */
     int list_devices;      /* --list-devices */
+    int offline;           /* --offline */
     int quiet;             /* -q: nothing from us on stdout */
     char **command;        /* COMMAND ARGS..., NULL-terminated (argv's tail); NULL if none */
     int n_command;

@@ -54,6 +54,23 @@ static void print_meter(const json_t *meter)
             printf("%s %s (%s)", i > 0 ? "," : "", dname ? dname : "?", prov ? prov : "?");
         }
         putchar('\n');
+        /* Per device: index, UUID and how it is measured (GPUs, the CPU estimate). */
+        json_array_foreach(devices, i, dev)
+        {
+            const json_t *index = json_object_get(dev, "index");
+            const char *uuid = str_field(dev, "uuid");
+            const char *info = str_field(dev, "info");
+            if (!json_is_integer(index) && !uuid && !info)
+                continue;
+            if (json_is_integer(index))
+                printf("    %lld: ", (long long)json_integer_value(index));
+            else
+                fputs("    ", stdout);
+            printf("%s%s%s\n", str_field(dev, "name") ? str_field(dev, "name") : "?",
+                   uuid ? " " : "", uuid ? uuid : "");
+            if (info)
+                printf("        %s\n", info);
+        }
     }
     if (reason)
         printf("    %s\n", reason);
@@ -70,7 +87,7 @@ static const char *method_text(const char *method)
     if (strcmp(method, "timezone") == 0)
         return "from the time zone";
     if (strcmp(method, "none") == 0)
-        return "not known: the world average is used";
+        return "unknown: the world average is used";
     return method;
 }
 
@@ -95,8 +112,12 @@ static void print_report(const json_t *root)
         const char *zone = str_field(loc, "zone");
         const char *address = str_field(loc, "address");
         const char *note = str_field(loc, "note");
-        printf("Location: %s; zone %s, %s\n", address ? address : "UNDETECTED",
-               zone ? zone : "unknown", method_text(str_field(loc, "method")));
+        if (zone)
+            printf("Location: %s; zone %s, %s\n", address ? address : "UNDETECTED", zone,
+                   method_text(str_field(loc, "method")));
+        else
+            printf("Location: %s; zone %s\n", address ? address : "UNDETECTED",
+                   method_text(str_field(loc, "method")));
         if (note)
             printf("    %s\n", note);
     }

@@ -4,6 +4,8 @@
  * turns environment variables into ct_options and dispatches to wrap mode or --list-devices.
  */
 #include "cli.h"
+#include "parse.h"
+#include "report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,52 +18,61 @@
 static const char usage_text[] =
     "Usage: carbontracker [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       carbontracker --list-devices [OPTIONS]\n"
+    "       carbontracker --report LOG_OR_DIR [--output FILE]\n"
     "\n"
-    "Run COMMAND, measure the energy its run uses (CPU packages, DRAM, GPUs) and report the\n"
-    "carbon footprint as upstream carbontracker does, as one epoch. Options end at the first\n"
-    "word that is not an option or at \"--\"; everything from COMMAND on goes to the command.\n"
-    "Values are given as \"--opt VALUE\" or \"--opt=VALUE\"; --opt_name and --opt-name are the\n"
-    "same option.\n"
+    "Run COMMAND, measure the energy it uses (CPU packages, DRAM, GPUs) and report\n"
+    "its carbon footprint as upstream carbontracker does, as one epoch. Options end\n"
+    "at the first word that is not an option or at \"--\"; the rest goes to COMMAND.\n"
+    "Values: \"--opt VALUE\" or \"--opt=VALUE\"; --opt_name and --opt-name are the same.\n"
     "\n"
     "Options:\n"
-    "  --log_dir DIR            directory for the three log files (default ./logs)\n"
-    "  --log_file_prefix P      prefix of the log file names\n"
-    "  --json FILE              write a JSON summary of the run (or of --list-devices) to FILE\n"
-    "  --components LIST        what to measure: all (default), cpu, gpu or gpu,cpu\n"
-    "  --interval SECONDS       sampling interval, > 0, fractions allowed (default 1)\n"
-    "  --zone ZONE              grid zone or country code for the carbon intensity, e.g. DK\n"
-    "  --offline                use no network (this version never uses the network)\n"
-    "  --pue X                  power usage effectiveness, >= 1.0 (default 1.58)\n"
-    "  --decimal_precision N    digits after the point for energy, CO2eq, equivalents (12)\n"
-    "  --api_keys JSON          live intensity keys, '{\"electricitymaps\": \"KEY\"}' (not used "
-    "yet)\n"
-    "  --sim-cpu NAME           simulate a CPU named NAME instead of measuring (needs "
-    "--sim-cpu-tdp)\n"
-    "  --sim-cpu-tdp W          TDP of the simulated CPU in watts\n"
-    "  --sim-cpu-util U         utilisation of the simulated CPU, 0 to 1 (default 0.5)\n"
-    "  --sim-gpu NAME           simulate a GPU named NAME (needs --sim-gpu-watts)\n"
-    "  --sim-gpu-watts W        power of the simulated GPU in watts\n"
-    "  --sim-gpu-util U         utilisation of the simulated GPU, 0 to 1 (default 0.5)\n"
-    "  --list-devices           show what this machine can measure, and why not, then exit\n"
-    "  --parse DIR              aggregate logs (not available in this version yet)\n"
-    "  --report FILE            report from a log (not available in this version yet)\n"
-    "  --output FILE            file for --report (not available in this version yet)\n"
-    "  -q, --quiet              print nothing on stdout (the logs are still written)\n"
-    "  -v, --verbose            also print informational messages\n"
-    "  -h, --help               show this help and exit\n"
-    "  --version                show the version and exit\n"
+    "  --log_dir DIR          directory for the three log files (default ./logs)\n"
+    "  --log_file_prefix P    prefix of the log file names\n"
+    "  --json FILE            write a JSON summary (or the --list-devices probe)\n"
+    "  --components LIST      what to measure: all (default), cpu, gpu or gpu,cpu\n"
+    "  --interval SECONDS     sampling interval, > 0, fractions allowed (default 1)\n"
+    "  --zone ZONE            grid zone or country code for the intensity, e.g. DK\n"
+    "  --offline              no network: the yearly table for the zone or time zone\n"
+    "                         (also CARBONTRACKER_OFFLINE=1)\n"
+    "  --latitude, --longitude DEG  where the machine is, for live intensity\n"
+    "  --postcode CODE        GB postcode (outward code) for regional GB intensity\n"
+    "  --carbon-refresh SECONDS  seconds between intensity fetches (default 900)\n"
+    "  --pue X                power usage effectiveness, >= 1.0 (default 1.58)\n"
+    "  --decimal_precision N  digits after the point in the report (default 12)\n"
+    "  --api_keys JSON        '{\"electricitymaps\": \"KEY\"}' (or ELECTRICITYMAPS_API_KEY)\n"
+    "  --sim-cpu NAME         simulate a CPU instead of measuring it\n"
+    "  --sim-cpu-tdp W        TDP of the simulated CPU in watts (needed)\n"
+    "  --sim-cpu-util U       utilisation of the simulated CPU, 0 to 1 (0.5)\n"
+    "  --sim-gpu NAME         simulate a GPU\n"
+    "  --sim-gpu-watts W      power of the simulated GPU in watts (needed)\n"
+    "  --sim-gpu-util U       utilisation of the simulated GPU, 0 to 1 (0.5)\n"
+    "  --list-devices         show what can be measured here, and why not\n"
+    "  --devices-by-pid       measure only the GPUs running a process of the command's tree\n"
+    "  --parse DIR            print the energy and CO2eq of every run logged in DIR\n"
+    "                         (upstream's aggregate sentence) and exit; with --json\n"
+    "                         FILE also every run's records\n"
+    "  --recursive            --parse: also read the subdirectories of DIR\n"
+    "  --report LOG_OR_DIR    draw a report of a run's logs (or of every run in a\n"
+    "                         directory) and exit\n"
+    "  --output FILE          --report's file: .pdf (default carbon_report.pdf),\n"
+    "                         .svg, .png or .html\n"
+    "  -q, --quiet            print nothing on stdout (logs are still written)\n"
+    "  -v, --verbose          also print informational messages\n"
+    "  -h, --help             show this help and exit\n"
+    "  --version              show the version and exit\n"
     "\n"
     "Environment: CARBONTRACKER_ZONE, CARBONTRACKER_PUE, CARBONTRACKER_SYSFS_ROOT,\n"
     "CARBONTRACKER_PROC_ROOT, TZ, CARBONTRACKER_LOCALTIME, CARBONTRACKER_ZONEINFO.\n"
-    "Exit status: the command's; 128+N when it was killed by signal N; 64 usage error;\n"
-    "70 the tracker could not start; 126 command not executable; 127 command not found.\n"
-    "See carbontracker(1).\n";
+    "Exit status: the command's; 128+N if it was killed by signal N; 64 usage\n"
+    "error; 70 the tracker could not start; 126 command not executable; 127 command\n"
+    "not found. See carbontracker(1).\n";
 
 enum opt_id {
     OPT_LOG_DIR,
     OPT_LOG_FILE_PREFIX,
     OPT_API_KEYS,
     OPT_PARSE,
+    OPT_RECURSIVE,
     OPT_REPORT,
     OPT_OUTPUT,
     OPT_SIM_CPU,
@@ -75,14 +86,25 @@ enum opt_id {
     OPT_INTERVAL,
     OPT_ZONE,
     OPT_OFFLINE,
+    OPT_LATITUDE,
+    OPT_LONGITUDE,
+    OPT_POSTCODE,
+    OPT_CARBON_REFRESH,
     OPT_PUE,
     OPT_DECIMAL_PRECISION,
     OPT_LIST_DEVICES,
+    OPT_DEVICES_BY_PID,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP,
     OPT_VERSION,
 };
+
+/* --report and --output (kept here: they only select the report mode). */
+static const char *report_input, *report_output;
+/* --parse DIR and --recursive. */
+static const char *parse_dir;
+static int parse_recursive;
 
 /* Long names with '-' only; '_' in what the user typed is read as '-'. */
 static const struct opt_def {
@@ -95,6 +117,7 @@ static const struct opt_def {
     {"log-file-prefix", 0, 1, OPT_LOG_FILE_PREFIX},
     {"api-keys", 0, 1, OPT_API_KEYS},
     {"parse", 0, 1, OPT_PARSE},
+    {"recursive", 0, 0, OPT_RECURSIVE},
     {"report", 0, 1, OPT_REPORT},
     {"output", 0, 1, OPT_OUTPUT},
     {"sim-cpu", 0, 1, OPT_SIM_CPU},
@@ -108,9 +131,16 @@ static const struct opt_def {
     {"interval", 0, 1, OPT_INTERVAL},
     {"zone", 0, 1, OPT_ZONE},
     {"offline", 0, 0, OPT_OFFLINE},
+    {"latitude", 0, 1, OPT_LATITUDE},
+    {"lat", 0, 1, OPT_LATITUDE},
+    {"longitude", 0, 1, OPT_LONGITUDE},
+    {"lon", 0, 1, OPT_LONGITUDE},
+    {"postcode", 0, 1, OPT_POSTCODE},
+    {"carbon-refresh", 0, 1, OPT_CARBON_REFRESH},
     {"pue", 0, 1, OPT_PUE},
     {"decimal-precision", 0, 1, OPT_DECIMAL_PRECISION},
     {"list-devices", 0, 0, OPT_LIST_DEVICES},
+    {"devices-by-pid", 0, 0, OPT_DEVICES_BY_PID},
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -157,9 +187,10 @@ static int parse_int(const char *s, int *out)
 
 /*
  * --api_keys: a JSON object of strings whose names are known providers (case-insensitive, as
- * upstream's set_api_keys). The key itself is never printed. Returns 0 or an exit status.
+ * upstream's set_api_keys). The key itself is never printed; *key_out receives a copy that lives
+ * until exit. Returns 0 or an exit status.
  */
-static int check_api_keys(const char *text)
+static int check_api_keys(const char *text, char **key_out)
 {
     json_error_t jerr;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -182,6 +213,8 @@ static int check_api_keys(const char *text)
             rc = cli_usage_error("--api_keys: the key for '%s' must be a string", name);
             goto cleanup;
         }
+        free(*key_out);
+        *key_out = strdup(json_string_value(value));
     }
 cleanup:
     json_decref(root);
@@ -246,14 +279,20 @@ static int apply(struct cli *c, struct pending *p, const struct opt_def *d, cons
     case OPT_API_KEYS:
         p->api_keys = value;
         break;
-    case OPT_PARSE:
     case OPT_REPORT:
+        report_input = value;
+        break;
     case OPT_OUTPUT:
-        fprintf(stderr,
-                "carbontracker: --%s is not available in this version yet (log parsing and "
-                "reports arrive in a later release)\n",
-                d->name);
-        return CLI_EXIT_USAGE;
+        report_output = value;
+        break;
+    case OPT_PARSE:
+        if (*value == '\0')
+            return cli_usage_error("--parse needs a directory");
+        parse_dir = value;
+        break;
+    case OPT_RECURSIVE:
+        parse_recursive = 1;
+        break;
     case OPT_SIM_CPU:
         o->sim_cpu = value;
         break;
@@ -289,7 +328,26 @@ static int apply(struct cli *c, struct pending *p, const struct opt_def *d, cons
         p->zone = value;
         break;
     case OPT_OFFLINE:
-        break; /* accepted: this version never uses the network */
+        c->offline = 1;
+        break;
+    case OPT_LATITUDE:
+        rc = number_option(d->name, value, &o->latitude);
+        if (rc == 0 && !(o->latitude >= -90 && o->latitude <= 90))
+            return cli_usage_error("--latitude must be between -90 and 90, got '%s'", value);
+        break;
+    case OPT_LONGITUDE:
+        rc = number_option(d->name, value, &o->longitude);
+        if (rc == 0 && !(o->longitude >= -180 && o->longitude <= 180))
+            return cli_usage_error("--longitude must be between -180 and 180, got '%s'", value);
+        break;
+    case OPT_POSTCODE:
+        o->postcode = value;
+        break;
+    case OPT_CARBON_REFRESH:
+        rc = number_option(d->name, value, &o->carbon_refresh_s);
+        if (rc == 0 && !(o->carbon_refresh_s > 0))
+            return cli_usage_error("--carbon-refresh must be greater than 0, got '%s'", value);
+        break;
     case OPT_PUE:
         rc = number_option(d->name, value, &o->pue);
         if (rc == 0 && !(o->pue >= 1.0))
@@ -303,6 +361,9 @@ static int apply(struct cli *c, struct pending *p, const struct opt_def *d, cons
         break;
     case OPT_LIST_DEVICES:
         c->list_devices = 1;
+        break;
+    case OPT_DEVICES_BY_PID:
+        o->devices_by_pid = 1;
         break;
     case OPT_QUIET:
         c->quiet = 1;
@@ -335,18 +396,19 @@ static int apply_environment(struct cli *c, struct pending *p)
     ct_options *o = &c->opts;
     const char *v;
 
-    o->zone = p->zone ? p->zone : env("CARBONTRACKER_ZONE");
-    o->sysfs_root = env("CARBONTRACKER_SYSFS_ROOT");
-    o->proc_root = env("CARBONTRACKER_PROC_ROOT");
-    o->localtime_path = env("CARBONTRACKER_LOCALTIME");
-    o->zoneinfo_dir = env("CARBONTRACKER_ZONEINFO");
+    if (p->zone)
+        o->zone = p->zone;
     v = getenv("TZ");
-    if (v)
-        o->tz = *v ? v : "UTC"; /* an empty TZ means UTC to the C library */
-    if (!p->pue_given && (v = env("CARBONTRACKER_PUE")) != NULL) {
-        if (parse_number(v, &o->pue) != 0 || !(o->pue >= 1.0))
-            return cli_usage_error("invalid CARBONTRACKER_PUE '%s' (a number >= 1.0)", v);
-    }
+    if (v && !*v)
+        o->tz = "UTC"; /* an empty TZ means UTC to the C library */
+    /* Everything else the library's one reader of the environment maps (seams, GPUs, keys,
+     * API base URLs); options given on the command line are kept. */
+    if (ct_options_from_env(o) != CT_OK || (!p->pue_given && !isnan(o->pue) && !(o->pue >= 1.0)))
+        return cli_usage_error("invalid CARBONTRACKER_PUE '%s' (a number >= 1.0)",
+                               env("CARBONTRACKER_PUE") ? env("CARBONTRACKER_PUE") : "");
+    /* Live intensity unless --offline or CARBONTRACKER_OFFLINE (any value but "0"). */
+    v = env("CARBONTRACKER_OFFLINE");
+    o->live = !c->offline && !(v && strcmp(v, "0") != 0);
     return -1;
 }
 
@@ -416,16 +478,28 @@ int cli_parse(struct cli *c, int argc, char **argv)
         return cli_usage_error("invalid option: When using simulated GPU (sim_gpu), you must also "
                                "specify the GPU power consumption (sim_gpu_watts)");
     if (p.api_keys) {
-        rc = check_api_keys(p.api_keys);
+        static char *api_key; /* lives until exit */
+        rc = check_api_keys(p.api_keys, &api_key);
         if (rc != 0)
             return rc;
-        fputs("carbontracker: note: live carbon intensity providers are not in this version yet; "
-              "using the offline table\n",
-              stderr);
+        c->opts.electricitymaps_api_key = api_key;
     }
     if (c->list_devices && c->command)
         return cli_usage_error("--list-devices takes no command (got '%s')", c->command[0]);
-    if (!c->list_devices && !c->command)
+    if (report_output && !report_input)
+        return cli_usage_error("--output needs --report");
+    if (report_input && (c->command || c->list_devices))
+        return cli_usage_error("--report takes no command (got '%s')",
+                               c->command ? c->command[0] : "--list-devices");
+    if (parse_recursive && !parse_dir)
+        return cli_usage_error("--recursive needs --parse");
+    if (parse_dir && (c->command || c->list_devices || report_input)) {
+        const char *what = c->command        ? c->command[0]
+                           : c->list_devices ? "--list-devices"
+                                             : "--report";
+        return cli_usage_error("--parse takes no command (got '%s')", what);
+    }
+    if (!c->list_devices && !c->command && !report_input && !parse_dir)
         return cli_usage_error("no command given");
     return -1;
 }
@@ -436,6 +510,10 @@ int main(int argc, char **argv)
     int rc = cli_parse(&c, argc, argv);
     if (rc >= 0)
         return rc;
+    if (parse_dir)
+        return cli_parse_logs(parse_dir, parse_recursive, c.json_path, c.quiet);
+    if (report_input)
+        return cli_report(report_input, report_output, c.quiet);
     if (c.list_devices)
         return cli_list_devices(&c);
     return cli_run(&c);

@@ -21,9 +21,17 @@
 /* The signals forwarded to the command. */
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_FORWARDED ((int)(sizeof(forwarded_signals) / sizeof(forwarded_signals[0])))
+_Static_assert(N_FORWARDED == 4, "saved_forwarded[] holds one entry per forwarded signal");
 
 /* The running command's pid, 0 when there is none. Read by the signal handler. */
 static atomic_int child_pid;
+
+/* SIGPIPE as we found it: the command gets it back (an ignored signal stays ignored across
+ * exec), while we ignore it so that a closed stdout cannot kill us before the logs are done. */
+static struct sigaction saved_sigpipe;
+/* The forwarded signals' dispositions as we found them, for the command: a command started in
+ * the background by a non-interactive shell must keep ignoring SIGINT and SIGQUIT. */
+static struct sigaction saved_forwarded[4];
 
 /* State of the message callback. */
 struct msg_state {
@@ -187,7 +195,7 @@ fail:
 
 /* Run the command; returns its exit status (128+N when killed by signal N). The forwarded
  * signals are blocked on entry and on return. */
-static int run_child(char **command, const sigset_t *old_mask)
+static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask)
 {
     int pipefd[2] = {-1, -1};
     int exec_errno = 0;
@@ -225,13 +233,10 @@ static int run_child(char **command, const sigset_t *old_mask)
         return CLI_EXIT_SOFTWARE;
     }
     if (pid == 0) {
-        /* The child: default dispositions and our caller's mask, then exec. */
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof(dfl));
-        dfl.sa_handler = SIG_DFL;
-        sigemptyset(&dfl.sa_mask);
+        /* The child: the dispositions and the mask we were started with, then exec. */
         for (int i = 0; i < N_FORWARDED; i++)
-            sigaction(forwarded_signals[i], &dfl, NULL);
+            sigaction(forwarded_signals[i], &saved_forwarded[i], NULL);
+        sigaction(SIGPIPE, &saved_sigpipe, NULL);
         sigprocmask(SIG_SETMASK, old_mask, NULL);
         close(pipefd[0]);
         execvp(command[0], command);
@@ -243,6 +248,7 @@ static int run_child(char **command, const sigset_t *old_mask)
 
     close(pipefd[1]);
     atomic_store(&child_pid, (int)pid);
+    ct_track_pid(t, (int)pid); /* --devices-by-pid: the command's tree, not ours */
     sigprocmask(SIG_SETMASK, old_mask, NULL);
 
     for (;;) {
@@ -313,7 +319,11 @@ int cli_run(struct cli *c)
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigfillset(&sa.sa_mask);
     for (int i = 0; i < N_FORWARDED; i++)
-        sigaction(forwarded_signals[i], &sa, NULL);
+        sigaction(forwarded_signals[i], &sa, &saved_forwarded[i]);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, &saved_sigpipe);
 
     c->opts.message = on_message;
     c->opts.message_user = &msg;
@@ -332,7 +342,7 @@ int cli_run(struct cli *c)
         goto cleanup;
     }
 
-    exit_status = run_child(c->command, &old_mask);
+    exit_status = run_child(t, c->command, &old_mask);
     msg.child_done = 1;
 
     rc = ct_epoch_end(t, NULL);

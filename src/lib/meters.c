@@ -69,6 +69,8 @@ static int add_probe(struct ct__meter_set *set, const struct ct__meter_ops *ops,
     memset(m, 0, sizeof(*m));
     m->ops = ops;
     m->state = state;
+    for (int i = 0; i < CT_MAX_DEVICES; i++)
+        m->devs[i].index = -1;
     m->n_devs = ops->describe(state, m->devs, CT_MAX_DEVICES);
     if (m->n_devs <= 0) {
         ops->close(state);
@@ -84,7 +86,7 @@ static int add_probe(struct ct__meter_set *set, const struct ct__meter_ops *ops,
 }
 
 int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx,
-                      const int order[2], int n_order, char *why, size_t why_len)
+                      const int order[2], int n_order, int probe_all, char *why, size_t why_len)
 {
     memset(set, 0, sizeof(*set));
     int rc = ct__sim_validate(ctx->opts, why, why_len);
@@ -107,7 +109,10 @@ int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx
         for (int i = 0; ct__meters[i]; i++) {
             if (ct__meters[i]->component != comp)
                 continue;
-            /* Probe every meter (for the report), select the first that works. */
+            /* Select the first meter that works; with probe_all (--list-devices) probe the rest
+             * too, to say what else is there and why not. */
+            if (chosen && !probe_all)
+                break;
             if (add_probe(set, ct__meters[i], ctx, !chosen) == CT_OK)
                 chosen = 1;
         }

@@ -40,10 +40,11 @@ struct ct__meter_set {
  * Returns CT_OK or CT_EINVAL with upstream's "No component found with name 'x'." in why. */
 int ct__parse_components(const char *s, int order[2], int *n, char *why, size_t why_len);
 
-/* Probe and select meters for the components in order[]. Never fails for a missing meter;
- * returns CT_EINVAL only for invalid simulation options (why set). */
+/* Probe and select meters for the components in order[]: per component the first meter that
+ * works; with probe_all the later ones are probed too (for the device report). Never fails for a
+ * missing meter; returns CT_EINVAL only for invalid simulation options (why set). */
 int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx,
-                      const int order[2], int n_order, char *why, size_t why_len);
+                      const int order[2], int n_order, int probe_all, char *why, size_t why_len);
 
 /* Close every selected meter. */
 void ct__meters_close(struct ct__meter_set *set);

@@ -33,11 +33,16 @@ void ct__read_all(struct ct_tracker *t, uint64_t *now_ns)
             d->cur_uj = t->readings[i].energy_uj;
         if (t->readings[i].lost)
             d->lost = 1;
+        if (now_ns) {
+            d->mark_uj = d->cur_uj;
+            d->mark_lost = d->lost;
+        }
         if (d->comp == CT__COMP_GPU)
             gpu += d->cur_uj - d->first_uj;
         else
             cpu += d->cur_uj - d->first_uj;
     }
+    ct__co2_account(t, cpu + gpu);
     struct ct__sample *s = &t->ring[t->samples % CT__RING];
     s->t_ns = now;
     s->cpu_uj = cpu;

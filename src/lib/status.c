@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 CT_API unsigned ct_version(void)
 {
@@ -60,6 +61,21 @@ CT_API void ct_options_init(ct_options *o)
 {
     ct_options d = CT_OPTIONS_INIT;
     *o = d;
+}
+
+CT_API size_t ct_struct_size(const char *name)
+{
+    if (!name)
+        return 0;
+    if (strcmp(name, "ct_options") == 0)
+        return sizeof(ct_options);
+    if (strcmp(name, "ct_epoch_result") == 0)
+        return sizeof(ct_epoch_result);
+    if (strcmp(name, "ct_summary") == 0)
+        return sizeof(ct_summary);
+    if (strcmp(name, "ct_device_energy") == 0)
+        return sizeof(ct_device_energy);
+    return 0;
 }
 
 CT_API void ct_free(void *p)

@@ -15,13 +15,7 @@
 
 static const char *method_name(int method)
 {
-    switch (method) {
-    case CT__LOC_OPTION:
-        return "option";
-    case CT__LOC_TIMEZONE:
-        return "timezone";
-    }
-    return "none";
+    return ct__loc_method_name(method);
 }
 
 CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
@@ -42,8 +36,8 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     out->finished = t->finished;
     out->energy_j = j;
     out->pue = t->pue;
-    out->intensity_g_per_kwh = t->ci.g_per_kwh;
-    out->co2eq_g = ct__co2eq_g(out->energy_kwh, t->ci.g_per_kwh);
+    /* Energy-weighted: each sampling interval's energy at the intensity in force then. */
+    ct__run_totals(t, NULL, &out->co2eq_g, &out->intensity_g_per_kwh);
     out->km_by_car = ct__km_by_car(out->co2eq_g);
     ct__strlcpy(out->intensity_source, t->ci.source, sizeof(out->intensity_source));
     ct__strlcpy(out->zone, t->loc.zone, sizeof(out->zone));
@@ -67,6 +61,8 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
         de->provenance = d->meta.provenance;
         de->lost = d->lost;
         de->energy_j = d->counted_j;
+        ct__strlcpy(de->uuid, d->meta.uuid, sizeof(de->uuid));
+        de->index = d->meta.index;
     }
     return CT_OK;
 }
@@ -125,6 +121,8 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(p, "duration_s", num(s.pred_duration_s));
         json_object_set_new(p, "energy_kwh", num(s.pred_energy_kwh));
         json_object_set_new(p, "co2eq_g", num(s.pred_co2eq_g));
+        json_object_set_new(p, "intensity_g_per_kwh", num(t->pred_intensity_g_per_kwh));
+        json_object_set_new(p, "intensity_basis", json_string(t->pred_basis));
         json_object_set_new(root, "prediction", p);
     } else {
         json_object_set_new(root, "prediction", json_null());
@@ -140,6 +138,10 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
                             json_string(ct_provenance_name(s.devices[i].provenance)));
         json_object_set_new(d, "lost", json_boolean(s.devices[i].lost));
         json_object_set_new(d, "energy_j", num(s.devices[i].energy_j));
+        if (s.devices[i].uuid[0])
+            json_object_set_new(d, "uuid", json_string(s.devices[i].uuid));
+        if (s.devices[i].index >= 0)
+            json_object_set_new(d, "index", json_integer(s.devices[i].index));
         json_array_append_new(devs, d);
     }
     json_object_set_new(root, "devices", devs);
@@ -154,10 +156,25 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(o, "gpu_energy_j", num(e->gpu_j));
         json_object_set_new(o, "energy_kwh", num(e->energy_kwh));
         json_object_set_new(o, "co2eq_g", num(e->co2eq_g));
+        json_object_set_new(o, "intensity_g_per_kwh", num(e->intensity_g_per_kwh));
         json_array_append_new(eps, o);
     }
     json_object_set_new(root, "epochs_detail", eps);
-    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    /* Every intensity that came into force: the table value at open, each live fetch. */
+    struct ct__carbon_sample *cs = NULL;
+    size_t ncs = ct__carbon_samples(&t->carbon, &cs);
+    json_t *samples = json_array();
+    for (size_t i = 0; i < ncs; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "time", iso8601(cs[i].t_s));
+        json_object_set_new(o, "g_per_kwh", num(cs[i].g_per_kwh));
+        json_object_set_new(o, "source", json_string(cs[i].source));
+        json_object_set_new(o, "zone", cs[i].zone[0] ? json_string(cs[i].zone) : json_null());
+        json_array_append_new(samples, o);
+    }
+    free(cs);
+    json_object_set_new(root, "intensity_samples", samples);
+    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(root);
     return *json ? CT_OK : CT_ENOMEM;
 }
@@ -174,8 +191,12 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         ct_options_init(&o);
     int order[2], n = 0;
     char why[512] = "";
-    if (ct__parse_components(o.components, order, &n, why, sizeof(why)) != CT_OK)
+    if (ct__parse_components(o.components, order, &n, why, sizeof(why)) != CT_OK) {
+        json_t *e = json_pack("{s:s}", "error", why);
+        *json = e ? json_dumps(e, JSON_INDENT(2)) : NULL;
+        json_decref(e);
         return CT_EINVAL;
+    }
     struct ct__probe_ctx ctx = {
         .sysfs_fd = ct__root_open(o.sysfs_root ? o.sysfs_root : "/sys"),
         .proc_fd = ct__root_open(o.proc_root ? o.proc_root : "/proc"),
@@ -184,7 +205,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     struct ct__meter_set *set = calloc(1, sizeof(*set));
     if (!set)
         return CT_ENOMEM;
-    int rc = ct__meters_select(set, &ctx, order, n, why, sizeof(why));
+    int rc = ct__meters_select(set, &ctx, order, n, 1, why, sizeof(why));
     json_t *root = json_object();
     json_t *meters = json_array();
     for (int i = 0; rc == CT_OK && i < set->n_probes; i++) {
@@ -196,7 +217,8 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
                             json_string(pr->status == CT_OK        ? "ok"
                                         : pr->status == CT_ENOTSUP ? "not-here"
                                                                    : "error"));
-        const char *code = pr->status == CT_OK ? NULL : ct_status_name(pr->status);
+        const char *code =
+            pr->status == CT_OK || pr->status == CT_ENOTSUP ? NULL : ct_status_name(pr->status);
         json_object_set_new(m, "code", code ? json_string(code) : json_null());
         json_object_set_new(m, "reason", json_string(pr->why));
         json_object_set_new(m, "detail", json_string(pr->detail));
@@ -211,6 +233,13 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
                 json_object_set_new(
                     dj, "provenance",
                     json_string(ct_provenance_name(set->meters[k].devs[d].provenance)));
+                const struct ct__meter_dev *md = &set->meters[k].devs[d];
+                if (md->uuid[0])
+                    json_object_set_new(dj, "uuid", json_string(md->uuid));
+                if (md->index >= 0)
+                    json_object_set_new(dj, "index", json_integer(md->index));
+                if (md->info[0])
+                    json_object_set_new(dj, "info", json_string(md->info));
                 json_array_append_new(devs, dj);
             }
         }
@@ -230,7 +259,11 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     struct ct__location_query q = {.zone = o.zone,
                                    .tz = o.tz,
                                    .localtime_path = o.localtime_path,
-                                   .zoneinfo_dir = o.zoneinfo_dir};
+                                   .zoneinfo_dir = o.zoneinfo_dir,
+                                   .has_coords = !isnan(o.latitude) && !isnan(o.longitude),
+                                   .lat = o.latitude,
+                                   .lon = o.longitude,
+                                   .postcode = o.postcode};
     struct ct__location loc;
     char note[512] = "";
     ct__location_resolve(&q, &loc, note, sizeof(note));
@@ -244,14 +277,14 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     memset(&ci, 0, sizeof(ci));
     char err[256];
     json_t *ij = json_object();
-    if (ct__provider_table.current(&loc, &ci, err, sizeof(err)) == CT_OK) {
+    if (ct__provider_table.current(NULL, &loc, &ci, err, sizeof(err)) == CT_OK) { /* offline */
         json_object_set_new(ij, "g_per_kwh", num(ci.g_per_kwh));
         json_object_set_new(ij, "source", json_string(ci.source));
         json_object_set_new(ij, "description", json_string(ci.description));
     }
     json_object_set_new(root, "intensity", ij);
     json_object_set_new(root, "pue", num(isnan(o.pue) ? CT__PUE_DEFAULT : o.pue));
-    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(root);
     if (rc != CT_OK)
         return rc;

@@ -96,6 +96,14 @@ static int copy_options(struct ct_tracker *t, const ct_options *in)
     OWN(tz, own_tz);
     OWN(localtime_path, own_localtime);
     OWN(zoneinfo_dir, own_zoneinfo);
+    OWN(nvml_library, own_nvml);
+    OWN(cuda_visible_devices, own_cuda);
+    OWN(electricitymaps_api_key, own_em_key);
+    OWN(postcode, own_postcode);
+    OWN(electricitymaps_url, own_em_url);
+    OWN(ukgrid_url, own_uk_url);
+    OWN(energidataservice_url, own_eds_url);
+    OWN(geolocation_url, own_geo_url);
 #undef OWN
     return CT_OK;
 }
@@ -139,6 +147,30 @@ static int validate(struct ct_tracker *t, char *errbuf, size_t errlen)
     if (!(t->pue >= 1.0) || isinf(t->pue))
         return invalid(errbuf, errlen,
                        ct__fmt(msg, sizeof(msg), "pue must be a number >= 1.0, got %g", o->pue));
+    if (isnan(o->latitude) != isnan(o->longitude))
+        return invalid(errbuf, errlen, "latitude and longitude must be given together");
+    if (!isnan(o->latitude) && !(fabs(o->latitude) <= 90 && fabs(o->longitude) <= 180))
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "latitude must be in -90..90 and longitude in -180..180, got %g, %g",
+                               o->latitude, o->longitude));
+    t->refresh_s = isnan(o->carbon_refresh_s) ? 900.0 : o->carbon_refresh_s;
+    if (!(t->refresh_s > 0) || isinf(t->refresh_s))
+        return invalid(errbuf, errlen, "carbon_refresh_s must be a positive number of seconds");
+    if (!isnan(o->http_timeout_s) && (!(o->http_timeout_s > 0) || isinf(o->http_timeout_s)))
+        return invalid(errbuf, errlen, "http_timeout_s must be a positive number of seconds");
+    {
+        const char *urls[][2] = {{"electricitymaps_url", o->electricitymaps_url},
+                                 {"ukgrid_url", o->ukgrid_url},
+                                 {"energidataservice_url", o->energidataservice_url},
+                                 {"geolocation_url", o->geolocation_url}};
+        for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+            if (urls[i][1] && strncmp(urls[i][1], "http://", 7) != 0 &&
+                strncmp(urls[i][1], "https://", 8) != 0)
+                return invalid(
+                    errbuf, errlen,
+                    ct__fmt(msg, sizeof(msg), "%s must be an http:// or https:// URL", urls[i][0]));
+    }
     int rc = ct__parse_components(o->components, t->comp_order, &t->n_comp, msg, sizeof(msg));
     if (rc != CT_OK)
         return invalid(errbuf, errlen, msg);
@@ -157,13 +189,17 @@ static void resolve_carbon(struct ct_tracker *t)
         .tz = t->o.tz,
         .localtime_path = t->o.localtime_path,
         .zoneinfo_dir = t->o.zoneinfo_dir,
+        .has_coords = !isnan(t->o.latitude) && !isnan(t->o.longitude),
+        .lat = t->o.latitude,
+        .lon = t->o.longitude,
+        .postcode = t->o.postcode,
     };
     char why[512] = "";
     ct__location_resolve(&q, &t->loc, why, sizeof(why));
     if (why[0])
         note(t, why);
     char err[256] = "";
-    if (ct__provider_table.current(&t->loc, &t->ci, err, sizeof(err)) != CT_OK) {
+    if (ct__provider_table.current(NULL, &t->loc, &t->ci, err, sizeof(err)) != CT_OK) {
         t->ci.g_per_kwh = CT__WORLD_INTENSITY_G_PER_KWH;
         t->ci.is_default = 1;
         t->ci.year = 2019;
@@ -172,6 +208,151 @@ static void resolve_carbon(struct ct_tracker *t)
                 "Defaulted to average carbon intensity for world in 2019 of %.2f gCO2/kWh.",
                 CT__WORLD_INTENSITY_G_PER_KWH);
     }
+}
+
+/* "900" for whole seconds, else "%g". */
+static void fmt_seconds(double s, char *buf, size_t len)
+{
+    if (s == floor(s) && s < 1e15)
+        ct__fmt(buf, len, "%.0f", s);
+    else
+        ct__fmt(buf, len, "%g", s);
+}
+
+/* Start the carbon thread (live) or just put the table value in force (offline). */
+static int start_carbon(struct ct_tracker *t)
+{
+    double timeout_s = isnan(t->o.http_timeout_s) ? 10.0 : t->o.http_timeout_s;
+    struct ct__carbon_opts co = {
+        .live = t->o.live != 0,
+        .want_forecast = t->ebp > 0,
+        .refresh_s = t->refresh_s,
+        .cfg =
+            {
+                .electricitymaps_url = t->o.electricitymaps_url ? t->o.electricitymaps_url
+                                                                : CT__DEFAULT_ELECTRICITYMAPS_URL,
+                .ukgrid_url = t->o.ukgrid_url ? t->o.ukgrid_url : CT__DEFAULT_UKGRID_URL,
+                .energidataservice_url = t->o.energidataservice_url
+                                             ? t->o.energidataservice_url
+                                             : CT__DEFAULT_ENERGIDATASERVICE_URL,
+                .geolocation_url =
+                    t->o.geolocation_url ? t->o.geolocation_url : CT__DEFAULT_GEOLOCATION_URL,
+                .electricitymaps_key = t->o.electricitymaps_api_key,
+                .timeout_ms = (long)(timeout_s * 1000 < 1 ? 1 : timeout_s * 1000),
+                .connect_timeout_ms = (long)(timeout_s * 1000 < 5000 ? timeout_s * 1000 : 5000),
+                .max_reply_bytes = 0,
+            },
+    };
+    if (co.cfg.connect_timeout_ms < 1)
+        co.cfg.connect_timeout_ms = 1;
+    return ct__carbon_start(&t->carbon, &co, &t->loc, &t->ci);
+}
+
+/* Take the carbon thread's location, intensity and messages (caller's thread). */
+static void sync_carbon(struct ct_tracker *t)
+{
+    struct ct__carbon_event *ev = NULL;
+    size_t n = ct__carbon_take_events(&t->carbon, &ev);
+
+    ct__carbon_snapshot(&t->carbon, &t->loc, &t->ci, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == CT__CEV_LOG)
+            info(t, ev[i].text);
+        else if (ev[i].kind == CT__CEV_NOTE)
+            note(t, ev[i].text);
+        else
+            warn(t, "WARNING", ev[i].text);
+    }
+    free(ev);
+}
+
+/* ---- energy-weighted CO2 ---------------------------------------------------------------- */
+
+void ct__co2_account(struct ct_tracker *t, uint64_t total_uj)
+{
+    uint64_t d = total_uj >= t->co2_last_uj ? total_uj - t->co2_last_uj : 0;
+
+    t->co2_last_uj = total_uj;
+    if (!t->co2_on || d == 0)
+        return;
+    double ci = ct__carbon_intensity_now(&t->carbon);
+    t->co2_jg += (double)d / 1e6 * ci;
+    if (ci < t->co2_ci_min)
+        t->co2_ci_min = ci;
+    if (ci > t->co2_ci_max)
+        t->co2_ci_max = ci;
+}
+
+/* Open the epoch's CO2 account at the counters just read (caller's thread). */
+static void co2_begin(struct ct_tracker *t)
+{
+    uint64_t base = 0;
+    pthread_mutex_lock(&t->meter_lock);
+    for (int i = 0; i < t->n_devs; i++)
+        base += t->devs[i].epoch_start_uj - t->devs[i].first_uj;
+    t->co2_last_uj = base;
+    t->co2_jg = 0;
+    t->co2_ci_min = INFINITY;
+    t->co2_ci_max = -INFINITY;
+    t->co2_on = 1;
+    pthread_mutex_unlock(&t->meter_lock);
+}
+
+/* Close it: the epoch's energy-weighted intensity (exactly the value in force when it never
+ * changed; the value in force now when the epoch used no energy). */
+static double co2_end(struct ct_tracker *t, double energy_j)
+{
+    double jg, lo, hi;
+    pthread_mutex_lock(&t->meter_lock);
+    jg = t->co2_jg;
+    lo = t->co2_ci_min;
+    hi = t->co2_ci_max;
+    t->co2_on = 0;
+    pthread_mutex_unlock(&t->meter_lock);
+    if (energy_j > 0 && lo <= hi)
+        return lo == hi ? lo : jg / energy_j;
+    return ct__carbon_intensity_now(&t->carbon);
+}
+
+void ct__run_totals(const struct ct_tracker *t, double *kwh, double *co2eq_g,
+                    double *intensity_g_per_kwh)
+{
+    double k = 0, c = 0, avg;
+    int same = 1;
+    for (int i = 0; i < t->n_epochs; i++) {
+        k += t->epochs[i].energy_kwh;
+        c += t->epochs[i].co2eq_g;
+        if (t->epochs[i].intensity_g_per_kwh != t->epochs[0].intensity_g_per_kwh)
+            same = 0;
+    }
+    if (t->n_epochs > 0 && same) {
+        avg = t->epochs[0].intensity_g_per_kwh;
+        c = ct__co2eq_g(k, avg);
+    } else if (k > 0) {
+        avg = c / k;
+    } else {
+        avg = t->ci.g_per_kwh;
+    }
+    if (kwh)
+        *kwh = k;
+    if (co2eq_g)
+        *co2eq_g = c;
+    if (intensity_g_per_kwh)
+        *intensity_g_per_kwh = avg;
+}
+
+/* The values fetched live so far (upstream's list); caller frees. */
+static double *fetched_values(struct ct_tracker *t, size_t *n)
+{
+    struct ct__carbon_sample *s = NULL;
+    size_t ns = ct__carbon_samples(&t->carbon, &s);
+    double *v = malloc((ns ? ns : 1) * sizeof(*v));
+    *n = 0;
+    for (size_t i = 0; v && i < ns; i++)
+        if (s[i].live)
+            v[(*n)++] = s[i].g_per_kwh;
+    free(s);
+    return v;
 }
 
 /* Upstream's text for a default intensity, without its duplicated location clause. */
@@ -213,7 +394,7 @@ static int setup_meters(struct ct_tracker *t, char *errbuf, size_t errlen)
 {
     struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd, .proc_fd = t->proc_fd, .opts = &t->o};
     char why[512] = "";
-    int rc = ct__meters_select(&t->set, &ctx, t->comp_order, t->n_comp, why, sizeof(why));
+    int rc = ct__meters_select(&t->set, &ctx, t->comp_order, t->n_comp, 0, why, sizeof(why));
     if (rc != CT_OK)
         return invalid(errbuf, errlen, why);
     for (int m = 0; m < t->set.n_meters; m++) {
@@ -286,6 +467,7 @@ CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbu
     t->sysfs_fd = t->proc_fd = -1;
     pthread_mutex_init(&t->meter_lock, NULL);
     pthread_mutex_init(&t->wake_lock, NULL);
+    ct__carbon_init(&t->carbon);
     t->started_at = ct__wall_s();
 
     rc = copy_options(t, opts);
@@ -354,6 +536,22 @@ CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbu
     note(t,
          ct__fmt(buf, sizeof(buf), "Location: %s; carbon intensity %.2f gCO2/kWh from %s (PUE %s).",
                  t->loc.address, t->ci.g_per_kwh, t->ci.source, pue));
+    rc = start_carbon(t);
+    if (rc != CT_OK)
+        goto fail;
+    if (t->o.live) {
+        char every[32];
+        fmt_seconds(t->refresh_s, every, sizeof(every));
+        note(t, ct__fmt(buf, sizeof(buf),
+                        "Live carbon intensity: fetched every %s s in the background%s%s.", every,
+                        t->loc.method == CT__LOC_NONE || t->loc.method == CT__LOC_TIMEZONE
+                            ? "; the location is looked up by IP at "
+                            : "",
+                        t->loc.method == CT__LOC_NONE || t->loc.method == CT__LOC_TIMEZONE
+                            ? (t->o.geolocation_url ? t->o.geolocation_url
+                                                    : CT__DEFAULT_GEOLOCATION_URL)
+                            : ""));
+    }
 
     /* Initial reading, then the sampler. */
     ct__read_all(t, NULL);
@@ -381,6 +579,24 @@ fail:
 
 static void tell_read_failures(struct ct_tracker *t)
 {
+    for (int i = 0; i < t->n_devs; i++) {
+        struct ct__dev *d = &t->devs[i];
+        int lost;
+        pthread_mutex_lock(&t->meter_lock);
+        lost = d->lost;
+        uint64_t cur_uj = d->cur_uj;
+        pthread_mutex_unlock(&t->meter_lock);
+        if (lost && !d->lost_told) {
+            char buf[512];
+            d->lost_told = 1;
+            warn(t, "WARNING",
+                 ct__fmt(buf, sizeof(buf),
+                         "%s device %s%s%s stopped answering and is marked lost; the energy "
+                         "measured until then (%.3f J) is kept and the run goes on.",
+                         ct__component_name(d->comp), d->meta.name, d->meta.uuid[0] ? " " : "",
+                         d->meta.uuid, (double)(cur_uj - d->first_uj) / 1e6));
+        }
+    }
     char msg[300];
     int failures;
     pthread_mutex_lock(&t->meter_lock);
@@ -407,10 +623,12 @@ CT_API int ct_epoch_start(ct_tracker *t)
     uint64_t now;
     ct__read_all(t, &now);
     for (int i = 0; i < t->n_devs; i++)
-        t->devs[i].epoch_start_uj = t->devs[i].cur_uj;
+        t->devs[i].epoch_start_uj = t->devs[i].mark_uj;
+    co2_begin(t);
     t->epoch_t0_ns = now;
     t->in_epoch = 1;
     t->epoch_counter++;
+    sync_carbon(t);
     tell_read_failures(t);
     return CT_OK;
 }
@@ -424,52 +642,149 @@ static void energy_block(struct ct_tracker *t, const char *desc, double duration
     output(t, block);
 }
 
+/* Upstream's weighting (the fallback): the mean of the values fetched so far and the value in
+ * force repeated 1 + floor(T / refresh) times, as if fetched over the predicted time T. */
+static double weighted_intensity(struct ct_tracker *t, double pred_s, const double *fetched,
+                                 size_t n)
+{
+    double cur = t->ci.g_per_kwh;
+    double k = 1 + floor(pred_s / t->refresh_s);
+    double sum = k * cur;
+    int same = 1;
+    for (size_t i = 0; i < n; i++) {
+        sum += fetched[i];
+        same &= fetched[i] == cur;
+    }
+    return same ? cur : sum / ((double)n + k);
+}
+
 static void output_pred(struct ct_tracker *t)
 {
-    char buf[1024];
+    char buf[1024], ts[64];
     double kwh[t->n_epochs > 0 ? t->n_epochs : 1];
     double dur[t->n_epochs > 0 ? t->n_epochs : 1];
+    double done_kwh = 0, done_dur = 0, done_co2 = 0, done_ci = 0;
     for (int i = 0; i < t->n_epochs; i++) {
         kwh[i] = t->epochs[i].energy_kwh;
         dur[i] = t->epochs[i].duration_s;
+        done_dur += dur[i];
     }
+    ct__run_totals(t, &done_kwh, &done_co2, &done_ci);
     t->pred_energy_kwh = ct__predict_total(t->o.epochs, kwh, (size_t)t->n_epochs);
     t->pred_duration_s = ct__predict_total(t->o.epochs, dur, (size_t)t->n_epochs);
-    /* No forecast in the offline table: the intensity in force is the prediction's. */
-    t->pred_co2eq_g = ct__co2eq_g(t->pred_energy_kwh, t->ci.g_per_kwh);
-    t->predicted = 1;
-    if (t->ci.is_default)
-        default_intensity_text(t, buf, sizeof(buf));
-    else
+    double rem_kwh = t->pred_energy_kwh - done_kwh, rem_s = t->pred_duration_s - done_dur;
+    if (rem_kwh < 0)
+        rem_kwh = 0;
+    if (rem_s < 0)
+        rem_s = 0;
+
+    size_t nf = 0;
+    double *fetched = fetched_values(t, &nf);
+    double floor_ci = weighted_intensity(t, t->pred_duration_s, fetched, fetched ? nf : 0);
+    free(fetched);
+
+    double fmean = 0, covered = 0;
+    char fsrc[96] = "", fwhy[512] = "";
+    int expected = 0;
+    int have = rem_s > 0 &&
+               ct__carbon_forecast_mean(&t->carbon, ct__wall_s(), rem_s, &fmean, &covered, fsrc,
+                                        sizeof(fsrc), &expected, fwhy, sizeof(fwhy)) == CT_OK;
+    if (have) {
+        /* Measured epochs at their energy-weighted intensity; the remaining ones at the forecast
+         * mean over the remaining time, upstream's weighting where the forecast ends. */
+        if (covered > rem_s * (1 - 1e-9))
+            covered = rem_s;
+        double ci_rem =
+            covered >= rem_s ? fmean : (fmean * covered + floor_ci * (rem_s - covered)) / rem_s;
+        t->pred_co2eq_g = done_co2 + ct__co2eq_g(rem_kwh, ci_rem);
+        t->pred_intensity_g_per_kwh =
+            t->pred_energy_kwh > 0 ? t->pred_co2eq_g / t->pred_energy_kwh : ci_rem;
+        ct__strlcpy(t->pred_basis, "forecast", sizeof(t->pred_basis));
+        ct_timestring(rem_s, 0, ts, sizeof(ts));
         ct__fmt(buf, sizeof(buf),
-                "Current carbon intensity is %.2f gCO2/kWh at detected "
+                "Carbon intensity for the next %s is predicted to be %.2f gCO2/kWh at detected "
                 "location: %s.",
-                t->ci.g_per_kwh, t->loc.address);
-    info(t, buf);
-    output(t, buf);
+                ts, ci_rem, t->loc.address);
+        info(t, buf);
+        output(t, buf);
+        char cov[64];
+        ct_timestring(covered, 0, cov, sizeof(cov));
+        ct__fmt(buf, sizeof(buf),
+                "Prediction: forecast from %s (mean %.2f gCO2/kWh over %s of the next %s%s); the "
+                "%d epoch(s) measured so far count at their measured %.2f gCO2/kWh.",
+                fsrc, fmean, cov, ts, covered < rem_s ? ", the rest at the measured average" : "",
+                t->n_epochs, done_ci);
+        note(t, buf);
+    } else {
+        t->pred_co2eq_g = ct__co2eq_g(t->pred_energy_kwh, floor_ci);
+        t->pred_intensity_g_per_kwh = floor_ci;
+        if (nf == 0 && t->ci.is_default) {
+            ct__strlcpy(t->pred_basis, "default", sizeof(t->pred_basis));
+            default_intensity_text(t, buf, sizeof(buf));
+        } else if (expected && rem_s > 0) {
+            ct__strlcpy(t->pred_basis, "measured", sizeof(t->pred_basis));
+            ct_timestring(t->pred_duration_s, 0, ts, sizeof(ts));
+            ct__fmt(buf, sizeof(buf),
+                    "Failed to predict carbon intensity for the next %s, fallback on average "
+                    "measured intensity at detected location: %s.",
+                    ts, t->loc.address);
+        } else {
+            ct__strlcpy(t->pred_basis, "measured", sizeof(t->pred_basis));
+            ct__fmt(buf, sizeof(buf),
+                    "Current carbon intensity is %.2f gCO2/kWh at detected location: %s.", floor_ci,
+                    t->loc.address);
+        }
+        info(t, buf);
+        output(t, buf);
+        if (expected && rem_s > 0)
+            note(t, ct__fmt(buf, sizeof(buf),
+                            "Prediction: no forecast (%s); using the average of the values "
+                            "fetched, %.2f gCO2/kWh.",
+                            fwhy[0] ? fwhy : "none", floor_ci));
+    }
+    t->predicted = 1;
+    ct__carbon_forecast_done(&t->carbon);
     ct__fmt(buf, sizeof(buf), "Predicted consumption for %d epoch(s):", t->o.epochs);
     energy_block(t, buf, t->pred_duration_s, t->pred_energy_kwh, t->pred_co2eq_g);
 }
 
 static void finish(struct ct_tracker *t)
 {
-    char buf[1024];
-    double kwh = 0, dur = 0;
-    for (int i = 0; i < t->n_epochs; i++) {
-        kwh += t->epochs[i].energy_kwh;
+    char buf[1024], every[32];
+    double kwh = 0, dur = 0, co2 = 0, avg = 0;
+
+    ct__carbon_stop(&t->carbon); /* cancels a request in flight: milliseconds */
+    sync_carbon(t);
+    for (int i = 0; i < t->n_epochs; i++)
         dur += t->epochs[i].duration_s;
+    ct__run_totals(t, &kwh, &co2, &avg);
+
+    /* Upstream's list: every value fetched live, else the value in force. */
+    size_t nf = 0;
+    double *fetched = fetched_values(t, &nf);
+    size_t cap = 64 + 32 * (nf + 1) + strlen(t->loc.address) + 128;
+    char *list = malloc(cap);
+    fmt_seconds(t->refresh_s, every, sizeof(every));
+    if (list) {
+        size_t n = (size_t)snprintf(list, cap,
+                                    "Carbon intensities (gCO2/kWh) fetched every %s s at detected "
+                                    "location %s: [",
+                                    every, t->loc.address);
+        for (size_t i = 0; i < (fetched && nf ? nf : 1) && n < cap; i++) {
+            char repr[40];
+            ct__fmt_repr(fetched && nf ? fetched[i] : t->ci.g_per_kwh, repr, sizeof(repr));
+            n += (size_t)snprintf(list + n, cap - n, "%s%s", i ? ", " : "", repr);
+        }
+        if (n < cap)
+            snprintf(list + n, cap - n, "]");
+        info(t, list);
+        free(list);
     }
-    double co2 = ct__co2eq_g(kwh, t->ci.g_per_kwh);
-    char repr[64];
-    ct__fmt_repr(t->ci.g_per_kwh, repr, sizeof(repr));
-    info(t, ct__fmt(buf, sizeof(buf),
-                    "Carbon intensities (gCO2/kWh) fetched every 900 s at detected location %s: "
-                    "[%s]",
-                    t->loc.address, repr));
+    free(fetched);
     ct__fmt(buf, sizeof(buf),
             "Average carbon intensity during training was %.2f gCO2/kWh at detected location: "
             "%s.",
-            t->ci.g_per_kwh, t->loc.address);
+            avg, t->loc.address);
     info(t, buf);
     output(t, buf);
     if (t->o.epochs_before_pred == 0)
@@ -479,7 +794,8 @@ static void finish(struct ct_tracker *t)
     energy_block(t, buf, dur, kwh, co2);
 
     ct__sampler_stop(t);
-    ct__read_all(t, NULL); /* a last reading: totals of the whole run for the ledger */
+    ct__read_all(t, NULL);     /* a last reading: totals of the whole run for the ledger */
+    ct__meters_close(&t->set); /* releases the hardware (nvmlShutdown) at stop, not at free */
     t->finished = 1;
     t->ended_at = ct__wall_s();
     info(t, "Monitoring thread ended.");
@@ -510,7 +826,7 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
     double cpu_j = 0, gpu_j = 0;
     for (int i = 0; i < t->n_devs; i++) {
         struct ct__dev *d = &t->devs[i];
-        double j = (double)(d->cur_uj - d->epoch_start_uj) / 1e6;
+        double j = (double)(d->mark_uj - d->epoch_start_uj) / 1e6;
         d->counted_j += j;
         if (d->comp == CT__COMP_GPU)
             gpu_j += j;
@@ -530,7 +846,9 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
     e->cpu_j = cpu_j;
     e->gpu_j = gpu_j;
     e->energy_kwh = ct__kwh_pue(cpu_j + gpu_j, t->pue);
-    e->co2eq_g = ct__co2eq_g(e->energy_kwh, t->ci.g_per_kwh);
+    e->intensity_g_per_kwh = co2_end(t, cpu_j + gpu_j);
+    e->co2eq_g = ct__co2eq_g(e->energy_kwh, e->intensity_g_per_kwh);
+    sync_carbon(t);
 
     if (out && out->version >= 1) {
         unsigned v = out->version;
@@ -544,7 +862,7 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
         out->cpu_power_w = duration_s > 0 ? cpu_j / duration_s : 0;
         out->gpu_power_w = duration_s > 0 ? gpu_j / duration_s : 0;
         out->energy_kwh_pue = e->energy_kwh;
-        out->intensity_g_per_kwh = t->ci.g_per_kwh;
+        out->intensity_g_per_kwh = e->intensity_g_per_kwh;
         out->co2eq_g = e->co2eq_g;
         out->n_devices = t->n_devs;
         for (int i = 0; i < t->n_devs; i++) {
@@ -554,8 +872,10 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
             ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
             ct__strlcpy(de->meter, t->set.meters[d->meter].ops->name, sizeof(de->meter));
             de->provenance = d->meta.provenance;
-            de->lost = d->lost;
-            de->energy_j = (double)(d->cur_uj - d->epoch_start_uj) / 1e6;
+            de->lost = d->mark_lost;
+            de->energy_j = (double)(d->mark_uj - d->epoch_start_uj) / 1e6;
+            ct__strlcpy(de->uuid, d->meta.uuid, sizeof(de->uuid));
+            de->index = d->meta.index;
         }
     }
 
@@ -611,7 +931,7 @@ CT_API int ct_stop(ct_tracker *t)
         ct__read_all(t, &now);
         double j = 0;
         for (int i = 0; i < t->n_devs; i++)
-            j += (double)(t->devs[i].cur_uj - t->devs[i].epoch_start_uj) / 1e6;
+            j += (double)(t->devs[i].mark_uj - t->devs[i].epoch_start_uj) / 1e6;
         char ts[64];
         ct_timestring((double)(now - t->epoch_t0_ns) / 1e9, 1, ts, sizeof(ts));
         info(t, ct__fmt(buf, sizeof(buf),
@@ -623,6 +943,16 @@ CT_API int ct_stop(ct_tracker *t)
     info(t, ct__fmt(buf, sizeof(buf),
                     "Training was interrupted before all %d epochs were monitored.", t->monitor));
     finish(t);
+    return CT_OK;
+}
+
+CT_API int ct_track_pid(ct_tracker *t, int pid)
+{
+    if (!t || pid <= 0)
+        return CT_EINVAL;
+    pthread_mutex_lock(&t->meter_lock); /* meters read opts.tracked_pid under this lock */
+    t->o.tracked_pid = pid;
+    pthread_mutex_unlock(&t->meter_lock);
     return CT_OK;
 }
 
@@ -638,6 +968,7 @@ CT_API void ct_tracker_free(ct_tracker *t)
     if (!t->finished && t->sampler_running)
         ct_stop(t);
     ct__sampler_stop(t);
+    ct__carbon_free(&t->carbon);
     ct__meters_close(&t->set);
     ct__logs_close(&t->logs);
     if (t->sysfs_fd >= 0)
@@ -658,5 +989,15 @@ CT_API void ct_tracker_free(ct_tracker *t)
     free(t->own_tz);
     free(t->own_localtime);
     free(t->own_zoneinfo);
+    free(t->own_nvml);
+    free(t->own_cuda);
+    if (t->own_em_key)
+        explicit_bzero(t->own_em_key, strlen(t->own_em_key));
+    free(t->own_em_key);
+    free(t->own_postcode);
+    free(t->own_em_url);
+    free(t->own_uk_url);
+    free(t->own_eds_url);
+    free(t->own_geo_url);
     free(t);
 }

@@ -6,6 +6,7 @@
 #define CT_TRACKER_H
 
 #include "carbon/provider.h"
+#include "carbon/refresh.h"
 #include "meters.h"
 #include "out/logfile.h"
 #include "util/sysfs.h"
@@ -22,8 +23,12 @@ struct ct__dev {
     uint64_t cur_uj;         /* latest unfolded counter */
     uint64_t first_uj;       /* counter at open */
     uint64_t epoch_start_uj; /* counter at the current epoch's start */
+    uint64_t mark_uj;        /* counter at the latest boundary read (caller's thread); the sampler
+                                moves cur_uj concurrently, so epochs use this snapshot */
+    int mark_lost;           /* lost as of that boundary read */
     double counted_j;        /* energy inside counted epochs */
     int lost;
+    int lost_told; /* the loss was reported (caller's thread) */
 };
 
 /* One completed epoch. */
@@ -33,6 +38,7 @@ struct ct__epoch {
     double gpu_j;
     double energy_kwh; /* with PUE */
     double co2eq_g;
+    double intensity_g_per_kwh; /* energy-weighted over the epoch's sampling intervals */
 };
 
 /* One sampler tick, for the time series (ring buffer). */
@@ -48,6 +54,8 @@ struct ct_tracker {
     ct_options o; /* strings point into the owned copies below */
     char *own_components, *own_log_dir, *own_prefix, *own_zone, *own_sim_cpu, *own_sim_gpu;
     char *own_sysfs, *own_proc, *own_tz, *own_localtime, *own_zoneinfo;
+    char *own_nvml, *own_cuda;
+    char *own_em_key, *own_postcode, *own_em_url, *own_uk_url, *own_eds_url, *own_geo_url;
 
     int ebp;     /* effective epochs_before_pred (-1 mapped to epochs) */
     int monitor; /* effective monitor_epochs */
@@ -87,21 +95,42 @@ struct ct_tracker {
     int n_epochs, cap_epochs;
     int finished, early_stop;
 
-    /* Carbon. */
+    /* Carbon: the carbon thread's state, and copies of its location and intensity in force
+       taken at each tracker call (caller's thread). */
+    struct ct__carbon carbon;
+    double refresh_s;
     struct ct__location loc;
     struct ct__intensity ci;
+    /* Energy-weighted CO2 of the open epoch (under meter_lock): sum of joules x intensity in
+       force over the sampling intervals. */
+    int co2_on;
+    uint64_t co2_last_uj;
+    double co2_jg, co2_ci_min, co2_ci_max;
 
     /* Prediction. */
     int predicted;
     double pred_duration_s, pred_energy_kwh, pred_co2eq_g;
+    double pred_intensity_g_per_kwh; /* pred_co2eq_g / pred_energy_kwh */
+    char pred_basis[16];             /* "forecast", "measured" (upstream's weighting), "default" */
 
     struct ct__logs logs;
     double started_at, ended_at; /* wall clock */
     char errmsg[1024];
 };
 
-/* Read every meter now (takes the meter lock); updates devs[].cur_uj and lost flags. */
+/* Read every meter now (takes the meter lock); updates devs[].cur_uj and lost flags. With
+ * now_ns (a boundary read in the caller's thread) also snapshots them into mark_uj/mark_lost
+ * under the lock, for the epoch arithmetic. */
 void ct__read_all(struct ct_tracker *t, uint64_t *now_ns);
+
+/* Attribute the energy read since the last call (total_uj: all devices since open) to the
+ * intensity in force, while an epoch is open. Called by ct__read_all under meter_lock. */
+void ct__co2_account(struct ct_tracker *t, uint64_t total_uj);
+
+/* Totals of the counted epochs: kWh (PUE included), CO2eq grams (energy-weighted) and the average
+ * intensity (co2 / kWh; the intensity in force when there is no energy). */
+void ct__run_totals(const struct ct_tracker *t, double *kwh, double *co2eq_g,
+                    double *intensity_g_per_kwh);
 
 /* Start / stop the sampler thread. */
 int ct__sampler_start(struct ct_tracker *t);

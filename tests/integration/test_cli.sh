@@ -60,9 +60,13 @@ logs_in() {
 }
 
 # Everything the library would take from the machine comes from fixtures.
-for v in CARBONTRACKER_PUE CARBONTRACKER_LOCALTIME CARBONTRACKER_ZONEINFO TZ; do
+for v in CARBONTRACKER_PUE CARBONTRACKER_LOCALTIME CARBONTRACKER_ZONEINFO TZ CUDA_VISIBLE_DEVICES \
+    ELECTRICITYMAPS_API_KEY; do
     unset "$v"
 done
+# No network in tests (live intensity has its own tests against a local server), no real GPU.
+export CARBONTRACKER_OFFLINE=1
+export CARBONTRACKER_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1
 mkdir -p "$T/proc"
 printf 'processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz\n\n' \
     >"$T/proc/cpuinfo"
@@ -181,15 +185,13 @@ ct --log_dir "$T/l-api" --api_keys '["electricitymaps"]' -- true
 check "--api_keys that is not an object -> 64" test "$rc" = 64
 ct --log_dir "$T/l-api" --api_keys '{"ElectricityMaps": "SECRETKEY123"}' -- true
 check "--api_keys with a known provider (any case) runs the command" test "$rc" = 0
-check "--api_keys prints the one-line note on stderr" test "$(cat "$T/err")" = \
-    "carbontracker: note: live carbon intensity providers are not in this version yet; using the offline table"
+check "--api_keys with a valid key prints nothing on stderr" test -z "$(cat "$T/err")"
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
-for o in parse report output; do
-    ct --$o somewhere -- true
-    check "--$o -> 64 with the message" test "$rc:$(cat "$T/err")" = \
-        "64:carbontracker: --$o is not available in this version yet (log parsing and reports arrive in a later release)"
-done
+ct --parse "$T/l-api" -- true
+check "--parse with a command -> 64" test "$rc" = 64
+ct --output x.pdf -- true
+check "--output without --report -> 64" test "$rc" = 64
 
 # ---- the tracker cannot start (70) --------------------------------------------------------
 ct --log_dir /dev/null/logs -- touch "$T/ran-70"
@@ -308,6 +310,13 @@ check "after output without a final newline our text starts on a new line" \
 check "after output with a final newline no empty line is added" \
     test "$(grep -c -x '' "$T/nl2.txt")" = 0
 
+{
+    "$CT_BIN" --log_dir "$T/l-pipe" -- sh -c 'sleep 0.3; exit 6' 2>"$T/err"
+    echo $? >"$T/pipe.rc"
+} | head -c 1 >/dev/null
+check "a closed stdout does not kill us: the command's status, complete logs" \
+    test "$(cat "$T/pipe.rc")" = 6 -a -n "$(grep 'Finished monitoring' "$(logs_in "$T/l-pipe" _output)")"
+
 # ---- signals --------------------------------------------------------------------------------
 # wait_gone PID SECONDS: wait for PID (a job of this shell) to end; sets $status to its exit
 # status, or to "timeout". Not for $(...): a subshell cannot wait for this shell's jobs.
@@ -355,15 +364,26 @@ check "SIGTERM: Actual consumption printed" has_block "$T/out"
 check "SIGTERM: Actual consumption logged" has_block "$(logs_in "$T/l-sig" _output)"
 [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
 
-"$CT_BIN" --log_dir "$T/l-hup" -- sh -c 'trap "exit 9" HUP; while :; do sleep 0.05; done' \
+"$CT_BIN" --log_dir "$T/l-hup" -- \
+    sh -c 'trap "exit 9" HUP; : >"$0"; while :; do sleep 0.05; done' "$T/hup-ready" \
     >"$T/out" 2>"$T/err" &
 ct_pid=$!
 child=$(child_of $ct_pid)
-sleep 0.3 # let sh install its trap
+for _ in $(seq 100); do # until sh has installed its trap
+    [ -e "$T/hup-ready" ] && break
+    sleep 0.05
+done
 kill -HUP $ct_pid
 wait_gone $ct_pid 5
 check "SIGHUP is forwarded and the command's own exit status (9) comes back" test "$status" = 9
 [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+
+(
+    trap '' INT
+    exec "$CT_BIN" --log_dir "$T/l-ign" -- sh -c 'kill -INT $$; exit 8'
+) >"$T/out" 2>"$T/err"
+rc=$?
+check "a signal ignored when we started stays ignored in the command" test "$rc" = 8
 
 # ---- --list-devices -----------------------------------------------------------------------
 ct --list-devices --json "$T/probe.json"

@@ -1,7 +1,7 @@
 /*
  * test_carbon.c - the offline carbon-intensity table and provider (upstream's default texts byte
- * for byte) and the location lookup (zone option, TZ, /etc/localtime, zone.tab) over a fixture
- * zoneinfo directory, so no result depends on the machine's tzdata.
+ * for byte) and the location lookup (zone option, coordinates, GB postcodes, TZ, /etc/localtime,
+ * zone.tab) over a fixture zoneinfo directory, so no result depends on the machine's tzdata.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,7 +225,7 @@ static void current_for(const char *zone, const char *country, struct ct__intens
     snprintf(loc.zone, sizeof(loc.zone), "%s", zone);
     snprintf(loc.country, sizeof(loc.country), "%s", country);
     memset(ci, 0x5a, sizeof(*ci));
-    assert_int_equal(ct__provider_table.current(&loc, ci, why, why_len), CT_OK);
+    assert_int_equal(ct__provider_table.current(NULL, &loc, ci, why, why_len), CT_OK);
 }
 
 static void test_provider_shape(void **state)
@@ -235,9 +235,9 @@ static void test_provider_shape(void **state)
 
     memset(&loc, 0, sizeof(loc));
     assert_string_equal(ct__provider_table.name, "table");
-    assert_int_equal(ct__provider_table.suitable(&loc), 1);
+    assert_int_equal(ct__provider_table.suitable(NULL, &loc), 1);
     assert_null(ct__provider_table.forecast);
-    assert_int_equal(ct__provider_table.current(&loc, NULL, NULL, 0), CT_EINVAL);
+    assert_int_equal(ct__provider_table.current(NULL, &loc, NULL, NULL, 0), CT_EINVAL);
 }
 
 static void test_provider_country(void **state)
@@ -254,6 +254,8 @@ static void test_provider_country(void **state)
     assert_string_equal(ci.description,
                         "Defaulted to average carbon intensity for DK in 2023 of 151.65 gCO2/kWh.");
     assert_string_equal(why, "");
+    assert_string_equal(ci.zone, "DK");
+    assert_true(ci.time_s == 0);
 
     current_for("GB", "GB", &ci, NULL, 0);
     assert_string_equal(ci.description,
@@ -292,6 +294,7 @@ static void test_provider_world(void **state)
 
     current_for("", "", &ci, why, sizeof(why));
     assert_true(ci.g_per_kwh == 481.0);
+    assert_string_equal(ci.zone, "");
     assert_int_equal(ci.is_default, 1);
     assert_int_equal(ci.year, 2019);
     assert_string_equal(ci.source, "default:world:2019");
@@ -304,7 +307,7 @@ static void test_provider_world(void **state)
     assert_string_equal(why, "KR is not in the offline table; using the world average");
 
     memset(&ci, 0, sizeof(ci));
-    assert_int_equal(ct__provider_table.current(NULL, &ci, NULL, 0), CT_OK);
+    assert_int_equal(ct__provider_table.current(NULL, NULL, &ci, NULL, 0), CT_OK);
     assert_string_equal(ci.description, world);
 }
 
@@ -582,6 +585,139 @@ static void test_tz_country(void **state)
     assert_string_equal(cc, "JP");
 }
 
+/* ---- location: coordinates and GB postcodes --------------------------------------------- */
+
+static void resolve_full(const struct fixture *fx, const struct ct__location_query *in,
+                         struct ct__location *loc, char *why, size_t why_len)
+{
+    struct ct__location_query q = *in;
+    q.localtime_path = fx->localtime;
+    q.zoneinfo_dir = fx->zoneinfo;
+    memset(loc, 0x5a, sizeof(*loc));
+    ct__location_resolve(&q, loc, why, why_len);
+}
+
+static void test_location_coordinates(void **state)
+{
+    const struct fixture *fx = *state;
+    struct ct__location loc;
+    char why[256];
+
+    resolve_full(fx,
+                 &(struct ct__location_query){
+                     .tz = "Europe/Copenhagen", .has_coords = 1, .lat = 55.6761, .lon = 12.5683},
+                 &loc, why, sizeof(why));
+    assert_int_equal(loc.method, CT__LOC_COORDINATES);
+    assert_int_equal(loc.has_coords, 1);
+    assert_true(loc.lat == 55.6761 && loc.lon == 12.5683);
+    assert_string_equal(loc.zone, "");
+    assert_string_equal(loc.country, "DK"); /* the time zone's, as a hint */
+    assert_string_equal(loc.tzname, "");
+    assert_string_equal(loc.address, "55.6761, 12.5683 (set by option)");
+    assert_string_equal(why, "");
+
+    /* No country from the time zone: coordinates alone. */
+    resolve_full(
+        fx, &(struct ct__location_query){.tz = "UTC", .has_coords = 1, .lat = -33.9, .lon = 18.4},
+        &loc, why, sizeof(why));
+    assert_int_equal(loc.method, CT__LOC_COORDINATES);
+    assert_string_equal(loc.country, "");
+    assert_string_equal(loc.address, "-33.9000, 18.4000 (set by option)");
+    assert_string_equal(why, "time zone UTC has no country");
+
+    /* Out of range: ignored with a note, then the time zone. */
+    resolve_full(
+        fx,
+        &(struct ct__location_query){.tz = "Europe/Berlin", .has_coords = 1, .lat = 91, .lon = 0},
+        &loc, why, sizeof(why));
+    assert_tz_location(&loc, "DE", "Europe/Berlin");
+    assert_int_equal(loc.has_coords, 0);
+    assert_string_equal(why, "coordinates 91, 0 ignored: latitude must be in -90..90 and longitude "
+                             "in -180..180");
+
+    /* A zone wins; valid coordinates are kept with it. */
+    resolve_full(
+        fx,
+        &(struct ct__location_query){.zone = "DK-DK1", .has_coords = 1, .lat = 56.15, .lon = 10.2},
+        &loc, why, sizeof(why));
+    assert_int_equal(loc.method, CT__LOC_OPTION);
+    assert_string_equal(loc.zone, "DK-DK1");
+    assert_int_equal(loc.has_coords, 1);
+    assert_true(loc.lon == 10.2);
+}
+
+static void test_location_postcode(void **state)
+{
+    const struct fixture *fx = *state;
+    struct ct__location loc;
+    char why[256];
+
+    /* A postcode alone means Great Britain. */
+    resolve_full(fx, &(struct ct__location_query){.tz = "Europe/Paris", .postcode = " rg41 1aa "},
+                 &loc, why, sizeof(why));
+    assert_int_equal(loc.method, CT__LOC_OPTION);
+    assert_string_equal(loc.zone, "GB");
+    assert_string_equal(loc.country, "GB");
+    assert_string_equal(loc.postcode, "RG41");
+    assert_string_equal(loc.address, "GB, postcode RG41 (set by option)");
+    assert_string_equal(why, "");
+
+    /* With a zone: kept for the zone. */
+    resolve_full(fx, &(struct ct__location_query){.zone = "gb", .postcode = "SW1A"}, &loc, why,
+                 sizeof(why));
+    assert_string_equal(loc.zone, "GB");
+    assert_string_equal(loc.postcode, "SW1A");
+    assert_string_equal(loc.address, "GB (set by option)");
+
+    /* Not a GB postcode: a note, and the time zone decides. */
+    resolve_full(fx, &(struct ct__location_query){.tz = "Europe/Copenhagen", .postcode = "1050"},
+                 &loc, why, sizeof(why));
+    assert_tz_location(&loc, "DK", "Europe/Copenhagen");
+    assert_string_equal(loc.postcode, "");
+    assert_string_equal(why, "postcode \"1050\" ignored: not a GB postcode or outward code");
+
+    /* Blank is "not given". */
+    resolve_full(fx, &(struct ct__location_query){.tz = "Europe/Copenhagen", .postcode = "  "},
+                 &loc, why, sizeof(why));
+    assert_tz_location(&loc, "DK", "Europe/Copenhagen");
+    assert_string_equal(why, "");
+}
+
+static void test_postcode_outward(void **state)
+{
+    static const char *const ok[][2] = {
+        {"SW1A 1AA", "SW1A"}, {"sw1a1aa", "SW1A"}, {"RG41", "RG41"},   {"EC1A", "EC1A"},
+        {"M1 1AE", "M1"},     {"B33 8TH", "B33"},  {"CR2 6XH", "CR2"}, {"DN55 1PT", "DN55"},
+        {"W1A 0AX", "W1A"},   {"m1", "M1"},        {"  L1  ", "L1"},
+    };
+    static const char *const bad[] = {"1050", "ABCDE", "", "RG41!", "R", "RGG41", "SW1AA", "12"};
+    char out[16];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (ct__postcode_outward(ok[i][0], out, sizeof(out)) != 0)
+            fail_msg("\"%s\" refused", ok[i][0]);
+        assert_string_equal(out, ok[i][1]);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (ct__postcode_outward(bad[i], out, sizeof(out)) == 0)
+            fail_msg("\"%s\" accepted as \"%s\"", bad[i], out);
+    assert_int_equal(ct__postcode_outward(NULL, out, sizeof(out)), -1);
+    assert_int_equal(ct__postcode_outward("SW1A", out, 4), -1);
+    assert_int_equal(ct__postcode_outward("SW1A", out, 5), 0);
+}
+
+static void test_method_names(void **state)
+{
+    (void)state;
+    assert_string_equal(ct__loc_method_name(CT__LOC_NONE), "none");
+    assert_string_equal(ct__loc_method_name(CT__LOC_OPTION), "option");
+    assert_string_equal(ct__loc_method_name(CT__LOC_TIMEZONE), "timezone");
+    assert_string_equal(ct__loc_method_name(CT__LOC_COORDINATES), "coordinates");
+    assert_string_equal(ct__loc_method_name(CT__LOC_GEOLOCATION), "geolocation");
+    assert_string_equal(ct__loc_method_name(99), "none");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +737,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_location_localtime_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_location_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tz_country, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_location_coordinates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_location_postcode, setup, teardown),
+        cmocka_unit_test(test_postcode_outward),
+        cmocka_unit_test(test_method_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

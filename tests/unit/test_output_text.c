@@ -87,6 +87,18 @@ static void test_repr(void **state)
     assert_string_equal(buf, "481.0");
     ct__fmt_repr(0.1 + 0.2, buf, sizeof(buf));
     assert_string_equal(buf, "0.30000000000000004");
+    /* Python keeps positional notation for 1e-4 <= |v| < 1e16. */
+    const struct {
+        double v;
+        const char *want;
+    } cases[] = {{200.0, "200.0"},    {1e15, "1000000000000000.0"}, {1e16, "1e+16"},
+                 {0.0001, "0.0001"},  {0.00001, "1e-05"},           {-2.5, "-2.5"},
+                 {0.0, "0.0"},        {123456.789, "123456.789"},   {1.5e-7, "1.5e-07"},
+                 {2.5e20, "2.5e+20"}, {56.03859, "56.03859"},       {0.012, "0.012"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct__fmt_repr(cases[i].v, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].want);
+    }
 }
 
 static void test_status_table(void **state)

@@ -1,12 +1,15 @@
 /*
- * location.c - where the machine is, without the network: an explicit zone option, else the
- * time zone name (TZ, else the /etc/localtime symlink or /etc/timezone) mapped to its country
- * through zoneinfo's zone.tab / zone1970.tab, tzdata.zi links and a few built-in legacy aliases.
+ * location.c - where the machine is, without the network: an explicit zone option, else
+ * coordinates, else a GB postcode alone, else the time zone name (TZ, else the /etc/localtime
+ * symlink or /etc/timezone) mapped to its country through zoneinfo's zone.tab / zone1970.tab,
+ * tzdata.zi links and a few built-in legacy aliases. IP geolocation is geolocate.c's, on the
+ * carbon thread.
  */
 #include "carbon/provider.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,12 +466,124 @@ static int name_from_tz(const char *tz, char *name, size_t len, char *why, size_
     return take_name(tz, name, len, why, why_len);
 }
 
-void ct__location_resolve(const struct ct__location_query *q, struct ct__location *out, char *why,
-                          size_t why_len)
+const char *ct__loc_method_name(int method)
+{
+    switch (method) {
+    case CT__LOC_OPTION:
+        return "option";
+    case CT__LOC_TIMEZONE:
+        return "timezone";
+    case CT__LOC_COORDINATES:
+        return "coordinates";
+    case CT__LOC_GEOLOCATION:
+        return "geolocation";
+    }
+    return "none";
+}
+
+int ct__postcode_outward(const char *postcode, char *out, size_t len)
+{
+    char buf[16];
+    size_t n = 0, outward;
+    const char *p = postcode;
+
+    if (postcode == NULL || out == NULL || len == 0)
+        return -1;
+    out[0] = '\0';
+    while (is_space(*p))
+        p++;
+    /* Copy letters and digits up to the first space (the outward code), upper-cased. */
+    for (; *p && !is_space(*p); p++) {
+        if (!is_alpha(*p) && !is_digit(*p))
+            return -1;
+        if (n + 1 >= sizeof(buf))
+            return -1;
+        buf[n++] = to_upper(*p);
+    }
+    buf[n] = '\0';
+    outward = n;
+    /* A full postcode written without its space ("SW1A1AA"): the inward code is digit + 2 letters.
+     */
+    if (n >= 5 && n <= 7 && is_digit(buf[n - 3]) && is_alpha(buf[n - 2]) && is_alpha(buf[n - 1]))
+        outward = n - 3;
+    /* Outward codes: A9, A99, AA9, AA99, A9A, AA9A. */
+    if (outward < 2 || outward > 4 || !is_alpha(buf[0]))
+        return -1;
+    {
+        size_t letters = is_alpha(buf[1]) ? 2 : 1;
+        if (letters >= outward || !is_digit(buf[letters]))
+            return -1;
+        for (size_t i = letters + 1; i < outward; i++)
+            if (!is_digit(buf[i]) && !(i == outward - 1 && is_alpha(buf[i])))
+                return -1;
+    }
+    if (outward + 1 > len)
+        return -1;
+    memcpy(out, buf, outward);
+    out[outward] = '\0';
+    return 0;
+}
+
+/* The time-zone step: 1 with out set, 0 with a note. */
+static int from_timezone(const struct ct__location_query *q, struct ct__location *out, char *why,
+                         size_t why_len)
 {
     char name[sizeof(out->tzname)];
     char cc[3];
     int rc;
+
+    if (q->tz != NULL)
+        rc = name_from_tz(q->tz, name, sizeof(name), why, why_len);
+    else
+        rc = name_from_localtime(q->localtime_path != NULL ? q->localtime_path : DEFAULT_LOCALTIME,
+                                 name, sizeof(name), why, why_len);
+    if (rc != 0)
+        return 0;
+
+    if (is_utc_like(name)) {
+        note(why, why_len, "time zone %s has no country", name);
+        return 0;
+    }
+    if (ct__tz_country(q->zoneinfo_dir, name, cc, sizeof(cc)) == 0) {
+        out->method = CT__LOC_TIMEZONE;
+        snprintf(out->zone, sizeof(out->zone), "%s", cc);
+        snprintf(out->country, sizeof(out->country), "%s", cc);
+        snprintf(out->tzname, sizeof(out->tzname), "%s", name);
+        snprintf(out->address, sizeof(out->address), "%s (from time zone %s)", cc, name);
+        return 1;
+    }
+    if (is_posix_rule(name))
+        note(why, why_len, "TZ \"%s\" is a POSIX rule, which has no country", name);
+    else
+        note(why, why_len, "time zone %s is not in %s/zone.tab", name,
+             q->zoneinfo_dir != NULL ? q->zoneinfo_dir : DEFAULT_ZONEINFO);
+    return 0;
+}
+
+/* The postcode option's outward code into pc (or ""), with a note when it is not a GB one. */
+static void postcode_option(const char *postcode, char *pc, size_t len, char *why, size_t why_len)
+{
+    char shown[40];
+    const char *s = postcode;
+
+    pc[0] = '\0';
+    if (s == NULL)
+        return;
+    while (is_space(*s))
+        s++;
+    if (*s == '\0')
+        return;
+    if (ct__postcode_outward(s, pc, len) != 0) {
+        printable(shown, sizeof(shown), s, sizeof(shown) - 1);
+        note(why, why_len, "postcode \"%s\" ignored: not a GB postcode or outward code", shown);
+        pc[0] = '\0';
+    }
+}
+
+void ct__location_resolve(const struct ct__location_query *q, struct ct__location *out, char *why,
+                          size_t why_len)
+{
+    char pc[sizeof(out->postcode)];
 
     if (out == NULL)
         return;
@@ -477,35 +592,54 @@ void ct__location_resolve(const struct ct__location_query *q, struct ct__locatio
         why[0] = '\0';
     if (q == NULL)
         goto none;
+    postcode_option(q->postcode, pc, sizeof(pc), why, why_len);
 
-    if (q->zone != NULL && zone_from_option(q->zone, out, why, why_len))
-        return;
-
-    if (q->tz != NULL)
-        rc = name_from_tz(q->tz, name, sizeof(name), why, why_len);
-    else
-        rc = name_from_localtime(q->localtime_path != NULL ? q->localtime_path : DEFAULT_LOCALTIME,
-                                 name, sizeof(name), why, why_len);
-    if (rc != 0)
-        goto none;
-
-    if (is_utc_like(name)) {
-        note(why, why_len, "time zone %s has no country", name);
-        goto none;
-    }
-    if (ct__tz_country(q->zoneinfo_dir, name, cc, sizeof(cc)) == 0) {
-        out->method = CT__LOC_TIMEZONE;
-        snprintf(out->zone, sizeof(out->zone), "%s", cc);
-        snprintf(out->country, sizeof(out->country), "%s", cc);
-        snprintf(out->tzname, sizeof(out->tzname), "%s", name);
-        snprintf(out->address, sizeof(out->address), "%s (from time zone %s)", cc, name);
+    if (q->zone != NULL && zone_from_option(q->zone, out, why, why_len)) {
+        snprintf(out->postcode, sizeof(out->postcode), "%s", pc);
+        if (q->has_coords && isfinite(q->lat) && isfinite(q->lon) && fabs(q->lat) <= 90 &&
+            fabs(q->lon) <= 180) {
+            out->has_coords = 1;
+            out->lat = q->lat;
+            out->lon = q->lon;
+        }
         return;
     }
-    if (is_posix_rule(name))
-        note(why, why_len, "TZ \"%s\" is a POSIX rule, which has no country", name);
-    else
-        note(why, why_len, "time zone %s is not in %s/zone.tab", name,
-             q->zoneinfo_dir != NULL ? q->zoneinfo_dir : DEFAULT_ZONEINFO);
+
+    if (q->has_coords) {
+        if (isfinite(q->lat) && isfinite(q->lon) && fabs(q->lat) <= 90 && fabs(q->lon) <= 180) {
+            struct ct__location tz;
+            memset(&tz, 0, sizeof(tz));
+            /* The time zone's country, if any, is kept as a hint for the GB/DK services and the
+             * yearly table; Electricity Maps is asked by coordinates. */
+            if (from_timezone(q, &tz, why, why_len))
+                snprintf(out->country, sizeof(out->country), "%s", tz.country);
+            out->method = CT__LOC_COORDINATES;
+            out->has_coords = 1;
+            out->lat = q->lat;
+            out->lon = q->lon;
+            snprintf(out->postcode, sizeof(out->postcode), "%s", pc);
+            snprintf(out->address, sizeof(out->address), "%.4f, %.4f (set by option)", q->lat,
+                     q->lon);
+            return;
+        }
+        note(why, why_len,
+             "coordinates %g, %g ignored: latitude must be in -90..90 and longitude "
+             "in -180..180",
+             q->lat, q->lon);
+    }
+
+    if (pc[0] != '\0') {
+        /* A postcode alone names Great Britain (the option exists for its regional data). */
+        out->method = CT__LOC_OPTION;
+        snprintf(out->zone, sizeof(out->zone), "GB");
+        snprintf(out->country, sizeof(out->country), "GB");
+        snprintf(out->postcode, sizeof(out->postcode), "%s", pc);
+        snprintf(out->address, sizeof(out->address), "GB, postcode %s (set by option)", pc);
+        return;
+    }
+
+    if (from_timezone(q, out, why, why_len))
+        return;
 
 none:
     memset(out, 0, sizeof(*out));

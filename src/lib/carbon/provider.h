@@ -1,7 +1,8 @@
 /*
- * provider.h - carbon-intensity providers and location. A provider is a const vtable; live web
- * providers (a later issue) add one file each with a pure JSON parser over bytes. The offline
- * per-country table (table.c) is always present and is the fallback.
+ * provider.h - carbon-intensity providers and location. A provider is a const vtable; each live
+ * web provider is one file with a pure JSON parser over bytes (electricitymaps.c, ukgrid.c,
+ * energidataservice.c). The offline per-country table (table.c) is always present and is the
+ * fallback. All network traffic happens on the carbon thread (refresh.c).
  */
 #ifndef CT_CARBON_PROVIDER_H
 #define CT_CARBON_PROVIDER_H
@@ -12,18 +13,26 @@
 
 /* How the location was found. */
 enum ct__loc_method {
-    CT__LOC_NONE = 0,     /* nothing known: world average */
-    CT__LOC_OPTION = 1,   /* --zone / option / CARBONTRACKER_ZONE */
-    CT__LOC_TIMEZONE = 2, /* TZ or /etc/localtime mapped through zone.tab */
+    CT__LOC_NONE = 0,        /* nothing known: world average */
+    CT__LOC_OPTION = 1,      /* --zone / option / CARBONTRACKER_ZONE (or a postcode alone: GB) */
+    CT__LOC_TIMEZONE = 2,    /* TZ or /etc/localtime mapped through zone.tab */
+    CT__LOC_COORDINATES = 3, /* latitude/longitude options */
+    CT__LOC_GEOLOCATION = 4, /* IP geolocation (ipinfo-compatible service), on the carbon thread */
 };
+
+/* "none", "option", "timezone", "coordinates", "geolocation". */
+const char *ct__loc_method_name(int method);
 
 struct ct__location {
     int method;        /* enum ct__loc_method */
     char zone[16];     /* zone or ISO alpha-2 country, upper case ("DK", "NA"); "" = unknown */
     char country[8];   /* ISO alpha-2 country the zone lies in ("" = unknown) */
     char tzname[64];   /* the time zone name used, when method == CT__LOC_TIMEZONE */
-    char address[128]; /* upstream's "detected location" text, e.g. "DK (time zone
-                          Europe/Copenhagen)"; "UNDETECTED" when nothing is known */
+    char address[128]; /* upstream's "detected location" text, e.g. "DK (from time zone
+                          Europe/Copenhagen)", "Copenhagen, Capital Region, DK"; "UNDETECTED" */
+    int has_coords;    /* lat/lon below are known */
+    double lat, lon;   /* degrees */
+    char postcode[16]; /* GB outward code ("RG41"), "" = unknown */
 };
 
 /* Inputs of the location lookup (the seams). */
@@ -32,37 +41,144 @@ struct ct__location_query {
     const char *tz;             /* TZ value or NULL */
     const char *localtime_path; /* NULL = "/etc/localtime" */
     const char *zoneinfo_dir;   /* NULL = "/usr/share/zoneinfo" */
+    int has_coords;             /* lat/lon given */
+    double lat, lon;
+    const char *postcode; /* GB postcode or outward code, NULL = none */
 };
 
-/* Resolve the location. Never fails: unknown gives method CT__LOC_NONE. `why` receives a note
+/* Resolve the location without the network: zone option, else coordinates, else a postcode alone
+ * (GB), else the time zone. Never fails: unknown gives method CT__LOC_NONE. `why` receives a note
  * when a step failed (e.g. "time zone UTC has no country"). */
 void ct__location_resolve(const struct ct__location_query *q, struct ct__location *out, char *why,
                           size_t why_len);
+
+/* The outward code of a GB postcode ("sw1a 1aa" -> "SW1A", "RG41" -> "RG41"); 0, or -1 when it is
+ * not one. */
+int ct__postcode_outward(const char *postcode, char *out, size_t len);
 
 /* One intensity answer. */
 struct ct__intensity {
     double g_per_kwh;      /* gCO2eq/kWh */
     int is_default;        /* 1: from the offline table or the world average (not live) */
     int year;              /* data year for table values (world average: 2019) */
-    char source[64];       /* "table:owid:DK:2023", "default:world:2019", ... */
+    char source[64];       /* "table:owid:DK:2023", "default:world:2019", "electricitymaps",
+                              "ukgrid:national", "ukgrid:regional:RG41", "energidataservice:DK1" */
     char description[256]; /* upstream's default description, e.g. "Defaulted to average carbon
-                              intensity for DK in 2023 of 151.65 gCO2/kWh." */
+                              intensity for DK in 2023 of 151.65 gCO2/kWh."; for live values where
+                              it came from */
+    double time_s;         /* the data's own time stamp (UTC seconds), 0 = unknown */
+    char zone[16];         /* the zone the value is for ("DK-DK2", "GB", "DK1"), "" = unknown */
 };
 
-struct ct__carbon_provider {
-    const char *name; /* "table", "electricitymaps", ... */
-    /* 1 if this provider can answer for the location. */
-    int (*suitable)(const struct ct__location *loc);
-    /* Current intensity. CT_OK, or negative with `why` set. */
-    int (*current)(const struct ct__location *loc, struct ct__intensity *out, char *why,
+/* One slot of a forecast (or of realised values): [t_s, t_s + dur_s). */
+struct ct__ci_point {
+    double t_s;       /* UTC seconds since the epoch */
+    double dur_s;     /* slot length */
+    double g_per_kwh; /* mean over the `n` values of this slot */
+    int n;            /* values averaged (price areas) */
+};
+
+struct ct__ci_series {
+    struct ct__ci_point *pts; /* sorted by t_s, unique t_s */
+    size_t n, cap;
+    char label[64]; /* zone or region the series is for, "" = unknown */
+};
+
+/* Add a value at t_s (averaged with a value already there); CT_OK or CT_ENOMEM. */
+int ct__series_add(struct ct__ci_series *s, double t_s, double dur_s, double g_per_kwh);
+/* Sort by time and give slots without a length (dur_s <= 0) the distance to the next slot, or
+ * `default_dur_s` for the last. */
+void ct__series_finish(struct ct__ci_series *s, double default_dur_s);
+void ct__series_free(struct ct__ci_series *s);
+/* Move src into dst (dst freed first); src is left empty. */
+void ct__series_move(struct ct__ci_series *dst, struct ct__ci_series *src);
+/* Time-weighted mean over [from_s, from_s + window_s): 0 with *mean and *covered_s (seconds of
+ * the window the slots cover), or -1 when no slot overlaps the window. */
+int ct__series_mean(const struct ct__ci_series *s, double from_s, double window_s, double *mean,
+                    double *covered_s);
+
+/* The slot in force at now_s: the one covering it, else the latest before it, else the first;
+ * NULL for an empty series. */
+const struct ct__ci_point *ct__series_at(const struct ct__ci_series *s, double now_s);
+
+/* "2024-05-01T10:00:00.000Z", "2024-05-01T10:00Z", "2024-05-01T10:00:00" (UTC), with optional
+ * "+HH:MM" offsets, to UTC seconds. 0, or -1 when malformed. */
+int ct__parse_utc(const char *s, double *t_s);
+/* UTC seconds as strftime(fmt) of gmtime. */
+void ct__format_utc(double t_s, const char *fmt, char *buf, size_t len);
+
+struct ct__http;
+
+/* What the live providers need: where the services are, the key, timeouts, the client and a clock
+ * seam. Strings are borrowed. */
+struct ct__carbon_cfg {
+    const char *electricitymaps_url;   /* base, e.g. "https://api.electricitymap.org/v3" */
+    const char *ukgrid_url;            /* "https://api.carbonintensity.org.uk" */
+    const char *energidataservice_url; /* "https://api.energidataservice.dk" */
+    const char *geolocation_url;       /* "https://ipinfo.io" (GET <url>/json) */
+    const char *electricitymaps_key;   /* NULL or "" = none; sent only as the auth-token header */
+    long timeout_ms;                   /* whole request */
+    long connect_timeout_ms;
+    size_t max_reply_bytes;
+    struct ct__http *http; /* the carbon thread's client (cancellable) */
+    double now_s;          /* wall clock for request windows; 0 = the real clock */
+};
+
+#define CT__DEFAULT_ELECTRICITYMAPS_URL "https://api.electricitymap.org/v3"
+#define CT__DEFAULT_UKGRID_URL "https://api.carbonintensity.org.uk"
+#define CT__DEFAULT_ENERGIDATASERVICE_URL "https://api.energidataservice.dk"
+#define CT__DEFAULT_GEOLOCATION_URL "https://ipinfo.io"
+
+/* Current wall-clock seconds of a configuration (cfg->now_s, else the real clock). */
+double ct__cfg_now(const struct ct__carbon_cfg *cfg);
+
+/*
+ * GET base + path_and_query with optional headers; CT_OK only for a 2xx reply with a body (in
+ * *resp). Otherwise `why` says what happened without any secret: "HTTP 401 Unauthorized (the API
+ * key is missing or was refused)" (the hint only when an auth-token header was sent), "HTTP 429
+ * Too Many Requests (rate limited)", "HTTP 500 Internal Server Error", "Operation timed out ...",
+ * "HTTP 200 with an empty reply"; returns CT_EPERM (401/403), CT_EIO, CT_ESTOPPED (cancelled) or
+ * CT_ENOMEM.
+ */
+struct ct__http_response;
+int ct__carbon_get(const struct ct__carbon_cfg *cfg, const char *base, const char *path_and_query,
+                   const char *const *headers, struct ct__http_response *resp, char *why,
                    size_t why_len);
-    /* Average forecast over [now, now + window_s]; NULL when the provider has no forecast. */
-    int (*forecast)(const struct ct__location *loc, double window_s, struct ct__intensity *out,
-                    char *why, size_t why_len);
+
+/* Copy a string from a reply for a message: printable ASCII only ('?' otherwise), truncated with
+ * "..." to fit. */
+void ct__printable_copy(char *dst, size_t len, const char *src);
+
+/* Parse a reply as JSON (duplicate keys rejected): the root, or NULL with `why` ("empty reply",
+ * "malformed JSON at line L column C: ..."). Free with json_decref. */
+struct json_t;
+struct json_t *ct__json_parse(const char *buf, size_t len, char *why, size_t why_len);
+
+/* Append a formatted note to why ("a; b"). */
+void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct ct__carbon_provider {
+    const char *name; /* "table", "electricitymaps", "ukgrid", "energidataservice" */
+    /* 1 if this provider can answer for the location. */
+    int (*suitable)(const struct ct__carbon_cfg *cfg, const struct ct__location *loc);
+    /* Current intensity. CT_OK, or negative with `why` set. */
+    int (*current)(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
+                   struct ct__intensity *out, char *why, size_t why_len);
+    /* Forecast slots covering at least [now, now + window_s] where the service has them; NULL when
+     * the provider has no forecast. CT_OK with out filled (sorted), or negative with `why`. */
+    int (*forecast)(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
+                    double window_s, struct ct__ci_series *out, char *why, size_t why_len);
 };
 
 /* The offline per-country table (compiled in from data/carbon-intensity.csv). */
 extern const struct ct__carbon_provider ct__provider_table;
+/* Live providers (electricitymaps.c, ukgrid.c, energidataservice.c). */
+extern const struct ct__carbon_provider ct__provider_electricitymaps;
+extern const struct ct__carbon_provider ct__provider_ukgrid;
+extern const struct ct__carbon_provider ct__provider_energidataservice;
+/* The live providers in the order they are tried (NULL-terminated; refresh.c). */
+extern const struct ct__carbon_provider *const ct__live_providers[];
 
 /* World average used when the country is unknown or missing from the table (IEA 2019). */
 #define CT__WORLD_INTENSITY_G_PER_KWH 481.0

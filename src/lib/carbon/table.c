@@ -64,17 +64,19 @@ int ct__table_lookup(const char *country, double *value, int *year)
     return 0;
 }
 
-static int table_suitable(const struct ct__location *loc)
+static int table_suitable(const struct ct__carbon_cfg *cfg, const struct ct__location *loc)
 {
+    (void)cfg;
     (void)loc;
     return 1;
 }
 
-static int table_current(const struct ct__location *loc, struct ct__intensity *out, char *why,
-                         size_t why_len)
+static int table_current(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
+                         struct ct__intensity *out, char *why, size_t why_len)
 {
     const struct ct__intensity_entry *e = NULL;
 
+    (void)cfg;
     if (out == NULL)
         return CT_EINVAL;
     memset(out, 0, sizeof(*out));
@@ -91,6 +93,7 @@ static int table_current(const struct ct__location *loc, struct ct__intensity *o
         out->g_per_kwh = e->g_per_kwh;
         out->year = e->year;
         snprintf(out->source, sizeof(out->source), "table:owid:%s:%d", e->code, e->year);
+        snprintf(out->zone, sizeof(out->zone), "%s", e->code);
         snprintf(out->description, sizeof(out->description),
                  "Defaulted to average carbon intensity for %s in %d of %.2f gCO2/kWh.", e->code,
                  e->year, e->g_per_kwh);

@@ -25,6 +25,9 @@ struct ct__probe_ctx {
 struct ct__meter_dev {
     char name[96];  /* upstream-compatible label: "cpu:0", "dram:1", CPU/GPU model name */
     int provenance; /* ct_provenance */
+    char uuid[96];  /* GPU UUID or "" */
+    int index;      /* meter's own device index (NVML index), -1 when none */
+    char info[256]; /* one line for --list-devices: driver, method and why, MIG parent... */
 };
 
 /* One reading of one device. */
@@ -79,5 +82,6 @@ extern const struct ct__meter_ops ct__meter_rapl_powercap;
 extern const struct ct__meter_ops ct__meter_cpu_tdp;
 extern const struct ct__meter_ops ct__meter_sim_cpu;
 extern const struct ct__meter_ops ct__meter_sim_gpu;
+extern const struct ct__meter_ops ct__meter_nvml;
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 const struct ct__meter_ops *const ct__meters[] = {
+    &ct__meter_nvml,          /* NVIDIA GPUs through NVML (dlopen'ed); GPU meters first */
     &ct__meter_rapl_powercap, /* CPU packages + DRAM, hardware counters */
     &ct__meter_cpu_tdp,       /* CPU estimate: TDP x measured utilisation */
     NULL,

@@ -21,17 +21,49 @@ void ct__fmt_repr(double v, char *buf, size_t len)
         ct__strlcpy(buf, v < 0 ? "-inf" : "inf", len);
         return;
     }
-    char tmp[64];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
+    /* The shortest digits that read back to the same double, as d.ddde[+-]XX. */
+    char e[64];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
             break;
     }
-    /* Python switches to exponent form outside 1e-4 <= |v| < 1e16; %g does below 1e-4 and at
-     * the precision limit. Make a plain number whole numbers get ".0". */
-    if (!strchr(tmp, 'e') && !strchr(tmp, '.') && !strchr(tmp, 'n'))
-        strcat(tmp, ".0");
-    ct__strlcpy(buf, tmp, len);
+    char *exp_at = strchr(e, 'e');
+    int exp10 = atoi(exp_at + 1);
+    /* Python writes positional notation for 1e-4 <= |v| < 1e16, else exponent form. */
+    if (exp10 < -4 || exp10 >= 16) {
+        char mant[40];
+        snprintf(mant, sizeof(mant), "%.*s", (int)(exp_at - e), e);
+        snprintf(buf, len, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    char digits[32];
+    size_t nd = 0;
+    for (const char *p = e; p < exp_at; p++)
+        if (*p >= '0' && *p <= '9' && nd + 1 < sizeof(digits))
+            digits[nd++] = *p;
+    digits[nd] = '\0';
+    char out[64];
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    if (exp10 < 0) {
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "0.");
+        for (int i = 0; i < -exp10 - 1; i++)
+            out[o++] = '0';
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", digits);
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            out[o++] = (size_t)i < nd ? digits[i] : '0';
+        out[o++] = '.';
+        if ((size_t)exp10 + 1 < nd)
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", digits + exp10 + 1);
+        else
+            out[o++] = '0';
+    }
+    out[o] = '\0';
+    ct__strlcpy(buf, out, len);
 }
 
 void ct__consumption_block(char *buf, size_t len, const char *desc, double duration_s,

@@ -1,0 +1,23 @@
+"""carbontracker: upstream carbontracker's Python API, measured by libcarbontracker (C).
+
+    from carbontracker.tracker import CarbonTracker
+    from carbontracker import parser
+
+The package is pure Python over ctypes; the library is loaded on first use from
+CARBONTRACKER_LIBRARY, next to the package, the path recorded by `make install`, or the system.
+See doc/python.md.
+"""
+
+__version__ = "0.1.0"
+
+from .exceptions import CarbonTrackerError  # noqa: E402
+from .tracker import CarbonTracker  # noqa: E402
+
+
+def library_version():
+    """Version string of the libcarbontracker actually loaded (loads it)."""
+    from . import _lib
+    return _lib.load().version_string
+
+
+__all__ = ["CarbonTracker", "CarbonTrackerError", "library_version", "__version__"]

@@ -1,0 +1,537 @@
+"""CarbonTracker: upstream carbontracker's tracker API over libcarbontracker.
+
+The C library does the measuring, the prediction, the console texts and the log files; this
+module maps upstream's constructor arguments onto ct_options, routes the library's console text
+to sys.stdout, asks the stop_and_confirm question, turns status codes into exceptions and makes
+sure a tracker left running is stopped (and its sampler thread joined) before the interpreter
+exits. See doc/python.md.
+"""
+
+import contextlib
+import json
+import math
+import os
+import sys
+import threading
+import traceback
+import weakref
+
+from ctypes import byref, c_char_p, c_double, c_void_p, create_string_buffer
+
+from . import _lib
+from .exceptions import (CarbonTrackerError, DeviceLostError, FetcherNameError,
+                         InvalidArgumentError, error_for)
+
+CT_OK = 0
+CT_ESTOPPED = -10
+
+#: Keys given to set_api_keys(): process-wide, like upstream's class-level key, and used by every
+#: tracker constructed afterwards that gets no api_keys of its own.
+_default_api_keys = {}
+
+
+def _check_api_keys(api_keys):
+    """Upstream's set_api_keys() rules: names are case-insensitive and only "electricitymaps" is
+    known. Returns {lower-case name: key}."""
+    if api_keys is None:
+        return {}
+    if not hasattr(api_keys, "items"):
+        raise InvalidArgumentError(
+            'api_keys must be a dict such as {"electricitymaps": "KEY"}', -2)
+    out = {}
+    for name, key in api_keys.items():
+        if str(name).lower() != "electricitymaps":
+            raise FetcherNameError(f"Invalid API name '{name}' given.", -2)
+        out["electricitymaps"] = key
+    return out
+
+
+def _text(b):
+    return b.decode("utf-8", "replace") if b else ""
+
+
+class _Console:
+    """The library's console text goes to the sys.stdout of the moment, one write and flush per
+    message, from the thread that made the tracker call. So the text interleaves exactly with the
+    training loop's print(), follows contextlib.redirect_stdout and reaches notebooks (C's stdout
+    would bypass all three). Exceptions raised inside a callback cannot cross C frames: they are
+    kept and re-raised once the C call has returned."""
+
+    def __init__(self):
+        self.muted = False
+        self.errors = []
+
+    def write(self, text):
+        if self.muted:
+            return
+        out = sys.stdout
+        if out is None:
+            return
+        try:
+            out.write(text + "\n")
+            out.flush()
+        except Exception:  # a closed or broken stdout must not break training
+            pass
+
+    def message(self, user, level, text):
+        try:
+            self.write(_text(text))
+        except BaseException as e:  # noqa: B902 - kept, re-raised after the C call
+            self.errors.append(e)
+
+    def confirm(self, user, question):
+        """Upstream's _user_query(): the question, input(), "y" continues, "n" stops, anything
+        else asks again. An exception (EOF on stdin, Ctrl-C) answers "continue" to the library
+        and is raised in the caller once the library returns."""
+        try:
+            self.write("CarbonTracker: " + _text(question))
+            while True:
+                answer = input().strip().lower()
+                if answer == "y":
+                    return 1
+                if answer == "n":
+                    return 0
+                self.write("CarbonTracker: Input not recognized. Try again (y/n):")
+        except BaseException as e:  # noqa: B902
+            self.errors.append(e)
+            return 1
+
+
+class _Native:
+    """The C handle and what must outlive it (the callbacks). Holds no reference to the
+    CarbonTracker, so weakref.finalize can release a tracker that was dropped without stop()."""
+
+    def __init__(self, lib, handle, keep):
+        self.lib = lib
+        self.handle = handle
+        self.keep = keep
+        self.pid = os.getpid()
+
+    def alive(self):
+        return bool(self.handle) and os.getpid() == self.pid
+
+    def close(self):
+        """ct_tracker_free(): stops monitoring if needed (the library then prints and logs the
+        actual consumption), joins the sampler thread, closes the logs. Idempotent; does nothing
+        in a forked child, whose tracker belongs to the parent."""
+        h, self.handle = self.handle, None
+        if h and os.getpid() == self.pid:
+            self.lib.ct_tracker_free(h)
+
+
+def _device_dict(d):
+    out = {
+        "component": _text(d.component),
+        "name": _text(d.name),
+        "meter": _text(d.meter),
+        "provenance": _text(_lib.load().ct_provenance_name(d.provenance)),
+        "lost": bool(d.lost),
+        "energy_j": d.energy_j,
+    }
+    if d.uuid:
+        out["uuid"] = _text(d.uuid)
+    if d.index >= 0:
+        out["index"] = d.index
+    return out
+
+
+def _epoch_dict(r):
+    return {
+        "epoch": r.epoch,
+        "duration_s": r.duration_s,
+        "energy_j": r.energy_j,
+        "cpu_energy_j": r.cpu_energy_j,
+        "gpu_energy_j": r.gpu_energy_j,
+        "cpu_power_w": r.cpu_power_w,
+        "gpu_power_w": r.gpu_power_w,
+        "energy_kwh": r.energy_kwh_pue,
+        "intensity_g_per_kwh": r.intensity_g_per_kwh,
+        "co2eq_g": r.co2eq_g,
+        "devices": [_device_dict(r.devices[i]) for i in range(min(r.n_devices, len(r.devices)))],
+    }
+
+
+def _nan_if_none(v):
+    return math.nan if v is None else float(v)
+
+
+class CarbonTracker:
+    """Upstream's CarbonTracker, measured by libcarbontracker.
+
+    The arguments and their meaning are upstream's (see doc/python.md); -1 for
+    epochs_before_pred and monitor_epochs means all epochs, as upstream documents. Keyword-only
+    extensions: ``pue`` (default 1.58 or CARBONTRACKER_PUE), ``zone`` (grid zone or country,
+    default CARBONTRACKER_ZONE or the time zone), ``live`` (fetch live carbon intensity; default:
+    on when an Electricity Maps key is known) and ``options`` (a dict of further ct_options
+    fields by their C name).
+
+    Beyond upstream: epoch_end() returns the epoch's measurements as a dict, ``summary`` holds
+    the run's totals (also after stop()), the tracker is a context manager (stop() on exit),
+    ``with tracker.epoch():`` brackets one epoch, and errors never end the process: with
+    ignore_errors=False they raise in the calling thread (an error noticed in the background,
+    a device that stopped answering, at the next call); with ignore_errors=True monitoring
+    stops and training goes on.
+    """
+
+    def __init__(self, epochs, epochs_before_pred=1, monitor_epochs=-1, update_interval=1,
+                 interpretable=True, stop_and_confirm=False, ignore_errors=False,
+                 components="all", devices_by_pid=False, log_dir=None, log_file_prefix="",
+                 verbose=1, decimal_precision=12, api_keys=None, sim_cpu=None, sim_cpu_tdp=None,
+                 sim_cpu_util=None, sim_gpu=None, sim_gpu_watts=None, sim_gpu_util=None, *,
+                 pue=None, zone=None, live=None, options=None):
+        self.epochs = epochs
+        self.epochs_before_pred = epochs_before_pred
+        self.monitor_epochs = monitor_epochs
+        self.update_interval = update_interval
+        self.interpretable = interpretable
+        self.stop_and_confirm = stop_and_confirm
+        self.ignore_errors = ignore_errors
+        self.components = components
+        self.devices_by_pid = devices_by_pid
+        self.log_dir = log_dir
+        self.log_file_prefix = log_file_prefix
+        self.verbose = verbose
+        self.decimal_precision = decimal_precision
+        self.epoch_counter = 0
+        self.deleted = False
+        #: The dict epoch_end() returned for each measured epoch.
+        self.epoch_results = []
+        self._lock = threading.RLock()
+        self._console = _Console()
+        self._native = None
+        self._finalizer = None
+        self._summary = None
+        self._pending = None
+        self._lost_seen = set()
+
+        # Upstream validates these before anything else, whatever ignore_errors says.
+        if monitor_epochs != -1:
+            if monitor_epochs < epochs_before_pred:
+                raise InvalidArgumentError(
+                    "monitor_epochs cannot be less than epochs_before_pred", -2)
+            if monitor_epochs == 0:
+                raise InvalidArgumentError("monitor_epochs cannot be zero", -2)
+        if sim_cpu is not None and sim_cpu_tdp is None:
+            raise InvalidArgumentError(
+                "When using simulated CPU (sim_cpu), you must also specify the CPU TDP "
+                "(sim_cpu_tdp)", -2)
+        if sim_gpu is not None and sim_gpu_watts is None:
+            raise InvalidArgumentError(
+                "When using simulated GPU (sim_gpu), you must also specify the GPU power "
+                "consumption (sim_gpu_watts)", -2)
+        for kind, name in (("CPU", sim_cpu), ("GPU", sim_gpu)):
+            if name is not None and (not isinstance(name, str) or not name.strip()):
+                raise InvalidArgumentError(f"{kind} name must be a non-empty string.", -2)
+        keys = _check_api_keys(api_keys) or dict(_default_api_keys)
+
+        lib = _lib.load()
+        o = lib.new(_lib.Options)
+        lib.ct_options_init(byref(o))
+        o.epochs = int(epochs)
+        o.epochs_before_pred = int(epochs_before_pred)
+        o.monitor_epochs = int(monitor_epochs)
+        o.update_interval_s = float(update_interval)
+        o.interpretable = 1 if interpretable else 0
+        o.components = str(components).encode()
+        o.devices_by_pid = 1 if devices_by_pid else 0
+        o.log_dir = os.fsencode(log_dir) if log_dir is not None else None
+        o.log_file_prefix = str(log_file_prefix or "").encode()
+        o.verbose = int(verbose)
+        o.decimal_precision = int(decimal_precision)
+        if sim_cpu is not None:
+            o.sim_cpu = sim_cpu.encode()
+            o.sim_cpu_tdp_w = self._number(sim_cpu_tdp, "CPU TDP must be a non-negative number.")
+            o.sim_cpu_util = _nan_if_none(sim_cpu_util)
+        if sim_gpu is not None:
+            o.sim_gpu = sim_gpu.encode()
+            o.sim_gpu_watts = self._number(sim_gpu_watts,
+                                           "GPU watts must be a non-negative number.")
+            o.sim_gpu_util = _nan_if_none(sim_gpu_util)
+        if pue is not None:
+            o.pue = float(pue)
+        if zone is not None:
+            o.zone = str(zone).encode()
+        if keys.get("electricitymaps"):
+            o.electricitymaps_api_key = str(keys["electricitymaps"]).encode()
+        for name, value in (options or {}).items():
+            self._set_option(o, name, value)
+        message = _lib.MESSAGE_FN(self._console.message)
+        confirm = _lib.CONFIRM_FN(self._console.confirm)
+        o.message = message
+        if stop_and_confirm:
+            o.confirm = confirm
+
+        # The environment's seams and selections (CARBONTRACKER_*, TZ, CUDA_VISIBLE_DEVICES,
+        # ELECTRICITYMAPS_API_KEY) for the fields still at their defaults; then copies of those
+        # strings, which point into the environment.
+        if lib.ct_options_from_env(byref(o)) != CT_OK:
+            raise InvalidArgumentError(
+                f"CARBONTRACKER_PUE is not a number: {os.environ.get('CARBONTRACKER_PUE')!r}", -2)
+        for name, ctype in _lib.Options._fields_:
+            if ctype is c_char_p:
+                value = getattr(o, name)
+                if value is not None:
+                    setattr(o, name, value)
+        if live is None:
+            live = bool(o.electricitymaps_api_key)
+        if not (options and "live" in options):
+            o.live = 1 if live else 0
+
+        handle = c_void_p()
+        err = create_string_buffer(1024)
+        with self._lock:
+            rc = lib.ct_tracker_open(byref(handle), byref(o), err, len(err))
+        errors = self._take_callback_errors()
+        if rc != CT_OK:
+            exc = error_for(rc, _text(err.value) or lib.status_text(rc))
+            if isinstance(exc, ValueError) or not ignore_errors:
+                raise exc
+            self._ignored(exc)
+            return
+        self._native = _Native(lib, handle, (message, confirm))
+        self._finalizer = weakref.finalize(self, self._native.close)
+        for e in errors:
+            self._fail(e)
+
+    # ---- upstream's API -------------------------------------------------------------------
+
+    def epoch_start(self):
+        """Start an epoch (counters read now). A no-op once monitoring has ended."""
+        self._raise_pending()
+        with self._lock:
+            if not self._running():
+                return
+            lib = self._native.lib
+            rc = lib.ct_epoch_start(self._native.handle)
+            if rc == CT_OK:
+                self.epoch_counter += 1
+            self._after_call(rc)
+
+    def epoch_end(self):
+        """End the epoch: upstream's logging, the prediction after epochs_before_pred epochs,
+        the actual consumption after monitor_epochs epochs. Returns the epoch's measurements
+        (dict: epoch, duration_s, energy_j, cpu_energy_j, gpu_energy_j, cpu_power_w,
+        gpu_power_w, energy_kwh (PUE included), intensity_g_per_kwh, co2eq_g, devices), or None
+        once monitoring has ended."""
+        self._raise_pending()
+        with self._lock:
+            if not self._running():
+                return None
+            lib = self._native.lib
+            res = lib.new(_lib.EpochResult)
+            res.version = _lib.CT_EPOCH_RESULT_VERSION
+            rc = lib.ct_epoch_end(self._native.handle, byref(res))
+            out = None
+            if rc in (CT_OK, CT_ESTOPPED) and res.epoch > 0:
+                out = _epoch_dict(res)
+                self.epoch_results.append(out)
+                self._note_lost(out["devices"])
+            if rc == CT_ESTOPPED:
+                # The user answered "n": the library printed "Quitting..." and finished; upstream
+                # then calls sys.exit(0).
+                self._close()
+                raise SystemExit(0)
+            self._after_call(rc)
+            if self._running() and self._finished():
+                self._close()
+            return out
+
+    def stop(self):
+        """End monitoring early (or after a loop whose monitor_epochs was not reached): prints
+        and logs the actual consumption of the completed epochs. Idempotent."""
+        with self._lock:
+            if self._running():
+                rc = self._native.lib.ct_stop(self._native.handle)
+                self._close()
+                errors = self._take_callback_errors()
+                if rc != CT_OK:
+                    errors.insert(0, error_for(rc, self._native.lib.status_text(rc)))
+                for e in errors:
+                    self._fail(e)
+        self._raise_pending()
+
+    def set_api_keys(self, api_keys):
+        """Upstream's set_api_keys({"electricitymaps": KEY}): names are case-insensitive and
+        only "electricitymaps" is known (else FetcherNameError, a ValueError). The key is kept
+        for every tracker constructed afterwards; a tracker already running keeps the key it was
+        given (pass api_keys= to the constructor to use one now)."""
+        keys = _check_api_keys(api_keys)
+        _default_api_keys.update(keys)
+        if keys and self._running():
+            self._console.write(
+                "CarbonTracker: WARNING - set_api_keys() applies to trackers created from now on; "
+                "this one keeps its key. Pass api_keys= to CarbonTracker() to use it now.")
+
+    # ---- extensions -----------------------------------------------------------------------
+
+    @property
+    def summary(self):
+        """The run's totals as a dict (the library's JSON summary: epochs, early_stop,
+        duration_s, energy_j, energy_kwh, co2eq_g, intensity_g_per_kwh, equivalents,
+        prediction, devices, epochs_detail, ...). Readable at any time, also after stop();
+        None when monitoring never started (an ignored construction error)."""
+        with self._lock:
+            if self._running():
+                return self._summary_dict()
+            return self._summary
+
+    @contextlib.contextmanager
+    def epoch(self):
+        """``with tracker.epoch(): train_one_epoch()``: epoch_start() and epoch_end(). An
+        exception inside leaves the epoch open (stop() then logs it as not counted)."""
+        self.epoch_start()
+        yield self
+        self.epoch_end()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.stop()
+        except Exception:
+            if exc_type is None:
+                raise
+        return False
+
+    def __repr__(self):
+        state = "running" if self._running() else "finished"
+        return f"<CarbonTracker {state}, {len(self.epoch_results)} epoch(s) measured>"
+
+    # ---- internals ------------------------------------------------------------------------
+
+    @staticmethod
+    def _number(value, message):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(message, -2) from None
+
+    @staticmethod
+    def _set_option(o, name, value):
+        fields = {n: t for n, t in _lib.Options._fields_}
+        if name not in fields or name in ("version", "message", "message_user", "confirm",
+                                          "confirm_user"):
+            raise InvalidArgumentError(f"options: unknown ct_options field {name!r}", -2)
+        t = fields[name]
+        try:
+            if t is c_char_p:
+                value = None if value is None else os.fsencode(value)
+            elif t is c_double:
+                value = math.nan if value is None else float(value)
+            else:
+                value = int(value)
+            setattr(o, name, value)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"options: bad value for {name}: {e}", -2) from None
+
+    def _running(self):
+        return self._native is not None and self._native.alive()
+
+    def _finished(self):
+        lib = self._native.lib
+        s = lib.new(_lib.Summary)
+        s.version = _lib.CT_SUMMARY_VERSION
+        return lib.ct_get_summary(self._native.handle, byref(s)) == CT_OK and s.finished
+
+    def _summary_dict(self):
+        """ct_summary_json() as a dict, its numbers replaced by the exact doubles of
+        ct_get_summary() and of the epoch results (the JSON text keeps 15 digits)."""
+        lib = self._native.lib
+        ptr = c_void_p()
+        rc = lib.ct_summary_json(self._native.handle, byref(ptr))
+        if rc != CT_OK:
+            raise error_for(rc, lib.status_text(rc))
+        d = json.loads(lib.take_string(ptr.value))
+        s = lib.new(_lib.Summary)
+        s.version = _lib.CT_SUMMARY_VERSION
+        if lib.ct_get_summary(self._native.handle, byref(s)) != CT_OK:
+            return d
+
+        def put(obj, key, value):
+            if isinstance(obj, dict) and key in obj and math.isfinite(value):
+                obj[key] = value
+
+        for key in ("duration_s", "energy_j", "energy_kwh", "pue", "co2eq_g",
+                    "intensity_g_per_kwh", "tracker_cpu_s"):
+            put(d, key, getattr(s, key))
+        put(d.get("equivalents"), "km travelled by car", s.km_by_car)
+        if s.predicted:
+            p = d.get("prediction")
+            put(p, "duration_s", s.pred_duration_s)
+            put(p, "energy_kwh", s.pred_energy_kwh)
+            put(p, "co2eq_g", s.pred_co2eq_g)
+        for i, dev in enumerate(d.get("devices") or []):
+            if i < s.n_devices:
+                put(dev, "energy_j", s.devices[i].energy_j)
+        mine = {r["epoch"]: r for r in self.epoch_results}
+        for e in d.get("epochs_detail") or []:
+            r = mine.get(e.get("epoch"))
+            if r is not None:
+                for key in ("duration_s", "energy_j", "cpu_energy_j", "gpu_energy_j",
+                            "energy_kwh", "co2eq_g", "intensity_g_per_kwh"):
+                    put(e, key, r[key])
+        return d
+
+    def _close(self):
+        """Monitoring has ended: keep the summary, free the C tracker (joins its threads)."""
+        if self._native is None:
+            return
+        if self._native.alive():
+            self._summary = self._summary_dict()
+        self._native.close()
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        self.deleted = True
+
+    def _take_callback_errors(self):
+        errors, self._console.errors = self._console.errors, []
+        return errors
+
+    def _after_call(self, rc):
+        errors = self._take_callback_errors()
+        if rc != CT_OK:
+            lib = self._native.lib
+            detail = _text(lib.ct_errmsg(self._native.handle)) if self._running() else ""
+            errors.insert(0, error_for(rc, detail or lib.status_text(rc)))
+        for e in errors:
+            self._fail(e)
+
+    def _note_lost(self, devices):
+        for d in devices:
+            key = (d["component"], d["name"], d.get("index"))
+            if d["lost"] and key not in self._lost_seen:
+                self._lost_seen.add(key)
+                if not self.ignore_errors and self._pending is None:
+                    self._pending = DeviceLostError(
+                        f"{d['component']} device {d['name']} stopped answering; the energy "
+                        f"measured until then ({d['energy_j']:.3f} J this epoch) is kept", -6)
+
+    def _raise_pending(self):
+        exc, self._pending = self._pending, None
+        if exc is not None:
+            raise exc
+
+    def _fail(self, exc):
+        """An error: raised in the caller (ignore_errors=False), or upstream's "Ignored error"
+        text and the end of monitoring (ignore_errors=True). Ctrl-C and exits always pass."""
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or not self.ignore_errors:
+            raise exc
+        self._ignored(exc)
+
+    def _ignored(self, exc):
+        text = "".join(traceback.format_exception_only(type(exc), exc))
+        self._console.write(
+            f"CarbonTracker: Ignored error: {text}Continued training without monitoring...")
+        if self._running():
+            self._console.muted = True  # upstream stops silently; the logs still get the totals
+            try:
+                self._native.lib.ct_stop(self._native.handle)
+                self._close()
+            finally:
+                self._console.muted = False
+                self._take_callback_errors()
+        self.deleted = True
+
+
+__all__ = ["CarbonTracker", "CarbonTrackerError"]

@@ -1,0 +1,548 @@
+/*
+ * refresh.c - the carbon thread (see refresh.h). All network traffic of a tracker happens here;
+ * the state it publishes is guarded by one mutex that is never held across a request, and stop
+ * cancels the request in flight, so neither the epoch calls nor ct_stop wait for a server.
+ */
+#include "carbon/refresh.h"
+
+#include "carbon/geolocate.h"
+#include "out/text.h"
+#include "util/http.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FORECAST_WINDOW_S (24 * 3600.0)
+#define MAX_SAMPLES 100000
+#define MAX_EVENTS 1000
+
+/* Tried in this order: a configured Electricity Maps key first (the user asked for it), then the
+ * free regional services. The table is the fallback, not in this list. */
+const struct ct__carbon_provider *const ct__live_providers[] = {
+    &ct__provider_electricitymaps,
+    &ct__provider_ukgrid,
+    &ct__provider_energidataservice,
+    NULL,
+};
+
+void ct__carbon_init(struct ct__carbon *c)
+{
+    pthread_condattr_t ca;
+
+    memset(c, 0, sizeof(*c));
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    c->inited = 1;
+}
+
+/* Replace every occurrence of the API key in text (a safety net: no message should hold it). */
+static void redact(char *text, const char *key)
+{
+    size_t klen;
+    char *p;
+
+    if (key == NULL || (klen = strlen(key)) < 4)
+        return;
+    while ((p = strstr(text, key)) != NULL) {
+        memmove(p + 3, p + klen, strlen(p + klen) + 1);
+        memcpy(p, "***", 3);
+    }
+}
+
+/* Queue a message (under lock). */
+static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
+{
+    struct ct__carbon_event *e;
+    va_list ap;
+
+    if (c->n_events >= MAX_EVENTS)
+        return;
+    if (c->n_events == c->cap_events) {
+        size_t cap = c->cap_events ? c->cap_events * 2 : 16;
+        struct ct__carbon_event *p = realloc(c->events, cap * sizeof(*p));
+        if (p == NULL)
+            return;
+        c->events = p;
+        c->cap_events = cap;
+    }
+    e = &c->events[c->n_events++];
+    e->kind = kind;
+    va_start(ap, fmt);
+    vsnprintf(e->text, sizeof(e->text), fmt, ap);
+    va_end(ap);
+    redact(e->text, c->o.cfg.electricitymaps_key);
+}
+
+/* Record a value coming into force (under lock). */
+static void add_sample(struct ct__carbon *c, const struct ct__intensity *ci, int live)
+{
+    struct ct__carbon_sample *s;
+
+    if (c->n_samples >= MAX_SAMPLES)
+        return;
+    if (c->n_samples == c->cap_samples) {
+        size_t cap = c->cap_samples ? c->cap_samples * 2 : 32;
+        struct ct__carbon_sample *p = realloc(c->samples, cap * sizeof(*p));
+        if (p == NULL)
+            return;
+        c->samples = p;
+        c->cap_samples = cap;
+    }
+    s = &c->samples[c->n_samples++];
+    memset(s, 0, sizeof(*s));
+    s->t_s = ct__cfg_now(&c->o.cfg);
+    s->g_per_kwh = ci->g_per_kwh;
+    s->live = live;
+    ct__strlcpy(s->source, ci->source, sizeof(s->source));
+    ct__strlcpy(s->zone, ci->zone[0] ? ci->zone : c->loc.zone, sizeof(s->zone));
+}
+
+static void table_value(const struct ct__location *loc, struct ct__intensity *ci)
+{
+    if (ct__provider_table.current(NULL, loc, ci, NULL, 0) != CT_OK) {
+        memset(ci, 0, sizeof(*ci));
+        ci->g_per_kwh = CT__WORLD_INTENSITY_G_PER_KWH;
+        ci->is_default = 1;
+        ci->year = 2019;
+        ct__strlcpy(ci->source, "default:world:2019", sizeof(ci->source));
+    }
+}
+
+/* Why no live provider answers for loc. */
+static void no_source_reason(const struct ct__carbon *c, const struct ct__location *loc, char *buf,
+                             size_t len)
+{
+    const char *key = c->o.cfg.electricitymaps_key;
+
+    if (key != NULL && key[0] != '\0')
+        snprintf(buf, len, "the location is unknown (give a zone or coordinates)");
+    else if (loc->method == CT__LOC_NONE)
+        snprintf(buf, len,
+                 "the location is unknown, and outside Great Britain and Denmark live data needs "
+                 "an Electricity Maps API key (--api_keys '{\"electricitymaps\": \"KEY\"}' or "
+                 "ELECTRICITYMAPS_API_KEY)");
+    else
+        snprintf(buf, len,
+                 "no live source for %s without an Electricity Maps API key (--api_keys "
+                 "'{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY)",
+                 loc->zone[0] ? loc->zone : loc->country);
+}
+
+/* Geolocate once when nothing explicit was given. Returns CT_ESTOPPED when cancelled. */
+static int geolocate(struct ct__carbon *c, struct ct__location *loc)
+{
+    struct ct__geo geo;
+    struct ct__location nl;
+    char why[512] = "";
+    int rc;
+
+    c->geo_done = 1;
+    if (loc->method != CT__LOC_NONE && loc->method != CT__LOC_TIMEZONE)
+        return CT_OK;
+    rc = ct__geolocate(&c->o.cfg, &geo, why, sizeof(why));
+    if (rc == CT_ESTOPPED)
+        return rc;
+    pthread_mutex_lock(&c->lock);
+    if (rc != CT_OK) {
+        event(c, CT__CEV_NOTE, "Failed to retrieve location based on IP (%s); using %s.", why,
+              loc->address);
+        pthread_mutex_unlock(&c->lock);
+        return CT_OK;
+    }
+    ct__geo_location(&geo, &nl);
+    c->loc = nl;
+    if (!c->have_live) {
+        struct ct__intensity ci;
+        table_value(&nl, &ci);
+        if (ci.g_per_kwh != c->cur.g_per_kwh || strcmp(ci.source, c->cur.source) != 0) {
+            c->cur = ci;
+            add_sample(c, &ci, 0);
+        }
+    }
+    event(c, CT__CEV_NOTE, "Location: %s (from IP geolocation%s%s).", nl.address,
+          nl.postcode[0] ? ", postcode " : "", nl.postcode);
+    pthread_mutex_unlock(&c->lock);
+    *loc = nl;
+    return CT_OK;
+}
+
+/* Fetch the current value; returns CT_ESTOPPED when cancelled, else 1 when some live provider is
+ * suitable and 0 when none is. */
+static int refresh_current(struct ct__carbon *c, const struct ct__location *loc)
+{
+    char reasons[1024] = "", why[512];
+    struct ct__intensity ci;
+    int any = 0;
+
+    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
+        const struct ct__carbon_provider *p = *pp;
+        int rc;
+        if (!p->suitable(&c->o.cfg, loc))
+            continue;
+        any = 1;
+        why[0] = '\0';
+        rc = p->current(&c->o.cfg, loc, &ci, why, sizeof(why));
+        if (rc == CT_ESTOPPED)
+            return rc;
+        if (rc == CT_OK) {
+            pthread_mutex_lock(&c->lock);
+            c->cur = ci;
+            c->have_live = 1;
+            add_sample(c, &ci, 1);
+            event(c, CT__CEV_LOG, "Carbon intensity: %.2f gCO2/kWh at %s", ci.g_per_kwh,
+                  loc->address);
+            if (reasons[0] != '\0' || why[0] != '\0')
+                event(c, CT__CEV_NOTE, "Carbon intensity %.2f gCO2/kWh from %s (%s%s%s).",
+                      ci.g_per_kwh, ci.source, reasons, reasons[0] && why[0] ? "; " : "", why);
+            if (c->failing)
+                event(c, CT__CEV_NOTE, "Carbon intensity is live again: %.2f gCO2/kWh from %s.",
+                      ci.g_per_kwh, ci.source);
+            c->failing = 0;
+            pthread_mutex_unlock(&c->lock);
+            return 1;
+        }
+        ct__why_add(reasons, sizeof(reasons), "%s: %s", p->name, why[0] ? why : ct_strerror(rc));
+    }
+
+    pthread_mutex_lock(&c->lock);
+    if (!any) {
+        char r[512];
+        no_source_reason(c, loc, r, sizeof(r));
+        ct__strlcpy(reasons, r, sizeof(reasons));
+    }
+    if (c->have_live) {
+        char when[32] = "";
+        for (size_t i = c->n_samples; i-- > 0;)
+            if (c->samples[i].live) {
+                ct__format_utc(c->samples[i].t_s, "%H:%M:%S", when, sizeof(when));
+                break;
+            }
+        event(c, c->failure_told ? CT__CEV_NOTE : CT__CEV_WARN,
+              "Failed to retrieve carbon intensity (%s); keeping the last value fetched, %.2f "
+              "gCO2/kWh from %s at %s UTC.",
+              reasons, c->cur.g_per_kwh, c->cur.source, when);
+    } else {
+        char repr[64];
+        ct__fmt_repr(c->cur.g_per_kwh, repr, sizeof(repr));
+        event(c, c->failure_told ? CT__CEV_NOTE : CT__CEV_WARN,
+              "Failed to retrieve carbon intensity: Defaulting to average carbon intensity %s "
+              "gCO2/kWh. Reason: %s.",
+              repr, reasons);
+    }
+    c->failure_told = 1;
+    c->failing = 1;
+    pthread_mutex_unlock(&c->lock);
+    return any;
+}
+
+/* Fetch the forecast; CT_ESTOPPED when cancelled, else CT_OK. */
+static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc)
+{
+    char reasons[512] = "", why[512];
+    struct ct__ci_series s;
+    int expected = 0;
+
+    /* Say at once that a forecast is coming, so a prediction made meanwhile says it fell back. */
+    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++)
+        expected |= (*pp)->forecast != NULL && (*pp)->suitable(&c->o.cfg, loc);
+    pthread_mutex_lock(&c->lock);
+    c->forecast_expected |= expected;
+    pthread_mutex_unlock(&c->lock);
+    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
+        const struct ct__carbon_provider *p = *pp;
+        int rc;
+        if (p->forecast == NULL || !p->suitable(&c->o.cfg, loc))
+            continue;
+        why[0] = '\0';
+        memset(&s, 0, sizeof(s));
+        rc = p->forecast(&c->o.cfg, loc, FORECAST_WINDOW_S, &s, why, sizeof(why));
+        if (rc == CT_ESTOPPED) {
+            ct__series_free(&s);
+            return rc;
+        }
+        if (rc == CT_OK) {
+            pthread_mutex_lock(&c->lock);
+            ct__series_move(&c->forecast, &s);
+            snprintf(c->forecast_source, sizeof(c->forecast_source), "%s%s%s", p->name,
+                     c->forecast.label[0] ? ":" : "", c->forecast.label);
+            c->forecast_expected = 1;
+            c->forecast_why[0] = '\0';
+            pthread_mutex_unlock(&c->lock);
+            return CT_OK;
+        }
+        ct__series_free(&s);
+        ct__why_add(reasons, sizeof(reasons), "%s: %s", p->name, why[0] ? why : ct_strerror(rc));
+    }
+    pthread_mutex_lock(&c->lock);
+    c->forecast_expected = expected;
+    ct__strlcpy(c->forecast_why, reasons, sizeof(c->forecast_why));
+    redact(c->forecast_why, c->o.cfg.electricitymaps_key);
+    if (expected && !c->forecast_told) {
+        event(c, CT__CEV_NOTE, "No carbon intensity forecast (%s).", reasons);
+        c->forecast_told = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return CT_OK;
+}
+
+/* One refresh. Returns 1 to keep refreshing, 0 when there is nothing to fetch, -1 when stopped. */
+static int cycle(struct ct__carbon *c)
+{
+    struct ct__location loc;
+    int want, rc;
+
+    pthread_mutex_lock(&c->lock);
+    loc = c->loc;
+    pthread_mutex_unlock(&c->lock);
+    if (!c->geo_done && geolocate(c, &loc) == CT_ESTOPPED)
+        return -1;
+    rc = refresh_current(c, &loc);
+    if (rc < 0)
+        return -1;
+    pthread_mutex_lock(&c->lock);
+    want = c->want_forecast;
+    pthread_mutex_unlock(&c->lock);
+    if (rc > 0 && want && refresh_forecast(c, &loc) == CT_ESTOPPED)
+        return -1;
+    return rc > 0;
+}
+
+static void deadline_after(struct timespec *ts, double s)
+{
+    double whole = floor(s);
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)whole;
+    ts->tv_nsec += (long)((s - whole) * 1e9);
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void *carbon_main(void *arg)
+{
+    struct ct__carbon *c = arg;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->stop) {
+        int more;
+        pthread_mutex_unlock(&c->lock);
+        more = cycle(c);
+        pthread_mutex_lock(&c->lock);
+        c->cycles++;
+        pthread_cond_broadcast(&c->cond);
+        if (more < 0)
+            break;
+        if (more == 0) {
+            while (!c->stop && !c->kick)
+                pthread_cond_wait(&c->cond, &c->lock);
+        } else {
+            struct timespec until;
+            int rc = 0;
+            deadline_after(&until, c->o.refresh_s);
+            while (!c->stop && !c->kick && rc != ETIMEDOUT)
+                rc = pthread_cond_timedwait(&c->cond, &c->lock, &until);
+        }
+        c->kick = 0;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
+                     const struct ct__location *loc, const struct ct__intensity *table_value_in)
+{
+    int rc;
+
+    pthread_mutex_lock(&c->lock);
+    c->o = *o;
+    c->o.cfg.http = NULL;
+    c->want_forecast = o->want_forecast;
+    c->loc = *loc;
+    c->cur = *table_value_in;
+    c->have_live = 0;
+    add_sample(c, table_value_in, 0);
+    pthread_mutex_unlock(&c->lock);
+    if (!o->live)
+        return CT_OK;
+    rc = ct__http_new(&c->http);
+    if (rc == CT_ENOMEM)
+        return rc;
+    if (rc != CT_OK) {
+        pthread_mutex_lock(&c->lock);
+        event(c, CT__CEV_WARN,
+              "Live carbon intensity is off: libcurl could not be initialised; using %s.",
+              table_value_in->source);
+        pthread_mutex_unlock(&c->lock);
+        return CT_OK;
+    }
+    c->o.cfg.http = c->http;
+    if (pthread_create(&c->thread, NULL, carbon_main, c) != 0) {
+        ct__http_free(c->http);
+        c->http = NULL;
+        c->o.cfg.http = NULL;
+        pthread_mutex_lock(&c->lock);
+        event(c, CT__CEV_WARN,
+              "Live carbon intensity is off: could not start its thread; using %s.",
+              table_value_in->source);
+        pthread_mutex_unlock(&c->lock);
+        return CT_OK;
+    }
+    c->running = 1;
+    return CT_OK;
+}
+
+void ct__carbon_stop(struct ct__carbon *c)
+{
+    if (!c->inited || !c->running)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = 1;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    ct__http_cancel(c->http);
+    pthread_join(c->thread, NULL);
+    c->running = 0;
+}
+
+void ct__carbon_free(struct ct__carbon *c)
+{
+    if (!c->inited)
+        return;
+    ct__carbon_stop(c);
+    ct__http_free(c->http);
+    c->http = NULL;
+    ct__series_free(&c->forecast);
+    free(c->samples);
+    free(c->events);
+    c->samples = NULL;
+    c->events = NULL;
+    c->n_samples = c->n_events = c->cap_samples = c->cap_events = 0;
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    c->inited = 0;
+}
+
+double ct__carbon_intensity_now(struct ct__carbon *c)
+{
+    double v;
+
+    pthread_mutex_lock(&c->lock);
+    v = c->cur.g_per_kwh;
+    pthread_mutex_unlock(&c->lock);
+    return v;
+}
+
+void ct__carbon_snapshot(struct ct__carbon *c, struct ct__location *loc, struct ct__intensity *ci,
+                         int *have_live)
+{
+    pthread_mutex_lock(&c->lock);
+    if (loc != NULL)
+        *loc = c->loc;
+    if (ci != NULL)
+        *ci = c->cur;
+    if (have_live != NULL)
+        *have_live = c->have_live;
+    pthread_mutex_unlock(&c->lock);
+}
+
+size_t ct__carbon_take_events(struct ct__carbon *c, struct ct__carbon_event **out)
+{
+    size_t n;
+
+    pthread_mutex_lock(&c->lock);
+    *out = c->events;
+    n = c->n_events;
+    c->events = NULL;
+    c->n_events = c->cap_events = 0;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+size_t ct__carbon_samples(const struct ct__carbon *c, struct ct__carbon_sample **out)
+{
+    /* The lock guards readers too; the tracker is const to its summary functions. */
+    struct ct__carbon *m = (struct ct__carbon *)c;
+    size_t n;
+
+    *out = NULL;
+    if (!c->inited)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    n = m->n_samples;
+    if (n > 0) {
+        *out = malloc(n * sizeof(**out));
+        if (*out != NULL)
+            memcpy(*out, m->samples, n * sizeof(**out));
+        else
+            n = 0;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+int ct__carbon_forecast_mean(struct ct__carbon *c, double from_s, double window_s, double *mean,
+                             double *covered_s, char *source, size_t source_len, int *expected,
+                             char *why, size_t why_len)
+{
+    int rc = CT_ENOTSUP;
+
+    pthread_mutex_lock(&c->lock);
+    if (expected != NULL)
+        *expected = c->forecast_expected || c->forecast.n > 0;
+    if (ct__series_mean(&c->forecast, from_s, window_s, mean, covered_s) == 0) {
+        if (source != NULL)
+            ct__strlcpy(source, c->forecast_source, source_len);
+        rc = CT_OK;
+    } else if (why != NULL && why_len > 0) {
+        if (c->forecast.n > 0)
+            ct__strlcpy(why, "the forecast does not cover the predicted time", why_len);
+        else if (c->forecast_why[0] != '\0')
+            ct__strlcpy(why, c->forecast_why, why_len);
+        else if (c->forecast_expected || c->running)
+            ct__strlcpy(why, "no forecast was fetched yet", why_len);
+        else
+            why[0] = '\0';
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+void ct__carbon_forecast_done(struct ct__carbon *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->want_forecast = 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void ct__carbon_kick(struct ct__carbon *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->kick = 1;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int ct__carbon_wait_cycles(struct ct__carbon *c, unsigned long n, double timeout_s)
+{
+    struct timespec until;
+    int rc = 0;
+
+    deadline_after(&until, timeout_s);
+    pthread_mutex_lock(&c->lock);
+    while (c->cycles < n && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&c->cond, &c->lock, &until);
+    rc = c->cycles >= n ? 0 : -1;
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}

@@ -1,0 +1,338 @@
+/*
+ * proctree.c - the process tree of a root pid from a proc filesystem (see proctree.h): the
+ * kernel's per-thread children lists, or a scan of every process's parent pid where those lists
+ * are not compiled in. Processes that exit while the tree is read are skipped silently.
+ */
+#include "proctree.h"
+
+#include "../internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The collected pids in order, with an open-addressing hash set to keep each once. */
+struct tree {
+    int *pids;
+    int n, cap;
+    int *slots; /* 0 = empty; pids are > 0 */
+    size_t n_slots;
+};
+
+static size_t slot_of(int pid, size_t n_slots)
+{
+    return ((size_t)(unsigned)pid * 2654435761u) & (n_slots - 1);
+}
+
+static int set_grow(struct tree *t)
+{
+    size_t n_slots = t->n_slots ? t->n_slots * 2 : 256;
+    int *slots = calloc(n_slots, sizeof(*slots));
+    if (!slots)
+        return CT_ENOMEM;
+    for (int i = 0; i < t->n; i++) {
+        size_t k = slot_of(t->pids[i], n_slots);
+        while (slots[k] != 0)
+            k = (k + 1) & (n_slots - 1);
+        slots[k] = t->pids[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->n_slots = n_slots;
+    return CT_OK;
+}
+
+/* Append pid unless present or the tree is full. Returns CT_OK or CT_ENOMEM. */
+static int add(struct tree *t, int pid)
+{
+    if (pid <= 0 || t->n >= CT__PROCTREE_MAX)
+        return CT_OK;
+    if ((size_t)(t->n + 1) * 2 > t->n_slots && set_grow(t) != CT_OK)
+        return CT_ENOMEM;
+    size_t k = slot_of(pid, t->n_slots);
+    while (t->slots[k] != 0) {
+        if (t->slots[k] == pid)
+            return CT_OK;
+        k = (k + 1) & (t->n_slots - 1);
+    }
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        int *p = realloc(t->pids, (size_t)cap * sizeof(*p));
+        if (!p)
+            return CT_ENOMEM;
+        t->pids = p;
+        t->cap = cap;
+    }
+    t->slots[k] = pid;
+    t->pids[t->n++] = pid;
+    return CT_OK;
+}
+
+static void tree_reset(struct tree *t)
+{
+    free(t->pids);
+    free(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+/* The whole of a small proc file, NUL-terminated, malloc'ed; NULL with *err = errno. */
+static char *read_file(int dirfd, const char *path, int *err)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *err = errno;
+        return NULL;
+    }
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    if (!buf) {
+        *err = ENOMEM;
+        close(fd);
+        return NULL;
+    }
+    for (;;) {
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                *err = ENOMEM;
+                goto fail;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *err = errno;
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    return buf;
+
+fail:
+    close(fd);
+    free(buf);
+    return NULL;
+}
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* Positive decimal pid, or -1. */
+static int parse_pid(const char *s, char **end)
+{
+    long v = strtol(s, end, 10);
+    if (*end == s || v <= 0 || v > 0x7fffffff)
+        return -1;
+    return (int)v;
+}
+
+/*
+ * Add the children of pid from every <pid>/task/<tid>/children. Returns CT_OK (also when pid is
+ * gone), CT_ENOMEM, or 1 when the kernel has no children files (the caller falls back to a scan).
+ */
+static int add_children(int proc_fd, int pid, struct tree *t)
+{
+    char path[64];
+    int rc = CT_OK;
+    snprintf(path, sizeof(path), "%d/task", pid);
+    int dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return CT_OK; /* exited, or not shown */
+    DIR *dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return CT_OK;
+    }
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        if (!all_digits(de->d_name) || strlen(de->d_name) > 10)
+            continue;
+        char rel[96];
+        int err = 0;
+        snprintf(rel, sizeof(rel), "%.16s/children", de->d_name);
+        int tfd = dirfd(dir);
+        char *text = read_file(tfd, rel, &err);
+        if (!text) {
+            struct stat st;
+            if (err == ENOMEM) {
+                rc = CT_ENOMEM;
+                break;
+            }
+            /* The thread's directory is there but not its children file: not compiled in. */
+            if (err == ENOENT && fstatat(tfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+                rc = 1;
+                break;
+            }
+            continue; /* the thread exited meanwhile */
+        }
+        char *p = text, *end;
+        for (;;) {
+            while (*p == ' ' || *p == '\n' || *p == '\t')
+                p++;
+            if (!*p)
+                break;
+            int child = parse_pid(p, &end);
+            if (child < 0)
+                break;
+            if (add(t, child) != CT_OK) {
+                rc = CT_ENOMEM;
+                break;
+            }
+            p = end;
+        }
+        free(text);
+        if (rc != CT_OK)
+            break;
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* Parent pid from the text of <pid>/stat ("pid (comm) state ppid ..."; comm may hold spaces and
+ * parentheses, so parse after the last ')'). -1 when malformed. */
+static int stat_ppid(const char *text)
+{
+    const char *p = strrchr(text, ')');
+    if (!p)
+        return -1;
+    p++;
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return -1;
+    p++; /* state */
+    while (*p == ' ')
+        p++;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 0 || v > 0x7fffffff)
+        return -1;
+    return (int)v;
+}
+
+/* The tree by scanning every <pid>/stat for its parent. t holds the root already. */
+static int scan_tree(int proc_fd, struct tree *t)
+{
+    struct pair {
+        int pid, ppid;
+    } *all = NULL;
+    size_t n = 0, cap = 0;
+    int rc = CT_OK;
+    int dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return CT_OK;
+    DIR *dir = fdopendir(dfd);
+    if (!dir) {
+        close(dfd);
+        return CT_OK;
+    }
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        if (!all_digits(de->d_name) || strlen(de->d_name) > 10)
+            continue;
+        char rel[64];
+        int err = 0;
+        snprintf(rel, sizeof(rel), "%.16s/stat", de->d_name);
+        char *text = read_file(proc_fd, rel, &err);
+        if (!text) {
+            if (err == ENOMEM) {
+                rc = CT_ENOMEM;
+                goto cleanup;
+            }
+            continue;
+        }
+        char *end;
+        int pid = parse_pid(de->d_name, &end);
+        int ppid = stat_ppid(text);
+        free(text);
+        if (pid < 0 || ppid < 0)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct pair *na = realloc(all, ncap * sizeof(*all));
+            if (!na) {
+                rc = CT_ENOMEM;
+                goto cleanup;
+            }
+            all = na;
+            cap = ncap;
+        }
+        all[n].pid = pid;
+        all[n].ppid = ppid;
+        n++;
+    }
+    /* Breadth first: t->pids is the queue. */
+    for (int i = 0; i < t->n; i++) {
+        for (size_t k = 0; k < n; k++) {
+            if (all[k].ppid == t->pids[i] && add(t, all[k].pid) != CT_OK) {
+                rc = CT_ENOMEM;
+                goto cleanup;
+            }
+        }
+    }
+
+cleanup:
+    closedir(dir);
+    free(all);
+    return rc;
+}
+
+int ct__proctree(int proc_fd, int root_pid, int **pids, int *method)
+{
+    struct tree t = {0};
+    int rc;
+    int m = CT__PROCTREE_CHILDREN;
+    if (pids)
+        *pids = NULL;
+    if (!pids || proc_fd < 0 || root_pid <= 0)
+        return CT_EINVAL;
+    rc = add(&t, root_pid);
+    if (rc != CT_OK)
+        goto fail;
+    for (int i = 0; i < t.n; i++) {
+        rc = add_children(proc_fd, t.pids[i], &t);
+        if (rc == 1) {
+            m = CT__PROCTREE_SCAN;
+            break;
+        }
+        if (rc != CT_OK)
+            goto fail;
+    }
+    if (m == CT__PROCTREE_SCAN) {
+        tree_reset(&t);
+        rc = add(&t, root_pid);
+        if (rc == CT_OK)
+            rc = scan_tree(proc_fd, &t);
+        if (rc != CT_OK)
+            goto fail;
+    }
+    if (method)
+        *method = m;
+    free(t.slots);
+    *pids = t.pids;
+    return t.n;
+
+fail:
+    tree_reset(&t);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/*
+ * jsonl.c - writing the JSON-lines run log (see jsonl.h and doc/logformat.md): each record is
+ * serialised with jansson, written with one fwrite and flushed under the file's mutex.
+ */
+#include "jsonl.h"
+
+#include "../account.h"
+#include "../internal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define JSONL_VERSION 1
+
+struct ct__jsonl {
+    pthread_mutex_t lock;
+    FILE *f;
+    char path[4200];
+    uint64_t t0_ns;
+    int failed;
+    int n_devices;
+    /* samples: the first reading (the zero) and the previous one (for power) */
+    int have_prev;
+    uint64_t prev_ns;
+    uint64_t *base_uj, *prev_uj;
+    /* last intensity written */
+    int have_ci;
+    double ci;
+    char ci_source[128];
+};
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static double t_s(const struct ct__jsonl *j, uint64_t now_ns)
+{
+    return now_ns >= j->t0_ns ? (double)(now_ns - j->t0_ns) / 1e9 : 0.0;
+}
+
+/* A record with "type", "t_s" and "wall" first. */
+static json_t *record(const struct ct__jsonl *j, const char *type, uint64_t now_ns)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "type", json_string(type));
+    json_object_set_new(o, "t_s", num(t_s(j, now_ns)));
+    json_object_set_new(o, "wall", num(ct__wall_s()));
+    return o;
+}
+
+/* Serialise, write as one line, flush; takes the record's reference. Lock held by the caller. */
+static void emit_locked(struct ct__jsonl *j, json_t *o)
+{
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text) {
+        j->failed = 1;
+        return;
+    }
+    if (!j->failed && j->f) {
+        size_t n = strlen(text);
+        text[n] = '\n'; /* replaces the NUL: one write for the whole line */
+        if (fwrite(text, 1, n + 1, j->f) != n + 1 || fflush(j->f) != 0)
+            j->failed = 1;
+    }
+    free(text);
+}
+
+static void emit(struct ct__jsonl *j, json_t *o)
+{
+    pthread_mutex_lock(&j->lock);
+    emit_locked(j, o);
+    pthread_mutex_unlock(&j->lock);
+}
+
+static uint64_t now_or(uint64_t now_ns)
+{
+    return now_ns ? now_ns : ct__now_ns();
+}
+
+int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, size_t len)
+{
+    *out = NULL;
+    struct ct__jsonl *j = calloc(1, sizeof(*j));
+    if (!j) {
+        ct__fmt(why, len, "out of memory");
+        return -ENOMEM;
+    }
+    int n = snprintf(j->path, sizeof(j->path), "%s_carbontracker.jsonl", base_path);
+    if (n < 0 || (size_t)n >= sizeof(j->path)) {
+        ct__fmt(why, len, "log path too long: %s", base_path);
+        free(j);
+        return -ENAMETOOLONG;
+    }
+    j->f = fopen(j->path, "we");
+    if (!j->f) {
+        int e = errno;
+        ct__fmt(why, len, "cannot create log file %s: %s", j->path, strerror(e));
+        free(j);
+        return -e;
+    }
+    pthread_mutex_init(&j->lock, NULL);
+    j->t0_ns = ct__now_ns();
+    json_t *h = json_object();
+    if (h) {
+        json_object_set_new(h, "format", json_string("carbontracker-log"));
+        json_object_set_new(h, "version", json_integer(JSONL_VERSION));
+        json_object_set_new(h, "carbontracker_version", json_string(CT_VERSION_STRING));
+        json_object_set_new(h, "started_at", num(ct__wall_s()));
+        json_object_set_new(h, "pid", json_integer((json_int_t)getpid()));
+    }
+    emit(j, h);
+    if (j->failed) {
+        int e = errno ? errno : EIO;
+        ct__fmt(why, len, "cannot write log file %s: %s", j->path, strerror(e));
+        ct__jsonl_close(&j);
+        return -e;
+    }
+    *out = j;
+    return 0;
+}
+
+void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__jsonl_meta *m)
+{
+    if (!j || !m)
+        return;
+    json_t *o = record(j, "meta", ct__now_ns());
+    if (!o) {
+        emit(j, NULL);
+        return;
+    }
+    json_object_set_new(o, "pue", num(m->pue));
+    json_object_set_new(o, "zone", m->zone && *m->zone ? json_string(m->zone) : json_null());
+    json_object_set_new(o, "location", str(m->location));
+    json_object_set_new(o, "intensity_g_per_kwh", num(m->intensity_g_per_kwh));
+    json_object_set_new(o, "intensity_source", str(m->intensity_source));
+    json_t *opts = json_object();
+    json_object_set_new(opts, "epochs", json_integer(m->epochs));
+    json_object_set_new(opts, "epochs_before_pred", json_integer(m->epochs_before_pred));
+    json_object_set_new(opts, "monitor_epochs", json_integer(m->monitor_epochs));
+    json_object_set_new(opts, "update_interval_s", num(m->update_interval_s));
+    json_object_set_new(opts, "components", str(m->components));
+    json_object_set_new(opts, "interpretable", json_boolean(m->interpretable));
+    json_object_set_new(opts, "decimal_precision", json_integer(m->decimal_precision));
+    json_object_set_new(opts, "live", json_boolean(m->live));
+    json_object_set_new(o, "options", opts);
+    json_t *devs = json_array();
+    for (int i = 0; i < m->n_devices; i++) {
+        const struct ct__jsonl_device *d = &m->devices[i];
+        json_t *dobj = json_object();
+        json_object_set_new(dobj, "i", json_integer(i));
+        json_object_set_new(dobj, "component", str(d->component));
+        json_object_set_new(dobj, "name", str(d->name));
+        json_object_set_new(dobj, "meter", str(d->meter));
+        json_object_set_new(dobj, "provenance", json_string(ct_provenance_name(d->provenance)));
+        if (d->uuid && *d->uuid)
+            json_object_set_new(dobj, "uuid", json_string(d->uuid));
+        if (d->index >= 0)
+            json_object_set_new(dobj, "index", json_integer(d->index));
+        json_array_append_new(devs, dobj);
+    }
+    json_object_set_new(o, "devices", devs);
+    pthread_mutex_lock(&j->lock);
+    if (!j->base_uj && m->n_devices > 0) {
+        j->base_uj = calloc((size_t)m->n_devices, sizeof(uint64_t));
+        j->prev_uj = calloc((size_t)m->n_devices, sizeof(uint64_t));
+        if (!j->base_uj || !j->prev_uj) {
+            free(j->base_uj);
+            free(j->prev_uj);
+            j->base_uj = j->prev_uj = NULL;
+        } else {
+            j->n_devices = m->n_devices;
+        }
+    }
+    emit_locked(j, o);
+    pthread_mutex_unlock(&j->lock);
+}
+
+void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *energy_uj, int n)
+{
+    if (!j || !energy_uj)
+        return;
+    pthread_mutex_lock(&j->lock);
+    now_ns = now_or(now_ns);
+    /* No meta record yet (nothing describes the devices), or older than the last sample (two
+     * threads read, the later one wrote first): dropped, so the log stays in time order. */
+    if (j->n_devices == 0 || (j->have_prev && now_ns < j->prev_ns)) {
+        pthread_mutex_unlock(&j->lock);
+        return;
+    }
+    if (n > j->n_devices)
+        n = j->n_devices; /* devices beyond the meta record's are not described */
+    json_t *o = record(j, "sample", now_ns);
+    json_t *devs = json_array();
+    double dt = j->have_prev && now_ns > j->prev_ns ? (double)(now_ns - j->prev_ns) / 1e9 : 0;
+    for (int i = 0; i < n; i++) {
+        if (!j->have_prev)
+            j->base_uj[i] = energy_uj[i];
+        uint64_t rel = energy_uj[i] >= j->base_uj[i] ? energy_uj[i] - j->base_uj[i] : 0;
+        json_t *d = json_object();
+        json_object_set_new(d, "i", json_integer(i));
+        json_object_set_new(d, "energy_uj", json_integer((json_int_t)rel));
+        double w = NAN;
+        if (dt > 0)
+            w = energy_uj[i] >= j->prev_uj[i] ? (double)(energy_uj[i] - j->prev_uj[i]) / 1e6 / dt
+                                              : 0.0;
+        json_object_set_new(d, "power_w", num(w));
+        json_array_append_new(devs, d);
+        j->prev_uj[i] = energy_uj[i];
+    }
+    if (o)
+        json_object_set_new(o, "devices", devs);
+    else
+        json_decref(devs);
+    j->have_prev = 1;
+    j->prev_ns = now_ns;
+    emit_locked(j, o);
+    pthread_mutex_unlock(&j->lock);
+}
+
+void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__jsonl_epoch *e)
+{
+    if (!j || !e)
+        return;
+    json_t *o = record(j, "epoch", now_or(now_ns));
+    if (!o) {
+        emit(j, NULL);
+        return;
+    }
+    double d = e->duration_s;
+    json_object_set_new(o, "epoch", json_integer(e->epoch));
+    json_object_set_new(o, "duration_s", num(d));
+    json_object_set_new(o, "energy_j", num(e->cpu_energy_j + e->gpu_energy_j));
+    json_object_set_new(o, "cpu_energy_j", num(e->cpu_energy_j));
+    json_object_set_new(o, "gpu_energy_j", num(e->gpu_energy_j));
+    json_object_set_new(o, "cpu_power_w", num(d > 0 ? e->cpu_energy_j / d : 0.0));
+    json_object_set_new(o, "gpu_power_w", num(d > 0 ? e->gpu_energy_j / d : 0.0));
+    json_object_set_new(o, "energy_kwh", num(e->energy_kwh));
+    json_object_set_new(o, "intensity_g_per_kwh", num(e->intensity_g_per_kwh));
+    json_object_set_new(o, "co2eq_g", num(e->co2eq_g));
+    if (e->device_energy_j) {
+        json_t *devs = json_array();
+        for (int i = 0; i < e->n_devices; i++) {
+            json_t *dobj = json_object();
+            json_object_set_new(dobj, "i", json_integer(i));
+            json_object_set_new(dobj, "energy_j", num(e->device_energy_j[i]));
+            json_array_append_new(devs, dobj);
+        }
+        json_object_set_new(o, "devices", devs);
+    }
+    emit(j, o);
+}
+
+void ct__jsonl_intensity(struct ct__jsonl *j, uint64_t now_ns, double g_per_kwh, const char *source,
+                         int live)
+{
+    if (!j)
+        return;
+    now_ns = now_or(now_ns);
+    pthread_mutex_lock(&j->lock);
+    const char *src = source ? source : "";
+    if (j->have_ci && j->ci == g_per_kwh && strncmp(j->ci_source, src, sizeof(j->ci_source)) == 0) {
+        pthread_mutex_unlock(&j->lock);
+        return;
+    }
+    j->have_ci = 1;
+    j->ci = g_per_kwh;
+    ct__strlcpy(j->ci_source, src, sizeof(j->ci_source));
+    json_t *o = record(j, "intensity", now_ns);
+    if (o) {
+        json_object_set_new(o, "g_per_kwh", num(g_per_kwh));
+        json_object_set_new(o, "source", str(source));
+        json_object_set_new(o, "live", json_boolean(live));
+    }
+    emit_locked(j, o);
+    pthread_mutex_unlock(&j->lock);
+}
+
+static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t now_ns,
+                           const struct ct__jsonl_consumption *c)
+{
+    json_t *o = record(j, type, now_or(now_ns));
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "description", str(c->description));
+    json_object_set_new(o, "epochs", json_integer(c->epochs));
+    json_object_set_new(o, "duration_s", num(c->duration_s));
+    if (!isnan(c->energy_j))
+        json_object_set_new(o, "energy_j", num(c->energy_j));
+    json_object_set_new(o, "energy_kwh", num(c->energy_kwh));
+    json_object_set_new(o, "co2eq_g", num(c->co2eq_g));
+    json_object_set_new(o, "intensity_g_per_kwh", num(c->intensity_g_per_kwh));
+    if (isfinite(c->km_by_car)) {
+        json_t *eq = json_object();
+        json_object_set_new(eq, CT__CAR_UNIT, num(c->km_by_car));
+        json_object_set_new(o, "equivalents", eq);
+    } else {
+        json_object_set_new(o, "equivalents", json_null());
+    }
+    return o;
+}
+
+void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
+                          const struct ct__jsonl_consumption *c)
+{
+    if (!j || !c)
+        return;
+    json_t *o = consumption(j, "prediction", now_ns, c);
+    if (o)
+        json_object_set_new(o, "basis", str(c->basis));
+    emit(j, o);
+}
+
+void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__jsonl_consumption *c)
+{
+    if (!j || !c)
+        return;
+    json_t *o = consumption(j, "summary", now_ns, c);
+    if (o) {
+        json_object_set_new(o, "early_stop", json_boolean(c->early_stop));
+        json_object_set_new(o, "location", str(c->location));
+        json_t *devs = json_array();
+        for (int i = 0; c->device_energy_j && i < c->n_devices; i++) {
+            json_t *dobj = json_object();
+            json_object_set_new(dobj, "i", json_integer(i));
+            json_object_set_new(dobj, "energy_j", num(c->device_energy_j[i]));
+            json_object_set_new(dobj, "lost", json_boolean(c->device_lost ? c->device_lost[i] : 0));
+            json_array_append_new(devs, dobj);
+        }
+        json_object_set_new(o, "devices", devs);
+    }
+    emit(j, o);
+}
+
+int ct__jsonl_failed(const struct ct__jsonl *j)
+{
+    return j ? j->failed : 0;
+}
+
+const char *ct__jsonl_path(const struct ct__jsonl *j)
+{
+    return j ? j->path : "";
+}
+
+void ct__jsonl_close(struct ct__jsonl **jp)
+{
+    if (!jp || !*jp)
+        return;
+    struct ct__jsonl *j = *jp;
+    *jp = NULL;
+    if (j->f)
+        fclose(j->f);
+    pthread_mutex_destroy(&j->lock);
+    free(j->base_uj);
+    free(j->prev_uj);
+    free(j);
+}

@@ -1,0 +1,786 @@
+/*
+ * test_carbon_refresh.c - live carbon intensity through the whole tracker: the carbon thread
+ * against a real HTTP server on 127.0.0.1 (tests/fakes/http_server.py), driven cycle by cycle.
+ * Energy-weighted CO2 across a change of intensity, the prediction from a forecast and its
+ * fallbacks, failures falling back to the last good value then the table with one warning, IP
+ * geolocation, coordinates, stop never waiting for a slow server, offline making no request, the
+ * JSON samples, and the API key never appearing in a log, the console or the JSON.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../fakes/fake_http.h"
+#include "account.h"
+#include "out/text.h"
+#include "powercap_fixture.h"
+#include "proc_fixture.h"
+#include "tracker.h"
+
+#include <dirent.h>
+#include <math.h>
+
+#define KEY "SECRETKEY-123"
+#define LATEST "/v3/carbon-intensity/latest?zone=DK-DK2"
+#define FORECAST "/v3/carbon-intensity/forecast?zone=DK-DK2"
+#define ADDR "DK-DK2 (set by option)"
+
+static struct fake_http srv;
+static char em_url[128], dead_url[128], srv_url[128];
+
+struct fx {
+    char sys[4096];
+    char proc[4096];
+    char logs[4096];
+    char zi[4096];
+    char console[65536];
+    size_t console_len;
+};
+
+static void capture(void *user, int level, const char *text)
+{
+    struct fx *f = user;
+    (void)level;
+    int n =
+        snprintf(f->console + f->console_len, sizeof(f->console) - f->console_len, "%s\n", text);
+    if (n > 0)
+        f->console_len += (size_t)n;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    fake_http_no_proxy();
+    fake_http_start(&srv, NULL);
+    snprintf(em_url, sizeof(em_url), "http://127.0.0.1:%d/v3", srv.port);
+    snprintf(srv_url, sizeof(srv_url), "http://127.0.0.1:%d", srv.port);
+    snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", fake_http_refused_port());
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    fake_http_stop(&srv);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct prf_stat st = {.user = 1000, .system = 500, .idle = 8500};
+    char path[4200];
+    FILE *zt;
+
+    assert_non_null(f);
+    assert_int_equal(pcf_mkroot(f->sys, sizeof(f->sys), "sys"), 0);
+    assert_int_equal(prf_mkroot(f->proc, sizeof(f->proc), "proc"), 0);
+    assert_int_equal(pcf_mkroot(f->logs, sizeof(f->logs), "logs"), 0);
+    assert_int_equal(pcf_mkroot(f->zi, sizeof(f->zi), "zoneinfo"), 0);
+    assert_int_equal(pcf_create(f->sys, "server2"), 0);
+    assert_int_equal(prf_create(f->proc, "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz", 4, &st), 0);
+    snprintf(path, sizeof(path), "%s/zone.tab", f->zi);
+    zt = fopen(path, "w");
+    assert_non_null(zt);
+    fputs("DK\t+5540+01235\tEurope/Copenhagen\n", zt);
+    fclose(zt);
+    fake_http_routes(&srv, "{\"routes\": []}");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    pcf_remove(f->sys);
+    prf_remove(f->proc);
+    pcf_remove(f->logs);
+    pcf_remove(f->zi);
+    free(f);
+    return 0;
+}
+
+static ct_options live_options(struct fx *f)
+{
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->sys;
+    o.proc_root = f->proc;
+    o.log_dir = f->logs;
+    o.message = capture;
+    o.message_user = f;
+    o.update_interval_s = 10; /* the tests drive the reads */
+    o.epochs = 2;
+    o.epochs_before_pred = 0;
+    o.decimal_precision = 6;
+    o.live = 1;
+    o.zone = "DK-DK2";
+    o.tz = "UTC";
+    o.zoneinfo_dir = f->zi;
+    o.electricitymaps_api_key = KEY;
+    o.electricitymaps_url = em_url;
+    o.ukgrid_url = dead_url;
+    o.energidataservice_url = dead_url;
+    o.geolocation_url = dead_url;
+    o.http_timeout_s = 2;
+    return o;
+}
+
+static char *read_log(struct fx *f, const char *suffix)
+{
+    DIR *d = opendir(f->logs);
+    struct dirent *e;
+    char path[8192] = "";
+    assert_non_null(d);
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name), s = strlen(suffix);
+        if (n > s && strcmp(e->d_name + n - s, suffix) == 0)
+            snprintf(path, sizeof(path), "%s/%s", f->logs, e->d_name);
+    }
+    closedir(d);
+    if (!path[0])
+        return calloc(1, 1);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* The key appears nowhere: console, the three logs, the JSON summary. */
+static void assert_no_key(struct fx *f, ct_tracker *t)
+{
+    const char *suffixes[] = {"_carbontracker.log", "_carbontracker_output.log",
+                              "_carbontracker_err.log"};
+    char *js = NULL;
+    assert_null(strstr(f->console, KEY));
+    for (int i = 0; i < 3; i++) {
+        char *log = read_log(f, suffixes[i]);
+        assert_null(strstr(log, KEY));
+        free(log);
+    }
+    assert_int_equal(ct_summary_json(t, &js), CT_OK);
+    assert_null(strstr(js, KEY));
+    ct_free(js);
+}
+
+static void wait_cycles(ct_tracker *t, unsigned long n)
+{
+    assert_int_equal(ct__carbon_wait_cycles(&t->carbon, n, 10.0), 0);
+}
+
+static void next_cycle(ct_tracker *t, unsigned long n)
+{
+    ct__carbon_kick(&t->carbon);
+    wait_cycles(t, n);
+}
+
+static void assert_paths(const char *const *paths)
+{
+    json_t *reqs = fake_http_requests(&srv);
+    size_t n = 0;
+    while (paths[n] != NULL)
+        n++;
+    for (size_t i = 0; i < n && i < json_array_size(reqs); i++)
+        assert_string_equal(fake_http_path(reqs, i), paths[i]);
+    assert_int_equal(json_array_size(reqs), n);
+    json_decref(reqs);
+}
+
+static json_t *summary(ct_tracker *t)
+{
+    char *js = NULL;
+    json_error_t err;
+    json_t *root;
+    assert_int_equal(ct_summary_json(t, &js), CT_OK);
+    root = json_loads(js, 0, &err);
+    assert_non_null(root);
+    ct_free(js);
+    return root;
+}
+
+static void assert_sample(json_t *root, size_t i, double g, const char *source, const char *zone)
+{
+    json_t *s = json_array_get(json_object_get(root, "intensity_samples"), i);
+    assert_non_null(s);
+    assert_true(json_real_value(json_object_get(s, "g_per_kwh")) == g);
+    assert_string_equal(json_string_value(json_object_get(s, "source")), source);
+    if (zone)
+        assert_string_equal(json_string_value(json_object_get(s, "zone")), zone);
+    else
+        assert_true(json_is_null(json_object_get(s, "zone")));
+    assert_int_equal(strlen(json_string_value(json_object_get(s, "time"))), 20);
+}
+
+/* ---- energy-weighted CO2 ---------------------------------------------------------------- */
+
+static void test_energy_weighted_co2(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}, {\"status\": 200, "
+                           "\"body_file\": \"electricitymaps/latest_second.json\"}]}]}");
+    o.epochs = 1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull); /* 3600 J at 132 */
+    ct__read_all(t, NULL);
+    next_cycle(t, 2);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 200.0);
+    pcf_advance(f->sys, "intel-rapl:1", 10800000000ull); /* 10800 J at 200 */
+    assert_int_equal(ct_epoch_end(t, &r), CT_OK);        /* monitor reached: finishes */
+
+    /* (3600 x 132 + 10800 x 200) / 14400 = 183, not the mean of the fetches (166). */
+    assert_true(r.energy_j == 14400.0);
+    assert_true(r.intensity_g_per_kwh == 183.0);
+    assert_true(fabs(r.co2eq_g - 14400.0 / 3.6e6 * 1.58 * 183.0) < 1e-12);
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    assert_true(s.intensity_g_per_kwh == 183.0);
+    assert_true(fabs(s.co2eq_g - r.co2eq_g) < 1e-15);
+    assert_string_equal(s.intensity_source, "electricitymaps");
+    assert_string_equal(s.location_method, "option");
+    assert_string_equal(s.location, ADDR);
+
+    json_t *root = summary(t);
+    assert_string_equal(json_string_value(json_object_get(root, "location_method")), "option");
+    assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 3);
+    assert_sample(root, 0, 151.6503, "table:owid:DK:2023", "DK");
+    assert_sample(root, 1, 132.0, "electricitymaps", "DK-DK2");
+    assert_sample(root, 2, 200.0, "electricitymaps", "DK-DK2");
+    assert_true(
+        json_real_value(json_object_get(json_array_get(json_object_get(root, "epochs_detail"), 0),
+                                        "intensity_g_per_kwh")) == 183.0);
+    json_decref(root);
+
+    char *std = read_log(f, "_carbontracker.log");
+    assert_non_null(strstr(std, " - Carbon intensity: 132.00 gCO2/kWh at " ADDR "\n"));
+    assert_non_null(strstr(std, " - Carbon intensity: 200.00 gCO2/kWh at " ADDR "\n"));
+    {
+        /* Python's repr of each value (out/text.c's ct__fmt_repr): "[132.0, 200.0]". */
+        char a[40], b[40], want[256];
+        ct__fmt_repr(132.0, a, sizeof(a));
+        ct__fmt_repr(200.0, b, sizeof(b));
+        snprintf(want, sizeof(want),
+                 " - Carbon intensities (gCO2/kWh) fetched every 900 s at detected location " ADDR
+                 ": [%s, %s]\n",
+                 a, b);
+        assert_non_null(strstr(std, want));
+    }
+    assert_non_null(strstr(std, " - Average carbon intensity during training was 183.00 "
+                                "gCO2/kWh at detected location: " ADDR ".\n"));
+    free(std);
+    assert_non_null(strstr(f->console, "CarbonTracker: Average carbon intensity during training "
+                                       "was 183.00 gCO2/kWh at detected location: " ADDR ".\n"));
+    assert_null(strstr(f->console, "WARNING"));
+    assert_paths((const char *[]){LATEST, LATEST, NULL});
+    {
+        json_t *reqs = fake_http_requests(&srv);
+        assert_string_equal(fake_http_header(reqs, 0, "auth-token"), KEY);
+        json_decref(reqs);
+    }
+    assert_no_key(f, t);
+    ct_tracker_free(t);
+}
+
+/* ---- prediction ------------------------------------------------------------------------- */
+
+/* A forecast around the real clock: 300 for the past hour, then 250 for 30 hours. */
+static char *forecast_now(void)
+{
+    double h = floor(ct__wall_s() / 3600) * 3600;
+    json_t *arr = json_array(), *root, *routes;
+    char *text;
+    for (int i = -1; i < 30; i++) {
+        char when[32];
+        ct__format_utc(h + i * 3600.0, "%Y-%m-%dT%H:%M:%S.000Z", when, sizeof(when));
+        json_array_append_new(
+            arr, json_pack("{s:i, s:s}", "carbonIntensity", i < 0 ? 300 : 250, "datetime", when));
+    }
+    root = json_pack("{s:s, s:o}", "zone", "DK-DK2", "forecast", arr);
+    text = json_dumps(root, 0);
+    routes = json_pack("{s:[{s:s, s:[{s:i, s:s}]}, {s:s, s:[{s:i, s:s}]}]}", "routes", "path",
+                       "/v3/carbon-intensity/latest", "responses", "status", 200, "body_file",
+                       "electricitymaps/latest_zone.json", "path", "/v3/carbon-intensity/forecast",
+                       "responses", "status", 200, "body", text);
+    free(text);
+    json_decref(root);
+    text = json_dumps(routes, 0);
+    json_decref(routes);
+    return text;
+}
+
+static void test_prediction_uses_forecast(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+    char *routes = forecast_now();
+
+    fake_http_routes(&srv, routes);
+    free(routes);
+    o.epochs = 4;
+    o.epochs_before_pred = 1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1); /* latest and forecast */
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+
+    /* Epoch 1 measured at 132; the 3 others at the forecast's 250. */
+    if (strstr(f->console, "CarbonTracker: Carbon intensity for the next 0:00:00 is predicted to "
+                           "be 250.00 gCO2/kWh at detected location: " ADDR ".\n") == NULL)
+        fail_msg("no forecast message in:\n%s", f->console);
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    double done = 3600 / 3.6e6 * 1.58;
+    assert_true(fabs(s.pred_energy_kwh - 4 * done) < 1e-15);
+    assert_true(fabs(s.pred_co2eq_g - (done * 132 + 3 * done * 250)) < 1e-12);
+    assert_non_null(strstr(f->console, "\tCO2eq:\t1.393560 g\n"));
+    json_t *root = summary(t);
+    json_t *p = json_object_get(root, "prediction");
+    assert_string_equal(json_string_value(json_object_get(p, "intensity_basis")), "forecast");
+    assert_true(fabs(json_real_value(json_object_get(p, "intensity_g_per_kwh")) - 220.5) < 1e-9);
+    json_decref(root);
+    char *std = read_log(f, "_carbontracker.log");
+    assert_non_null(strstr(std, " - Carbon intensity for the next 0:00:00 is predicted to be "
+                                "250.00 gCO2/kWh at detected location: " ADDR ".\n"));
+    assert_non_null(strstr(std, " - Prediction: forecast from electricitymaps:DK-DK2 (mean 250.00 "
+                                "gCO2/kWh over 0:00:00 of the next 0:00:00); the 1 epoch(s) "
+                                "measured so far count at their measured 132.00 gCO2/kWh.\n"));
+    free(std);
+    assert_paths((const char *[]){LATEST, FORECAST, NULL});
+    ct_tracker_free(t);
+    /* After the prediction no forecast is fetched any more; stop made no request either. */
+    assert_paths((const char *[]){LATEST, FORECAST, NULL});
+}
+
+static void test_prediction_fallbacks(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+
+    /* The forecast fails (500 here, refused for Denmark's service): upstream's weighting. */
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}]}, {\"path\": "
+                           "\"/v3/carbon-intensity/forecast\", \"responses\": [{\"status\": "
+                           "500, \"body\": \"\"}]}]}");
+    o.epochs = 4;
+    o.epochs_before_pred = 1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_non_null(strstr(f->console, "CarbonTracker: Failed to predict carbon intensity for the "
+                                       "next 0:00:00, fallback on average measured intensity at "
+                                       "detected location: " ADDR ".\n"));
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    assert_true(fabs(s.pred_co2eq_g - 4 * 3600 / 3.6e6 * 1.58 * 132) < 1e-12);
+    char *std = read_log(f, "_carbontracker.log");
+    assert_non_null(strstr(std, " - Prediction: no forecast (electricitymaps: HTTP 500 Internal "
+                                "Server Error; energidataservice: Failed to connect to 127.0.0.1"));
+    assert_non_null(strstr(std, "); using the average of the values fetched, 132.00 gCO2/kWh.\n"));
+    free(std);
+    json_t *root = summary(t);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "prediction"), "intensity_basis")),
+        "measured");
+    json_decref(root);
+    ct_tracker_free(t);
+
+    /* All epochs before the prediction (nothing left to forecast): upstream's weighting of the
+     * values fetched, [132, 200] and the current 200 once: 177.33. */
+    f->console_len = 0;
+    f->console[0] = '\0';
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}, {\"status\": 200, "
+                           "\"body_file\": \"electricitymaps/latest_second.json\"}]}]}");
+    o.epochs = 2;
+    o.epochs_before_pred = -1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    next_cycle(t, 2);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_non_null(strstr(f->console, "CarbonTracker: Current carbon intensity is 177.33 gCO2/kWh "
+                                       "at detected location: " ADDR ".\n"));
+    ct_tracker_free(t);
+}
+
+/* ---- failures --------------------------------------------------------------------------- */
+
+static void test_failures_fall_back_and_warn_once(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
+
+    /* 401 from the start: the table, one warning, in upstream's words. */
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 401, \"body_file\": "
+                           "\"electricitymaps/error_401.json\"}]}]}");
+    o.zone = "DE";
+    o.verbose = 2;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    next_cycle(t, 2); /* a second failure: a note, not a second warning */
+    assert_int_equal(ct_epoch_end(t, &r), CT_OK);
+    assert_true(r.intensity_g_per_kwh == 380.95047);
+    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - Failed to retrieve carbon "
+                                       "intensity: Defaulting to average carbon intensity "
+                                       "380.95047 gCO2/kWh. Reason: electricitymaps: HTTP 401 "
+                                       "Unauthorized (the API key is missing or was refused).\n"));
+    assert_int_equal(count(f->console, "WARNING"), 1);
+    assert_int_equal(count(f->console, "Failed to retrieve carbon intensity"), 2);
+
+    /* Live again, then 429, 500, malformed, empty, a timeout: the last good value stays. */
+    fake_http_routes(&srv,
+                     "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", \"responses\": ["
+                     "{\"status\": 200, \"body_file\": \"electricitymaps/latest_coords.json\"},"
+                     "{\"status\": 429, \"body_file\": \"electricitymaps/error_429.json\"},"
+                     "{\"status\": 500, \"body\": \"\"},"
+                     "{\"status\": 200, \"body_file\": \"electricitymaps/malformed.json\"},"
+                     "{\"status\": 200, \"body\": \"\"},"
+                     "{\"status\": 200, \"body_file\": \"electricitymaps/null_value.json\"},"
+                     "{\"status\": 200, \"body\": \"{}\", \"delay_s\": 4}]}]}");
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    next_cycle(t, 3);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    for (unsigned long c = 4; c <= 9; c++)
+        next_cycle(t, c);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    assert_int_equal(ct_epoch_end(t, &r), CT_OK);
+    assert_true(r.intensity_g_per_kwh == 302.5); /* no energy: the value in force at its end */
+    assert_int_equal(ct_stop(t), CT_OK);
+
+    char *std = read_log(f, "_carbontracker.log");
+    assert_non_null(strstr(std, " - Carbon intensity is live again: 302.50 gCO2/kWh from "
+                                "electricitymaps.\n"));
+    const char *reasons[] = {
+        "electricitymaps: HTTP 429 Too Many Requests (rate limited)",
+        "electricitymaps: HTTP 500 Internal Server Error",
+        "electricitymaps: malformed JSON at line 1 column 37: '}' expected near end of file",
+        "electricitymaps: HTTP 200 with an empty reply",
+        "electricitymaps: no carbonIntensity number in the reply (Expected real or integer, got "
+        "null)",
+        "electricitymaps: Operation timed out after 2",
+    };
+    for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+        char want[512];
+        snprintf(want, sizeof(want), " - Failed to retrieve carbon intensity (%s", reasons[i]);
+        if (strstr(std, want) == NULL)
+            fail_msg("no \"%s\" in the standard log:\n%s", want, std);
+    }
+    assert_non_null(strstr(std, "); keeping the last value fetched, 302.50 gCO2/kWh from "
+                                "electricitymaps at "));
+    assert_non_null(strstr(std, "fetched every 900 s at detected location DE (set by option): "
+                                "[302.5]\n"));
+    free(std);
+    assert_int_equal(count(f->console, "WARNING"), 1);
+    assert_no_key(f, t);
+    ct_tracker_free(t);
+}
+
+static void test_last_good_value_warns_once(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_coords.json\"}, {\"status\": 500, "
+                           "\"body\": \"\"}]}]}");
+    o.zone = "DE";
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    next_cycle(t, 2);
+    next_cycle(t, 3);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - Failed to retrieve carbon "
+                                       "intensity (electricitymaps: HTTP 500 Internal Server "
+                                       "Error); keeping the last value fetched, 302.50 gCO2/kWh "
+                                       "from electricitymaps at "));
+    assert_int_equal(count(f->console, "WARNING"), 1);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    ct_tracker_free(t);
+}
+
+static void test_no_key_outside_gb_and_dk(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    o.zone = "DE";
+    o.electricitymaps_api_key = NULL;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_non_null(strstr(
+        f->console, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
+                    "average carbon intensity 380.95047 gCO2/kWh. Reason: no live source for DE "
+                    "without an Electricity Maps API key (--api_keys '{\"electricitymaps\": "
+                    "\"KEY\"}' or ELECTRICITYMAPS_API_KEY).\n"));
+    ct_tracker_free(t);
+    assert_paths((const char *[]){NULL});
+}
+
+/* ---- stop and offline ------------------------------------------------------------------- */
+
+static void test_stop_never_waits_for_a_slow_server(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    uint64_t t0;
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\", \"delay_s\": 8}]}]}");
+    o.http_timeout_s = 30;
+    t0 = ct__now_ns();
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    assert_true(ct__now_ns() - t0 < 1000000000ull);
+    for (int i = 0; i < 50; i++) { /* the request reaches the server */
+        json_t *reqs = fake_http_requests(&srv);
+        size_t n = json_array_size(reqs);
+        json_decref(reqs);
+        if (n > 0)
+            break;
+        usleep(20000);
+    }
+    t0 = ct__now_ns();
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 1000000);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_true(ct__now_ns() - t0 < 100000000ull); /* epoch calls never wait */
+    t0 = ct__now_ns();
+    assert_int_equal(ct_stop(t), CT_OK);
+    assert_true(ct__now_ns() - t0 < 500000000ull); /* the request in flight is cancelled */
+    json_t *root = summary(t);
+    assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 1);
+    assert_sample(root, 0, 151.6503, "table:owid:DK:2023", "DK");
+    json_decref(root);
+    assert_null(strstr(f->console, "WARNING"));
+    t0 = ct__now_ns();
+    ct_tracker_free(t);
+    assert_true(ct__now_ns() - t0 < 200000000ull);
+    assert_paths((const char *[]){LATEST, NULL});
+}
+
+static void test_offline_makes_no_request(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    o.live = 0;
+    o.electricitymaps_url = em_url;
+    o.ukgrid_url = o.energidataservice_url = o.geolocation_url = srv_url;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_int_equal(ct_stop(t), CT_OK);
+    assert_false(t->carbon.running);
+    json_t *root = summary(t);
+    assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 1);
+    assert_sample(root, 0, 151.6503, "table:owid:DK:2023", "DK");
+    assert_true(json_real_value(json_object_get(root, "intensity_g_per_kwh")) == 151.6503);
+    json_decref(root);
+    char *std = read_log(f, "_carbontracker.log");
+    assert_null(strstr(std, "Live carbon intensity:"));
+    assert_non_null(strstr(std, "fetched every 900 s at detected location " ADDR ": [151.6503]\n"));
+    free(std);
+    ct_tracker_free(t);
+    assert_paths((const char *[]){NULL});
+}
+
+/* ---- location --------------------------------------------------------------------------- */
+
+static void test_geolocation_then_gb_regional(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/json\", \"responses\": [{\"status\": 200, "
+                           "\"body_file\": \"geolocation/ipinfo_gb.json\"}]}, {\"path\": "
+                           "\"/regional/postcode/RG41\", \"responses\": [{\"status\": 200, "
+                           "\"body_file\": \"ukgrid/regional_postcode_current.json\"}]}]}");
+    o.zone = NULL;
+    o.electricitymaps_api_key = NULL;
+    o.ukgrid_url = o.geolocation_url = srv_url;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    next_cycle(t, 2); /* geolocation is done once per run */
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_int_equal(ct_stop(t), CT_OK);
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    assert_string_equal(s.location, "Wokingham, England, GB");
+    assert_string_equal(s.location_method, "geolocation");
+    assert_string_equal(s.zone, "GB");
+    assert_true(s.intensity_g_per_kwh == 95.0);
+    assert_string_equal(s.intensity_source, "ukgrid:regional:RG41");
+    json_t *root = summary(t);
+    assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 4);
+    assert_sample(root, 0, 481.0, "default:world:2019", NULL);
+    assert_sample(root, 1, 237.58902, "table:owid:GB:2023", "GB");
+    assert_sample(root, 2, 95.0, "ukgrid:regional:RG41", "GB");
+    assert_sample(root, 3, 95.0, "ukgrid:regional:RG41", "GB");
+    json_decref(root);
+    char *std = read_log(f, "_carbontracker.log");
+    assert_non_null(strstr(std, " - Live carbon intensity: fetched every 900 s in the background; "
+                                "the location is looked up by IP at http://127.0.0.1:"));
+    assert_non_null(strstr(std, " - Location: Wokingham, England, GB (from IP geolocation, "
+                                "postcode RG41).\n"));
+    assert_non_null(strstr(std, " - Carbon intensity: 95.00 gCO2/kWh at Wokingham, England, GB\n"));
+    assert_non_null(strstr(std, " - Carbon intensities (gCO2/kWh) fetched every 900 s at detected "
+                                "location Wokingham, England, GB: [95.0, 95.0]\n"));
+    free(std);
+    ct_tracker_free(t);
+    assert_paths(
+        (const char *[]){"/json", "/regional/postcode/RG41", "/regional/postcode/RG41", NULL});
+}
+
+static void test_geolocation_fails(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/json\", \"responses\": [{\"status\": 200, "
+                           "\"body_file\": \"geolocation/ipinfo_bogon.json\"}]}]}");
+    o.zone = NULL;
+    o.electricitymaps_api_key = NULL;
+    o.geolocation_url = srv_url;
+    o.verbose = 2;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_non_null(strstr(f->console, "CarbonTracker: Failed to retrieve location based on IP "
+                                       "(the service has no location for this address (bogon)); "
+                                       "using UNDETECTED.\n"));
+    assert_non_null(strstr(
+        f->console, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
+                    "average carbon intensity 481.0 gCO2/kWh. Reason: the location is unknown, "
+                    "and outside Great Britain and Denmark live data needs an Electricity Maps "
+                    "API key"));
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    assert_string_equal(s.location_method, "none");
+    assert_string_equal(s.location, "UNDETECTED");
+    ct_tracker_free(t);
+    assert_paths((const char *[]){"/json", NULL});
+}
+
+static void test_coordinates_denmark_east(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    ct_summary s = {.version = CT_SUMMARY_VERSION};
+
+    fake_http_routes(
+        &srv, "{\"routes\": [{\"path\": \"/dataset/CO2Emis\", \"responses\": [{\"status\": 200, "
+              "\"body\": \"{\\\"records\\\": [{\\\"Minutes5UTC\\\": \\\"2024-05-01T10:05:00\\\", "
+              "\\\"PriceArea\\\": \\\"DK2\\\", \\\"CO2Emission\\\": 77.5}]}\"}]}]}");
+    o.zone = NULL;
+    o.latitude = 55.6759;
+    o.longitude = 12.5655;
+    o.tz = "Europe/Copenhagen"; /* the country for the Danish service */
+    o.electricitymaps_api_key = NULL;
+    o.energidataservice_url = srv_url;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_stop(t), CT_OK);
+    assert_int_equal(ct_get_summary(t, &s), CT_OK);
+    assert_string_equal(s.location_method, "coordinates");
+    assert_string_equal(s.location, "55.6759, 12.5655 (set by option)");
+    assert_true(s.intensity_g_per_kwh == 77.5);
+    assert_string_equal(s.intensity_source, "energidataservice:DK2");
+    ct_tracker_free(t);
+    assert_paths((const char *[]){"/dataset/CO2Emis?filter=%7B%22PriceArea%22%3A%5B%22DK2%22%5D%7D"
+                                  "&sort=Minutes5UTC%20DESC&limit=4",
+                                  NULL});
+}
+
+static void test_validation(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    char err[256];
+
+    o.latitude = 10;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "latitude and longitude must be given together");
+    o.longitude = 200;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "latitude must be in -90..90 and longitude in -180..180, got 10, 200");
+    o = live_options(f);
+    o.carbon_refresh_s = 0;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "carbon_refresh_s must be a positive number of seconds");
+    o = live_options(f);
+    o.http_timeout_s = -1;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "http_timeout_s must be a positive number of seconds");
+    o = live_options(f);
+    o.ukgrid_url = "ftp://example.org";
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "ukgrid_url must be an http:// or https:// URL");
+    assert_null(t);
+    assert_paths((const char *[]){NULL});
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_energy_weighted_co2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prediction_uses_forecast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prediction_fallbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failures_fall_back_and_warn_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_good_value_warns_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_outside_gb_and_dk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_never_waits_for_a_slow_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offline_makes_no_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geolocation_then_gb_regional, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_geolocation_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_coordinates_denmark_east, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,462 @@
+/*
+ * test_jsonl.c - the JSON-lines run log writer (src/lib/out/jsonl.c): the header and records of
+ * doc/logformat.md, flushing as it goes, concurrent writers, a killed run read back by the
+ * parser, and the parser reading what the writer wrote.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "out/jsonl.h"
+#include "parse/parse.h"
+#include "powercap_fixture.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define assert_double_equal(a, b, eps)                                                             \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%s = %.17g, want %.17g (+-%g)", #a, a_, b_, (double)(eps));                  \
+    } while (0)
+
+struct fx {
+    char dir[4096];
+    char base[4200];
+    char path[4300];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(pcf_mkroot(f->dir, sizeof(f->dir), "jsonl"), 0);
+    snprintf(f->base, sizeof(f->base), "%s/run_4242.7_2025-07-01T120000Z", f->dir);
+    snprintf(f->path, sizeof(f->path), "%s_carbontracker.jsonl", f->base);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    pcf_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Every line of the file as JSON (fails on a line that is not an object). */
+static json_t *read_lines(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    json_t *arr = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, fp)) > 0) {
+        assert_true(line[n - 1] == '\n');
+        json_error_t err;
+        json_t *o = json_loadb(line, (size_t)n, 0, &err);
+        if (!json_is_object(o))
+            fail_msg("line is not a JSON object: %s (%s)", line, err.text);
+        json_array_append_new(arr, o);
+    }
+    free(line);
+    fclose(fp);
+    return arr;
+}
+
+static const struct ct__jsonl_device devices[3] = {
+    {"gpu", "NVIDIA A100", "nvml", CT_PROVENANCE_MEASURED, "GPU-1234", 0},
+    {"cpu", "cpu:0", "rapl-powercap", CT_PROVENANCE_MEASURED, NULL, -1},
+    {"cpu", "dram:0", "rapl-powercap", CT_PROVENANCE_MEASURED, "", -1},
+};
+
+static void write_meta(struct ct__jsonl *j)
+{
+    struct ct__jsonl_meta m = {.pue = 1.58,
+                               .zone = "DK",
+                               .location = "DK (set by option)",
+                               .intensity_g_per_kwh = 151.6503,
+                               .intensity_source = "table:owid:DK:2023",
+                               .epochs = 2,
+                               .epochs_before_pred = 1,
+                               .monitor_epochs = 2,
+                               .update_interval_s = 1.0,
+                               .components = "all",
+                               .interpretable = 1,
+                               .decimal_precision = 12,
+                               .live = 0,
+                               .n_devices = 3,
+                               .devices = devices};
+    ct__jsonl_meta(j, &m);
+}
+
+static const uint64_t S = 1000000000ull; /* one second in ns */
+
+/* counters: gpu 200 W, cpu 30 W, dram 5 W from an arbitrary start. */
+static void counters(int t, uint64_t *uj)
+{
+    uj[0] = 7000000000ull + 200000000ull * (uint64_t)t;
+    uj[1] = 123456789ull + 30000000ull * (uint64_t)t;
+    uj[2] = 5000000ull * (uint64_t)t;
+}
+
+static void test_records_and_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = NULL;
+    char why[256] = "";
+    assert_int_equal(ct__jsonl_open(&j, f->base, why, sizeof(why)), 0);
+    assert_non_null(j);
+    assert_string_equal(ct__jsonl_path(j), f->path);
+    /* Samples before the meta record are dropped: nothing describes the devices yet. */
+    uint64_t uj[3];
+    counters(0, uj);
+    ct__jsonl_sample(j, 1, uj, 3);
+    write_meta(j);
+    ct__jsonl_intensity(j, 0, 151.6503, "table:owid:DK:2023", 0);
+    ct__jsonl_intensity(j, 0, 151.6503, "table:owid:DK:2023", 0); /* same: not written */
+    uint64_t t0 = ct__now_ns() + S;                               /* t_s counts from the open */
+    for (int t = 0; t <= 4; t++) {
+        counters(t, uj);
+        ct__jsonl_sample(j, t0 + (uint64_t)t * S, uj, 3);
+        if (t == 2 || t == 4) {
+            double dev[3] = {400.0, 60.0, 10.0};
+            struct ct__jsonl_epoch e = {.epoch = t / 2,
+                                        .duration_s = 2.0,
+                                        .cpu_energy_j = 70.0,
+                                        .gpu_energy_j = 400.0,
+                                        .energy_kwh = 470.0 / 3.6e6 * 1.58,
+                                        .intensity_g_per_kwh = 151.6503,
+                                        .co2eq_g = 470.0 / 3.6e6 * 1.58 * 151.6503,
+                                        .n_devices = 3,
+                                        .device_energy_j = dev};
+            ct__jsonl_epoch(j, t0 + (uint64_t)t * S, &e);
+        }
+        if (t == 2) {
+            struct ct__jsonl_consumption p = {.description =
+                                                  "Predicted consumption for 2 epoch(s):",
+                                              .epochs = 2,
+                                              .duration_s = 4.0,
+                                              .energy_j = NAN,
+                                              .energy_kwh = 940.0 / 3.6e6 * 1.58,
+                                              .co2eq_g = 0.0626,
+                                              .intensity_g_per_kwh = 151.6503,
+                                              .km_by_car = 0.0626 / 107.5,
+                                              .basis = "default"};
+            ct__jsonl_prediction(j, t0 + 2 * S, &p);
+        }
+        if (t == 3)
+            ct__jsonl_intensity(j, t0 + 3 * S, 200.0, "electricitymaps:DK-DK1", 1);
+    }
+    double dev_j[3] = {800.0, 120.0, 20.0};
+    int lost[3] = {0, 0, 1};
+    struct ct__jsonl_consumption s = {.description = "Actual consumption for 2 epoch(s):",
+                                      .epochs = 2,
+                                      .duration_s = 4.0,
+                                      .energy_j = 940.0,
+                                      .energy_kwh = 940.0 / 3.6e6 * 1.58,
+                                      .co2eq_g = 0.0627,
+                                      .intensity_g_per_kwh = 151.9,
+                                      .km_by_car = 0.0627 / 107.5,
+                                      .early_stop = 0,
+                                      .location = "DK (set by option)",
+                                      .n_devices = 3,
+                                      .device_energy_j = dev_j,
+                                      .device_lost = lost};
+    ct__jsonl_summary(j, t0 + 4 * S, &s);
+
+    /* Flushed as written: the file is complete before close. */
+    json_t *lines = read_lines(f->path);
+    assert_false(ct__jsonl_failed(j));
+    ct__jsonl_close(&j);
+    assert_null(j);
+    ct__jsonl_close(&j); /* NULL is fine */
+
+    const char *types[] = {NULL,     "meta",  "intensity",  "sample", "sample",
+                           "sample", "epoch", "prediction", "sample", "intensity",
+                           "sample", "epoch", "summary"};
+    assert_int_equal(json_array_size(lines), sizeof(types) / sizeof(types[0]));
+    json_t *h = json_array_get(lines, 0);
+    assert_string_equal(json_string_value(json_object_get(h, "format")), "carbontracker-log");
+    assert_int_equal(json_integer_value(json_object_get(h, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(h, "carbontracker_version")),
+                        CT_VERSION_STRING);
+    assert_true(json_is_integer(json_object_get(h, "pid")));
+    for (size_t i = 1; i < json_array_size(lines); i++) {
+        json_t *o = json_array_get(lines, i);
+        assert_string_equal(json_string_value(json_object_get(o, "type")), types[i]);
+        assert_true(json_is_number(json_object_get(o, "t_s")));
+        assert_true(json_is_number(json_object_get(o, "wall")));
+    }
+    json_t *meta = json_array_get(lines, 1);
+    json_t *d0 = json_array_get(json_object_get(meta, "devices"), 0);
+    assert_string_equal(json_string_value(json_object_get(d0, "uuid")), "GPU-1234");
+    assert_string_equal(json_string_value(json_object_get(d0, "provenance")), "measured");
+    assert_null(json_object_get(json_array_get(json_object_get(meta, "devices"), 2), "uuid"));
+    assert_true(json_is_true(json_object_get(json_object_get(meta, "options"), "interpretable")));
+    /* First sample: energy 0, power null; second: energy since the first, power over 1 s. */
+    json_t *s0 = json_array_get(json_object_get(json_array_get(lines, 3), "devices"), 0);
+    assert_int_equal(json_integer_value(json_object_get(s0, "energy_uj")), 0);
+    assert_true(json_is_null(json_object_get(s0, "power_w")));
+    json_t *s1 = json_array_get(json_object_get(json_array_get(lines, 4), "devices"), 1);
+    assert_int_equal(json_integer_value(json_object_get(s1, "energy_uj")), 30000000);
+    assert_double_equal(json_real_value(json_object_get(s1, "power_w")), 30.0, 1e-9);
+    double ts3 = json_number_value(json_object_get(json_array_get(lines, 3), "t_s"));
+    double ts4 = json_number_value(json_object_get(json_array_get(lines, 4), "t_s"));
+    assert_double_equal(ts4 - ts3, 1.0, 1e-9);
+    assert_true(ts3 >= 1.0); /* seconds since the open */
+    json_t *pred = json_array_get(lines, 7);
+    assert_false(json_is_true(json_object_get(pred, "energy_j")));
+    assert_null(json_object_get(pred, "energy_j")); /* NaN: left out */
+    assert_string_equal(json_string_value(json_object_get(pred, "basis")), "default");
+    json_t *sum = json_array_get(lines, 12);
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(sum, "devices"), 2), "lost")));
+    json_decref(lines);
+
+    /* Read back by the parser. */
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_files(NULL, NULL, f->path, &r, NULL, 0), CT_OK);
+    struct ct__prun *run = &r->runs[0];
+    assert_true(run->source_jsonl);
+    assert_false(run->truncated);
+    assert_false(run->early_stop);
+    assert_int_equal(run->n_skipped, 0);
+    assert_int_equal(run->naming_generation, 3);
+    assert_string_equal(run->version, CT_VERSION_STRING);
+    assert_double_equal(run->pue, 1.58, 0);
+    assert_double_equal(run->intensity_g_per_kwh, 151.9, 0);
+    assert_string_equal(run->location, "DK (set by option)");
+    assert_int_equal(run->actual->epochs, 2);
+    assert_double_equal(run->actual->co2eq_g, 0.0627, 0);
+    assert_double_equal(run->actual->equiv[0].value, 0.0627 / 107.5, 0);
+    assert_int_equal(run->pred->epochs, 2);
+    assert_double_equal(run->pred->co2eq_g, 0.0626, 0);
+    assert_string_equal(run->aggregated, "actual");
+    assert_int_equal(run->n_epochs, 2);
+    assert_double_equal(run->epochs[1].gpu_power_w, 200.0, 1e-12);
+    assert_double_equal(run->epochs[1].cpu_power_w, 35.0, 1e-12);
+    assert_int_equal(run->n_samples, 5);
+    assert_double_equal(run->samples[4].gpu_w, 200.0, 1e-9);
+    assert_double_equal(run->samples[4].cpu_w, 35.0, 1e-9);
+    assert_int_equal(run->n_isamples, 2);
+    assert_double_equal(run->isamples[1].t_s - run->samples[0].t_s, 3.0, 1e-9);
+    assert_string_equal(run->isamples[1].source, "electricitymaps:DK-DK1");
+    assert_int_equal(run->n_devices, 3);
+    assert_string_equal(run->devices[0].meter, "nvml");
+    assert_double_equal(run->devices[2].energy_j, 20.0, 0);
+    /* upstream's components: gpu [[200]], cpu [[30, 5]] per epoch. */
+    assert_int_equal(run->n_comp, 2);
+    assert_string_equal(run->comp[0].name, "gpu");
+    assert_int_equal(run->comp[1].n_devices, 2);
+    assert_int_equal(run->comp[1].power[0].n, 2);
+    assert_double_equal(run->comp[1].power[0].v[0], 30.0, 1e-12);
+    assert_double_equal(run->comp[1].power[0].v[1], 5.0, 1e-12);
+    ct_parse_result_free(r);
+}
+
+static void test_killed_run(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = NULL;
+    char why[256];
+    assert_int_equal(ct__jsonl_open(&j, f->base, why, sizeof(why)), 0);
+    write_meta(j);
+    ct__jsonl_intensity(j, 1, 100.0, "table", 0);
+    uint64_t uj[3], t0 = ct__now_ns() + S;
+    for (int t = 0; t <= 3; t++) {
+        counters(t, uj);
+        ct__jsonl_sample(j, t0 + (uint64_t)t * S, uj, 3);
+        if (t == 1) {
+            double dev[3] = {200.0, 30.0, 5.0};
+            struct ct__jsonl_epoch e = {.epoch = 1,
+                                        .duration_s = 1.0,
+                                        .cpu_energy_j = 35.0,
+                                        .gpu_energy_j = 200.0,
+                                        .energy_kwh = 235.0 / 3.6e6 * 1.58,
+                                        .intensity_g_per_kwh = 100.0,
+                                        .co2eq_g = 235.0 / 3.6e6 * 1.58 * 100.0,
+                                        .n_devices = 3,
+                                        .device_energy_j = dev};
+            ct__jsonl_epoch(j, t0 + S, &e);
+        }
+        if (t == 2)
+            ct__jsonl_intensity(j, t0 + 2 * S + S / 2, 300.0, "live", 1);
+    }
+    ct__jsonl_close(&j);
+    FILE *fp = fopen(f->path, "a");
+    assert_non_null(fp);
+    fputs("{\"type\":\"sample\",\"t_s\":4.0,\"dev", fp); /* killed inside a write */
+    fclose(fp);
+
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_files(NULL, NULL, f->path, &r, NULL, 0), CT_OK);
+    struct ct__prun *run = &r->runs[0];
+    assert_true(run->truncated);
+    assert_true(run->early_stop);
+    assert_int_equal(run->n_skipped, 1);
+    assert_string_equal(run->skipped[0].reason, "truncated last line (not complete JSON)");
+    /* Epoch 1 (235 J) + samples 1..3: 2 s at 235 W; the intensity changed at 2.5 s, so the
+     * interval ending at 3 s counts at 300. */
+    double e1 = 235.0 / 3.6e6 * 1.58;
+    double tail = 235.0 / 3.6e6 * 1.58;
+    assert_int_equal(run->actual->epochs, 1);
+    assert_double_equal(run->actual->duration_s, 3.0, 1e-9);
+    assert_double_equal(run->actual->energy_kwh, e1 + 2 * tail, 1e-15);
+    assert_double_equal(run->actual->co2eq_g, e1 * 100 + tail * 100 + tail * 300, 1e-12);
+    assert_double_equal(run->actual->equiv[0].value, run->actual->co2eq_g / 107.5, 1e-15);
+    assert_double_equal(r->total_energy_kwh, e1 + 2 * tail, 1e-15);
+    assert_double_equal(run->devices[0].energy_j, 600.0, 1e-9);
+    ct_parse_result_free(r);
+}
+
+struct writer_arg {
+    struct ct__jsonl *j;
+    int id;
+};
+
+static void *sampler(void *p)
+{
+    struct writer_arg *a = p;
+    uint64_t uj[3];
+    for (int t = 0; t < 300; t++) {
+        counters(t, uj);
+        ct__jsonl_sample(a->j, (uint64_t)(a->id * 1000 + t + 1) * 1000, uj, 3);
+    }
+    return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = NULL;
+    char why[256];
+    assert_int_equal(ct__jsonl_open(&j, f->base, why, sizeof(why)), 0);
+    write_meta(j);
+    pthread_t th[3];
+    struct writer_arg args[3];
+    for (int i = 0; i < 3; i++) {
+        args[i] = (struct writer_arg){j, i};
+        assert_int_equal(pthread_create(&th[i], NULL, sampler, &args[i]), 0);
+    }
+    for (int k = 0; k < 100; k++) {
+        struct ct__jsonl_epoch e = {.epoch = k + 1, .duration_s = 0.5, .energy_kwh = NAN};
+        ct__jsonl_epoch(j, 0, &e);
+        ct__jsonl_intensity(j, 0, (double)(k % 7), "x", 0);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    ct__jsonl_close(&j);
+    json_t *lines = read_lines(f->path); /* every line is a whole object */
+    size_t samples = 0, epochs = 0;
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(lines, i), "type"));
+        samples += t && strcmp(t, "sample") == 0;
+        epochs += t && strcmp(t, "epoch") == 0;
+    }
+    assert_int_equal(samples, 900);
+    assert_int_equal(epochs, 100);
+    json_decref(lines);
+}
+
+static void test_open_errors_and_null(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = (struct ct__jsonl *)1;
+    char why[512] = "";
+    char base[4300];
+    snprintf(base, sizeof(base), "%s/no/such/dir/run", f->dir);
+    assert_int_equal(ct__jsonl_open(&j, base, why, sizeof(why)), -ENOENT);
+    assert_null(j);
+    assert_non_null(strstr(why, "no/such/dir/run_carbontracker.jsonl"));
+    /* Every writer accepts NULL. */
+    uint64_t uj[1] = {1};
+    struct ct__jsonl_epoch e = {0};
+    struct ct__jsonl_consumption c = {0};
+    ct__jsonl_meta(NULL, NULL);
+    ct__jsonl_sample(NULL, 0, uj, 1);
+    ct__jsonl_epoch(NULL, 0, &e);
+    ct__jsonl_intensity(NULL, 0, 1.0, "x", 0);
+    ct__jsonl_prediction(NULL, 0, &c);
+    ct__jsonl_summary(NULL, 0, &c);
+    assert_int_equal(ct__jsonl_failed(NULL), 0);
+    assert_string_equal(ct__jsonl_path(NULL), "");
+    ct__jsonl_close(NULL);
+}
+
+/* A file that is not ours, or of a later version: the parser says so and reads the text logs. */
+static void test_reader_fallbacks(void **state)
+{
+    struct fx *f = *state;
+    static const char *const cases[][2] = {
+        {"", "empty JSON-lines log; using the text logs"},
+        {"{\"format\":\"carbontracker-log\",\"version\":2}\n",
+         "carbontracker-log version 2 is not supported (1 is); using the text logs"},
+        {"[1,2]\n", "not a carbontracker-log file; using the text logs"},
+        {"garbage\n", "not a carbontracker-log file; using the text logs"},
+    };
+    char std[4400];
+    snprintf(std, sizeof(std), "%s_carbontracker.log", f->base);
+    FILE *fp = fopen(std, "w");
+    assert_non_null(fp);
+    fputs("2025-01-01 00:00:00 - carbontracker version 1.2.3\n", fp);
+    fclose(fp);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fp = fopen(f->path, "w");
+        assert_non_null(fp);
+        fputs(cases[i][0], fp);
+        fclose(fp);
+        ct_parse_result *r = NULL;
+        assert_int_equal(ct_parse_files(std, NULL, f->path, &r, NULL, 0), CT_OK);
+        struct ct__prun *run = &r->runs[0];
+        assert_false(run->source_jsonl);
+        assert_string_equal(run->version, "1.2.3");
+        assert_true(run->n_skipped >= 1);
+        assert_string_equal(run->skipped[run->n_skipped - 1].reason, cases[i][1]);
+        ct_parse_result_free(r);
+    }
+    /* Junk records after a valid header are skipped one by one. */
+    fp = fopen(f->path, "w");
+    assert_non_null(fp);
+    fputs("{\"format\":\"carbontracker-log\",\"version\":1}\n{\"no_type\":1}\n[]\n{bad\n"
+          "{\"type\":\"sample\"}\n{\"type\":\"epoch\",\"t_s\":1}\n{\"type\":\"future\"}\n"
+          "{\"type\":\"sample\",\"t_s\":1,\"devices\":[{\"i\":99999999999,\"energy_uj\":1}]}\n",
+          fp);
+    fclose(fp);
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_files(NULL, NULL, f->path, &r, NULL, 0), CT_OK);
+    struct ct__prun *run = &r->runs[0];
+    assert_true(run->source_jsonl);
+    assert_int_equal(run->n_skipped, 5);
+    assert_string_equal(run->skipped[0].reason, "record without a type");
+    assert_string_equal(run->skipped[1].reason, "not a JSON object");
+    assert_int_equal(run->skipped[2].line, 4);
+    assert_string_equal(run->skipped[3].reason, "sample record without t_s");
+    assert_string_equal(run->skipped[4].reason, "epoch record without duration_s");
+    assert_int_equal(run->n_samples, 1);
+    ct_parse_result_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_records_and_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors_and_null, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_fallbacks, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
