@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The command's live carbon intensity end to end, against a local HTTP server replaying
+# Electricity Maps replies: --api_keys reaches the provider (only in the auth-token header),
+# the fetched value is the one accounted, --offline makes no request, a dead server falls back to
+# the table and says so. No other network: every URL points at 127.0.0.1.
+set -u
+: "${CT_BIN:?}" "${CT_FIXTURE:?}" "${CT_SOURCE_DIR:?}" "${CT_TMP:?}"
+mkdir -p "$CT_TMP"
+T=$(mktemp -d "$CT_TMP/cli-live.XXXXXX")
+passed=0 failed=0
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "ok - $name"
+    else
+        failed=$((failed + 1))
+        echo "not ok - $name"
+    fi
+}
+cleanup() {
+    [ -n "${server:-}" ] && kill "$server" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$CT_FIXTURE" powercap "$T/sys" server2 >/dev/null || exit 1
+mkdir -p "$T/proc"
+printf 'processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz\n\n' >"$T/proc/cpuinfo"
+echo "cpu  100 0 100 800 0 0 0 0 0 0" >"$T/proc/stat"
+for v in CARBONTRACKER_OFFLINE ELECTRICITYMAPS_API_KEY CARBONTRACKER_ZONE TZ CUDA_VISIBLE_DEVICES; do
+    unset "$v"
+done
+export CARBONTRACKER_SYSFS_ROOT="$T/sys" CARBONTRACKER_PROC_ROOT="$T/proc"
+export CARBONTRACKER_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1
+
+cat >"$T/routes.json" <<'JSON'
+{"routes": [
+ {"path": "/v3/carbon-intensity/latest", "query": "zone=DE",
+  "responses": [{"status": 200, "body": "{\"zone\": \"DE\", \"carbonIntensity\": 312, \"datetime\": \"2026-11-28T10:00:00.000Z\"}"}]},
+ {"path": "/v3/carbon-intensity/forecast", "query": "zone=DE",
+  "responses": [{"status": 200, "body": "{\"zone\": \"DE\", \"forecast\": []}"}]}
+]}
+JSON
+python3 "$CT_SOURCE_DIR/tests/fakes/http_server.py" --port 0 --port-file "$T/port" \
+    --routes "$T/routes.json" --log "$T/requests.log" --max-requests 50 --max-seconds 120 &
+server=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+port=$(cat "$T/port")
+export CARBONTRACKER_ELECTRICITYMAPS_URL="http://127.0.0.1:$port/v3"
+# Geolocation and the keyless providers must not leave the machine either.
+export CARBONTRACKER_GEOLOCATION_URL="http://127.0.0.1:$port/geo"
+export CARBONTRACKER_UKGRID_URL="http://127.0.0.1:$port/uk"
+export CARBONTRACKER_ENERGIDATASERVICE_URL="http://127.0.0.1:$port/eds"
+
+"$CT_BIN" --log_dir "$T/logs" --json "$T/s.json" --zone DE \
+    --api_keys '{"electricitymaps": "K3Y-secret"}' -- sleep 0.5 >"$T/out" 2>"$T/err"
+rc=$?
+check "live run exits 0" test "$rc" = 0
+check "the provider got the key in the auth-token header" \
+    python3 -c 'import json,sys
+reqs=[json.loads(l) for l in open(sys.argv[1])]
+ok=any(r["path"].startswith("/v3/carbon-intensity/latest") and
+       {k.lower():v for k,v in r["headers"].items()}.get("auth-token")=="K3Y-secret" for r in reqs)
+sys.exit(0 if ok else 1)' "$T/requests.log"
+check "the fetched intensity is the one accounted" grep -qF \
+    "Average carbon intensity during training was 312.00 gCO2/kWh" "$T/out"
+check "the JSON names the live source" python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if d["intensity_g_per_kwh"]==312 and "electricitymaps" in d["intensity_source"] else 1)' "$T/s.json"
+check "the key is nowhere in the output, logs or JSON" \
+    test -z "$(grep -rl 'K3Y-secret' "$T/out" "$T/err" "$T/logs" "$T/s.json")"
+
+n_before=$(wc -l <"$T/requests.log")
+"$CT_BIN" --offline --log_dir "$T/logs2" --zone DE --api_keys '{"electricitymaps": "K3Y-secret"}' \
+    -- true >"$T/out" 2>"$T/err"
+check "--offline makes no request" test "$(wc -l <"$T/requests.log")" = "$n_before"
+check "--offline uses the yearly table" grep -qF \
+    "Average carbon intensity during training was 380.95 gCO2/kWh" "$T/out"
+
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+server=
+"$CT_BIN" --log_dir "$T/logs3" --zone DE --api_keys '{"electricitymaps": "K3Y-secret"}' \
+    -- sleep 0.3 >"$T/out" 2>"$T/err"
+rc=$?
+check "a dead server does not fail the run" test "$rc" = 0
+check "it falls back to the table and says so" grep -qF \
+    "Failed to retrieve carbon intensity" "$T/out"
+check "the fallback value is DE's yearly average" grep -qE \
+    "Average carbon intensity during training was 380\.95 gCO2/kWh" "$T/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
