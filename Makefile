@@ -2,9 +2,11 @@
 #   make / make build   configure and build into build/ (release, with debug info)
 #   make run            install what is missing, build, track the bundled example training run
 #   make test           install what is missing, build with ASan+UBSan into build-test/, run ctest
-#   make bench          release build in build-bench/, overhead and accuracy benchmarks, rewrites
-#                       BENCHMARKS.md (about 5 minutes; not part of make test)
-#   make install        install library, header, pkg-config file, man page and command
+#   make bench          install what is missing (valgrind too), release build in build-bench/,
+#                       overhead and accuracy benchmarks, rewrites BENCHMARKS.md (about 5
+#                       minutes; not part of make test)
+#   make install        install library, header, pkg-config file, man page, command and its
+#                       report program (libexec/carbontracker/carbontracker-report)
 #   make format         reformat the sources with clang-format
 
 BUILD ?= build
@@ -14,12 +16,15 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 EPOCHS ?= 4
 
-.PHONY: all build deps run test bench install format clean
+.PHONY: all build deps bench-deps run test bench install format clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
+
+bench-deps:
+	@bash scripts/install-deps.sh --bench
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
@@ -38,7 +43,7 @@ test: deps
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: deps
+bench: bench-deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_SANITIZE=OFF -DCT_BUILD_BENCH=ON >/dev/null
 	@cmake --build $(BENCH_BUILD) --target ct_bench -j $(JOBS)
 	@BUILD=$(BENCH_BUILD) bash bench/run.sh
@@ -50,4 +55,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)

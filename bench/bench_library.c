@@ -220,7 +220,9 @@ static int day_memory(const struct cfg *c)
 /*
  * tracker_cpu_s against getrusage: one epoch of cpu_s seconds at the given interval. Every
  * CPU second this process spends is the tracker's (the caller thread only sleeps), so
- * RUSAGE_SELF over open..free is the truth; the caller thread's share is measured separately.
+ * RUSAGE_SELF over open..free is the truth; the caller thread's share is measured here too
+ * (around every call, ct_summary_json and ct_tracker_free included) beside what the summary's
+ * caller_cpu_s says (open, the epoch calls and stop).
  */
 static int cpu_accounting(const struct cfg *c, double interval_s, const char *key)
 {
@@ -247,10 +249,12 @@ static int cpu_accounting(const struct cfg *c, double interval_s, const char *ke
     double caller_s = (double)(bench_thread_cpu_ns() - m0 - (m2 - m1)) / 1e9;
     double process_s = process_cpu_s() - p0;
     printf(",\"%s\":{\"interval_s\":%g,\"seconds\":%.3f,\"samples\":%llu,\"tracker_cpu_s\":%.6f,"
+           "\"sampler_cpu_s\":%.6f,\"caller_cpu_s\":%.6f,\"carbon_cpu_s\":%.6f,"
            "\"process_cpu_s\":%.6f,\"caller_thread_cpu_s\":%.6f,\"open_cpu_s\":%.6f,"
            "\"sampler_cpu_us_per_sample\":%.2f}",
-           key, interval_s, c->cpu_s, (unsigned long long)samples, s.tracker_cpu_s, process_s,
-           caller_s, open_cpu_s, samples ? s.tracker_cpu_s * 1e6 / (double)samples : 0.0);
+           key, interval_s, c->cpu_s, (unsigned long long)samples, s.tracker_cpu_s, s.sampler_cpu_s,
+           s.caller_cpu_s, s.carbon_cpu_s, process_s, caller_s, open_cpu_s,
+           samples ? s.sampler_cpu_s * 1e6 / (double)samples : 0.0);
     return 0;
 }
 

@@ -8,6 +8,7 @@ Reads the JSON/text files run.sh leaves in --results, prints a plain summary on 
 import argparse
 import glob
 import json
+import math
 import os
 import re
 import statistics
@@ -75,14 +76,15 @@ class Report:
     def wrapping(self):
         rows = jsonl(os.path.join(self.dir, "wrap.jsonl"))
         self.refs = {}
-        for lab in ("ref-version", "ref-tracked-true", "ref-true"):
+        for lab in ("ref-version", "ref-tracked-true", "ref-live-true", "ref-true"):
             rr = [r for r in rows if r["label"] == lab]
             if rr:
                 self.refs[lab] = {"wall_ms": med(r["wall_s"] for r in rr) * MS,
                                   "cpu_ms": med(r["user_s"] + r["sys_s"] for r in rr) * MS,
                                   "rss_mb": med(r["maxrss_kb"] for r in rr) / 1024,
                                   "runs": len(rr)}
-        rows = [r for r in rows if not r["label"].startswith("ref-")]
+        live_rows = [r for r in rows if r["label"].startswith("live-")]
+        rows = [r for r in rows if not r["label"].startswith(("ref-", "live-"))]
         ns = sorted({int(r["label"].split("-")[1]) for r in rows})
         out_rows = []
         self.wrap = {}
@@ -94,6 +96,9 @@ class Report:
             cpu = lambda r: r["user_s"] + r["sys_s"]  # noqa: E731
             jsons = [load(p) for p in glob.glob(os.path.join(self.dir, f"wrap-ct-{n}-*.json"))]
             tcpu = [j["tracker_cpu_s"] for j in jsons if j and j.get("tracker_cpu_s") is not None]
+            # The JSON's split of tracker_cpu_s (absent from summaries before caller_cpu_s).
+            part = {k: [j[k] for j in jsons if j and j.get(k) is not None]
+                    for k in ("sampler_cpu_s", "caller_cpu_s", "carbon_cpu_s")}
             w = {
                 "runs": len(ct),
                 "bare_runs": len(bare),
@@ -106,6 +111,8 @@ class Report:
                 "rss_ct_max_kb": max(r["maxrss_kb"] for r in ct),
                 "rss_bare_kb": med(r["maxrss_kb"] for r in bare),
                 "tracker_cpu_ms": med(tcpu) * MS if tcpu else float("nan"),
+                "sampler_cpu_ms": med(part["sampler_cpu_s"]) * MS,
+                "caller_cpu_ms": med(part["caller_cpu_s"]) * MS,
                 "failed": sum(1 for r in ct + bare if r["status"] != 0),
             }
             w["cpu_extra_ms"] = w["cpu_ct_ms"] - w["cpu_bare_ms"]
@@ -115,6 +122,7 @@ class Report:
                 fmt(w["wall_extra_best_ms"]), fmt(w["wall_extra_max_ms"]), fmt(w["cpu_ct_ms"]),
                 fmt(w["cpu_bare_ms"]),
                 fmt(w["cpu_extra_ms"]), fmt(w["tracker_cpu_ms"], 3),
+                f"{fmt(w['sampler_cpu_ms'], 3)} / {fmt(w['caller_cpu_ms'], 3)}",
                 f"{w['rss_ct_kb'] / 1024:.2f} ({w['rss_ct_max_kb'] / 1024:.2f})",
                 f"{w['rss_bare_kb'] / 1024:.2f}",
             ])
@@ -122,32 +130,67 @@ class Report:
             ["N", "runs tracked / bare", "extra wall, median (ms)", "extra wall, best (ms)",
              "extra wall, worst (ms)",
              "CPU tracked (ms)", "CPU bare (ms)", "extra CPU (ms)", "tracker_cpu_s (ms)",
+             "of it sampler / caller (ms)",
              "peak RSS tracked, median (max) MB", "peak RSS bare MB"], out_rows)
         if self.wrap and len(self.wrap) >= 2:
             lo, hi = min(self.wrap), max(self.wrap)
             self.per_s_ms = (self.wrap[hi]["cpu_extra_ms"] - self.wrap[lo]["cpu_extra_ms"]) / (hi - lo)
-            self.per_s_tracker_ms = (self.wrap[hi]["tracker_cpu_ms"]
-                                     - self.wrap[lo]["tracker_cpu_ms"]) / (hi - lo)
+            # The sampler's own clock; tracker_cpu_s for summaries without the split.
+            key = ("tracker_cpu_ms" if math.isnan(self.wrap[hi]["sampler_cpu_ms"])
+                   else "sampler_cpu_ms")
+            self.per_s_tracker_ms = (self.wrap[hi][key] - self.wrap[lo][key]) / (hi - lo)
             text += (f"\n\nPer tracked second (slope from N = {lo} to {hi} s): "
                      f"{fmt(self.per_s_ms, 3)} ms of extra CPU; the sampler thread's "
-                     f"`tracker_cpu_s` grows by {fmt(self.per_s_tracker_ms, 3)} ms a second. "
+                     f"`sampler_cpu_s` grows by {fmt(self.per_s_tracker_ms, 3)} ms a second. "
                      "Everything else is a fixed cost per run.")
+        self.live = None
+        if live_rows and self.wrap:
+            n = max(int(r["label"].split("-")[1]) for r in live_rows)
+            lr = [r for r in live_rows if r["label"] == f"live-{n}"]
+            bare = [r for r in rows if r["label"] == f"bare-{n}"]
+            jsons = [load(p) for p in glob.glob(os.path.join(self.dir, f"wrap-live-{n}-*.json"))]
+            ccpu = [j["carbon_cpu_s"] for j in jsons if j and j.get("carbon_cpu_s") is not None]
+            if lr and bare:
+                cpu = lambda r: r["user_s"] + r["sys_s"]  # noqa: E731
+                self.live = {
+                    "n": n, "runs": len(lr),
+                    "wall_extra_ms": (med(r["wall_s"] for r in lr)
+                                      - med(r["wall_s"] for r in bare)) * MS,
+                    "cpu_extra_ms": (med(cpu(r) for r in lr) - med(cpu(r) for r in bare)) * MS,
+                    "carbon_cpu_ms": med(ccpu) * MS,
+                    "rss_mb": med(r["maxrss_kb"] for r in lr) / 1024,
+                }
+                lv = self.live
+                text += (f"\n\n**Live intensity** (the command's default; here zone DK, so the "
+                         "carbon thread loads libcurl and asks energidataservice.dk, which fails "
+                         f"at once without network): {lv['runs']} runs of `carbontracker -- sleep "
+                         f"{n}` beside the runs above add {fmt(lv['wall_extra_ms'])} ms of wall "
+                         f"and {fmt(lv['cpu_extra_ms'])} ms of CPU to a bare `sleep {n}`, of which "
+                         f"the carbon thread's `carbon_cpu_s` is {fmt(lv['carbon_cpu_ms'])} ms; "
+                         f"peak RSS {fmt(lv['rss_mb'])} MB, libcurl and "
+                         f"{self.machine.get('curl_libraries', 'its')} libraries mapped by "
+                         "that thread. The caller's thread never waits for any of it.")
         if self.refs:
             names = {"ref-version": "`carbontracker --version` (start-up of the command alone)",
-                     "ref-tracked-true": "`carbontracker --log_dir DIR -- true`",
+                     "ref-tracked-true": "`carbontracker --offline --log_dir DIR -- true`",
+                     "ref-live-true": "`carbontracker --log_dir DIR -- true` (live intensity)",
                      "ref-true": "`true`"}
             text += "\n\nReferences (medians):\n\n" + table(
                 ["command", "runs", "wall (ms)", "CPU (ms)", "peak RSS (MB)"],
                 [[names[k], v["runs"], fmt(v["wall_ms"]), fmt(v["cpu_ms"]), fmt(v["rss_mb"])]
                  for k, v in self.refs.items()])
-        text += ("\n\nExtra wall = median wall of `carbontracker -- sleep N` minus median wall of "
+        text += ("\n\nExtra wall = median wall of `carbontracker --offline -- sleep N` minus median "
+                 "wall of "
                  "`sleep N` (best: fastest tracked minus fastest bare run, the least disturbed "
                  "by other work on the machine; worst: slowest tracked minus the bare median). "
                  "CPU = user + system time of the whole process tree from `wait4` "
                  "(the tracker, its sampler thread and the sleep); extra CPU = tracked minus bare "
                  "medians. Peak RSS is `wait4`'s `ru_maxrss`, the largest single process of the "
                  "tree, which is carbontracker's (the bare `sleep` is the smaller number in the "
-                 "last column). `tracker_cpu_s` is what the JSON summary of the same runs says.")
+                 "last column). `tracker_cpu_s` is what the JSON summary of the same runs says: "
+                 "the sampler thread's `sampler_cpu_s` plus the caller thread's `caller_cpu_s` "
+                 "(inside the library's calls) plus the carbon thread's `carbon_cpu_s` (0 "
+                 "offline).")
         self.sections["wrap"] = text
 
         if not self.wrap:
@@ -176,10 +219,13 @@ class Report:
                     per_min < 10, self.fixed_cost_reason("cpu_ms", "CPU"))
         rss = max(w["rss_ct_max_kb"] for w in self.wrap.values()) / 1024
         v = self.refs.get("ref-version")
-        self.target("Peak RSS < 8 MB", f"{rss:.2f} MB (largest of all tracked runs)", rss < 8,
+        live = (f"; with live intensity {fmt(self.live['rss_mb'])} MB (libcurl)"
+                if self.live else "")
+        self.target("Peak RSS < 8 MB",
+                    f"{rss:.2f} MB (largest of all offline tracked runs){live}", rss < 8,
                     (f"`carbontracker --version` alone peaks at {fmt(v['rss_mb'])} MB: the "
-                     f"command maps {self.libs_text()} at start, whether a run uses them or "
-                     "not; the tracker itself adds little (see Library: memory)") if v else "")
+                     f"command maps {self.libs_text()} at start; the tracker itself adds "
+                     "little (see Library: memory)") if v else "")
 
     def busy_text(self):
         """A warning when other work loaded the machine during the run."""
@@ -207,19 +253,29 @@ class Report:
         v, tt, t = (self.refs.get(k) for k in ("ref-version", "ref-tracked-true", "ref-true"))
         if not v or not tt or not t:
             return "the fixed start-up cost dominates"
-        text = (f"the fixed cost per run dominates: `carbontracker --version` alone takes "
-                f"{fmt(v[key])} ms of {what} (`true`: {fmt(t[key])} ms), mostly the dynamic "
-                f"loader mapping and relocating {self.libs_text()}, and a tracked `true` "
-                f"{fmt(tt[key])} ms")
+        text = (f"a run's fixed cost: `carbontracker --version` alone takes {fmt(v[key])} ms of "
+                f"{what} (`true`: {fmt(t[key])} ms; the command maps {self.libs_text()}), a "
+                f"tracked `true` {fmt(tt[key])} ms{self.busy_text() if key == 'wall_ms' else ''}")
         if key == "cpu_ms":
+            text = (f"the fixed cost of a run: a tracked `true` takes {fmt(tt[key])} ms, of which "
+                    f"`true` itself {fmt(t[key])} ms and the command's start "
+                    f"(`carbontracker --version`) {fmt(v[key])} ms: creating, loading and ending "
+                    "two processes, which this virtual machine charges heavily")
+            w1s = self.wrap.get(min(self.wrap)) if getattr(self, "wrap", None) else None
+            if w1s and not math.isnan(w1s["caller_cpu_ms"]):
+                text += (f"; the library's calls on the caller's thread (`caller_cpu_s`, mostly "
+                         f"system time: files, the sampler thread, the GPU probe) "
+                         f"{fmt(w1s['caller_cpu_ms'])} ms")
             per_s = getattr(self, "per_s_ms", None)
             if per_s is not None:
-                text += f"; each tracked second adds {fmt(per_s, 3)} ms"
+                text += (f"; each tracked second adds {fmt(per_s, 3)} ms ({fmt(per_s * 60)} ms a "
+                         "minute)")
                 lib = load(os.path.join(self.dir, "library.json"), {})
                 w1 = lib.get("wake_1hz", {}).get("cpu_us_per_wakeup")
                 if w1:
-                    text += (f", most of it the sampler's wake-up, which costs {w1:.0f} us on this "
-                             "machine even for a thread that does nothing")
+                    text += (f", most of it the sampler's 1 Hz wake-up, which costs {w1:.0f} us "
+                             "on this machine even for a thread that does nothing (leaving "
+                             "idle is charged to the woken thread)")
             text += "; " + self.startup_reason()
         return text
 
@@ -259,8 +315,8 @@ class Report:
                 continue
             rows.append([f"`{fn}`", f"{ir:,}", f"{100.0 * ir / total:.1f} %"])
         self.sections["startup"] = (
-            "Instructions of `carbontracker --log_dir DIR -- true` under callgrind (user space "
-            "only; inclusive, so a caller's count contains its callees'):\n\n"
+            "Instructions of `carbontracker --offline --log_dir DIR -- true` under callgrind "
+            "(user space only; inclusive, so a caller's count contains its callees'):\n\n"
             + table(["function", "instructions", "share"], rows))
 
     def startup_reason(self):
@@ -268,11 +324,11 @@ class Report:
         total = getattr(self, "startup_total", None)
         if not fn or not total:
             return "start-up costs dominate"
-        tdp = fn.get("cpu_tdp_probe", 0)
         dl = fn.get("_dl_start", 0)
-        return (f"of a tracked run's user-space start-up instructions {100.0 * dl / total:.0f} % "
-                f"are the dynamic loader's and {100.0 * tdp / total:.0f} % `cpu_tdp_probe` (the "
-                "TDP table lookup, run for the report although RAPL is chosen); see Findings")
+        main = fn.get("main", 0)
+        return (f"a tracked `true` runs {total:,} user-space instructions, {100.0 * dl / total:.0f}"
+                f" % of them the dynamic loader's and {100.0 * main / total:.0f} % the command's "
+                "own (start-up profile)")
 
     # ---- sampler -------------------------------------------------------------------------------
     def sampler(self):
@@ -311,7 +367,7 @@ class Report:
                       "probe (ms)", "highest rate under 1 % of a core (Hz)"], rows)
         if tick:
             text += (f"\n\nThe sampler thread's whole tick at 1 kHz (wake-up on its deadline, "
-                     f"lock, RAPL reads, ring), from `tracker_cpu_s` over "
+                     f"lock, RAPL reads, ring), from `sampler_cpu_s` over "
                      f"{lib['cpu_1khz']['samples']} samples: **{tick:.1f} us** of CPU per tick, "
                      f"so 1 % of one core is reached at about **{1e4 / tick:,.0f} Hz** "
                      "(the tracker's default is 1 Hz; its fastest is 1 kHz).")
@@ -325,7 +381,7 @@ class Report:
                      "machine: leaving idle is charged to the woken thread)")
             if per_s_tracker is not None:
                 text += (f"; the sampler's 1 Hz tick through the command costs "
-                         f"{per_s_tracker * 1e3:.0f} us (slope of `tracker_cpu_s`), so at 1 Hz "
+                         f"{per_s_tracker * 1e3:.0f} us (slope of `sampler_cpu_s`), so at 1 Hz "
                          "nearly all of it is the wake-up, not the reads")
             text += ("." if not text.endswith(".") else "")
             self.wake_1hz_us = w1["cpu_us_per_wakeup"]
@@ -399,26 +455,35 @@ class Report:
             c = lib[key]
             share = c["tracker_cpu_s"] / c["process_cpu_s"] * 100 if c["process_cpu_s"] else 0
             rows.append([desc, fmt(c["seconds"], 1), c["samples"], fmt(c["tracker_cpu_s"] * MS, 3),
+                         fmt(c.get("sampler_cpu_s", float("nan")) * MS, 3),
+                         fmt(c.get("caller_cpu_s", float("nan")) * MS, 3),
                          fmt(c["process_cpu_s"] * MS, 3), fmt(c["caller_thread_cpu_s"] * MS, 3),
                          fmt(c["open_cpu_s"] * MS, 3), f"{share:.0f} %"])
-        text = table(["sampling", "seconds", "samples", "tracker_cpu_s (ms)",
-                      "process CPU, getrusage (ms)", "caller thread (ms)", "of it in open (ms)",
+        text = table(["sampling", "seconds", "samples", "tracker_cpu_s (ms)", "sampler_cpu_s (ms)",
+                      "caller_cpu_s (ms)", "process CPU, getrusage (ms)",
+                      "caller thread, measured (ms)", "of it in open (ms)",
                       "tracker_cpu_s / process"], rows)
         wr = getattr(self, "wrap", {})
         if wr:
             n = max(wr)
             w = wr[n]
-            text += (f"\n\nThrough the command (`carbontracker -- sleep {n}`): the JSON says "
-                     f"tracker_cpu_s = {fmt(w['tracker_cpu_ms'], 3)} ms, while the process tree "
-                     f"used {fmt(w['cpu_extra_ms'])} ms more CPU than a bare `sleep {n}`.")
-        c1 = lib["cpu_1hz"]
-        text += (f"\n\n`tracker_cpu_s` is the sampler thread's `CLOCK_THREAD_CPUTIME_ID` and is "
-                 "correct for that thread (at 1 kHz it is "
-                 f"{lib['cpu_1khz']['tracker_cpu_s'] / lib['cpu_1khz']['process_cpu_s'] * 100:.0f}"
-                 " % of the process's CPU). It leaves out the caller's thread: open (probing, "
-                 "location, log files), the epoch calls, stop and the JSON, "
-                 f"{fmt(c1['caller_thread_cpu_s'] * MS, 2)} ms here, which is most of the "
-                 "overhead of a run at 1 Hz. See Findings for the proposed fix.")
+            text += (f"\n\nThrough the command (`carbontracker --offline -- sleep {n}`): the JSON "
+                     f"says tracker_cpu_s = {fmt(w['tracker_cpu_ms'], 3)} ms, while the process "
+                     f"tree used {fmt(w['cpu_extra_ms'])} ms more CPU than a bare `sleep {n}`: "
+                     "the difference is the command's own process (dynamic loading, options, "
+                     "fork and exec, the JSON file), which no thread clock of the library sees.")
+        c1, ck = lib["cpu_1hz"], lib["cpu_1khz"]
+        rest = c1["caller_thread_cpu_s"] - c1.get("caller_cpu_s", 0)
+        text += ("\n\n`tracker_cpu_s` is the sum of three `CLOCK_THREAD_CPUTIME_ID` clocks: the "
+                 "sampler thread's (`sampler_cpu_s`), the caller's thread's inside "
+                 "`ct_tracker_open`, `ct_epoch_start`, `ct_epoch_end` and `ct_stop` "
+                 "(`caller_cpu_s`: probing, location, log files, boundary reads) and the carbon "
+                 "thread's (`carbon_cpu_s`, 0 offline). Here it is "
+                 f"{ck['tracker_cpu_s'] / ck['process_cpu_s'] * 100:.0f} % of the process's CPU "
+                 f"at 1 kHz and {c1['tracker_cpu_s'] / c1['process_cpu_s'] * 100:.0f} % at 1 Hz; "
+                 "what it leaves out is the caller's work outside those calls (here "
+                 f"`ct_summary_json` and `ct_tracker_free`, {fmt(rest * MS, 3)} ms at 1 Hz) and "
+                 "the process's own start-up.")
         self.sections["cpu-accounting"] = text
 
     # ---- accuracy ------------------------------------------------------------------------------

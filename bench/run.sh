@@ -88,6 +88,11 @@ json.dump({
     "valgrind": sh("valgrind", "--version"),
     "load_start": open("/proc/loadavg").read().split()[:3],
     "shared_libraries": len([l for l in sh("ldd", sys.argv[3]).splitlines() if "=>" in l]),
+    # What live intensity's libcurl.so.4 (dlopen'ed by the carbon thread) brings along.
+    "curl_libraries": next((len([l for l in sh("ldd", p).splitlines() if "=>" in l])
+                            for p in (l.split("=> ")[-1].strip()
+                                      for l in sh("ldconfig", "-p").splitlines()
+                                      if l.strip().startswith("libcurl.so.4 "))), None),
     # What the command and its library ask for directly (NEEDED), the rest comes with them.
     "needed": sorted({l.split("[")[1].split("]")[0]
                       for f in (sys.argv[3], os.path.join(os.path.dirname(sys.argv[3]),
@@ -146,26 +151,38 @@ phase "library"
 # Where a tracked run's start-up instructions go (user space only; callgrind).
 if command -v valgrind >/dev/null 2>&1; then
     valgrind --tool=callgrind --callgrind-out-file="$TMP/cg-startup.out" \
-        "$CT" --log_dir "$TMP/logs-cg" -- true >/dev/null 2>"$TMP/cg-startup.log" || true
+        "$CT" --offline --log_dir "$TMP/logs-cg" -- true >/dev/null 2>"$TMP/cg-startup.log" || true
     callgrind_annotate --inclusive=yes "$TMP/cg-startup.out" 2>/dev/null |
         head -80 >"$OUT/callgrind-startup.txt" || true
 fi
 
 # ---- wrapping: carbontracker -- sleep N against sleep N ------------------------------------------
+# The overhead runs are --offline: what tracking costs, without the network (which this machine
+# may not have). Live intensity (the command's default) is measured beside them: `live-true` and
+# `live-N` at the longest N; its carbon thread loads libcurl and asks energidataservice.dk (zone
+# DK), which fails at once where there is no network.
 phase "wrapping"
 WRAP=$OUT/wrap.jsonl
 wrapped() { # N RUN: one tracked sleep
     "$B/bench_exec" --out "$WRAP" --label "ct-$1" -- \
-        "$CT" --log_dir "$TMP/logs-wrap" --json "$OUT/wrap-ct-$1-$2.json" -- sleep "$1" ||
+        "$CT" --offline --log_dir "$TMP/logs-wrap" --json "$OUT/wrap-ct-$1-$2.json" -- sleep "$1" ||
         failed "tracked sleep $1 (run $2)"
+}
+wrapped_live() { # N RUN: one tracked sleep with live intensity
+    "$B/bench_exec" --out "$WRAP" --label "live-$1" -- \
+        "$CT" --log_dir "$TMP/logs-wrap" --json "$OUT/wrap-live-$1-$2.json" -- sleep "$1" ||
+        failed "live tracked sleep $1 (run $2)"
 }
 bare() { "$B/bench_exec" --out "$WRAP" --label "bare-$1" -- sleep "$1" || failed "sleep $1"; }
 
-# References: the command's own start-up (--version), a tracked and a bare `true`.
+# References: the command's own start-up (--version), a tracked (offline and live) and a bare
+# `true`.
 for r in $(seq 1 "$RUNS_1"); do
     "$B/bench_exec" --out "$WRAP" --label ref-version -- "$CT" --version || failed "--version"
     "$B/bench_exec" --out "$WRAP" --label ref-tracked-true -- \
-        "$CT" --log_dir "$TMP/logs-wrap" -- true || failed "tracked true"
+        "$CT" --offline --log_dir "$TMP/logs-wrap" -- true || failed "tracked true"
+    "$B/bench_exec" --out "$WRAP" --label ref-live-true -- \
+        "$CT" --log_dir "$TMP/logs-wrap" -- true || failed "live tracked true"
     "$B/bench_exec" --out "$WRAP" --label ref-true -- true || failed "true"
 done
 # N=1: sequential, tracked and bare runs alternating.
@@ -175,8 +192,8 @@ for r in $(seq 1 "$RUNS_1"); do
 done
 # N=10 and N=60: the runs sleep side by side, started 1 s apart so that no start or exit
 # (the only moments with work) meets another; each tracker wakes once a second for microseconds.
-side_by_side() { # N RUNS
-    local n=$1 runs=$2 r
+side_by_side() { # N RUNS [live]: with "live", a live tracked sleep beside each pair
+    local n=$1 runs=$2 live=${3:-} r
     bg_pids=()
     for r in $(seq 1 "$runs"); do
         wrapped "$n" "$r" &
@@ -185,12 +202,17 @@ side_by_side() { # N RUNS
         bare "$n" &
         bg_pids+=($!)
         sleep 1
+        if [ -n "$live" ]; then
+            wrapped_live "$n" "$r" &
+            bg_pids+=($!)
+            sleep 1
+        fi
     done
     wait "${bg_pids[@]}" || true
     bg_pids=()
 }
 side_by_side 10 "$RUNS_10"
-side_by_side "$N_LONG" "$RUNS_60"
+side_by_side "$N_LONG" "$RUNS_60" live
 
 # ---- accuracy ---------------------------------------------------------------------------------
 phase "accuracy"

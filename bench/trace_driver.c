@@ -321,9 +321,10 @@ static int cmd_run(const struct opts *o)
 
 /* ---- GPUs: the fake NVML's scenario -------------------------------------------------------- */
 
-/* The fake NVML keeps at most MAX_STEPS power steps per device (16 when this was written) and
- * drops more silently, which would make the truth wrong: --max-steps says how many it takes
- * (run.sh reads it from the fake's source). */
+/* The fake NVML keeps at most MAX_STEPS power steps per device (512 now; 16 in its first
+ * version) and drops more silently, which would make the truth wrong: --max-steps says how many
+ * it takes (run.sh reads it from the fake's source and passes at most 400). The default is the
+ * first version's, safe with any fake. */
 #define FAKE_NVML_MAX_STEPS 16
 
 /*

@@ -305,7 +305,7 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out);
  */
 CT_API int ct_stop(ct_tracker *t);
 
-#define CT_SUMMARY_VERSION 1
+#define CT_SUMMARY_VERSION 2 /* 2: caller_cpu_s, carbon_cpu_s, sampler_cpu_s */
 
 /** Totals of a run, readable at any time, also after ct_stop(). */
 typedef struct ct_summary {
@@ -329,12 +329,21 @@ typedef struct ct_summary {
     double pred_duration_s;
     double pred_energy_kwh; /* PUE included, as printed */
     double pred_co2eq_g;
-    double tracker_cpu_s; /* CPU time used by the tracker's own sampler thread */
+    double tracker_cpu_s; /* CPU time (s) the tracker used so far, the measurement's overhead:
+                             sampler_cpu_s + caller_cpu_s + carbon_cpu_s */
     int n_devices;
     ct_device_energy devices[CT_MAX_DEVICES]; /* energy of the counted epochs per device */
+    /* Since version 2 (filled only when out->version >= 2): */
+    double caller_cpu_s;  /* CPU time (s) of the caller's thread inside ct_tracker_open(),
+                             ct_epoch_start(), ct_epoch_end() and ct_stop() (probing, logs,
+                             messages, boundary reads) */
+    double carbon_cpu_s;  /* CPU time (s) of the carbon thread (live intensity: loading libcurl,
+                             geolocation, fetches); 0 offline */
+    double sampler_cpu_s; /* CPU time (s) of the sampler thread */
 } ct_summary;
 
-/** Copy the run's totals into `out` (set out->version first). @return CT_OK or CT_EINVAL. */
+/** Copy the run's totals into `out` (set out->version first: a version-1 caller's smaller
+ *  struct is written only up to its end). @return CT_OK or CT_EINVAL. */
 CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out);
 
 /**

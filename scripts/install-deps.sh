@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build and the tests need, and say what is installed.
 # Runs apt-get (through sudo when not root) only when something is missing.
+#   scripts/install-deps.sh          what `make`, `make test` and `make run` need
+#   scripts/install-deps.sh --bench  also what `make bench` needs (valgrind, for callgrind)
 set -euo pipefail
 
+# libcurl4-openssl-dev: the header only (the library loads libcurl.so.4, Debian's libcurl4, at
+# run time for live intensity; the -dev package depends on it).
 need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certificates libcmocka-dev
       clang-format tzdata python3
       # --report: cairo draws it, fontconfig finds the font (DejaVu Sans); the tests read the PDF
       # with poppler-utils (pdftotext, pdftoppm, pdfinfo) and look at files with file(1).
       libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file)
+case "${1:-}" in
+"") ;;
+--bench) need+=(valgrind) ;;
+*)
+    echo "usage: $0 [--bench]" >&2
+    exit 2
+    ;;
+esac
 missing=()
 for p in "${need[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -4,12 +4,23 @@
  * run time. Malformed rows are reported on stderr and skipped; the build fails on unreadable
  * input.
  *
+ * Each CPU name is also stored normalised (src/lib/energy/cpu_name.c, compiled into this
+ * program), so that a TDP lookup normalises only the brand it looks for, not 2,000 table rows.
+ *
  * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV OUTPUT_C
  */
+#include "energy/cpu_name.h"
+#include "tables.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cpu_name.c is linked for its normaliser; its lookup, which reads the tables this program
+ * writes, is never called here. */
+const struct ct__tdp_entry ct__tdp_table[1];
+const size_t ct__tdp_count = 0;
 
 static void emit_cstring(FILE *out, const char *s)
 {
@@ -144,9 +155,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "ct_gen_tables: %s:%d: invalid TDP row skipped\n", argv[1], lineno);
             continue;
         }
+        char norm[CT__CPU_NAME_MAX];
+        size_t body_off;
+        int vendor = ct__cpu_name_parse(f[0], norm, sizeof(norm), &body_off);
         fputs("    {", out);
         emit_cstring(out, f[0]);
-        fprintf(out, ", %.17g},\n", w);
+        fprintf(out, ", %.17g, ", w);
+        emit_cstring(out, norm);
+        fprintf(out, ", %d, %zu},\n", vendor, body_off);
         count++;
         /* The mean counts each name once, as upstream's dict of the table does. */
         int dup = 0;

@@ -27,7 +27,7 @@ _LOCAL_NAMES = ("libcarbontracker.so", "libcarbontracker.so.0")
 CT_MAX_DEVICES = 64
 CT_OPTIONS_VERSION = 1
 CT_EPOCH_RESULT_VERSION = 1
-CT_SUMMARY_VERSION = 1
+CT_SUMMARY_VERSION = 2
 
 # Message levels (ct_level).
 CT_LEVEL_OUTPUT, CT_LEVEL_INFO, CT_LEVEL_WARNING, CT_LEVEL_ERROR = 0, 1, 2, 3
@@ -149,6 +149,10 @@ class Summary(Structure):
         ("tracker_cpu_s", c_double),
         ("n_devices", c_int),
         ("devices", DeviceEnergy * CT_MAX_DEVICES),
+        # Since CT_SUMMARY_VERSION 2:
+        ("caller_cpu_s", c_double),
+        ("carbon_cpu_s", c_double),
+        ("sampler_cpu_s", c_double),
     ]
 
 

@@ -453,7 +453,8 @@ class CarbonTracker:
                 obj[key] = value
 
         for key in ("duration_s", "energy_j", "energy_kwh", "pue", "co2eq_g",
-                    "intensity_g_per_kwh", "tracker_cpu_s"):
+                    "intensity_g_per_kwh", "tracker_cpu_s", "caller_cpu_s", "carbon_cpu_s",
+                    "sampler_cpu_s"):
             put(d, key, getattr(s, key))
         put(d.get("equivalents"), "km travelled by car", s.km_by_car)
         if s.predicted:

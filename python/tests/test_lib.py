@@ -122,7 +122,7 @@ class TestLoading(unittest.TestCase):
                 _lib._check_version(fake)
             self.assertIn(text, str(cm.exception))
         fake.version = real.version
-        fake.sizes["ct_summary"] -= 8  # a library older than the mirrors
+        fake.sizes["ct_summary"] = ctypes.sizeof(_lib.Summary) - 8  # older than the mirrors
         with self.assertRaises(OSError) as cm:
             _lib._check_version(fake)
         self.assertIn("struct ct_summary is", str(cm.exception))

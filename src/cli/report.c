@@ -2317,7 +2317,7 @@ static int parse_logs(const char *input, int is_dir, char **json, char *err, siz
     return st == CT_OK ? 0 : st == CT_ENOMEM ? CLI_EXIT_SOFTWARE : REPORT_EXIT_DATAERR;
 }
 
-int cli_report(const char *input, const char *output, int quiet)
+int report_run(const char *input, const char *output, int quiet)
 {
     enum report_format fmt;
     struct stat st;

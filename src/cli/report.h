@@ -1,7 +1,9 @@
 /*
  * report.h - `carbontracker --report`: the report of one or several runs, drawn with cairo from
  * the carbontracker-parse JSON document (the library's ct_parse_json(), or such a document in a
- * file), as PDF, SVG, PNG or a self-contained HTML page. The library does not depend on cairo.
+ * file), as PDF, SVG, PNG or a self-contained HTML page. It is drawn by its own program,
+ * carbontracker-report (report.c, report_main.c), which the command execs (report_exec.c), so
+ * that neither the library nor the command maps cairo and fontconfig.
  */
 #ifndef CT_CLI_REPORT_H
 #define CT_CLI_REPORT_H
@@ -34,9 +36,20 @@ int report_render(const char *json_text, const char *input_label, const char *pa
                   enum report_format fmt, char *errbuf, size_t errlen);
 
 /*
- * --report INPUT [--output OUTPUT]: INPUT is a log directory, one of a run's log files, or a
- * carbontracker-parse JSON file; OUTPUT defaults to REPORT_DEFAULT_OUTPUT. Prints
- * "Report generated: OUTPUT" unless `quiet`, errors on stderr. Returns the exit status.
+ * carbontracker-report: --report INPUT [--output OUTPUT]: INPUT is a log directory, one of a
+ * run's log files, or a carbontracker-parse JSON file; OUTPUT defaults to REPORT_DEFAULT_OUTPUT.
+ * Prints "Report generated: OUTPUT" unless `quiet`, errors on stderr. Returns the exit status.
+ */
+int report_run(const char *input, const char *output, int quiet);
+
+/* The program's name, and its arguments from the command: [-q] --report INPUT [--output FILE]. */
+#define REPORT_PROGRAM "carbontracker-report"
+
+/*
+ * The command's --report (report_exec.c): exec REPORT_PROGRAM, found in the command's own
+ * directory, then in the installed libexec directory (relative to the command's, then as
+ * configured), with the same report arguments. Returns only on failure: CLI_EXIT_SOFTWARE with
+ * the reason on stderr (the program is missing or cannot be run).
  */
 int cli_report(const char *input, const char *output, int quiet);
 

@@ -89,6 +89,23 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
+void ct__tracker_cpu(const struct ct_tracker *t, double *sampler_s, double *caller_s,
+                     double *carbon_s)
+{
+    struct timespec ts;
+    clockid_t clock;
+    double s = t->sampler_cpu_s;
+
+    /* The sampler ends only when the caller's thread stops it, so while sampler_running is set
+     * its clock is valid. */
+    if (t->sampler_running && pthread_getcpuclockid(t->sampler, &clock) == 0 &&
+        clock_gettime(clock, &ts) == 0)
+        s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    *sampler_s = s;
+    *caller_s = (double)t->caller_cpu_ns / 1e9;
+    *carbon_s = ct__carbon_cpu_s(&t->carbon);
+}
+
 int ct__sampler_start(struct ct_tracker *t)
 {
     pthread_condattr_t ca;

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,8 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     if (!t || !out || out->version < 1)
         return CT_EINVAL;
     unsigned v = out->version;
-    memset(out, 0, sizeof(*out));
+    /* A version-1 struct ends before caller_cpu_s. */
+    memset(out, 0, v >= 2 ? sizeof(*out) : offsetof(ct_summary, caller_cpu_s));
     out->version = v;
     double j = 0;
     for (int i = 0; i < t->n_epochs; i++) {
@@ -50,7 +52,14 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
         out->pred_energy_kwh = t->pred_energy_kwh;
         out->pred_co2eq_g = t->pred_co2eq_g;
     }
-    out->tracker_cpu_s = t->sampler_cpu_s;
+    double sampler_s, caller_s, carbon_s;
+    ct__tracker_cpu(t, &sampler_s, &caller_s, &carbon_s);
+    out->tracker_cpu_s = sampler_s + caller_s + carbon_s;
+    if (v >= 2) {
+        out->caller_cpu_s = caller_s;
+        out->carbon_cpu_s = carbon_s;
+        out->sampler_cpu_s = sampler_s;
+    }
     out->n_devices = t->n_devs;
     for (int i = 0; i < t->n_devs; i++) {
         const struct ct__dev *d = &t->devs[i];
@@ -128,6 +137,9 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(root, "prediction", json_null());
     }
     json_object_set_new(root, "tracker_cpu_s", num(s.tracker_cpu_s));
+    json_object_set_new(root, "sampler_cpu_s", num(s.sampler_cpu_s));
+    json_object_set_new(root, "caller_cpu_s", num(s.caller_cpu_s));
+    json_object_set_new(root, "carbon_cpu_s", num(s.carbon_cpu_s));
     json_t *devs = json_array();
     for (int i = 0; i < s.n_devices; i++) {
         json_t *d = json_object();

@@ -7,10 +7,14 @@
 
 #include <stddef.h>
 
-/* data/cpu-tdp.csv: CPU model name -> thermal design power (W), in file order. */
+/* data/cpu-tdp.csv: CPU model name -> thermal design power (W), in file order, with the name
+ * normalised at build time (ct__cpu_name_parse, energy/cpu_name.h). */
 struct ct__tdp_entry {
     const char *name;
     double tdp_w;
+    const char *norm;        /* the name normalised */
+    unsigned short vendor;   /* enum ct__cpu_vendor of its first word */
+    unsigned short body_off; /* where the name without its vendor word starts in norm */
 };
 extern const struct ct__tdp_entry ct__tdp_table[];
 extern const size_t ct__tdp_count;

@@ -450,7 +450,7 @@ static uint64_t sampling_period(struct ct_tracker *t)
     return period;
 }
 
-CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, size_t errlen)
+static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, size_t errlen)
 {
     struct ct_tracker *t = NULL;
     int rc;
@@ -610,7 +610,7 @@ static void tell_read_failures(struct ct_tracker *t)
     }
 }
 
-CT_API int ct_epoch_start(ct_tracker *t)
+static int epoch_start(ct_tracker *t)
 {
     if (!t)
         return CT_EINVAL;
@@ -803,7 +803,7 @@ static void finish(struct ct_tracker *t)
     ct__logs_close(&t->logs);
 }
 
-CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
+static int epoch_end(ct_tracker *t, ct_epoch_result *out)
 {
     if (!t)
         return CT_EINVAL;
@@ -919,7 +919,7 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
     return rc;
 }
 
-CT_API int ct_stop(ct_tracker *t)
+static int stop(ct_tracker *t)
 {
     if (!t)
         return CT_EINVAL;
@@ -944,6 +944,52 @@ CT_API int ct_stop(ct_tracker *t)
                     "Training was interrupted before all %d epochs were monitored.", t->monitor));
     finish(t);
     return CT_OK;
+}
+
+/* ---- the public calls: each adds the CPU time it used on the caller's thread ----------- */
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, size_t errlen)
+{
+    uint64_t cpu0 = thread_cpu_ns();
+    int rc = tracker_open(out, opts, errbuf, errlen);
+    if (rc == CT_OK)
+        (*out)->caller_cpu_ns += thread_cpu_ns() - cpu0;
+    return rc;
+}
+
+CT_API int ct_epoch_start(ct_tracker *t)
+{
+    uint64_t cpu0 = thread_cpu_ns();
+    int rc = epoch_start(t);
+    if (t)
+        t->caller_cpu_ns += thread_cpu_ns() - cpu0;
+    return rc;
+}
+
+CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out)
+{
+    uint64_t cpu0 = thread_cpu_ns();
+    int rc = epoch_end(t, out);
+    if (t)
+        t->caller_cpu_ns += thread_cpu_ns() - cpu0;
+    return rc;
+}
+
+CT_API int ct_stop(ct_tracker *t)
+{
+    uint64_t cpu0 = thread_cpu_ns();
+    int rc = stop(t);
+    if (t)
+        t->caller_cpu_ns += thread_cpu_ns() - cpu0;
+    return rc;
 }
 
 CT_API int ct_track_pid(ct_tracker *t, int pid)

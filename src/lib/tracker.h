@@ -82,9 +82,11 @@ struct ct_tracker {
     pthread_cond_t wake;
     int stop_requested;
     uint64_t period_ns;
-    uint64_t samples;                 /* under meter_lock */
-    uint64_t missed_ticks;            /* deadlines skipped because a tick overran */
-    double sampler_cpu_s;             /* set by the sampler when it exits */
+    uint64_t samples;       /* under meter_lock */
+    uint64_t missed_ticks;  /* deadlines skipped because a tick overran */
+    double sampler_cpu_s;   /* set by the sampler when it exits */
+    uint64_t caller_cpu_ns; /* CPU time of the caller's thread inside the public calls (open,
+                               epoch_start, epoch_end, stop) */
     struct ct__sample ring[CT__RING]; /* under meter_lock */
 
     /* Epochs. */
@@ -131,6 +133,11 @@ void ct__co2_account(struct ct_tracker *t, uint64_t total_uj);
  * intensity (co2 / kWh; the intensity in force when there is no energy). */
 void ct__run_totals(const struct ct_tracker *t, double *kwh, double *co2eq_g,
                     double *intensity_g_per_kwh);
+
+/* The tracker's own CPU time so far, in seconds: the sampler thread's (live while it runs),
+ * the caller's thread's inside the public calls, and the carbon thread's. */
+void ct__tracker_cpu(const struct ct_tracker *t, double *sampler_s, double *caller_s,
+                     double *carbon_s);
 
 /* Start / stop the sampler thread. */
 int ct__sampler_start(struct ct_tracker *t);

@@ -10,7 +10,8 @@
  *   count_error = 999           (nvmlDeviceGetCount fails)
  *   [device]
  *   name = NVIDIA A100-SXM4-40GB           uuid = GPU-...
- *   watts = 250                 or steps "0:100, 0.5:300" (from 0 s 100 W, from 0.5 s 300 W)
+ *   watts = 250                 or steps "0:100, 0.5:300" (from 0 s 100 W, from 0.5 s 300 W;
+ *                               up to MAX_STEPS steps, on one line of up to MAX_LINE bytes)
  *   energy_counter = yes|no     (no: NVML_ERROR_NOT_SUPPORTED, a pre-Volta board)
  *   power = yes|no              (no: nvmlDeviceGetPowerUsage answers NOT_SUPPORTED)
  *   energy_start_mj = 123456    energy_reset_s = 0.4 (the counter restarts from 0 then)
@@ -40,7 +41,8 @@
 #define EXPORT __attribute__((visibility("default")))
 
 #define MAX_DEV 16
-#define MAX_STEPS 16
+#define MAX_STEPS 512      /* power steps per device: minutes-long bench traces (bench/run.sh) */
+#define MAX_LINE (1 << 16) /* a scenario line: 512 steps of "t.ttt:w.www, " fit easily */
 #define MAX_PROCS 512
 #define MAX_MIG 7
 
@@ -238,7 +240,7 @@ static int load_scenario(void)
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    char line[8192];
+    static char line[MAX_LINE]; /* under lock */
     struct fake_dev *d = NULL;
     while (fgets(line, sizeof(line), f)) {
         char *hash = strchr(line, '#');

@@ -888,6 +888,35 @@ static void test_skipped_cap(void **state)
     free(junk);
 }
 
+/* Crafted logs stay linear and bounded: many components, a huge meters line, a huge list. */
+static void test_crafted_inputs(void **state)
+{
+    (void)state;
+    size_t cap = 4 << 20, n = 0;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(b + n, cap - n,
+                              "2025-01-01 00:00:00 - Average power usage (W) for c%d: 1.0\n", i);
+    n += (size_t)snprintf(b + n, cap - n, "2025-01-01 00:00:00 - Energy meters: ");
+    while (n + 64 < cap / 2)
+        n += (size_t)snprintf(b + n, cap - n, "d (m, measured), ");
+    n += (size_t)snprintf(b + n, cap - n,
+                          "\n2025-01-01 00:00:00 - Average power usage (W) for gpu: [");
+    while (n + 64 < cap)
+        n += (size_t)snprintf(b + n, cap - n, "1.0 ");
+    n += (size_t)snprintf(b + n, cap - n, "]\n");
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_bytes(b, n, NULL, 0, &r), CT_OK);
+    struct ct__prun *run = &r->runs[0];
+    assert_int_equal(run->n_comp, CT__PARSE_MAX_COMPONENTS);
+    /* c16..c19 and gpu over the cap, and the implicit epoch without a duration. */
+    assert_int_equal(run->n_skipped, 20 - CT__PARSE_MAX_COMPONENTS + 1 + 1);
+    assert_non_null(strstr(run->skipped[0].reason, "too many components"));
+    ct_parse_result_free(r);
+    free(b);
+}
+
 /* ---- our tracker's logs end to end ------------------------------------------------------ */
 
 static void test_tracker_logs_end_to_end(void **state)
@@ -924,22 +953,30 @@ static void test_tracker_logs_end_to_end(void **state)
         assert_int_equal(ct_get_summary(t, &s), CT_OK);
         ct_tracker_free(t);
 
+        /* The run's files, found as ct_parse_dir pairs them. */
+        ct_parse_result *all = NULL;
+        assert_int_equal(ct_parse_dir(logs, 0, &all, NULL, 0), CT_OK);
+        assert_int_equal(all->n_runs, (size_t)mode + 1);
+        const struct ct__prun *found = NULL;
+        for (size_t i = 0; i < all->n_runs; i++)
+            if (strstr(all->runs[i].output_filename, mode == 0 ? "/lib_" : "/cmd_"))
+                found = &all->runs[i];
+        assert_non_null(found);
+        assert_int_equal(found->naming_generation, 3);
+
+        /* The text logs (upstream's format): numbers printed with 12 decimals. */
         ct_parse_result *r = NULL;
-        assert_int_equal(ct_parse_dir(logs, 0, &r, NULL, 0), CT_OK);
-        assert_int_equal(r->n_runs, (size_t)mode + 1);
-        struct ct__prun *run = NULL;
-        for (size_t i = 0; i < r->n_runs; i++)
-            if (strstr(r->runs[i].output_filename, mode == 0 ? "/lib_" : "/cmd_"))
-                run = &r->runs[i];
-        assert_non_null(run);
-        assert_int_equal(run->naming_generation, 3);
+        assert_int_equal(
+            ct_parse_files(found->standard_filename, found->output_filename, NULL, &r, NULL, 0),
+            CT_OK);
+        struct ct__prun *run = &r->runs[0];
+        assert_false(run->source_jsonl);
         assert_non_null(run->actual);
         assert_int_equal(run->actual->epochs, s.epochs);
         assert_int_equal(run->n_skipped, 0);
         assert_false(run->truncated);
         assert_true(run->early_stop);
         assert_string_equal(run->aggregated, "actual");
-        /* Printed with 12 decimals. */
         assert_double_equal(run->actual->energy_kwh, s.energy_kwh, 5e-13);
         assert_double_equal(run->actual->co2eq_g, s.co2eq_g, 5e-13);
         assert_double_equal(run->pue, s.pue, 0);
@@ -967,6 +1004,28 @@ static void test_tracker_logs_end_to_end(void **state)
             assert_null(run->pred);
         }
         ct_parse_result_free(r);
+
+        /* Our JSON-lines log, when the tracker writes one: the unrounded numbers. */
+        if (found->jsonl_filename) {
+            assert_true(found->source_jsonl);
+            assert_int_equal(ct_parse_files(NULL, NULL, found->jsonl_filename, &r, NULL, 0), CT_OK);
+            run = &r->runs[0];
+            assert_true(run->source_jsonl);
+            assert_false(run->truncated);
+            assert_int_equal(run->n_skipped, 0);
+            assert_int_equal(run->actual->epochs, s.epochs);
+            assert_double_equal(run->actual->energy_kwh, s.energy_kwh, s.energy_kwh * 1e-15);
+            assert_double_equal(run->actual->co2eq_g, s.co2eq_g, s.co2eq_g * 1e-15);
+            assert_double_equal(run->intensity_g_per_kwh, s.intensity_g_per_kwh, 0);
+            assert_int_equal(run->n_epochs, 2);
+            assert_true(run->n_samples >= 3);
+            double j = 0;
+            for (size_t i = 0; i < run->n_devices; i++)
+                j += run->devices[i].energy_j;
+            assert_double_equal(j, s.energy_j, 1e-6);
+            ct_parse_result_free(r);
+        }
+        ct_parse_result_free(all);
     }
     pcf_remove(sys);
     prf_remove(proc);
@@ -1002,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_naming_generations),
         cmocka_unit_test(test_junk_never_crashes),
         cmocka_unit_test(test_skipped_cap),
+        cmocka_unit_test(test_crafted_inputs),
         cmocka_unit_test(test_tracker_logs_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,6 +138,26 @@ static void no_source_reason(const struct ct__carbon *c, const struct ct__locati
                  loc->zone[0] ? loc->zone : loc->country);
 }
 
+/* libcurl is loaded by the first request, on this thread. Without it live data is unavailable:
+ * one warning, the table value stays in force and the thread ends (CT_ESTOPPED). */
+static int need_curl(struct ct__carbon *c)
+{
+    char why[256] = "";
+
+    if (ct__http_load(why, sizeof(why)) == CT_OK)
+        return CT_OK;
+    pthread_mutex_lock(&c->lock);
+    event(c, CT__CEV_WARN,
+          "Live carbon intensity is unavailable: libcurl could not be loaded (%s); install it "
+          "(Debian package %s). Using %.2f gCO2/kWh from %s.",
+          why, CT__CURL_PACKAGE, c->cur.g_per_kwh, c->cur.source);
+    c->forecast_expected = 0;
+    snprintf(c->forecast_why, sizeof(c->forecast_why), "libcurl (%s) is not installed",
+             CT__CURL_LIBRARY);
+    pthread_mutex_unlock(&c->lock);
+    return CT_ESTOPPED;
+}
+
 /* Geolocate once when nothing explicit was given. Returns CT_ESTOPPED when cancelled. */
 static int geolocate(struct ct__carbon *c, struct ct__location *loc)
 {
@@ -149,6 +169,8 @@ static int geolocate(struct ct__carbon *c, struct ct__location *loc)
     c->geo_done = 1;
     if (loc->method != CT__LOC_NONE && loc->method != CT__LOC_TIMEZONE)
         return CT_OK;
+    if (need_curl(c) != CT_OK)
+        return CT_ESTOPPED;
     rc = ct__geolocate(&c->o.cfg, &geo, why, sizeof(why));
     if (rc == CT_ESTOPPED)
         return rc;
@@ -189,6 +211,8 @@ static int refresh_current(struct ct__carbon *c, const struct ct__location *loc)
         int rc;
         if (!p->suitable(&c->o.cfg, loc))
             continue;
+        if (!any && need_curl(c) != CT_OK)
+            return CT_ESTOPPED;
         any = 1;
         why[0] = '\0';
         rc = p->current(&c->o.cfg, loc, &ci, why, sizeof(why));
@@ -332,6 +356,7 @@ static void deadline_after(struct timespec *ts, double s)
 static void *carbon_main(void *arg)
 {
     struct ct__carbon *c = arg;
+    struct timespec cpu;
 
     pthread_mutex_lock(&c->lock);
     while (!c->stop) {
@@ -355,6 +380,9 @@ static void *carbon_main(void *arg)
         }
         c->kick = 0;
     }
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        c->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+    c->exited = 1;
     pthread_mutex_unlock(&c->lock);
     return NULL;
 }
@@ -380,8 +408,7 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
         return rc;
     if (rc != CT_OK) {
         pthread_mutex_lock(&c->lock);
-        event(c, CT__CEV_WARN,
-              "Live carbon intensity is off: libcurl could not be initialised; using %s.",
+        event(c, CT__CEV_WARN, "Live carbon intensity is off: no HTTP client; using %s.",
               table_value_in->source);
         pthread_mutex_unlock(&c->lock);
         return CT_OK;
@@ -431,6 +458,24 @@ void ct__carbon_free(struct ct__carbon *c)
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     c->inited = 0;
+}
+
+double ct__carbon_cpu_s(const struct ct__carbon *c)
+{
+    struct ct__carbon *m = (struct ct__carbon *)c; /* the lock guards readers too */
+    struct timespec ts;
+    clockid_t clock;
+    double s;
+
+    if (!c->inited)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    s = m->cpu_s;
+    if (m->running && !m->exited && pthread_getcpuclockid(m->thread, &clock) == 0 &&
+        clock_gettime(clock, &ts) == 0)
+        s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    pthread_mutex_unlock(&m->lock);
+    return s;
 }
 
 double ct__carbon_intensity_now(struct ct__carbon *c)

@@ -64,6 +64,9 @@ struct ct__carbon {
     struct ct__carbon_event *events;
     size_t n_events, cap_events;
 
+    double cpu_s; /* the thread's CPU time, set when it ends (under lock) */
+    int exited;   /* the thread has ended (under lock) */
+
     /* The thread's own. */
     int geo_done, failure_told, failing, forecast_told;
 };
@@ -84,6 +87,8 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
 void ct__carbon_stop(struct ct__carbon *c);
 void ct__carbon_free(struct ct__carbon *c);
 
+/* CPU time (s) the carbon thread has used so far (0 when there is none). Caller's thread. */
+double ct__carbon_cpu_s(const struct ct__carbon *c);
 /* The intensity in force (gCO2eq/kWh). Any thread. */
 double ct__carbon_intensity_now(struct ct__carbon *c);
 /* Copies of the location and the intensity in force; have_live may be NULL. */

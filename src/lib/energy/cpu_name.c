@@ -9,10 +9,8 @@
 
 #include <string.h>
 
-#define NAME_MAX_BYTES 256
+#define NAME_MAX_BYTES CT__CPU_NAME_MAX
 #define MAX_TOKENS 32
-
-enum vendor { VENDOR_NONE = 0, VENDOR_INTEL, VENDOR_AMD, VENDOR_APPLE };
 
 static int is_alnum(unsigned char c)
 {
@@ -149,45 +147,39 @@ void ct__cpu_name_normalise(const char *brand, char *out, size_t len)
     out[o] = '\0';
 }
 
-static enum vendor vendor_of(const char *tok)
+/* The vendor named by the n bytes at tok. */
+static enum ct__cpu_vendor vendor_of(const char *tok, size_t n)
 {
-    if (strcmp(tok, "intel") == 0)
-        return VENDOR_INTEL;
-    if (strcmp(tok, "amd") == 0)
-        return VENDOR_AMD;
-    if (strcmp(tok, "apple") == 0)
-        return VENDOR_APPLE;
-    return VENDOR_NONE;
+    if (n == 5 && memcmp(tok, "intel", 5) == 0)
+        return CT__CPU_VENDOR_INTEL;
+    if (n == 3 && memcmp(tok, "amd", 3) == 0)
+        return CT__CPU_VENDOR_AMD;
+    if (n == 5 && memcmp(tok, "apple", 5) == 0)
+        return CT__CPU_VENDOR_APPLE;
+    return CT__CPU_VENDOR_NONE;
 }
 
-static int has_digit(const char *t)
+/* Whether the n bytes at t hold a digit. */
+static int has_digit(const char *t, size_t n)
 {
-    for (; *t; t++)
-        if (*t >= '0' && *t <= '9')
+    for (size_t i = 0; i < n; i++)
+        if (t[i] >= '0' && t[i] <= '9')
             return 1;
     return 0;
 }
 
-/* A normalised name split into its vendor word and the rest. */
-struct parsed {
-    char buf[NAME_MAX_BYTES];  /* the whole normalised name */
-    char body[NAME_MAX_BYTES]; /* the name without its vendor word */
-    enum vendor vendor;
-};
-
-static void parse_name(const char *raw, struct parsed *p)
+int ct__cpu_name_parse(const char *raw, char *out, size_t len, size_t *body_off)
 {
-    ct__cpu_name_normalise(raw, p->buf, sizeof(p->buf));
-    const char *sp = strchr(p->buf, ' ');
-    size_t fl = sp ? (size_t)(sp - p->buf) : strlen(p->buf);
-    char first[NAME_MAX_BYTES];
-    memcpy(first, p->buf, fl);
-    first[fl] = '\0';
-    p->vendor = vendor_of(first);
-    const char *body = p->buf;
-    if (p->vendor != VENDOR_NONE)
-        body = sp ? sp + 1 : "";
-    memmove(p->body, body, strlen(body) + 1);
+    *body_off = 0;
+    ct__cpu_name_normalise(raw, out, len);
+    if (len == 0)
+        return CT__CPU_VENDOR_NONE;
+    const char *sp = strchr(out, ' ');
+    size_t fl = sp ? (size_t)(sp - out) : strlen(out);
+    enum ct__cpu_vendor v = vendor_of(out, fl);
+    if (v != CT__CPU_VENDOR_NONE)
+        *body_off = sp ? fl + 1 : fl;
+    return (int)v;
 }
 
 /* Copy body into store and split it into tokens there. Returns the count. */
@@ -203,51 +195,65 @@ static int tokens_of(const char *body, char *store, size_t store_len, char **tok
     return split_tokens(store, tok, MAX_TOKENS);
 }
 
-static int token_in(const char *t, char *const *set, int n)
+/* Whether the n bytes at t are one of the tokens in set (lengths in set_len). */
+static int token_in(const char *t, size_t n, char *const *set, const size_t *set_len, int n_set)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(t, set[i]) == 0)
+    for (int i = 0; i < n_set; i++)
+        if (set_len[i] == n && memcmp(t, set[i], n) == 0)
             return 1;
     return 0;
 }
 
 int ct__cpu_tdp_lookup(const char *brand, double *tdp_w, char *matched, size_t matched_len)
 {
-    struct parsed br;
-    parse_name(brand, &br);
-    if (br.buf[0] == '\0')
+    char bbuf[NAME_MAX_BYTES];
+    size_t boff;
+    enum ct__cpu_vendor bv =
+        (enum ct__cpu_vendor)ct__cpu_name_parse(brand, bbuf, sizeof(bbuf), &boff);
+    if (bbuf[0] == '\0')
         return -1;
+    const char *bbody = bbuf + boff;
 
     char bstore[NAME_MAX_BYTES];
     char *btok[MAX_TOKENS];
-    int nb = tokens_of(br.body, bstore, sizeof(bstore), btok);
+    size_t blen[MAX_TOKENS];
+    int nb = tokens_of(bbody, bstore, sizeof(bstore), btok);
+    for (int k = 0; k < nb; k++)
+        blen[k] = strlen(btok[k]);
 
+    /* The table's names were normalised at build time (tools/gen_tables.c). */
     size_t best = ct__tdp_count;
     int best_level = 0, best_score = 0;
     for (size_t i = 0; i < ct__tdp_count; i++) {
-        struct parsed en;
-        parse_name(ct__tdp_table[i].name, &en);
-        if (en.buf[0] == '\0')
+        const struct ct__tdp_entry *en = &ct__tdp_table[i];
+        if (en->norm[0] == '\0')
             continue;
-        if (strcmp(en.buf, br.buf) == 0) {
+        if (strcmp(en->norm, bbuf) == 0) {
             best = i;
             break; /* exact: first in file order wins outright */
         }
         /* Rows without a vendor word are AMD parts (see cpu_name.h). */
-        enum vendor ev = en.vendor == VENDOR_NONE ? VENDOR_AMD : en.vendor;
-        if (br.vendor != VENDOR_NONE && ev != br.vendor)
+        enum ct__cpu_vendor ev = en->vendor == CT__CPU_VENDOR_NONE
+                                     ? CT__CPU_VENDOR_AMD
+                                     : (enum ct__cpu_vendor)en->vendor;
+        if (bv != CT__CPU_VENDOR_NONE && ev != bv)
             continue;
+        const char *ebody = en->norm + en->body_off;
         int level = 0, score = 0;
-        if (en.body[0] != '\0' && strcmp(en.body, br.body) == 0) {
+        if (ebody[0] != '\0' && strcmp(ebody, bbody) == 0) {
             level = 2;
-        } else {
-            char estore[NAME_MAX_BYTES];
-            char *etok[MAX_TOKENS];
-            int ne = tokens_of(en.body, estore, sizeof(estore), etok);
-            int digit = 0, all = ne > 0;
-            for (int k = 0; k < ne && all; k++) {
-                all = token_in(etok[k], btok, nb);
-                digit |= has_digit(etok[k]);
+        } else if (ebody[0] != '\0') {
+            /* Every token of the entry (single spaces) a whole token of the brand. */
+            int ne = 0, digit = 0, all = 1;
+            for (const char *p = ebody; all;) {
+                const char *sp = strchr(p, ' ');
+                size_t n = sp ? (size_t)(sp - p) : strlen(p);
+                all = token_in(p, n, btok, blen, nb);
+                digit |= has_digit(p, n);
+                ne++;
+                if (!sp)
+                    break;
+                p = sp + 1;
             }
             if (all && digit) {
                 level = 1;

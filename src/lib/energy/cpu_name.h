@@ -8,6 +8,17 @@
 
 #include <stddef.h>
 
+/* Longest normalised name kept (bytes, with the NUL). */
+#define CT__CPU_NAME_MAX 256
+
+/* The vendor word a normalised name starts with. */
+enum ct__cpu_vendor {
+    CT__CPU_VENDOR_NONE = 0,
+    CT__CPU_VENDOR_INTEL = 1,
+    CT__CPU_VENDOR_AMD = 2,
+    CT__CPU_VENDOR_APPLE = 3,
+};
+
 /*
  * Normalise a CPU brand or table name for comparison: drops "(R)", "(TM)", "(tm)", "®", "™",
  * the "@ frequency" tail, the words "CPU", "Processor", "APU", "N-Core"/"Eight-Core", an
@@ -17,6 +28,14 @@
  * (truncated to len - 1 bytes); nothing is written when len is 0. Pure; thread-safe.
  */
 void ct__cpu_name_normalise(const char *brand, char *out, size_t len);
+
+/*
+ * Normalise `raw` into out (as ct__cpu_name_normalise) and split it: returns its vendor
+ * (enum ct__cpu_vendor, from the first word) and sets *body_off to where the rest starts in out
+ * (0 without a vendor word). tools/gen_tables.c stores this for every table row at build time,
+ * so a lookup normalises only the brand. Pure; thread-safe.
+ */
+int ct__cpu_name_parse(const char *raw, char *out, size_t len, size_t *body_off);
 
 /*
  * Look up a CPU's thermal design power in the compiled-in table. Matching, on normalised names:

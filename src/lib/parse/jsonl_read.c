@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_DEVICE_INDEX 4096
 
@@ -28,6 +29,9 @@ struct jr {
     int have_first;
     double *sample_total_j; /* parallel to run->samples */
     size_t cap_total;
+    double *sample_ci; /* parallel to run->samples: the intensity in force (file order) */
+    size_t cap_ci;
+    double ci_now;        /* the last intensity record read, else meta's */
     double **epoch_dev_j; /* per epoch: energy per device position, or NULL */
     size_t cap_epoch_dev;
     double last_epoch_t_s;
@@ -106,6 +110,8 @@ static void rec_meta(struct jr *j, const json_t *o, int line)
     j->have_meta = 1;
     r->pue = num(o, "pue");
     j->meta_intensity = num(o, "intensity_g_per_kwh");
+    if (isnan(j->ci_now))
+        j->ci_now = j->meta_intensity;
     r->intensity_g_per_kwh = j->meta_intensity;
     set_str(j, &r->location, o, "location");
     const json_t *opts = json_object_get(o, "options");
@@ -163,7 +169,8 @@ static void rec_sample(struct jr *j, const json_t *o, int line)
     if (ct__parse_grow(&r->samples, &r->cap_samples, r->n_samples + 1, sizeof(*r->samples)) !=
             CT_OK ||
         ct__parse_grow(&j->sample_total_j, &j->cap_total, r->n_samples + 1, sizeof(double)) !=
-            CT_OK) {
+            CT_OK ||
+        ct__parse_grow(&j->sample_ci, &j->cap_ci, r->n_samples + 1, sizeof(double)) != CT_OK) {
         oom(j);
         return;
     }
@@ -193,6 +200,7 @@ static void rec_sample(struct jr *j, const json_t *o, int line)
     }
     j->have_first = j->have_first || r->n_devices > 0;
     j->sample_total_j[r->n_samples] = total;
+    j->sample_ci[r->n_samples] = j->ci_now;
     r->samples[r->n_samples++] = (struct ct__psample){.t_s = t, .cpu_w = cpu, .gpu_w = gpu};
 }
 
@@ -265,6 +273,7 @@ static void rec_intensity(struct jr *j, const json_t *o, int line)
         return;
     }
     r->isamples[r->n_isamples++] = (struct ct__pisample){.t_s = t, .g_per_kwh = g, .source = src};
+    j->ci_now = g;
 }
 
 static struct ct__consumption *consumption(struct jr *j, const json_t *o)
@@ -345,12 +354,14 @@ static void build_components(struct jr *j)
     for (size_t d = 0; d < r->n_devices; d++) {
         const char *cn = r->devices[d].component;
         struct ct__pcomp *c = ct__parse_comp(r, cn, strlen(cn), 1, &oomf);
-        char **names = c ? realloc(c->devices, (c->n_devices + 1) * sizeof(char *)) : NULL;
-        if (!names) {
+        if (!c && !oomf)
+            continue; /* over the component cap */
+        if (!c || ct__parse_grow(&c->devices, &c->cap_devices, c->n_devices + 1, sizeof(char *)) !=
+                      CT_OK) {
             oom(j);
             return;
         }
-        c->devices = names;
+        char **names = c->devices;
         if (!(names[c->n_devices] = strdup(r->devices[d].name))) {
             oom(j);
             return;
@@ -387,7 +398,7 @@ static void build_components(struct jr *j)
             }
             if (j->epoch_dev_j[e]) {
                 for (size_t d = 0; d < r->n_devices; d++)
-                    if (strcmp(r->devices[d].component, c->name) == 0)
+                    if (strcasecmp(r->devices[d].component, c->name) == 0)
                         row->v[row->n++] = dur > 0 ? j->epoch_dev_j[e][d] / dur : 0.0;
             } else {
                 double w = strcmp(c->name, "gpu") == 0 ? r->epochs[e].gpu_power_w
@@ -398,18 +409,9 @@ static void build_components(struct jr *j)
     }
 }
 
-/* The intensity in force at time t: the last intensity record at or before it. */
-static double intensity_at(const struct jr *j, double t)
-{
-    double ci = j->meta_intensity;
-    for (size_t i = 0; i < j->run->n_isamples; i++)
-        if (j->run->isamples[i].t_s <= t)
-            ci = j->run->isamples[i].g_per_kwh;
-    return ci;
-}
-
 /* A killed run (no summary): the completed epochs plus what the samples measured after the last
- * of them, each sampling interval at the intensity in force then. */
+ * of them, each sampling interval at the intensity in force at its end (the last intensity
+ * record written before that sample). */
 static void rebuild_actual(struct jr *j)
 {
     struct ct__prun *r = j->run;
@@ -435,7 +437,7 @@ static void rebuild_actual(struct jr *j)
             double dj = j->sample_total_j[s] - j->sample_total_j[s - 1];
             double dk = dj / 3.6e6 * pue;
             kwh += dk;
-            co2 += dk * intensity_at(j, r->samples[s].t_s);
+            co2 += dk * j->sample_ci[s];
         }
         tail_s = r->samples[last].t_s - r->samples[start].t_s;
         dur += tail_s;
@@ -527,6 +529,7 @@ int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const cha
                    .rc = CT_OK,
                    .interpretable = 1,
                    .meta_intensity = NAN,
+                   .ci_now = NAN,
                    .last_epoch_t_s = NAN};
     size_t pos = 0;
     int no = 0, seen_header = 0, used = 1;
@@ -615,6 +618,7 @@ int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const cha
     free(j.first_j);
     free(j.last_j);
     free(j.sample_total_j);
+    free(j.sample_ci);
     free(j.summary_dev_j);
     return j.rc != CT_OK ? j.rc : used ? CT_OK : 1;
 }

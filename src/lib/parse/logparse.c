@@ -564,6 +564,11 @@ static int std_power(struct tp *t, const char *at, struct sv msg, const struct l
     free(joined);
     int oomf = 0;
     struct ct__pcomp *c = ct__parse_comp(t->run, comp.p, comp.n, 1, &oomf);
+    if (!c && !oomf) {
+        free(v);
+        skip_text(t, l->no, "too many components; power line ignored:", comp);
+        return -1;
+    }
     if (!c ||
         ct__parse_grow(&c->power, &c->cap_power, c->n_power + 1, sizeof(*c->power)) != CT_OK) {
         free(v);
@@ -603,12 +608,13 @@ static int std_power(struct tp *t, const char *at, struct sv msg, const struct l
 
 static int add_device(struct tp *t, struct ct__pcomp *c, struct sv name)
 {
-    char **d = realloc(c->devices, (c->n_devices + 1) * sizeof(*d));
-    if (!d) {
+    if (c->n_devices >= CT__PARSE_MAX_DEVICES)
+        return 0;
+    if (ct__parse_grow(&c->devices, &c->cap_devices, c->n_devices + 1, sizeof(char *)) != CT_OK) {
         oom(t);
         return -1;
     }
-    c->devices = d;
+    char **d = c->devices;
     if (!(d[c->n_devices] = dup_sv(name))) {
         oom(t);
         return -1;
@@ -668,24 +674,28 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
 /* Ours: "Energy meters: cpu:0 (rapl-powercap, measured), dram:0 (rapl-powercap, measured)." */
 static int meters_line(struct tp *t, struct sv rest)
 {
-    static const char *const provs[] = {"measured", "integrated", "estimated", "simulated"};
+    static const char *const pats[] = {", measured)", ", integrated)", ", estimated)",
+                                       ", simulated)"};
     struct sv r = trim(rest);
     if (r.n && r.p[r.n - 1] == '.')
         r.n--;
     const char *start = r.p;
-    for (;;) {
-        const char *best = NULL;
-        size_t best_len = 0;
+    const char *next[4];
+    for (int k = 0; k < 4; k++)
+        next[k] = find(r, pats[k]);
+    while (t->n_meters < CT__PARSE_MAX_DEVICES) {
+        /* The nearest entry end; a pattern's next occurrence is searched again only once passed,
+         * so the line is read a bounded number of times. */
         int pi = -1;
         for (int k = 0; k < 4; k++) {
-            char pat[32];
-            snprintf(pat, sizeof(pat), ", %s)", provs[k]);
-            const char *q = find(from(r, start), pat);
-            if (q && (!best || q < best))
-                best = q, best_len = strlen(pat), pi = k;
+            if (next[k] && next[k] < start)
+                next[k] = find(from(r, start), pats[k]);
+            if (next[k] && (pi < 0 || next[k] < next[pi]))
+                pi = k;
         }
-        if (!best)
+        if (pi < 0)
             break;
+        const char *best = next[pi];
         const char *lp = NULL;
         for (const char *q = start; (q = find((struct sv){q, (size_t)(best - q)}, " (")) != NULL;
              q++)
@@ -699,13 +709,13 @@ static int meters_line(struct tp *t, struct sv rest)
             struct meter_note *m = &t->meters[t->n_meters++];
             m->name = dup_sv(trim((struct sv){start, (size_t)(lp - start)}));
             m->meter = dup_sv((struct sv){lp + 2, (size_t)(best - lp - 2)});
-            m->provenance = strdup(provs[pi]);
+            m->provenance = ct__parse_strdup(pats[pi] + 2, strlen(pats[pi]) - 3);
             if (!m->name || !m->meter || !m->provenance) {
                 oom(t);
                 return -1;
             }
         }
-        start = best + best_len;
+        start = best + strlen(pats[pi]);
         while (start < r.p + r.n && (*start == ',' || *start == ' '))
             start++;
     }

@@ -203,7 +203,7 @@ struct ct__pcomp *ct__parse_comp(struct ct__prun *run, const char *name, size_t 
     for (size_t i = 0; i < run->n_comp; i++)
         if (strlen(run->comp[i].name) == len && strncasecmp(run->comp[i].name, name, len) == 0)
             return &run->comp[i];
-    if (!create)
+    if (!create || run->n_comp >= CT__PARSE_MAX_COMPONENTS)
         return NULL;
     struct ct__pcomp *c = realloc(run->comp, (run->n_comp + 1) * sizeof(*c));
     if (!c) {

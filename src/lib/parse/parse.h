@@ -14,6 +14,9 @@
 
 /* Per-file cap on "skipped" entries; the rest are counted in one final entry. */
 #define CT__PARSE_MAX_SKIPPED 100
+/* Caps that keep crafted logs linear: components per run, devices per component. */
+#define CT__PARSE_MAX_COMPONENTS 16
+#define CT__PARSE_MAX_DEVICES 4096
 
 /* One equivalent ("km travelled by car" -> 0.0182). */
 struct ct__equiv {
@@ -41,7 +44,7 @@ struct ct__prow {
 /* upstream parse_logs()[comp]. */
 struct ct__pcomp {
     char *name; /* lower case: "gpu", "cpu" */
-    size_t n_devices;
+    size_t n_devices, cap_devices;
     char **devices;
     int has_power; /* 0: "avg_power_usages (W)": null */
     size_t n_power, cap_power;
@@ -149,8 +152,8 @@ int ct__parse_skip_flush(struct ct__prun *run, const char *file);
 /* Whole-file entries of the result. */
 int ct__parse_skip_file(struct ct_parse_result *r, const char *file, const char *reason);
 
-/* Component `name` of the run (case-insensitive), created if `create`; NULL when absent or out of
- * memory (*oom set). */
+/* Component `name` of the run (case-insensitive), created if `create` (and fewer than
+ * CT__PARSE_MAX_COMPONENTS exist); NULL when absent, over the cap, or out of memory (*oom set). */
 struct ct__pcomp *ct__parse_comp(struct ct__prun *run, const char *name, size_t len, int create,
                                  int *oom);
 

@@ -1,7 +1,8 @@
 /*
  * http.h - the library's only HTTP client: GET through libcurl with connect and total timeouts,
  * TLS verification, a size cap on replies and a User-Agent, cancellable from another thread so
- * that stopping a tracker never waits for a slow server.
+ * that stopping a tracker never waits for a slow server. libcurl is loaded at run time (dlopen)
+ * by the first request, never by creating a client.
  */
 #ifndef CT_UTIL_HTTP_H
 #define CT_UTIL_HTTP_H
@@ -29,7 +30,20 @@ struct ct__http_response {
     char error[256]; /* transport error text ("" when a status was received) */
 };
 
-/* Create a client (initialises libcurl once per process). CT_OK, CT_ENOMEM or CT_ERROR. */
+/* The library loaded for HTTP, and the Debian package that has it. */
+#define CT__CURL_LIBRARY "libcurl.so.4"
+#define CT__CURL_PACKAGE "libcurl4"
+/* What is dlopen'ed: CT__CURL_LIBRARY; tests set another name before the first request. */
+extern const char *ct__curl_library;
+
+/*
+ * Load libcurl and initialise it, once per process (thread-safe; the first caller does the work,
+ * later ones wait for it and get its result). CT_OK, or CT_ENOTSUP with the reason in why (the
+ * dlopen error, or a function the library lacks). ct__http_get calls it.
+ */
+int ct__http_load(char *why, size_t why_len);
+
+/* Create a client; touches no libcurl (that waits for the first request). CT_OK or CT_ENOMEM. */
 int ct__http_new(struct ct__http **out);
 /* Abort the transfer in progress, and every later one, promptly. Thread-safe. */
 void ct__http_cancel(struct ct__http *h);
@@ -37,9 +51,10 @@ void ct__http_cancel(struct ct__http *h);
 void ct__http_free(struct ct__http *h);
 
 /*
- * GET rq->url. CT_OK when a status was received (any status: read resp->status); CT_EIO for a
- * transport failure (refused, timed out, TLS, reply over the cap; resp->error says which);
- * CT_ESTOPPED when cancelled; CT_ENOMEM. resp is always initialised; free it with
+ * GET rq->url (loading libcurl first, see ct__http_load). CT_OK when a status was received (any
+ * status: read resp->status); CT_EIO for a transport failure (refused, timed out, TLS, reply over
+ * the cap; resp->error says which); CT_ESTOPPED when cancelled; CT_ENOTSUP when libcurl cannot be
+ * loaded (resp->error says why); CT_ENOMEM. resp is always initialised; free it with
  * ct__http_response_free().
  */
 int ct__http_get(struct ct__http *h, const struct ct__http_request *rq,
@@ -50,7 +65,7 @@ void ct__http_response_free(struct ct__http_response *resp);
  * kept). Writes at most len bytes; returns 0, or -1 when it does not fit. */
 int ct__url_escape(const char *s, char *out, size_t len);
 
-/* "carbontracker/0.1.0 (libcarbontracker; libcurl/x.y.z)". */
+/* "carbontracker/0.1.0 (libcarbontracker; libcurl/x.y.z)" (loads libcurl). */
 const char *ct__http_user_agent(void);
 
 #endif
