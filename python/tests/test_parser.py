@@ -145,6 +145,23 @@ class TestParser(unittest.TestCase):
                          [self.std[k] for k in "abc"])
         self.assertEqual([e["early_stop"] for e in logs], [False, True, False])
 
+    def assertConsumptionClose(self, ours, printed):
+        """Our run log keeps unrounded numbers; the text log prints decimal_precision decimals
+        (6 in run b) and whole seconds: equal within that rounding."""
+        if printed is None or ours is None:
+            self.assertEqual(ours, printed)
+            return
+        self.assertEqual(ours["epochs"], printed["epochs"])
+        self.assertAlmostEqual(ours["duration (s)"], printed["duration (s)"], delta=0.5)
+        for key in ("energy (kWh)", "co2eq (g)"):
+            self.assertAlmostEqual(ours[key], printed[key], delta=5.1e-7, msg=key)
+        if printed["equivalents"] is None:
+            self.assertIsNone(ours["equivalents"])
+        else:
+            self.assertEqual(set(ours["equivalents"]), set(printed["equivalents"]))
+            for unit, value in printed["equivalents"].items():
+                self.assertAlmostEqual(ours["equivalents"][unit], value, delta=5.1e-7)
+
     def test_values_equal_upstreams_regexes(self):
         logs = {e["output_filename"]: e for e in parser.parse_all_logs(self.fx.logs)}
         for k in "ab":
@@ -154,11 +171,16 @@ class TestParser(unittest.TestCase):
             # upstream always reads 1 epoch for the actual consumption (PR #98): we read them.
             self.assertEqual(actual["epochs"], 1)
             actual["epochs"] = {"a": 3, "b": 2}[k]
-            self.assertEqual(entry["actual"], actual)
-            self.assertEqual(entry["pred"], pred)
+            self.assertConsumptionClose(entry["actual"], actual)
+            self.assertConsumptionClose(entry["pred"], pred)
             cpu = entry["components"]["cpu"]
-            self.assertEqual(cpu["epoch_durations (s)"], upstream_durations(std))
-            self.assertEqual(cpu["avg_power_usages (W)"], upstream_power(std)["cpu"])
+            # Durations print with 2 decimals and powers with 12 in the text log.
+            for ours, printed in zip(cpu["epoch_durations (s)"], upstream_durations(std)):
+                self.assertAlmostEqual(ours, printed, delta=0.0051)
+            self.assertEqual(len(cpu["epoch_durations (s)"]), len(upstream_durations(std)))
+            for ours, printed in zip(cpu["avg_power_usages (W)"], upstream_power(std)["cpu"]):
+                self.assertEqual(len(printed), 1)
+                self.assertAlmostEqual(sum(ours), printed[0], delta=1e-9 * max(1, printed[0]))
             self.assertEqual(cpu["devices"], [d.strip() for d in upstream_devices(std)["cpu"]])
             self.assertEqual(cpu["avg_energy_usages (J)"],
                              [[p * d for p in row] for row, d in
@@ -201,7 +223,9 @@ class TestParser(unittest.TestCase):
         std, out = self.text(self.std["b"]), self.text(self.out["b"])
         entry = next(e for e in parser.parse_all_logs(self.fx.logs)
                      if e["output_filename"] == self.out["b"])
-        self.assertEqual(parser.get_consumption(out), (entry["actual"], entry["pred"]))
+        printed_actual, printed_pred = parser.get_consumption(out)
+        self.assertConsumptionClose(entry["actual"], printed_actual)
+        self.assertConsumptionClose(entry["pred"], printed_pred)
         self.assertIs(parser.get_early_stop(std), True)
         self.assertIs(parser.get_early_stop(self.text(self.std["a"])), False)
         self.assertEqual(parser.get_devices(std), {"cpu": ["cpu:0", "dram:0", "cpu:1", "dram:1"]})

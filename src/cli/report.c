@@ -1666,9 +1666,10 @@ static void run_notes(struct doc *d, const struct run *r)
     if (r->truncated) {
         snprintf(msg, sizeof(msg),
                  "This run was cut short: its logs end before carbontracker finished (the process "
-                 "was killed or crashed), so there is no actual consumption block. The figures "
-                 "below cover the %zu epoch%s logged before the end%s.",
+                 "was killed or crashed), so it printed no actual consumption. The figures below "
+                 "cover the %zu epoch%s logged before the end%s%s.",
                  r->n_epochs, r->n_epochs == 1 ? "" : "s",
+                 r->actual.present ? ", rebuilt from the JSON-lines run log" : "",
                  r->pred.present ? "; the prediction is listed below" : "");
         banner(d, msg, 1);
     } else if (r->early_stop) {

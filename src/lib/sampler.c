@@ -48,7 +48,17 @@ void ct__read_all(struct ct_tracker *t, uint64_t *now_ns)
     s->cpu_uj = cpu;
     s->gpu_uj = gpu;
     t->samples++;
+    /* Samples go to the JSON-lines file from the non-boundary reads only (the sampler thread,
+     * and open/finish while it is not running), so there is one writer at a time and records
+     * stay in time order, and an epoch boundary never waits for file I/O. The copy is taken
+     * under the lock, the write happens after it. */
+    uint64_t uj[CT_MAX_DEVICES];
+    int spill = t->jsonl && !now_ns;
+    for (int i = 0; spill && i < t->n_devs; i++)
+        uj[i] = t->devs[i].cur_uj;
     pthread_mutex_unlock(&t->meter_lock);
+    if (spill)
+        ct__jsonl_sample(t->jsonl, now, uj, t->n_devs);
     if (now_ns)
         *now_ns = now;
 }

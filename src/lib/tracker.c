@@ -255,6 +255,7 @@ static void sync_carbon(struct ct_tracker *t)
     size_t n = ct__carbon_take_events(&t->carbon, &ev);
 
     ct__carbon_snapshot(&t->carbon, &t->loc, &t->ci, NULL);
+    ct__jsonl_intensity(t->jsonl, 0, t->ci.g_per_kwh, t->ci.source, !t->ci.is_default);
     for (size_t i = 0; i < n; i++) {
         if (ev[i].kind == CT__CEV_LOG)
             info(t, ev[i].text);
@@ -488,6 +489,8 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
 
     if (t->o.log_dir) {
         rc = ct__logs_open(&t->logs, t->o.log_dir, t->o.log_file_prefix, buf, sizeof(buf));
+        if (rc == 0)
+            rc = ct__jsonl_open(&t->jsonl, t->logs.base, buf, sizeof(buf));
         if (rc < 0) {
             if (errbuf && errlen)
                 ct__strlcpy(errbuf, buf, errlen);
@@ -553,6 +556,38 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
                             : ""));
     }
 
+    if (t->jsonl) {
+        struct ct__jsonl_device jd[CT_MAX_DEVICES];
+        for (int i = 0; i < t->n_devs; i++)
+            jd[i] = (struct ct__jsonl_device){
+                .component = ct__component_name(t->devs[i].comp),
+                .name = t->devs[i].meta.name,
+                .meter = t->set.meters[t->devs[i].meter].ops->name,
+                .provenance = t->devs[i].meta.provenance,
+                .uuid = t->devs[i].meta.uuid,
+                .index = t->devs[i].meta.index,
+            };
+        struct ct__jsonl_meta jm = {
+            .pue = t->pue,
+            .zone = t->loc.zone,
+            .location = t->loc.address,
+            .intensity_g_per_kwh = t->ci.g_per_kwh,
+            .intensity_source = t->ci.source,
+            .epochs = t->o.epochs,
+            .epochs_before_pred = t->o.epochs_before_pred,
+            .monitor_epochs = t->o.monitor_epochs,
+            .update_interval_s = t->o.update_interval_s,
+            .components = t->o.components,
+            .interpretable = t->o.interpretable,
+            .decimal_precision = t->o.decimal_precision,
+            .live = t->o.live,
+            .n_devices = t->n_devs,
+            .devices = jd,
+        };
+        ct__jsonl_meta(t->jsonl, &jm);
+        ct__jsonl_intensity(t->jsonl, 0, t->ci.g_per_kwh, t->ci.source, !t->ci.is_default);
+    }
+
     /* Initial reading, then the sampler. */
     ct__read_all(t, NULL);
     for (int i = 0; i < t->n_devs; i++)
@@ -571,6 +606,7 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
 fail:
     ct__meters_close(&t->set);
     ct__logs_close(&t->logs);
+    ct__jsonl_close(&t->jsonl);
     ct_tracker_free(t);
     return rc;
 }
@@ -746,6 +782,18 @@ static void output_pred(struct ct_tracker *t)
     ct__carbon_forecast_done(&t->carbon);
     ct__fmt(buf, sizeof(buf), "Predicted consumption for %d epoch(s):", t->o.epochs);
     energy_block(t, buf, t->pred_duration_s, t->pred_energy_kwh, t->pred_co2eq_g);
+    struct ct__jsonl_consumption jp = {
+        .description = buf,
+        .epochs = t->o.epochs,
+        .duration_s = t->pred_duration_s,
+        .energy_j = NAN,
+        .energy_kwh = t->pred_energy_kwh,
+        .co2eq_g = t->pred_co2eq_g,
+        .intensity_g_per_kwh = t->pred_intensity_g_per_kwh,
+        .km_by_car = t->o.interpretable ? ct__km_by_car(t->pred_co2eq_g) : NAN,
+        .basis = t->pred_basis,
+    };
+    ct__jsonl_prediction(t->jsonl, 0, &jp);
 }
 
 static void finish(struct ct_tracker *t)
@@ -794,7 +842,33 @@ static void finish(struct ct_tracker *t)
     energy_block(t, buf, dur, kwh, co2);
 
     ct__sampler_stop(t);
-    ct__read_all(t, NULL);     /* a last reading: totals of the whole run for the ledger */
+    ct__read_all(t, NULL); /* a last reading: totals of the whole run for the ledger */
+    if (t->jsonl) {
+        double dev_j[CT_MAX_DEVICES], total_j = 0;
+        int lost[CT_MAX_DEVICES];
+        for (int i = 0; i < t->n_devs; i++) {
+            dev_j[i] = t->devs[i].counted_j;
+            lost[i] = t->devs[i].lost;
+            total_j += dev_j[i];
+        }
+        struct ct__jsonl_consumption js = {
+            .description = buf, /* still the "Actual consumption..." title */
+            .epochs = t->n_epochs,
+            .duration_s = dur,
+            .energy_j = total_j,
+            .energy_kwh = kwh,
+            .co2eq_g = co2,
+            .intensity_g_per_kwh = avg,
+            .km_by_car = t->o.interpretable ? ct__km_by_car(co2) : NAN,
+            .early_stop = t->early_stop,
+            .location = t->loc.address,
+            .n_devices = t->n_devs,
+            .device_energy_j = dev_j,
+            .device_lost = lost,
+        };
+        ct__jsonl_summary(t->jsonl, 0, &js);
+        ct__jsonl_close(&t->jsonl);
+    }
     ct__meters_close(&t->set); /* releases the hardware (nvmlShutdown) at stop, not at free */
     t->finished = 1;
     t->ended_at = ct__wall_s();
@@ -848,6 +922,23 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     e->energy_kwh = ct__kwh_pue(cpu_j + gpu_j, t->pue);
     e->intensity_g_per_kwh = co2_end(t, cpu_j + gpu_j);
     e->co2eq_g = ct__co2eq_g(e->energy_kwh, e->intensity_g_per_kwh);
+    if (t->jsonl) {
+        double dev_j[CT_MAX_DEVICES];
+        for (int i = 0; i < t->n_devs; i++)
+            dev_j[i] = (double)(t->devs[i].cur_uj - t->devs[i].epoch_start_uj) / 1e6;
+        struct ct__jsonl_epoch je = {
+            .epoch = t->epoch_counter,
+            .duration_s = duration_s,
+            .cpu_energy_j = cpu_j,
+            .gpu_energy_j = gpu_j,
+            .energy_kwh = e->energy_kwh,
+            .intensity_g_per_kwh = e->intensity_g_per_kwh,
+            .co2eq_g = e->co2eq_g,
+            .n_devices = t->n_devs,
+            .device_energy_j = dev_j,
+        };
+        ct__jsonl_epoch(t->jsonl, now, &je);
+    }
     sync_carbon(t);
 
     if (out && out->version >= 1) {
@@ -1017,6 +1108,7 @@ CT_API void ct_tracker_free(ct_tracker *t)
     ct__carbon_free(&t->carbon);
     ct__meters_close(&t->set);
     ct__logs_close(&t->logs);
+    ct__jsonl_close(&t->jsonl);
     if (t->sysfs_fd >= 0)
         close(t->sysfs_fd);
     if (t->proc_fd >= 0)

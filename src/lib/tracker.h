@@ -8,6 +8,7 @@
 #include "carbon/provider.h"
 #include "carbon/refresh.h"
 #include "meters.h"
+#include "out/jsonl.h"
 #include "out/logfile.h"
 #include "util/sysfs.h"
 
@@ -116,6 +117,7 @@ struct ct_tracker {
     char pred_basis[16];             /* "forecast", "measured" (upstream's weighting), "default" */
 
     struct ct__logs logs;
+    struct ct__jsonl *jsonl;     /* <base>_carbontracker.jsonl; NULL without a log_dir */
     double started_at, ended_at; /* wall clock */
     char errmsg[1024];
 };

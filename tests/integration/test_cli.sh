@@ -223,7 +223,7 @@ sys.exit(0 if re.search(sys.argv[1], open(sys.argv[2]).read()) else 1)' "$block_
 check "stdout: the Actual consumption block (Time, Energy, CO2eq)" has_block "$T/out"
 check "stdout ends with Finished monitoring" test "$(tail -1 "$T/out")" = "CarbonTracker: Finished monitoring."
 
-name_re="^run_${ct_pid}\.[0-9]+_[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z_carbontracker(_output|_err)?\.log\$"
+name_re="^run_${ct_pid}\.[0-9]+_[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z_carbontracker((_output|_err)?\.log|\.jsonl)\$"
 names_ok=1
 n_logs=0
 for f in "$T/l-run"/*; do
@@ -235,8 +235,8 @@ for f in "$T/l-run"/*; do
 done
 std_log=$(logs_in "$T/l-run" "")
 out_log=$(logs_in "$T/l-run" _output)
-check "log files have upstream's names ({prefix_}{pid}.{id}_{date}_carbontracker*.log)" \
-    test "$names_ok" = 1 -a "$n_logs" -ge 2 -a "$n_logs" -le 3
+check "log files have upstream's names ({prefix_}{pid}.{id}_{date}_carbontracker*.log, + .jsonl)" \
+    test "$names_ok" = 1 -a "$n_logs" -ge 3 -a "$n_logs" -le 4
 check "std and output logs exist" test -s "$std_log" -a -s "$out_log"
 check "output log holds the Actual consumption block" has_block "$out_log"
 check "std log lists the components" \

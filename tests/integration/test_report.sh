@@ -364,7 +364,7 @@ check "real CPU-only logs: one page, not blank" pdf_pages_ok "$T/cpu.pdf" 1
 check "real CPU-only logs: the console's energy (PUE included) and CO2eq" \
     pdf_has "$T/cpu.pdf" "$cpu_kwh kWh" "$cpu_g g"
 check "real CPU-only logs: devices, meter, intensity" pdf_has "$T/cpu.pdf" "cpu:0" "dram:1" \
-    "rapl-powercap" "measured" "151.65 gCO2/kWh at DK (set by option)" "PUE 1.58" \
+    "rapl-powercap" "measured" "151.65 gCO2/kWh" "DK (set by option)" "PUE 1.58" \
     "CPU only, without PUE"
 std_log=$(find "$T/cpu" -name '*_carbontracker.log' | head -1)
 out_log=$(find "$T/cpu" -name '*_carbontracker_output.log' | head -1)
@@ -428,7 +428,7 @@ if [ -n "${CT_EXAMPLE:-}" ] && [ -x "$CT_EXAMPLE" ]; then
     check "real killed run: PDF written" test "$rc" = 0
     check "real killed run: one page, not blank" pdf_pages_ok "$T/killed.pdf" 1
     check "real killed run: it says the run was cut short" pdf_has "$T/killed.pdf" \
-        "This run was cut short" "CO2EQ (LOGGED EPOCHS)" "of 500 predicted" \
+        "This run was cut short" "rebuilt from the JSON-lines run log" "of 500 predicted" \
         "Prediction for 500 epochs"
     ct --report "$T/killed" --output "$T/killed.html"
     check "real killed run: HTML says cut short" file_has "$T/killed.html" "<td>cut short</td>"

@@ -1018,7 +1018,9 @@ static void test_tracker_logs_end_to_end(void **state)
             assert_double_equal(run->actual->co2eq_g, s.co2eq_g, s.co2eq_g * 1e-15);
             assert_double_equal(run->intensity_g_per_kwh, s.intensity_g_per_kwh, 0);
             assert_int_equal(run->n_epochs, 2);
-            assert_true(run->n_samples >= 3);
+            /* Samples come from the sampler's reads plus one at open and one at the end (epoch
+             * boundaries are epoch records, not samples: no file I/O at a boundary). */
+            assert_true(run->n_samples >= 2);
             double j = 0;
             for (size_t i = 0; i < run->n_devices; i++)
                 j += run->devices[i].energy_j;

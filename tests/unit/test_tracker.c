@@ -540,7 +540,7 @@ static void test_log_file_names(void **state)
     regex_t re;
     assert_int_equal(regcomp(&re,
                              "^exp_[0-9]+\\.[0-9]+_[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z_"
-                             "carbontracker(_output|_err)?\\.log$",
+                             "carbontracker((_output|_err)?\\.log|\\.jsonl)$",
                              REG_EXTENDED | REG_NOSUB),
                      0);
     DIR *d = opendir(f->logs);
@@ -557,7 +557,9 @@ static void test_log_file_names(void **state)
     }
     closedir(d);
     regfree(&re);
-    assert_int_equal(n, 2); /* the error log is created only when something is warned */
+    /* Standard and output logs and the JSON-lines run log; the error log is created only when
+     * something is warned. */
+    assert_int_equal(n, 3);
 }
 
 static void test_stop_is_prompt(void **state)
