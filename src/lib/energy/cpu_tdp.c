@@ -187,14 +187,12 @@ static int cpu_tdp_describe(void *state, struct ct__meter_dev *devs, int max)
     const struct cpu_tdp_state *s = state;
     if (max > 0) {
         /* The label leaves out the " @ 2.10GHz" tail: upstream's parser cuts device names at the
-         * first '.', so a dot-free label survives it. The full brand goes in the info line. */
+         * first '.', so a dot-free label survives it. */
         ct__strlcpy(devs[0].name, s->brand, sizeof(devs[0].name));
         char *at = strstr(devs[0].name, " @");
         if (at && at != devs[0].name)
             *at = '\0';
-        devs[0].provenance = CT_PROVENANCE_ESTIMATED;
-        ct__fmt(devs[0].info, sizeof(devs[0].info), "%s: TDP %.2f W x measured utilisation",
-                s->brand, s->tdp_w);
+        devs[0].provenance = CT_PROVENANCE_ESTIMATED; /* the whole brand is in detail() */
     }
     return 1;
 }
