@@ -369,6 +369,15 @@ CT_API int ct_probe_json(const ct_options *opts, char **json);
  */
 CT_API int ct_track_pid(ct_tracker *t, int pid);
 
+/**
+ * Set an API key after open (upstream's set_api_keys): `provider` is "electricitymaps" (any
+ * case); `key` is copied (NULL or "" removes it). A live tracker uses it from its next fetch,
+ * which starts at once; an offline tracker turns live fetching on. The key is never logged.
+ * @return CT_OK; CT_EINVAL for an unknown provider (ct_errmsg: upstream's "Invalid API name 'x'
+ *         given."); CT_ENOMEM. After monitoring ended: CT_OK, no effect. Thread: the caller's.
+ */
+CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key);
+
 /** Detail text of the tracker's last failure or degradation ("" if none). Owned by the
  *  tracker, valid until its next call. */
 CT_API const char *ct_errmsg(const ct_tracker *t);

@@ -188,6 +188,7 @@ FUNCTIONS = {
     "ct_summary_json": (c_int, [_TRACKER, _P(c_void_p)], True),
     "ct_probe_json": (c_int, [_P(Options), _P(c_void_p)], True),
     "ct_track_pid": (c_int, [_TRACKER, c_int], True),
+    "ct_set_api_key": (c_int, [_TRACKER, c_char_p, c_char_p], True),
     "ct_errmsg": (c_char_p, [_TRACKER], True),
     "ct_tracker_free": (None, [_TRACKER], True),
     "ct_free": (None, [c_void_p], True),

@@ -352,15 +352,19 @@ class CarbonTracker:
 
     def set_api_keys(self, api_keys):
         """Upstream's set_api_keys({"electricitymaps": KEY}): names are case-insensitive and
-        only "electricitymaps" is known (else FetcherNameError, a ValueError). The key is kept
-        for every tracker constructed afterwards; a tracker already running keeps the key it was
-        given (pass api_keys= to the constructor to use one now)."""
+        only "electricitymaps" is known (else FetcherNameError, a ValueError). As upstream, the
+        key takes effect at this tracker's next intensity fetch (which starts at once; an
+        offline tracker turns live) and is kept for trackers constructed afterwards."""
         keys = _check_api_keys(api_keys)
         _default_api_keys.update(keys)
-        if keys and self._running():
-            self._console.write(
-                "CarbonTracker: WARNING - set_api_keys() applies to trackers created from now on; "
-                "this one keeps its key. Pass api_keys= to CarbonTracker() to use it now.")
+        with self._lock:
+            if self._running():
+                for name, key in keys.items():
+                    rc = self._native.lib.ct_set_api_key(
+                        self._native.handle, name.encode(), None if key is None else str(key).encode())
+                    if rc != CT_OK:
+                        self._fail(error_for(rc, self._native.lib.status_text(rc)))
+        self._raise_pending()
 
     # ---- extensions -----------------------------------------------------------------------
 

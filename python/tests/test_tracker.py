@@ -436,6 +436,26 @@ class TestValidation(_support.FixtureTestCase):
             t.stop()
         self.assertNotIn("KEY", buf.getvalue())
 
+    def test_set_api_keys_takes_effect_on_a_running_tracker(self):
+        """As upstream, set_api_keys() on a running tracker is used at its next fetch: here an
+        offline tracker turns live, fetches from a dead local port and says it fell back."""
+        os.environ["CARBONTRACKER_ELECTRICITYMAPS_URL"] = "http://127.0.0.1:9/v3"
+        try:
+            t, buf = quiet(epochs=1000, zone="DE", live=False, verbose=1)
+            with contextlib.redirect_stdout(buf):
+                t.set_api_keys({"electricitymaps": "SECRET-KEY-42"})
+                for _ in range(100):  # the fetch runs on the carbon thread
+                    t.epoch_start()
+                    t.epoch_end()
+                    if "Failed to retrieve carbon intensity" in buf.getvalue():
+                        break
+                    time.sleep(0.05)
+                t.stop()
+        finally:
+            del os.environ["CARBONTRACKER_ELECTRICITYMAPS_URL"]
+        self.assertIn("Failed to retrieve carbon intensity", buf.getvalue())
+        self.assertNotIn("SECRET-KEY-42", buf.getvalue())
+
 
 class TestErrors(_support.FixtureTestCase):
     def test_no_components(self):

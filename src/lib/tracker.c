@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define PUE_SOURCE "Daniel Bizo, 2023, Uptime Institute Global Data Center Survey"
@@ -225,7 +226,7 @@ static int start_carbon(struct ct_tracker *t)
     double timeout_s = isnan(t->o.http_timeout_s) ? 10.0 : t->o.http_timeout_s;
     struct ct__carbon_opts co = {
         .live = t->o.live != 0,
-        .want_forecast = t->ebp > 0,
+        .want_forecast = t->ebp > 0 && !t->predicted,
         .refresh_s = t->refresh_s,
         .cfg =
             {
@@ -1080,6 +1081,40 @@ CT_API int ct_stop(ct_tracker *t)
     int rc = stop(t);
     if (t)
         t->caller_cpu_ns += thread_cpu_ns() - cpu0;
+    return rc;
+}
+
+CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key)
+{
+    if (!t || !provider)
+        return CT_EINVAL;
+    if (strcasecmp(provider, "electricitymaps") != 0) {
+        ct__fmt(t->errmsg, sizeof(t->errmsg), "Invalid API name '%s' given.", provider);
+        return CT_EINVAL;
+    }
+    if (t->finished)
+        return CT_OK; /* monitoring is over: nothing will be fetched again */
+    if (t->carbon.running) {
+        ct__carbon_set_key(&t->carbon, key);
+        return CT_OK;
+    }
+    /* Offline until now: the key turns live fetching on (no thread runs, so the old key string
+     * can be replaced safely). */
+    char *own = key && *key ? strdup(key) : NULL;
+    if (key && *key && !own)
+        return CT_ENOMEM;
+    free(t->own_em_key);
+    t->own_em_key = own;
+    t->o.electricitymaps_api_key = own;
+    if (!own)
+        return CT_OK;
+    t->o.live = 1;
+    int rc = start_carbon(t);
+    if (rc == CT_OK) {
+        char buf[256];
+        note(t, ct__fmt(buf, sizeof(buf),
+                        "Live carbon intensity: turned on by a new Electricity Maps API key."));
+    }
     return rc;
 }
 

@@ -766,6 +766,61 @@ static void test_validation(void **state)
     assert_paths((const char *[]){NULL});
 }
 
+/* ---- keys set after open (upstream's set_api_keys) ------------------------------------------ */
+
+static void test_key_set_while_running(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}]}]}");
+    o.zone = "DE";
+    o.electricitymaps_api_key = NULL;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1); /* no key, no source for DE: the table */
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 380.95047);
+    assert_int_equal(ct_set_api_key(t, "co2signal", KEY), CT_EINVAL);
+    assert_string_equal(ct_errmsg(t), "Invalid API name 'co2signal' given.");
+    assert_int_equal(ct_set_api_key(t, "ElectricityMaps", KEY), CT_OK);
+    wait_cycles(t, 2); /* the key starts a fetch at once */
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    json_t *reqs = fake_http_requests(&srv);
+    assert_int_equal(json_array_size(reqs), 1);
+    assert_string_equal(fake_http_path(reqs, 0), "/v3/carbon-intensity/latest?zone=DE");
+    assert_string_equal(fake_http_header(reqs, 0, "auth-token"), KEY);
+    json_decref(reqs);
+    ct_stop(t);
+    assert_no_key(f, t);
+    ct_tracker_free(t);
+}
+
+static void test_key_turns_an_offline_tracker_live(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}]}]}");
+    o.live = 0;
+    o.electricitymaps_api_key = NULL;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    assert_false(t->carbon.running);
+    assert_int_equal(ct_set_api_key(t, "electricitymaps", KEY), CT_OK);
+    assert_true(t->carbon.running);
+    wait_cycles(t, 1);
+    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    ct_stop(t);
+    assert_int_equal(ct_set_api_key(t, "electricitymaps", "other"), CT_OK); /* over: no effect */
+    assert_no_key(f, t);
+    ct_tracker_free(t);
+    assert_paths((const char *[]){LATEST, NULL});
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +836,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_geolocation_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coordinates_denmark_east, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_set_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_turns_an_offline_tracker_live, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

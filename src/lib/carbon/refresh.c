@@ -327,6 +327,12 @@ static int cycle(struct ct__carbon *c)
 
     pthread_mutex_lock(&c->lock);
     loc = c->loc;
+    if (c->key_changed) { /* only this thread reads cfg: switch it to its own copy */
+        ct__strlcpy(c->key_own, c->key_pending, sizeof(c->key_own));
+        c->o.cfg.electricitymaps_key = c->key_own[0] ? c->key_own : NULL;
+        c->key_changed = 0;
+        c->failure_told = 0; /* a failure with the new key is news */
+    }
     pthread_mutex_unlock(&c->lock);
     if (!c->geo_done && geolocate(c, &loc) == CT_ESTOPPED)
         return -1;
@@ -427,6 +433,16 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
     }
     c->running = 1;
     return CT_OK;
+}
+
+void ct__carbon_set_key(struct ct__carbon *c, const char *key)
+{
+    pthread_mutex_lock(&c->lock);
+    ct__strlcpy(c->key_pending, key ? key : "", sizeof(c->key_pending));
+    c->key_changed = 1;
+    c->kick = 1;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
 }
 
 void ct__carbon_stop(struct ct__carbon *c)

@@ -64,12 +64,20 @@ struct ct__carbon {
     struct ct__carbon_event *events;
     size_t n_events, cap_events;
 
+    char key_pending[256]; /* a key set while running (ct__carbon_set_key), under lock */
+    int key_changed;
+
     double cpu_s; /* the thread's CPU time, set when it ends (under lock) */
     int exited;   /* the thread has ended (under lock) */
 
     /* The thread's own. */
     int geo_done, failure_told, failing, forecast_told;
+    char key_own[256]; /* the key in use after ct__carbon_set_key (cfg points here) */
 };
+
+/* Give the running thread a new Electricity Maps key ("" = none); it takes effect at the next
+ * fetch, which starts at once. The old key string is not touched (the thread may be using it). */
+void ct__carbon_set_key(struct ct__carbon *c, const char *key);
 
 /* Prepare (mutex, condition); always call before ct__carbon_start/free. */
 void ct__carbon_init(struct ct__carbon *c);
