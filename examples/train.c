@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define N_IN 16
-#define N_HID 64
+#define N_HID 128
 
 struct model {
     float w1[N_HID][N_IN], b1[N_HID], w2[N_HID], b2;

@@ -8,43 +8,14 @@ set -u
 : "${CT_BIN:?CT_BIN must name the carbontracker command}"
 : "${CT_FIXTURE:?CT_FIXTURE must name the ct-fixture helper}"
 : "${CT_SOURCE_DIR:?CT_SOURCE_DIR must name the source tree}"
-CT_TMP=${CT_TMP:-/tmp}
-mkdir -p "$CT_TMP"
-T=$(mktemp -d "$CT_TMP/cli.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+ct_setup cli
 
-pass=0
-fail=0
-ok() {
-    echo "ok - $1"
-    pass=$((pass + 1))
-}
-not_ok() {
-    echo "not ok - $1"
-    fail=$((fail + 1))
-    # Show what the last run printed, to make failures readable.
-    for f in "$T/out" "$T/err"; do
-        [ -s "$f" ] && sed 's/^/#   /' "$f" | head -40
-    done
-    return 0
-}
-# check NAME COMMAND...: ok when COMMAND succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 # jcheck FILE PYTHON-EXPRESSION: the expression over d = json.load(FILE) is true.
 jcheck() {
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" 2>>"$T/err"
-}
-# ct ARGS...: run the command with stdout in $T/out, stderr in $T/err, status in $rc.
-rc=0
-ct() {
-    "$CT_BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
 }
 # new_sys [SCENARIO]: a fresh fake sysfs tree; prints its path.
 n_sys=0
@@ -413,5 +384,4 @@ check "unreadable counter: a run is estimated by cpu-tdp" \
 ct -q --list-devices
 check "-q --list-devices prints nothing" test "$rc:$(cat "$T/out")" = "0:"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ct_finish

@@ -5,25 +5,12 @@
 # the table and says so. No other network: every URL points at 127.0.0.1.
 set -u
 : "${CT_BIN:?}" "${CT_FIXTURE:?}" "${CT_SOURCE_DIR:?}" "${CT_TMP:?}"
-mkdir -p "$CT_TMP"
-T=$(mktemp -d "$CT_TMP/cli-live.XXXXXX")
-passed=0 failed=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "ok - $name"
-    else
-        failed=$((failed + 1))
-        echo "not ok - $name"
-    fi
-}
-cleanup() {
+. "$(dirname "$0")/lib.sh"
+ct_setup cli-live
+ct_on_exit() {
     [ -n "${server:-}" ] && kill "$server" 2>/dev/null
-    rm -rf "$T"
+    return 0
 }
-trap cleanup EXIT
 
 "$CT_FIXTURE" powercap "$T/sys" server2 >/dev/null || exit 1
 mkdir -p "$T/proc"
@@ -91,5 +78,4 @@ check "it falls back to the table and says so" grep -qF \
 check "the fallback value is DE's yearly average" grep -qE \
     "Average carbon intensity during training was 380\.95 gCO2/kWh" "$T/out"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+ct_finish

@@ -9,30 +9,9 @@ set -u
 
 : "${CT_BIN:?CT_BIN must name the carbontracker command}"
 : "${CT_FAKE_NVML:?CT_FAKE_NVML must name the fake libnvidia-ml.so.1}"
-CT_TMP=${CT_TMP:-/tmp}
-mkdir -p "$CT_TMP"
-T=$(mktemp -d "$CT_TMP/gpu.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+ct_setup gpu
 
-pass=0
-fail=0
-ok() {
-    echo "ok - $1"
-    pass=$((pass + 1))
-}
-not_ok() {
-    echo "not ok - $1"
-    fail=$((fail + 1))
-    for f in "$T/out" "$T/err"; do
-        [ -s "$f" ] && sed 's/^/#   /' "$f" | head -40
-    done
-    return 0
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
 # jcheck FILE PYTHON-EXPRESSION: the expression over d = json.load(FILE) is true.
 jcheck() {
     python3 -c 'import json, sys
@@ -41,11 +20,6 @@ gpus = [x for x in d.get("devices", []) if x.get("component") == "gpu"]
 def near(a, b, rel):
     return abs(a - b) <= rel * abs(b)
 sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" 2>>"$T/err"
-}
-rc=0
-ct() {
-    "$CT_BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
 }
 # inits_balanced: every nvmlInit of the fake got its nvmlShutdown.
 inits_balanced() {
@@ -223,5 +197,4 @@ check "lost GPU: warning on the console" grep -qF \
     "$T/out"
 check "lost GPU: nvmlShutdown once per nvmlInit" inits_balanced
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ct_finish

@@ -7,36 +7,10 @@ set -u
 
 : "${CT_BIN:?CT_BIN must name the carbontracker command}"
 : "${CT_SOURCE_DIR:?CT_SOURCE_DIR must name the source tree}"
-CT_TMP=${CT_TMP:-/tmp}
-mkdir -p "$CT_TMP"
-T=$(mktemp -d "$CT_TMP/parse.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+ct_setup parse
 L=$CT_SOURCE_DIR/tests/fixtures/logs
 
-pass=0
-fail=0
-ok() {
-    echo "ok - $1"
-    pass=$((pass + 1))
-}
-not_ok() {
-    echo "not ok - $1"
-    fail=$((fail + 1))
-    for f in "$T/out" "$T/err"; do
-        [ -s "$f" ] && sed 's/^/#   /' "$f" | head -20
-    done
-    return 0
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-rc=0
-ct() {
-    "$CT_BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
 # sentence KWH KG [EQUIVALENTS]: upstream's print_aggregate text.
 sentence() {
     local s="The training of models in this work is estimated to use $1 kWh of electricity contributing to $2 kg of CO2eq. "
@@ -164,5 +138,4 @@ ok = (abs(t["energy_kwh"] - float(sys.argv[2])) < 1e-12 and abs(t["co2eq_g"] - f
       and r["devices"][0]["provenance"] == "simulated" and r["skipped"] == [] and not r["truncated"])
 sys.exit(0 if ok and int(sys.argv[4]) == 0 else 1)' "$T/run.json" "${energy:-x}" "${co2:-x}" "$run_rc"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ct_finish

@@ -11,36 +11,10 @@ set -u
 : "${CT_BIN:?CT_BIN must name the carbontracker command}"
 : "${CT_FIXTURE:?CT_FIXTURE must name the ct-fixture helper}"
 : "${CT_SOURCE_DIR:?CT_SOURCE_DIR must name the source tree}"
-CT_TMP=${CT_TMP:-/tmp}
-mkdir -p "$CT_TMP"
-T=$(mktemp -d "$CT_TMP/report.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+ct_setup report
 FIX="$CT_SOURCE_DIR/tests/fixtures/report"
 
-pass=0
-fail=0
-ok() {
-    echo "ok - $1"
-    pass=$((pass + 1))
-}
-not_ok() {
-    echo "not ok - $1"
-    fail=$((fail + 1))
-    for f in "$T/out" "$T/err"; do
-        [ -s "$f" ] && sed 's/^/#   /' "$f" | head -20
-    done
-    return 0
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-rc=0
-ct() {
-    "$CT_BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
 
 for tool in pdftotext pdftoppm pdfinfo file python3; do
     check "tool $tool is installed (scripts/install-deps.sh)" command -v "$tool"
@@ -436,5 +410,4 @@ else
     not_ok "CT_EXAMPLE names the example training loop"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ct_finish
