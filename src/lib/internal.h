@@ -28,6 +28,11 @@ double ct__wall_s(void);
 /* Format into buf (always NUL-terminated, truncated if needed); returns buf. */
 char *ct__fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Append formatted text at buf + *off (bounded by len, always NUL-terminated); *off moves on and
+ * stays >= len once the buffer is full, so a sequence of calls simply truncates. */
+void ct__append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* strdup that accepts NULL (returns NULL). */
 char *ct__strdup(const char *s);
 

@@ -390,3 +390,18 @@ int ct__carbon_get(const struct ct__carbon_cfg *cfg, const char *base, const cha
     ct__http_response_free(resp);
     return rc;
 }
+
+int ct__carbon_fetch_series(const struct ct__carbon_cfg *cfg, const char *base,
+                            const char *path_and_query, ct__series_parse_fn parse,
+                            struct ct__ci_series *out, char *why, size_t why_len)
+{
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    struct ct__http_response resp;
+    int rc = ct__carbon_get(cfg, base, path_and_query, headers, &resp, why, why_len);
+
+    if (rc != CT_OK)
+        return rc;
+    rc = parse(resp.body, resp.len, out, why, why_len);
+    ct__http_response_free(&resp);
+    return rc;
+}

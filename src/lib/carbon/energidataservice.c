@@ -106,15 +106,8 @@ static int filter(const struct ct__location *loc, char *buf, size_t len)
 static int fetch(const struct ct__carbon_cfg *cfg, const char *path, struct ct__ci_series *out,
                  char *why, size_t why_len)
 {
-    static const char *const headers[] = {"Accept: application/json", NULL};
-    struct ct__http_response resp;
-    int rc = ct__carbon_get(cfg, cfg->energidataservice_url, path, headers, &resp, why, why_len);
-
-    if (rc != CT_OK)
-        return rc;
-    rc = ct__eds_parse(resp.body, resp.len, out, why, why_len);
-    ct__http_response_free(&resp);
-    return rc;
+    return ct__carbon_fetch_series(cfg, cfg->energidataservice_url, path, ct__eds_parse, out, why,
+                                   why_len);
 }
 
 static int eds_current(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,

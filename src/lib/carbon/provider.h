@@ -145,6 +145,16 @@ int ct__carbon_get(const struct ct__carbon_cfg *cfg, const char *base, const cha
                    const char *const *headers, struct ct__http_response *resp, char *why,
                    size_t why_len);
 
+/* Parser of a reply into a series (the pure parsers of the providers). */
+typedef int (*ct__series_parse_fn)(const char *buf, size_t len, struct ct__ci_series *out,
+                                   char *why, size_t why_len);
+
+/* GET base + path_and_query with "Accept: application/json" and parse the reply into out.
+ * CT_OK, or the failure of the request or of the parser (why set). */
+int ct__carbon_fetch_series(const struct ct__carbon_cfg *cfg, const char *base,
+                            const char *path_and_query, ct__series_parse_fn parse,
+                            struct ct__ci_series *out, char *why, size_t why_len);
+
 /* Copy a string from a reply for a message: printable ASCII only ('?' otherwise), truncated with
  * "..." to fit. */
 void ct__printable_copy(char *dst, size_t len, const char *src);

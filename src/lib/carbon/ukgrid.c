@@ -130,15 +130,7 @@ static int uk_suitable(const struct ct__carbon_cfg *cfg, const struct ct__locati
 static int fetch(const struct ct__carbon_cfg *cfg, const char *path, struct ct__ci_series *out,
                  char *why, size_t why_len)
 {
-    static const char *const headers[] = {"Accept: application/json", NULL};
-    struct ct__http_response resp;
-    int rc = ct__carbon_get(cfg, cfg->ukgrid_url, path, headers, &resp, why, why_len);
-
-    if (rc != CT_OK)
-        return rc;
-    rc = ct__ukgrid_parse(resp.body, resp.len, out, why, why_len);
-    ct__http_response_free(&resp);
-    return rc;
+    return ct__carbon_fetch_series(cfg, cfg->ukgrid_url, path, ct__ukgrid_parse, out, why, why_len);
 }
 
 static void describe(const struct ct__ci_point *p, const char *what, char *buf, size_t len)

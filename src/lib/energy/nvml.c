@@ -797,28 +797,21 @@ static void nvml_detail(void *vs, char *buf, size_t len)
     if (len == 0)
         return;
     buf[0] = '\0';
-#define APPEND(...)                                                                                \
-    do {                                                                                           \
-        if (off < len) {                                                                           \
-            int w_ = snprintf(buf + off, len - off, __VA_ARGS__);                                  \
-            off = w_ < 0 ? len : off + (size_t)w_;                                                 \
-        }                                                                                          \
-    } while (0)
-    APPEND("driver %s, %d GPU%s; measured:", s->driver, s->n_all, s->n_all == 1 ? "" : "s");
+    ct__append(buf, len, &off, "driver %s, %d GPU%s; measured:", s->driver, s->n_all,
+               s->n_all == 1 ? "" : "s");
     for (int i = 0; i < s->n_sel; i++) {
         const struct gpu *g = &s->all[s->sel[i]];
-        APPEND("%s %u (%s%s%s%s)", i ? "," : "", g->index,
-               g->method == METHOD_COUNTER ? "energy counter" : "power at 10 Hz",
-               g->resets ? ", counter reset" : "", g->lost ? ", lost: " : "",
-               g->lost ? errstr(&s->api, g->last_error) : "");
+        ct__append(buf, len, &off, "%s %u (%s%s%s%s)", i ? "," : "", g->index,
+                   g->method == METHOD_COUNTER ? "energy counter" : "power at 10 Hz",
+                   g->resets ? ", counter reset" : "", g->lost ? ", lost: " : "",
+                   g->lost ? errstr(&s->api, g->last_error) : "");
     }
     if (s->by_pid)
-        APPEND("; selected by the processes of the tracked tree");
+        ct__append(buf, len, &off, "; selected by the processes of the tracked tree");
     if (s->notes[0])
-        APPEND("; %s", s->notes);
-    APPEND("; %s, %s, %s", s->api.init_sym, s->api.count_sym,
-           s->api.procs_sym ? s->api.procs_sym : "no process lists");
-#undef APPEND
+        ct__append(buf, len, &off, "; %s", s->notes);
+    ct__append(buf, len, &off, "; %s, %s, %s", s->api.init_sym, s->api.count_sym,
+               s->api.procs_sym ? s->api.procs_sym : "no process lists");
 }
 
 const struct ct__meter_ops ct__meter_nvml = {

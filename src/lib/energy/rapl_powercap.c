@@ -635,23 +635,16 @@ static void rapl_detail(void *vs, char *buf, size_t len)
     if (len == 0)
         return;
     buf[0] = '\0';
-#define APPEND(...)                                                                                \
-    do {                                                                                           \
-        if (off < len) {                                                                           \
-            int w_ = snprintf(buf + off, len - off, __VA_ARGS__);                                  \
-            off = w_ < 0 ? len : off + (size_t)w_;                                                 \
-        }                                                                                          \
-    } while (0)
-    APPEND("%d zone%s: ", s->n, s->n == 1 ? "" : "s");
+    ct__append(buf, len, &off, "%d zone%s: ", s->n, s->n == 1 ? "" : "s");
     for (int i = 0; i < s->n; i++)
-        APPEND("%s%s (%s)", i ? ", " : "", s->zones[i].id, s->zones[i].name);
+        ct__append(buf, len, &off, "%s%s (%s)", i ? ", " : "", s->zones[i].id, s->zones[i].name);
     uint64_t wrap_ns = shortest_wrap_ns(s);
     if (wrap_ns > 0)
-        APPEND("; shortest wrap %llu s", (unsigned long long)(wrap_ns / NS_PER_S));
+        ct__append(buf, len, &off, "; shortest wrap %llu s",
+                   (unsigned long long)(wrap_ns / NS_PER_S));
     else
-        APPEND("; wrap period unknown");
-    APPEND("; %lu reset%s", s->resets, s->resets == 1 ? "" : "s");
-#undef APPEND
+        ct__append(buf, len, &off, "; wrap period unknown");
+    ct__append(buf, len, &off, "; %lu reset%s", s->resets, s->resets == 1 ? "" : "s");
 }
 
 const struct ct__meter_ops ct__meter_rapl_powercap = {

@@ -31,6 +31,17 @@ char *ct__fmt(char *buf, size_t len, const char *fmt, ...)
     return buf;
 }
 
+void ct__append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+    if (*off >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *off, len - *off, fmt, ap);
+    va_end(ap);
+    *off = w < 0 ? len : *off + (size_t)w;
+}
+
 char *ct__strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
