@@ -994,6 +994,9 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     if (t->epoch_counter == t->ebp && t->ebp > 0) {
         output_pred(t);
         if (t->o.confirm) {
+            /* The callback shows the question (a prompt); the output log records it, as
+             * upstream's logger.output does. */
+            ct__log_out(&t->logs, "CarbonTracker: Continue training (y/n)?");
             int answer = t->o.confirm(t->o.confirm_user, "Continue training (y/n)?");
             if (answer) {
                 output(t, "Continuing...");

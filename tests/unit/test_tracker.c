@@ -477,7 +477,15 @@ static void test_stop_and_confirm(void **state)
     ct_epoch_start(t);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
     assert_non_null(strstr(f->console, "CarbonTracker: Continuing...\n"));
+    /* The question is not printed by the library (the callback prompts) but is logged. */
+    assert_null(strstr(f->console, "Continue training (y/n)?"));
     ct_tracker_free(t);
+    {
+        char *out = read_log(f, "_carbontracker_output.log");
+        assert_non_null(strstr(out, " - CarbonTracker: Continue training (y/n)?\n"));
+        assert_non_null(strstr(out, " - CarbonTracker: Continuing...\n"));
+        free(out);
+    }
 
     f->console_len = 0;
     f->console[0] = '\0';
