@@ -15,6 +15,7 @@
 
 #include "../fakes/fake_http.h"
 #include "account.h"
+#include "console_capture.h"
 #include "out/text.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
@@ -36,19 +37,8 @@ struct fx {
     char proc[4096];
     char logs[4096];
     char zi[4096];
-    char console[65536];
-    size_t console_len;
+    struct console_buf con; /* what the tracker printed */
 };
-
-static void capture(void *user, int level, const char *text)
-{
-    struct fx *f = user;
-    (void)level;
-    int n =
-        snprintf(f->console + f->console_len, sizeof(f->console) - f->console_len, "%s\n", text);
-    if (n > 0)
-        f->console_len += (size_t)n;
-}
 
 static int group_setup(void **state)
 {
@@ -109,8 +99,8 @@ static ct_options live_options(struct fx *f)
     o.sysfs_root = f->sys;
     o.proc_root = f->proc;
     o.log_dir = f->logs;
-    o.message = capture;
-    o.message_user = f;
+    o.message = console_capture;
+    o.message_user = &f->con;
     o.update_interval_s = 10; /* the tests drive the reads */
     o.epochs = 2;
     o.epochs_before_pred = 0;
@@ -165,7 +155,7 @@ static void assert_no_key(struct fx *f, ct_tracker *t)
     const char *suffixes[] = {"_carbontracker.log", "_carbontracker_output.log",
                               "_carbontracker_err.log"};
     char *js = NULL;
-    assert_null(strstr(f->console, KEY));
+    assert_null(strstr(f->con.text, KEY));
     for (int i = 0; i < 3; i++) {
         char *log = read_log(f, suffixes[i]);
         assert_null(strstr(log, KEY));
@@ -289,9 +279,9 @@ static void test_energy_weighted_co2(void **state)
     assert_non_null(strstr(std, " - Average carbon intensity during training was 183.00 "
                                 "gCO2/kWh at detected location: " ADDR ".\n"));
     free(std);
-    assert_non_null(strstr(f->console, "CarbonTracker: Average carbon intensity during training "
-                                       "was 183.00 gCO2/kWh at detected location: " ADDR ".\n"));
-    assert_null(strstr(f->console, "WARNING"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Average carbon intensity during training "
+                                        "was 183.00 gCO2/kWh at detected location: " ADDR ".\n"));
+    assert_null(strstr(f->con.text, "WARNING"));
     assert_paths((const char *[]){LATEST, LATEST, NULL});
     {
         json_t *reqs = fake_http_requests(&srv);
@@ -348,14 +338,14 @@ static void test_prediction_uses_forecast(void **state)
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
 
     /* Epoch 1 measured at 132; the 3 others at the forecast's 250. */
-    if (strstr(f->console, "CarbonTracker: Carbon intensity for the next 0:00:00 is predicted to "
-                           "be 250.00 gCO2/kWh at detected location: " ADDR ".\n") == NULL)
-        fail_msg("no forecast message in:\n%s", f->console);
+    if (strstr(f->con.text, "CarbonTracker: Carbon intensity for the next 0:00:00 is predicted to "
+                            "be 250.00 gCO2/kWh at detected location: " ADDR ".\n") == NULL)
+        fail_msg("no forecast message in:\n%s", f->con.text);
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     double done = 3600 / 3.6e6 * 1.58;
     assert_true(fabs(s.pred_energy_kwh - 4 * done) < 1e-15);
     assert_true(fabs(s.pred_co2eq_g - (done * 132 + 3 * done * 250)) < 1e-12);
-    assert_non_null(strstr(f->console, "\tCO2eq:\t1.393560 g\n"));
+    assert_non_null(strstr(f->con.text, "\tCO2eq:\t1.393560 g\n"));
     json_t *root = summary(t);
     json_t *p = json_object_get(root, "prediction");
     assert_string_equal(json_string_value(json_object_get(p, "intensity_basis")), "forecast");
@@ -394,9 +384,9 @@ static void test_prediction_fallbacks(void **state)
     assert_int_equal(ct_epoch_start(t), CT_OK);
     pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: Failed to predict carbon intensity for the "
-                                       "next 0:00:00, fallback on average measured intensity at "
-                                       "detected location: " ADDR ".\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Failed to predict carbon intensity for the "
+                                        "next 0:00:00, fallback on average measured intensity at "
+                                        "detected location: " ADDR ".\n"));
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     assert_true(fabs(s.pred_co2eq_g - 4 * 3600 / 3.6e6 * 1.58 * 132) < 1e-12);
     char *std = read_log(f, "_carbontracker.log");
@@ -413,8 +403,7 @@ static void test_prediction_fallbacks(void **state)
 
     /* All epochs before the prediction (nothing left to forecast): upstream's weighting of the
      * values fetched, [132, 200] and the current 200 once: 177.33. */
-    f->console_len = 0;
-    f->console[0] = '\0';
+    console_reset(&f->con);
     fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
                            "\"responses\": [{\"status\": 200, \"body_file\": "
                            "\"electricitymaps/latest_zone.json\"}, {\"status\": 200, "
@@ -428,8 +417,9 @@ static void test_prediction_fallbacks(void **state)
     next_cycle(t, 2);
     assert_int_equal(ct_epoch_start(t), CT_OK);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: Current carbon intensity is 177.33 gCO2/kWh "
-                                       "at detected location: " ADDR ".\n"));
+    assert_non_null(strstr(f->con.text,
+                           "CarbonTracker: Current carbon intensity is 177.33 gCO2/kWh "
+                           "at detected location: " ADDR ".\n"));
     ct_tracker_free(t);
 }
 
@@ -454,12 +444,12 @@ static void test_failures_fall_back_and_warn_once(void **state)
     next_cycle(t, 2); /* a second failure: a note, not a second warning */
     assert_int_equal(ct_epoch_end(t, &r), CT_OK);
     assert_true(r.intensity_g_per_kwh == 380.95047);
-    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - Failed to retrieve carbon "
-                                       "intensity: Defaulting to average carbon intensity "
-                                       "380.95047 gCO2/kWh. Reason: electricitymaps: HTTP 401 "
-                                       "Unauthorized (the API key is missing or was refused).\n"));
-    assert_int_equal(count(f->console, "WARNING"), 1);
-    assert_int_equal(count(f->console, "Failed to retrieve carbon intensity"), 2);
+    assert_non_null(strstr(f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon "
+                                        "intensity: Defaulting to average carbon intensity "
+                                        "380.95047 gCO2/kWh. Reason: electricitymaps: HTTP 401 "
+                                        "Unauthorized (the API key is missing or was refused).\n"));
+    assert_int_equal(count(f->con.text, "WARNING"), 1);
+    assert_int_equal(count(f->con.text, "Failed to retrieve carbon intensity"), 2);
 
     /* Live again, then 429, 500, malformed, empty, a timeout: the last good value stays. */
     fake_http_routes(&srv,
@@ -504,7 +494,7 @@ static void test_failures_fall_back_and_warn_once(void **state)
     assert_non_null(strstr(std, "fetched every 900 s at detected location DE (set by option): "
                                 "[302.5]\n"));
     free(std);
-    assert_int_equal(count(f->console, "WARNING"), 1);
+    assert_int_equal(count(f->con.text, "WARNING"), 1);
     assert_no_key(f, t);
     ct_tracker_free(t);
 }
@@ -525,11 +515,11 @@ static void test_last_good_value_warns_once(void **state)
     next_cycle(t, 2);
     next_cycle(t, 3);
     assert_int_equal(ct_epoch_start(t), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - Failed to retrieve carbon "
-                                       "intensity (electricitymaps: HTTP 500 Internal Server "
-                                       "Error); keeping the last value fetched, 302.50 gCO2/kWh "
-                                       "from electricitymaps at "));
-    assert_int_equal(count(f->console, "WARNING"), 1);
+    assert_non_null(strstr(f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon "
+                                        "intensity (electricitymaps: HTTP 500 Internal Server "
+                                        "Error); keeping the last value fetched, 302.50 gCO2/kWh "
+                                        "from electricitymaps at "));
+    assert_int_equal(count(f->con.text, "WARNING"), 1);
     assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
     ct_tracker_free(t);
 }
@@ -546,10 +536,10 @@ static void test_no_key_outside_gb_and_dk(void **state)
     wait_cycles(t, 1);
     assert_int_equal(ct_epoch_start(t), CT_OK);
     assert_non_null(strstr(
-        f->console, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
-                    "average carbon intensity 380.95047 gCO2/kWh. Reason: no live source for DE "
-                    "without an Electricity Maps API key (--api_keys '{\"electricitymaps\": "
-                    "\"KEY\"}' or ELECTRICITYMAPS_API_KEY).\n"));
+        f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
+                     "average carbon intensity 380.95047 gCO2/kWh. Reason: no live source for DE "
+                     "without an Electricity Maps API key (--api_keys '{\"electricitymaps\": "
+                     "\"KEY\"}' or ELECTRICITYMAPS_API_KEY).\n"));
     ct_tracker_free(t);
     assert_paths((const char *[]){NULL});
 }
@@ -590,7 +580,7 @@ static void test_stop_never_waits_for_a_slow_server(void **state)
     assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 1);
     assert_sample(root, 0, 151.6503, "table:owid:DK:2023", "DK");
     json_decref(root);
-    assert_null(strstr(f->console, "WARNING"));
+    assert_null(strstr(f->con.text, "WARNING"));
     t0 = ct__now_ns();
     ct_tracker_free(t);
     assert_true(ct__now_ns() - t0 < 200000000ull);
@@ -690,14 +680,14 @@ static void test_geolocation_fails(void **state)
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1);
     assert_int_equal(ct_epoch_start(t), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: Failed to retrieve location based on IP "
-                                       "(the service has no location for this address (bogon)); "
-                                       "using UNDETECTED.\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Failed to retrieve location based on IP "
+                                        "(the service has no location for this address (bogon)); "
+                                        "using UNDETECTED.\n"));
     assert_non_null(strstr(
-        f->console, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
-                    "average carbon intensity 481.0 gCO2/kWh. Reason: the location is unknown, "
-                    "and outside Great Britain and Denmark live data needs an Electricity Maps "
-                    "API key"));
+        f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
+                     "average carbon intensity 481.0 gCO2/kWh. Reason: the location is unknown, "
+                     "and outside Great Britain and Denmark live data needs an Electricity Maps "
+                     "API key"));
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     assert_string_equal(s.location_method, "none");

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "console_capture.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 #include "tracker.h"
@@ -28,19 +29,8 @@
 struct fx {
     char sys[4096];
     char proc[4096];
-    char console[65536];
-    size_t console_len;
+    struct console_buf con; /* what the tracker printed */
 };
-
-static void capture(void *user, int level, const char *text)
-{
-    struct fx *f = user;
-    (void)level;
-    int n =
-        snprintf(f->console + f->console_len, sizeof(f->console) - f->console_len, "%s\n", text);
-    if (n > 0)
-        f->console_len += (size_t)n;
-}
 
 static int setup(void **state)
 {
@@ -70,8 +60,8 @@ static ct_options options(struct fx *f, int live)
     ct_options o = CT_OPTIONS_INIT;
     o.sysfs_root = f->sys;
     o.proc_root = f->proc;
-    o.message = capture;
-    o.message_user = f;
+    o.message = console_capture;
+    o.message_user = &f->con;
     o.verbose = 2;
     o.update_interval_s = 10;
     o.epochs = 2;
@@ -164,10 +154,10 @@ static void test_live_without_libcurl_keeps_the_table(void **state)
         assert_int_equal(ct_epoch_start(t), CT_OK);
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK); /* the second ends monitoring */
     }
-    assert_int_equal(count(f->console, "libcurl could not be loaded"), 1);
-    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - Live carbon intensity is "
-                                       "unavailable: libcurl could not be loaded (" NO_CURL));
-    assert_non_null(strstr(f->console, "install it (Debian package libcurl4). Using "));
+    assert_int_equal(count(f->con.text, "libcurl could not be loaded"), 1);
+    assert_non_null(strstr(f->con.text, "CarbonTracker: WARNING - Live carbon intensity is "
+                                        "unavailable: libcurl could not be loaded (" NO_CURL));
+    assert_non_null(strstr(f->con.text, "install it (Debian package libcurl4). Using "));
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     assert_int_equal(strncmp(s.intensity_source, "table:owid:GB:", 14), 0);
     assert_int_equal(t->carbon.n_samples, 1); /* only the table value ever came into force */

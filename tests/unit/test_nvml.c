@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "console_capture.h"
 #include "energy/meter.h"
 #include "proc_fixture.h"
 #include "tracker.h"
@@ -63,10 +64,9 @@ struct fx {
     int n;
     struct ct__meter_dev devs[16];
     struct ct__reading out[16];
-    char console[65536];
-    size_t console_len;
-    pid_t child;   /* a paused child process, killed by teardown */
-    ct_tracker *t; /* freed by teardown, also when the test fails */
+    struct console_buf con; /* what the tracker printed */
+    pid_t child;            /* a paused child process, killed by teardown */
+    ct_tracker *t;          /* freed by teardown, also when the test fails */
 };
 
 static const struct ct__meter_ops *const M = &ct__meter_nvml;
@@ -765,16 +765,6 @@ static void test_process_list_grows(void **st)
 
 /* ---- through the tracker --------------------------------------------------------------------*/
 
-static void capture(void *user, int level, const char *text)
-{
-    struct fx *f = user;
-    (void)level;
-    int n =
-        snprintf(f->console + f->console_len, sizeof(f->console) - f->console_len, "%s\n", text);
-    if (n > 0 && (size_t)n < sizeof(f->console) - f->console_len)
-        f->console_len += (size_t)n;
-}
-
 static const char two_gpus[] = "[device]\nname = NVIDIA A100-SXM4-40GB\nuuid = " U0 "\n"
                                "watts = 250\nenergy_start_mj = 123456789\n"
                                "[device]\nname = Tesla P100-PCIE-16GB\nuuid = " U2 "\n"
@@ -796,8 +786,8 @@ static ct_options tracker_options(struct fx *f, const char *components)
     o.proc_root = f->proc;
     o.zone = "DK";
     o.log_dir = f->dir;
-    o.message = capture;
-    o.message_user = f;
+    o.message = console_capture;
+    o.message_user = &f->con;
     o.nvml_library = f->lib;
     o.update_interval_s = 10;
     return o;
@@ -855,8 +845,8 @@ static void test_tracker_gpus(void **st)
     ct_options o = tracker_options(f, "gpu");
     char err[512] = "";
     assert_int_equal(ct_tracker_open(&f->t, &o, err, sizeof(err)), CT_OK);
-    assert_contains(f->console, "CarbonTracker: The following components were found: GPU with "
-                                "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
+    assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
+                                 "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
     assert_int_equal(f->t->period_ns, 100 * MS); /* the power-only GPU sets 10 Hz */
 
     struct stamp s0 = epoch_start(f);
@@ -924,8 +914,8 @@ static void test_tracker_all_components(void **st)
     ct_options o = tracker_options(f, "all");
     o.cuda_visible_devices = "GPU-aaaa";
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_contains(f->console, "CarbonTracker: The following components were found: GPU with "
-                                "device(s) NVIDIA A100-SXM4-40GB. CPU with device(s) ");
+    assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
+                                 "device(s) NVIDIA A100-SXM4-40GB. CPU with device(s) ");
     assert_int_equal(f->t->period_ns, 10 * S_NS); /* counters only: no bound */
     struct stamp s0 = epoch_start(f);
     sleep_ms(200);
@@ -953,11 +943,10 @@ static void test_tracker_all_components(void **st)
     ct_free(json);
 
     /* No GPU selected: the CPU alone. */
-    f->console[0] = '\0';
-    f->console_len = 0;
+    console_reset(&f->con);
     o.cuda_visible_devices = "";
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_contains(f->console, "found: CPU with device(s) ");
+    assert_contains(f->con.text, "found: CPU with device(s) ");
     ct_tracker_free(f->t);
     f->t = NULL;
     o.components = "gpu";
@@ -989,9 +978,9 @@ static void test_tracker_lost_gpu(void **st)
     assert_true(r2.devices[0].energy_j == 0);
     assert_int_equal(r2.devices[1].lost, 0);
     assert_counter_energy(r2.devices[1].energy_j, 150, s2, s3);
-    assert_contains(f->console, "CarbonTracker: WARNING - gpu device NVIDIA A100-SXM4-40GB " U0
-                                " stopped answering and is marked lost; the energy measured until "
-                                "then (");
+    assert_contains(f->con.text, "CarbonTracker: WARNING - gpu device NVIDIA A100-SXM4-40GB " U0
+                                 " stopped answering and is marked lost; the energy measured until "
+                                 "then (");
     ct_stop(f->t);
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     assert_int_equal(ct_get_summary(f->t, &s), CT_OK);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "console_capture.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 #include "tracker.h"
@@ -28,19 +29,8 @@ struct fx {
     char sys[4096];
     char proc[4096];
     char logs[4096];
-    char console[65536];
-    size_t console_len;
+    struct console_buf con; /* what the tracker printed */
 };
-
-static void capture(void *user, int level, const char *text)
-{
-    struct fx *f = user;
-    (void)level;
-    int n =
-        snprintf(f->console + f->console_len, sizeof(f->console) - f->console_len, "%s\n", text);
-    if (n > 0)
-        f->console_len += (size_t)n;
-}
 
 static int setup(void **state, const char *scenario)
 {
@@ -89,8 +79,8 @@ static ct_options base_options(struct fx *f)
     o.proc_root = f->proc;
     o.zone = "DK";
     o.log_dir = f->logs;
-    o.message = capture;
-    o.message_user = f;
+    o.message = console_capture;
+    o.message_user = &f->con;
     o.update_interval_s = 10; /* the tests drive reads through the epoch boundaries */
     o.nvml_library = "/nonexistent/libnvidia-ml.so.1"; /* no GPU, even on a machine with one */
     return o;
@@ -153,8 +143,8 @@ static void test_two_sockets_exact_energy(void **state)
     ct_tracker *t = NULL;
     char err[512];
     assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: The following components were found: CPU "
-                                       "with device(s) cpu:0, dram:0, cpu:1, dram:1.\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: The following components were found: CPU "
+                                        "with device(s) cpu:0, dram:0, cpu:1, dram:1.\n"));
 
     assert_int_equal(ct_epoch_start(t), CT_OK);
     pcf_advance(f->sys, "intel-rapl:0", 50000000);  /* 50 J */
@@ -257,12 +247,12 @@ static void test_denied_counter_falls_back_to_estimate(void **state)
     ct_options o = base_options(f);
     ct_tracker *t = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: WARNING - "));
-    assert_non_null(strstr(f->console, "intel-rapl:0/energy_uj"));
-    assert_non_null(strstr(f->console, "chmod"));
-    assert_non_null(strstr(f->console, "udev"));
-    assert_non_null(strstr(f->console, "CPU with device(s) Intel(R) Xeon(R) Gold 6130 CPU "
-                                       "(estimated)."));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: WARNING - "));
+    assert_non_null(strstr(f->con.text, "intel-rapl:0/energy_uj"));
+    assert_non_null(strstr(f->con.text, "chmod"));
+    assert_non_null(strstr(f->con.text, "udev"));
+    assert_non_null(strstr(f->con.text, "CPU with device(s) Intel(R) Xeon(R) Gold 6130 CPU "
+                                        "(estimated)."));
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     ct_get_summary(t, &s);
     assert_int_equal(s.n_devices, 1);
@@ -313,19 +303,19 @@ static void test_prediction_and_stop_count(void **state)
         pcf_advance(f->sys, "intel-rapl:0", 3600000000ull); /* 3600 J = 1 Wh */
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
         if (e == 0)
-            assert_null(strstr(f->console, "Predicted"));
+            assert_null(strstr(f->con.text, "Predicted"));
         if (e == 1)
-            assert_non_null(strstr(f->console, "CarbonTracker: \nPredicted consumption for 5 "
-                                               "epoch(s):\n\tTime:\t"));
+            assert_non_null(strstr(f->con.text, "CarbonTracker: \nPredicted consumption for 5 "
+                                                "epoch(s):\n\tTime:\t"));
     }
     /* 5 x mean(1 Wh x 1.58) = 0.0079 kWh. */
-    assert_non_null(strstr(f->console, "\tEnergy:\t0.007900 kWh\n"));
+    assert_non_null(strstr(f->con.text, "\tEnergy:\t0.007900 kWh\n"));
     assert_int_equal(ct_epoch_start(t), CT_OK); /* a 4th epoch interrupted */
     pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
     assert_int_equal(ct_stop(t), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: \nActual consumption for 3 epoch(s):\n"));
-    assert_non_null(strstr(f->console, "\tEnergy:\t0.004740 kWh\n\tCO2eq:\t0.718822 g\n"));
-    assert_non_null(strstr(f->console, "CarbonTracker: Finished monitoring.\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: \nActual consumption for 3 epoch(s):\n"));
+    assert_non_null(strstr(f->con.text, "\tEnergy:\t0.004740 kWh\n\tCO2eq:\t0.718822 g\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Finished monitoring.\n"));
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     ct_get_summary(t, &s);
     assert_int_equal(s.epochs, 3);
@@ -375,13 +365,13 @@ static void test_all_epochs_semantics(void **state)
     ct_tracker *t = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     for (int e = 0; e < 3; e++) {
-        assert_null(strstr(f->console, "Predicted"));
+        assert_null(strstr(f->con.text, "Predicted"));
         ct_epoch_start(t);
         ct_epoch_end(t, NULL);
     }
-    assert_non_null(strstr(f->console, "Predicted consumption for 3 epoch(s):"));
+    assert_non_null(strstr(f->con.text, "Predicted consumption for 3 epoch(s):"));
     /* monitor_epochs = -1: actual printed by itself after the last epoch, no stop() needed. */
-    assert_non_null(strstr(f->console, "Actual consumption for 3 epoch(s):"));
+    assert_non_null(strstr(f->con.text, "Actual consumption for 3 epoch(s):"));
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     ct_get_summary(t, &s);
     assert_int_equal(s.finished, 1);
@@ -452,7 +442,7 @@ static void test_state_errors(void **state)
     assert_int_equal(ct_epoch_start(t), CT_ESTATE);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
     ct_tracker_free(t); /* free without stop: stops and writes the actual consumption */
-    assert_non_null(strstr(f->console, "Actual consumption for 1 epoch(s):"));
+    assert_non_null(strstr(f->con.text, "Actual consumption for 1 epoch(s):"));
     assert_int_equal(ct_epoch_start(NULL), CT_EINVAL);
     ct_tracker_free(NULL);
 }
@@ -476,9 +466,9 @@ static void test_stop_and_confirm(void **state)
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     ct_epoch_start(t);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
-    assert_non_null(strstr(f->console, "CarbonTracker: Continuing...\n"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Continuing...\n"));
     /* The question is not printed by the library (the callback prompts) but is logged. */
-    assert_null(strstr(f->console, "Continue training (y/n)?"));
+    assert_null(strstr(f->con.text, "Continue training (y/n)?"));
     ct_tracker_free(t);
     {
         char *out = read_log(f, "_carbontracker_output.log");
@@ -487,14 +477,13 @@ static void test_stop_and_confirm(void **state)
         free(out);
     }
 
-    f->console_len = 0;
-    f->console[0] = '\0';
+    console_reset(&f->con);
     answer = 0;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     ct_epoch_start(t);
     assert_int_equal(ct_epoch_end(t, NULL), CT_ESTOPPED);
-    assert_non_null(strstr(f->console, "CarbonTracker: Quitting...\n"));
-    assert_non_null(strstr(f->console, "Actual consumption for 1 epoch(s):"));
+    assert_non_null(strstr(f->con.text, "CarbonTracker: Quitting...\n"));
+    assert_non_null(strstr(f->con.text, "Actual consumption for 1 epoch(s):"));
     ct_epoch_start(t); /* monitoring is over: no-op */
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
     ct_tracker_free(t);
@@ -511,12 +500,12 @@ static void test_simulated_devices(void **state)
     o.sim_gpu_util = 0.6;
     ct_tracker *t = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
-    assert_non_null(strstr(f->console, "Using simulated CPU: Sim CPU with TDP: 75.00W (at 50% "
-                                       "utilization)\n"));
-    assert_non_null(strstr(f->console, "Using simulated GPU: Sim GPU with power consumption: "
-                                       "240.00W (at 60% utilization)\n"));
-    assert_non_null(strstr(f->console, "found: GPU with device(s) Sim GPU. CPU with device(s) "
-                                       "Sim CPU.\n"));
+    assert_non_null(strstr(f->con.text, "Using simulated CPU: Sim CPU with TDP: 75.00W (at 50% "
+                                        "utilization)\n"));
+    assert_non_null(strstr(f->con.text, "Using simulated GPU: Sim GPU with power consumption: "
+                                        "240.00W (at 60% utilization)\n"));
+    assert_non_null(strstr(f->con.text, "found: GPU with device(s) Sim GPU. CPU with device(s) "
+                                        "Sim CPU.\n"));
     ct_epoch_start(t);
     usleep(50000);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
@@ -594,7 +583,7 @@ static void test_quiet_and_no_logs(void **state)
     ct_epoch_start(t);
     ct_epoch_end(t, NULL);
     ct_tracker_free(t);
-    assert_int_equal(f->console_len, 0);
+    assert_int_equal(f->con.len, 0);
 }
 
 static void test_json_outputs(void **state)

@@ -76,6 +76,17 @@ struct json_t *ct__json_parse(const char *buf, size_t len, char *why, size_t why
     return root;
 }
 
+struct json_t *ct__json_parse_object(const char *buf, size_t len, char *why, size_t why_len)
+{
+    json_t *root = ct__json_parse(buf, len, why, why_len);
+    if (root != NULL && !json_is_object(root)) {
+        ct__why_add(why, why_len, "the reply is not a JSON object");
+        json_decref(root);
+        root = NULL;
+    }
+    return root;
+}
+
 /* ---- series --------------------------------------------------------------------------- */
 
 int ct__series_add(struct ct__ci_series *s, double t_s, double dur_s, double g_per_kwh)

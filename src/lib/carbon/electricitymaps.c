@@ -48,13 +48,9 @@ int ct__em_parse_latest(const char *buf, size_t len, struct ct__intensity *out, 
     if (out == NULL || (buf == NULL && len > 0))
         return CT_EINVAL;
     memset(out, 0, sizeof(*out));
-    root = ct__json_parse(buf, len, why, why_len);
+    root = ct__json_parse_object(buf, len, why, why_len);
     if (root == NULL)
         return CT_EIO;
-    if (!json_is_object(root)) {
-        ct__why_add(why, why_len, "the reply is not a JSON object");
-        goto cleanup;
-    }
     if (json_unpack_ex(root, &err, 0, "{s:F}", "carbonIntensity", &v) != 0) {
         ct__why_add(why, why_len, "no carbonIntensity number in the reply (%s)", err.text);
         service_message(root, why, why_len);
@@ -100,13 +96,9 @@ int ct__em_parse_forecast(const char *buf, size_t len, struct ct__ci_series *out
     if (out == NULL || (buf == NULL && len > 0))
         return CT_EINVAL;
     memset(out, 0, sizeof(*out));
-    root = ct__json_parse(buf, len, why, why_len);
+    root = ct__json_parse_object(buf, len, why, why_len);
     if (root == NULL)
         return CT_EIO;
-    if (!json_is_object(root)) {
-        ct__why_add(why, why_len, "the reply is not a JSON object");
-        goto cleanup;
-    }
     arr = json_object_get(root, "forecast");
     if (!json_is_array(arr)) {
         ct__why_add(why, why_len, "no forecast array in the reply");

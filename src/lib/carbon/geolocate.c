@@ -32,13 +32,9 @@ int ct__geo_parse_ipinfo(const char *buf, size_t len, struct ct__geo *out, char 
     if (out == NULL || (buf == NULL && len > 0))
         return CT_EINVAL;
     memset(out, 0, sizeof(*out));
-    root = ct__json_parse(buf, len, why, why_len);
+    root = ct__json_parse_object(buf, len, why, why_len);
     if (root == NULL)
         return CT_EIO;
-    if (!json_is_object(root)) {
-        ct__why_add(why, why_len, "the reply is not a JSON object");
-        goto cleanup;
-    }
     if (json_is_true(json_object_get(root, "bogon"))) {
         ct__why_add(why, why_len, "the service has no location for this address (bogon)");
         goto cleanup;

@@ -163,6 +163,9 @@ void ct__printable_copy(char *dst, size_t len, const char *src);
  * "malformed JSON at line L column C: ..."). Free with json_decref. */
 struct json_t;
 struct json_t *ct__json_parse(const char *buf, size_t len, char *why, size_t why_len);
+/* As ct__json_parse, and the root must be an object (else NULL, why "the reply is not a JSON
+ * object"). */
+struct json_t *ct__json_parse_object(const char *buf, size_t len, char *why, size_t why_len);
 
 /* Append a formatted note to why ("a; b"). */
 void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
