@@ -37,7 +37,7 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     out->early_stop = t->early_stop;
     out->finished = t->finished;
     out->energy_j = j;
-    out->pue = t->pue;
+    out->pue = t->opt.pue;
     /* Energy-weighted: each sampling interval's energy at the intensity in force then. */
     ct__run_totals(t, NULL, &out->co2eq_g, &out->intensity_g_per_kwh);
     out->km_by_car = ct__km_by_car(out->co2eq_g);
@@ -47,7 +47,7 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     ct__strlcpy(out->location_method, method_name(t->loc.method), sizeof(out->location_method));
     out->predicted = t->predicted;
     if (t->predicted) {
-        out->pred_epochs = t->o.epochs;
+        out->pred_epochs = t->opt.o.epochs;
         out->pred_duration_s = t->pred_duration_s;
         out->pred_energy_kwh = t->pred_energy_kwh;
         out->pred_co2eq_g = t->pred_co2eq_g;
@@ -121,7 +121,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     json_object_set_new(root, "location", json_string(s.location));
     json_object_set_new(root, "location_method", json_string(s.location_method));
     json_t *eq = json_object();
-    if (t->o.interpretable && isfinite(s.km_by_car))
+    if (t->opt.o.interpretable && isfinite(s.km_by_car))
         json_object_set_new(eq, CT__CAR_UNIT, num(s.km_by_car));
     json_object_set_new(root, "equivalents", eq);
     if (s.predicted) {

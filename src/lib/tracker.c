@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "energy/sim.h"
+#include "options.h"
 #include "out/text.h"
 
 #include <errno.h>
@@ -24,13 +25,13 @@
 
 static void deliver(struct ct_tracker *t, int level, const char *text)
 {
-    if (!t->o.message)
+    if (!t->opt.o.message)
         return;
-    if (level == CT_LEVEL_OUTPUT && t->o.verbose <= 0)
+    if (level == CT_LEVEL_OUTPUT && t->opt.o.verbose <= 0)
         return;
-    if (level == CT_LEVEL_INFO && t->o.verbose < 2)
+    if (level == CT_LEVEL_INFO && t->opt.o.verbose < 2)
         return;
-    t->o.message(t->o.message_user, level, text);
+    t->opt.o.message(t->opt.o.message_user, level, text);
 }
 
 /* upstream logger.output(): output log + console, "CarbonTracker: " prefix. */
@@ -76,124 +77,19 @@ static int invalid(char *errbuf, size_t errlen, const char *msg)
     return CT_EINVAL;
 }
 
-static int copy_options(struct ct_tracker *t, const ct_options *in)
-{
-    t->o = *in;
-#define OWN(field, own)                                                                            \
-    do {                                                                                           \
-        t->own = ct__strdup(in->field);                                                            \
-        if (in->field && !t->own)                                                                  \
-            return CT_ENOMEM;                                                                      \
-        t->o.field = t->own;                                                                       \
-    } while (0)
-    OWN(components, own_components);
-    OWN(log_dir, own_log_dir);
-    OWN(log_file_prefix, own_prefix);
-    OWN(zone, own_zone);
-    OWN(sim_cpu, own_sim_cpu);
-    OWN(sim_gpu, own_sim_gpu);
-    OWN(sysfs_root, own_sysfs);
-    OWN(proc_root, own_proc);
-    OWN(tz, own_tz);
-    OWN(localtime_path, own_localtime);
-    OWN(zoneinfo_dir, own_zoneinfo);
-    OWN(nvml_library, own_nvml);
-    OWN(cuda_visible_devices, own_cuda);
-    OWN(electricitymaps_api_key, own_em_key);
-    OWN(postcode, own_postcode);
-    OWN(electricitymaps_url, own_em_url);
-    OWN(ukgrid_url, own_uk_url);
-    OWN(energidataservice_url, own_eds_url);
-    OWN(geolocation_url, own_geo_url);
-#undef OWN
-    return CT_OK;
-}
-
-static int validate(struct ct_tracker *t, char *errbuf, size_t errlen)
-{
-    const ct_options *o = &t->o;
-    char msg[256];
-    if (o->version < 1)
-        return invalid(errbuf, errlen, "options.version must be CT_OPTIONS_VERSION");
-    if (o->epochs < 1)
-        return invalid(
-            errbuf, errlen,
-            ct__fmt(msg, sizeof(msg), "epochs must be a positive integer, got %d", o->epochs));
-    if (o->epochs_before_pred < -1)
-        return invalid(errbuf, errlen,
-                       ct__fmt(msg, sizeof(msg),
-                               "epochs_before_pred must be -1 (all epochs), 0 (no prediction) "
-                               "or positive, got %d",
-                               o->epochs_before_pred));
-    if (o->monitor_epochs < -1)
-        return invalid(errbuf, errlen,
-                       ct__fmt(msg, sizeof(msg),
-                               "monitor_epochs must be -1 (all epochs) or positive, got %d",
-                               o->monitor_epochs));
-    t->ebp = o->epochs_before_pred < 0 ? o->epochs : o->epochs_before_pred;
-    t->monitor = o->monitor_epochs < 0 ? o->epochs : o->monitor_epochs;
-    if (o->monitor_epochs != -1) {
-        if (t->monitor < t->ebp)
-            return invalid(errbuf, errlen, "monitor_epochs cannot be less than epochs_before_pred");
-        if (t->monitor == 0)
-            return invalid(errbuf, errlen, "monitor_epochs cannot be zero");
-    }
-    if (!(o->update_interval_s > 0) || isinf(o->update_interval_s))
-        return invalid(errbuf, errlen, "update_interval must be a positive number of seconds");
-    if (o->decimal_precision < 0 || o->decimal_precision > 30)
-        return invalid(errbuf, errlen,
-                       ct__fmt(msg, sizeof(msg), "decimal_precision must be in 0..30, got %d",
-                               o->decimal_precision));
-    t->pue = isnan(o->pue) ? CT__PUE_DEFAULT : o->pue;
-    if (!(t->pue >= 1.0) || isinf(t->pue))
-        return invalid(errbuf, errlen,
-                       ct__fmt(msg, sizeof(msg), "pue must be a number >= 1.0, got %g", o->pue));
-    if (isnan(o->latitude) != isnan(o->longitude))
-        return invalid(errbuf, errlen, "latitude and longitude must be given together");
-    if (!isnan(o->latitude) && !(fabs(o->latitude) <= 90 && fabs(o->longitude) <= 180))
-        return invalid(errbuf, errlen,
-                       ct__fmt(msg, sizeof(msg),
-                               "latitude must be in -90..90 and longitude in -180..180, got %g, %g",
-                               o->latitude, o->longitude));
-    t->refresh_s = isnan(o->carbon_refresh_s) ? 900.0 : o->carbon_refresh_s;
-    if (!(t->refresh_s > 0) || isinf(t->refresh_s))
-        return invalid(errbuf, errlen, "carbon_refresh_s must be a positive number of seconds");
-    if (!isnan(o->http_timeout_s) && (!(o->http_timeout_s > 0) || isinf(o->http_timeout_s)))
-        return invalid(errbuf, errlen, "http_timeout_s must be a positive number of seconds");
-    {
-        const char *urls[][2] = {{"electricitymaps_url", o->electricitymaps_url},
-                                 {"ukgrid_url", o->ukgrid_url},
-                                 {"energidataservice_url", o->energidataservice_url},
-                                 {"geolocation_url", o->geolocation_url}};
-        for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
-            if (urls[i][1] && strncmp(urls[i][1], "http://", 7) != 0 &&
-                strncmp(urls[i][1], "https://", 8) != 0)
-                return invalid(
-                    errbuf, errlen,
-                    ct__fmt(msg, sizeof(msg), "%s must be an http:// or https:// URL", urls[i][0]));
-    }
-    int rc = ct__parse_components(o->components, t->comp_order, &t->n_comp, msg, sizeof(msg));
-    if (rc != CT_OK)
-        return invalid(errbuf, errlen, msg);
-    rc = ct__sim_validate(o, msg, sizeof(msg));
-    if (rc != CT_OK)
-        return invalid(errbuf, errlen, msg);
-    return CT_OK;
-}
-
 /* ---- location and intensity ------------------------------------------------------------- */
 
 static void resolve_carbon(struct ct_tracker *t)
 {
     struct ct__location_query q = {
-        .zone = t->o.zone,
-        .tz = t->o.tz,
-        .localtime_path = t->o.localtime_path,
-        .zoneinfo_dir = t->o.zoneinfo_dir,
-        .has_coords = !isnan(t->o.latitude) && !isnan(t->o.longitude),
-        .lat = t->o.latitude,
-        .lon = t->o.longitude,
-        .postcode = t->o.postcode,
+        .zone = t->opt.o.zone,
+        .tz = t->opt.o.tz,
+        .localtime_path = t->opt.o.localtime_path,
+        .zoneinfo_dir = t->opt.o.zoneinfo_dir,
+        .has_coords = !isnan(t->opt.o.latitude) && !isnan(t->opt.o.longitude),
+        .lat = t->opt.o.latitude,
+        .lon = t->opt.o.longitude,
+        .postcode = t->opt.o.postcode,
     };
     char why[512] = "";
     ct__location_resolve(&q, &t->loc, why, sizeof(why));
@@ -223,22 +119,23 @@ static void fmt_seconds(double s, char *buf, size_t len)
 /* Start the carbon thread (live) or just put the table value in force (offline). */
 static int start_carbon(struct ct_tracker *t)
 {
-    double timeout_s = isnan(t->o.http_timeout_s) ? 10.0 : t->o.http_timeout_s;
+    double timeout_s = isnan(t->opt.o.http_timeout_s) ? 10.0 : t->opt.o.http_timeout_s;
     struct ct__carbon_opts co = {
-        .live = t->o.live != 0,
-        .want_forecast = t->ebp > 0 && !t->predicted,
-        .refresh_s = t->refresh_s,
+        .live = t->opt.o.live != 0,
+        .want_forecast = t->opt.ebp > 0 && !t->predicted,
+        .refresh_s = t->opt.refresh_s,
         .cfg =
             {
-                .electricitymaps_url = t->o.electricitymaps_url ? t->o.electricitymaps_url
-                                                                : CT__DEFAULT_ELECTRICITYMAPS_URL,
-                .ukgrid_url = t->o.ukgrid_url ? t->o.ukgrid_url : CT__DEFAULT_UKGRID_URL,
-                .energidataservice_url = t->o.energidataservice_url
-                                             ? t->o.energidataservice_url
+                .electricitymaps_url = t->opt.o.electricitymaps_url
+                                           ? t->opt.o.electricitymaps_url
+                                           : CT__DEFAULT_ELECTRICITYMAPS_URL,
+                .ukgrid_url = t->opt.o.ukgrid_url ? t->opt.o.ukgrid_url : CT__DEFAULT_UKGRID_URL,
+                .energidataservice_url = t->opt.o.energidataservice_url
+                                             ? t->opt.o.energidataservice_url
                                              : CT__DEFAULT_ENERGIDATASERVICE_URL,
-                .geolocation_url =
-                    t->o.geolocation_url ? t->o.geolocation_url : CT__DEFAULT_GEOLOCATION_URL,
-                .electricitymaps_key = t->o.electricitymaps_api_key,
+                .geolocation_url = t->opt.o.geolocation_url ? t->opt.o.geolocation_url
+                                                            : CT__DEFAULT_GEOLOCATION_URL,
+                .electricitymaps_key = t->opt.o.electricitymaps_api_key,
                 .timeout_ms = (long)(timeout_s * 1000 < 1 ? 1 : timeout_s * 1000),
                 .connect_timeout_ms = (long)(timeout_s * 1000 < 5000 ? timeout_s * 1000 : 5000),
                 .max_reply_bytes = 0,
@@ -369,8 +266,8 @@ static void default_intensity_text(struct ct_tracker *t, char *buf, size_t len)
 static void components_line(struct ct_tracker *t, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len, "The following components were found:");
-    for (int c = 0; c < t->n_comp && n < len; c++) {
-        int comp = t->comp_order[c];
+    for (int c = 0; c < t->opt.n_comp && n < len; c++) {
+        int comp = t->opt.comp_order[c];
         int first = 1;
         for (int i = 0; i < t->n_devs && n < len; i++) {
             struct ct__dev *d = &t->devs[i];
@@ -394,9 +291,10 @@ static void components_line(struct ct_tracker *t, char *buf, size_t len)
 
 static int setup_meters(struct ct_tracker *t, char *errbuf, size_t errlen)
 {
-    struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd, .proc_fd = t->proc_fd, .opts = &t->o};
+    struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd, .proc_fd = t->proc_fd, .opts = &t->opt.o};
     char why[512] = "";
-    int rc = ct__meters_select(&t->set, &ctx, t->comp_order, t->n_comp, 0, why, sizeof(why));
+    int rc =
+        ct__meters_select(&t->set, &ctx, t->opt.comp_order, t->opt.n_comp, 0, why, sizeof(why));
     if (rc != CT_OK)
         return invalid(errbuf, errlen, why);
     for (int m = 0; m < t->set.n_meters; m++) {
@@ -440,7 +338,7 @@ static void report_probes(struct ct_tracker *t)
 
 static uint64_t sampling_period(struct ct_tracker *t)
 {
-    uint64_t period = (uint64_t)(t->o.update_interval_s * 1e9);
+    uint64_t period = (uint64_t)(t->opt.o.update_interval_s * 1e9);
     if (period < 1000000)
         period = 1000000; /* 1 ms: RAPL counters do not update faster */
     for (int m = 0; m < t->set.n_meters; m++) {
@@ -472,15 +370,12 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     ct__carbon_init(&t->carbon);
     t->started_at = ct__wall_s();
 
-    rc = copy_options(t, opts);
-    if (rc != CT_OK)
-        goto fail;
-    rc = validate(t, errbuf, errlen);
+    rc = ct__opts_init(&t->opt, opts, errbuf, errlen);
     if (rc != CT_OK)
         goto fail;
 
-    const char *sysfs = t->o.sysfs_root ? t->o.sysfs_root : "/sys";
-    const char *proc = t->o.proc_root ? t->o.proc_root : "/proc";
+    const char *sysfs = t->opt.o.sysfs_root ? t->opt.o.sysfs_root : "/sys";
+    const char *proc = t->opt.o.proc_root ? t->opt.o.proc_root : "/proc";
     t->sysfs_fd = ct__root_open(sysfs); /* a missing root is "no meter there", not an error */
     t->proc_fd = ct__root_open(proc);
 
@@ -488,8 +383,8 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     if (rc != CT_OK)
         goto fail;
 
-    if (t->o.log_dir) {
-        rc = ct__logs_open(&t->logs, t->o.log_dir, t->o.log_file_prefix, buf, sizeof(buf));
+    if (t->opt.o.log_dir) {
+        rc = ct__logs_open(&t->logs, t->opt.o.log_dir, t->opt.o.log_file_prefix, buf, sizeof(buf));
         if (rc == 0)
             rc = ct__jsonl_open(&t->jsonl, t->logs.base, buf, sizeof(buf));
         if (rc < 0) {
@@ -503,19 +398,19 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     /* Upstream's start-up lines. */
     info(t, ct__fmt(buf, sizeof(buf), "carbontracker version %s", CT_VERSION_STRING));
     char pue[32];
-    ct__fmt_repr(t->pue, pue, sizeof(pue));
+    ct__fmt_repr(t->opt.pue, pue, sizeof(pue));
     info(t, ct__fmt(buf, sizeof(buf),
                     "Only predicted and actual consumptions are multiplied by a PUE coefficient "
                     "of %s (%s).",
-                    pue, isnan(t->o.pue) ? PUE_SOURCE : "configured"));
+                    pue, isnan(t->opt.o.pue) ? PUE_SOURCE : "configured"));
     for (int c = 0; c < 2; c++) {
-        const char *sim = c == 0 ? t->o.sim_cpu : t->o.sim_gpu;
+        const char *sim = c == 0 ? t->opt.o.sim_cpu : t->opt.o.sim_gpu;
         int comp = c == 0 ? CT__COMP_CPU : CT__COMP_GPU;
         int used = 0;
         for (int i = 0; i < t->n_devs; i++)
             used |= t->devs[i].comp == comp;
         if (sim && used) {
-            ct__sim_banner(&t->o, comp, buf, sizeof(buf));
+            ct__sim_banner(&t->opt.o, comp, buf, sizeof(buf));
             deliver(t, CT_LEVEL_OUTPUT, buf);
             info(t, buf);
         }
@@ -543,17 +438,17 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     rc = start_carbon(t);
     if (rc != CT_OK)
         goto fail;
-    if (t->o.live) {
+    if (t->opt.o.live) {
         char every[32];
-        fmt_seconds(t->refresh_s, every, sizeof(every));
+        fmt_seconds(t->opt.refresh_s, every, sizeof(every));
         note(t, ct__fmt(buf, sizeof(buf),
                         "Live carbon intensity: fetched every %s s in the background%s%s.", every,
                         t->loc.method == CT__LOC_NONE || t->loc.method == CT__LOC_TIMEZONE
                             ? "; the location is looked up by IP at "
                             : "",
                         t->loc.method == CT__LOC_NONE || t->loc.method == CT__LOC_TIMEZONE
-                            ? (t->o.geolocation_url ? t->o.geolocation_url
-                                                    : CT__DEFAULT_GEOLOCATION_URL)
+                            ? (t->opt.o.geolocation_url ? t->opt.o.geolocation_url
+                                                        : CT__DEFAULT_GEOLOCATION_URL)
                             : ""));
     }
 
@@ -569,19 +464,19 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
                 .index = t->devs[i].meta.index,
             };
         struct ct__jsonl_meta jm = {
-            .pue = t->pue,
+            .pue = t->opt.pue,
             .zone = t->loc.zone,
             .location = t->loc.address,
             .intensity_g_per_kwh = t->ci.g_per_kwh,
             .intensity_source = t->ci.source,
-            .epochs = t->o.epochs,
-            .epochs_before_pred = t->o.epochs_before_pred,
-            .monitor_epochs = t->o.monitor_epochs,
-            .update_interval_s = t->o.update_interval_s,
-            .components = t->o.components,
-            .interpretable = t->o.interpretable,
-            .decimal_precision = t->o.decimal_precision,
-            .live = t->o.live,
+            .epochs = t->opt.o.epochs,
+            .epochs_before_pred = t->opt.o.epochs_before_pred,
+            .monitor_epochs = t->opt.o.monitor_epochs,
+            .update_interval_s = t->opt.o.update_interval_s,
+            .components = t->opt.o.components,
+            .interpretable = t->opt.o.interpretable,
+            .decimal_precision = t->opt.o.decimal_precision,
+            .live = t->opt.o.live,
             .n_devices = t->n_devs,
             .devices = jd,
         };
@@ -674,8 +569,8 @@ static void energy_block(struct ct_tracker *t, const char *desc, double duration
                          double co2)
 {
     char block[2048];
-    ct__consumption_block(block, sizeof(block), desc, duration_s, kwh, co2, t->o.decimal_precision,
-                          t->o.interpretable);
+    ct__consumption_block(block, sizeof(block), desc, duration_s, kwh, co2,
+                          t->opt.o.decimal_precision, t->opt.o.interpretable);
     output(t, block);
 }
 
@@ -685,7 +580,7 @@ static double weighted_intensity(struct ct_tracker *t, double pred_s, const doub
                                  size_t n)
 {
     double cur = t->ci.g_per_kwh;
-    double k = 1 + floor(pred_s / t->refresh_s);
+    double k = 1 + floor(pred_s / t->opt.refresh_s);
     double sum = k * cur;
     int same = 1;
     for (size_t i = 0; i < n; i++) {
@@ -707,8 +602,8 @@ static void output_pred(struct ct_tracker *t)
         done_dur += dur[i];
     }
     ct__run_totals(t, &done_kwh, &done_co2, &done_ci);
-    t->pred_energy_kwh = ct__predict_total(t->o.epochs, kwh, (size_t)t->n_epochs);
-    t->pred_duration_s = ct__predict_total(t->o.epochs, dur, (size_t)t->n_epochs);
+    t->pred_energy_kwh = ct__predict_total(t->opt.o.epochs, kwh, (size_t)t->n_epochs);
+    t->pred_duration_s = ct__predict_total(t->opt.o.epochs, dur, (size_t)t->n_epochs);
     double rem_kwh = t->pred_energy_kwh - done_kwh, rem_s = t->pred_duration_s - done_dur;
     if (rem_kwh < 0)
         rem_kwh = 0;
@@ -781,17 +676,17 @@ static void output_pred(struct ct_tracker *t)
     }
     t->predicted = 1;
     ct__carbon_forecast_done(&t->carbon);
-    ct__fmt(buf, sizeof(buf), "Predicted consumption for %d epoch(s):", t->o.epochs);
+    ct__fmt(buf, sizeof(buf), "Predicted consumption for %d epoch(s):", t->opt.o.epochs);
     energy_block(t, buf, t->pred_duration_s, t->pred_energy_kwh, t->pred_co2eq_g);
     struct ct__jsonl_consumption jp = {
         .description = buf,
-        .epochs = t->o.epochs,
+        .epochs = t->opt.o.epochs,
         .duration_s = t->pred_duration_s,
         .energy_j = NAN,
         .energy_kwh = t->pred_energy_kwh,
         .co2eq_g = t->pred_co2eq_g,
         .intensity_g_per_kwh = t->pred_intensity_g_per_kwh,
-        .km_by_car = t->o.interpretable ? ct__km_by_car(t->pred_co2eq_g) : NAN,
+        .km_by_car = t->opt.o.interpretable ? ct__km_by_car(t->pred_co2eq_g) : NAN,
         .basis = t->pred_basis,
     };
     ct__jsonl_prediction(t->jsonl, 0, &jp);
@@ -813,7 +708,7 @@ static void finish(struct ct_tracker *t)
     double *fetched = fetched_values(t, &nf);
     size_t cap = 64 + 32 * (nf + 1) + strlen(t->loc.address) + 128;
     char *list = malloc(cap);
-    fmt_seconds(t->refresh_s, every, sizeof(every));
+    fmt_seconds(t->opt.refresh_s, every, sizeof(every));
     if (list) {
         size_t n = (size_t)snprintf(list, cap,
                                     "Carbon intensities (gCO2/kWh) fetched every %s s at detected "
@@ -836,7 +731,7 @@ static void finish(struct ct_tracker *t)
             avg, t->loc.address);
     info(t, buf);
     output(t, buf);
-    if (t->o.epochs_before_pred == 0)
+    if (t->opt.o.epochs_before_pred == 0)
         ct__strlcpy(buf, "Actual consumption:", sizeof(buf));
     else
         ct__fmt(buf, sizeof(buf), "Actual consumption for %d epoch(s):", t->n_epochs);
@@ -860,7 +755,7 @@ static void finish(struct ct_tracker *t)
             .energy_kwh = kwh,
             .co2eq_g = co2,
             .intensity_g_per_kwh = avg,
-            .km_by_car = t->o.interpretable ? ct__km_by_car(co2) : NAN,
+            .km_by_car = t->opt.o.interpretable ? ct__km_by_car(co2) : NAN,
             .early_stop = t->early_stop,
             .location = t->loc.address,
             .n_devices = t->n_devs,
@@ -920,7 +815,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     e->duration_s = duration_s;
     e->cpu_j = cpu_j;
     e->gpu_j = gpu_j;
-    e->energy_kwh = ct__kwh_pue(cpu_j + gpu_j, t->pue);
+    e->energy_kwh = ct__kwh_pue(cpu_j + gpu_j, t->opt.pue);
     e->intensity_g_per_kwh = co2_end(t, cpu_j + gpu_j);
     e->co2eq_g = ct__co2eq_g(e->energy_kwh, e->intensity_g_per_kwh);
     if (t->jsonl) {
@@ -976,8 +871,8 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     info(t, ct__fmt(buf, sizeof(buf), "Epoch %d:", t->epoch_counter));
     ct_timestring(duration_s, 1, ts, sizeof(ts));
     info(t, ct__fmt(buf, sizeof(buf), "Duration: %s", ts));
-    for (int c = 0; c < t->n_comp; c++) {
-        int comp = t->comp_order[c];
+    for (int c = 0; c < t->opt.n_comp; c++) {
+        int comp = t->opt.comp_order[c];
         int has = 0;
         for (int i = 0; i < t->n_devs; i++)
             has |= t->devs[i].comp == comp;
@@ -991,13 +886,13 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     tell_read_failures(t);
 
     int rc = CT_OK;
-    if (t->epoch_counter == t->ebp && t->ebp > 0) {
+    if (t->epoch_counter == t->opt.ebp && t->opt.ebp > 0) {
         output_pred(t);
-        if (t->o.confirm) {
+        if (t->opt.o.confirm) {
             /* The callback shows the question (a prompt); the output log records it, as
              * upstream's logger.output does. */
             ct__log_out(&t->logs, "CarbonTracker: Continue training (y/n)?");
-            int answer = t->o.confirm(t->o.confirm_user, "Continue training (y/n)?");
+            int answer = t->opt.o.confirm(t->opt.o.confirm_user, "Continue training (y/n)?");
             if (answer) {
                 output(t, "Continuing...");
             } else {
@@ -1009,7 +904,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
             }
         }
     }
-    if (t->epoch_counter == t->monitor)
+    if (t->epoch_counter == t->opt.monitor)
         finish(t);
     return rc;
 }
@@ -1034,9 +929,10 @@ static int stop(ct_tracker *t)
                         t->epoch_counter, ts, j));
         t->in_epoch = 0;
     }
-    t->early_stop = t->n_epochs < t->monitor;
-    info(t, ct__fmt(buf, sizeof(buf),
-                    "Training was interrupted before all %d epochs were monitored.", t->monitor));
+    t->early_stop = t->n_epochs < t->opt.monitor;
+    info(t,
+         ct__fmt(buf, sizeof(buf), "Training was interrupted before all %d epochs were monitored.",
+                 t->opt.monitor));
     finish(t);
     return CT_OK;
 }
@@ -1103,16 +999,11 @@ CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key)
     }
     /* Offline until now: the key turns live fetching on (no thread runs, so the old key string
      * can be replaced safely). */
-    char *own = key && *key ? strdup(key) : NULL;
-    if (key && *key && !own)
-        return CT_ENOMEM;
-    free(t->own_em_key);
-    t->own_em_key = own;
-    t->o.electricitymaps_api_key = own;
-    if (!own)
-        return CT_OK;
-    t->o.live = 1;
-    int rc = start_carbon(t);
+    int rc = ct__opts_set_string(&t->opt, &t->opt.o.electricitymaps_api_key, key);
+    if (rc != CT_OK || !t->opt.o.electricitymaps_api_key)
+        return rc;
+    t->opt.o.live = 1;
+    rc = start_carbon(t);
     if (rc == CT_OK) {
         char buf[256];
         note(t, ct__fmt(buf, sizeof(buf),
@@ -1126,7 +1017,7 @@ CT_API int ct_track_pid(ct_tracker *t, int pid)
     if (!t || pid <= 0)
         return CT_EINVAL;
     pthread_mutex_lock(&t->meter_lock); /* meters read opts.tracked_pid under this lock */
-    t->o.tracked_pid = pid;
+    t->opt.o.tracked_pid = pid;
     pthread_mutex_unlock(&t->meter_lock);
     return CT_OK;
 }
@@ -1154,26 +1045,6 @@ CT_API void ct_tracker_free(ct_tracker *t)
     pthread_mutex_destroy(&t->meter_lock);
     pthread_mutex_destroy(&t->wake_lock);
     free(t->epochs);
-    free(t->own_components);
-    free(t->own_log_dir);
-    free(t->own_prefix);
-    free(t->own_zone);
-    free(t->own_sim_cpu);
-    free(t->own_sim_gpu);
-    free(t->own_sysfs);
-    free(t->own_proc);
-    free(t->own_tz);
-    free(t->own_localtime);
-    free(t->own_zoneinfo);
-    free(t->own_nvml);
-    free(t->own_cuda);
-    if (t->own_em_key)
-        explicit_bzero(t->own_em_key, strlen(t->own_em_key));
-    free(t->own_em_key);
-    free(t->own_postcode);
-    free(t->own_em_url);
-    free(t->own_uk_url);
-    free(t->own_eds_url);
-    free(t->own_geo_url);
+    ct__opts_free(&t->opt);
     free(t);
 }

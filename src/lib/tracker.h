@@ -8,6 +8,7 @@
 #include "carbon/provider.h"
 #include "carbon/refresh.h"
 #include "meters.h"
+#include "options.h"
 #include "out/jsonl.h"
 #include "out/logfile.h"
 #include "util/sysfs.h"
@@ -52,17 +53,7 @@ struct ct__sample {
 #define CT__RING 4096
 
 struct ct_tracker {
-    ct_options o; /* strings point into the owned copies below */
-    char *own_components, *own_log_dir, *own_prefix, *own_zone, *own_sim_cpu, *own_sim_gpu;
-    char *own_sysfs, *own_proc, *own_tz, *own_localtime, *own_zoneinfo;
-    char *own_nvml, *own_cuda;
-    char *own_em_key, *own_postcode, *own_em_url, *own_uk_url, *own_eds_url, *own_geo_url;
-
-    int ebp;     /* effective epochs_before_pred (-1 mapped to epochs) */
-    int monitor; /* effective monitor_epochs */
-    double pue;
-    int comp_order[2];
-    int n_comp;
+    struct ct__opts opt; /* the options, copied and validated */
 
     int sysfs_fd, proc_fd;
     struct ct__meter_set set;

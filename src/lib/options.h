@@ -1,0 +1,37 @@
+/*
+ * options.h - the tracker's own copy of its options: the caller's ct_options with every string
+ * copied, validated, and the values derived from them (effective epoch counts, PUE, refresh
+ * period, component order). Owned by the tracker; read-only after ct__opts_init().
+ */
+#ifndef CT_OPTIONS_H
+#define CT_OPTIONS_H
+
+#include "internal.h"
+
+/* The string fields of ct_options that the tracker owns a copy of (offsetof each). */
+#define CT__OPTS_N_STRINGS 19
+
+struct ct__opts {
+    ct_options o; /* strings point into own[] */
+    char *own[CT__OPTS_N_STRINGS];
+
+    int ebp;          /* effective epochs_before_pred (-1 mapped to epochs) */
+    int monitor;      /* effective monitor_epochs (-1 mapped to epochs) */
+    double pue;       /* pue, or the default when not given */
+    double refresh_s; /* carbon_refresh_s, or 900 */
+    int comp_order[2];
+    int n_comp;
+};
+
+/* Copy `in` (strings duplicated) and validate it. CT_OK; CT_ENOMEM; CT_EINVAL with upstream's
+ * text in errbuf. On failure ct__opts_free() still releases what was copied. */
+int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t errlen);
+
+/* Replace one owned string field (e.g. the API key after open); NULL or "" clears it. The old
+ * value is wiped when the field is a secret. CT_OK or CT_ENOMEM. */
+int ct__opts_set_string(struct ct__opts *p, const char **field, const char *value);
+
+/* Release the copies (secrets wiped first). */
+void ct__opts_free(struct ct__opts *p);
+
+#endif
