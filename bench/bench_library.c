@@ -76,7 +76,7 @@ static int epoch_latency(const struct cfg *c, int with_logs, const char *key)
         end_us[i] = (double)(t2 - t1) / 1e3;
     }
     double cpu_us = (double)(bench_thread_cpu_ns() - cpu0) / 1e3 / (double)c->epochs;
-    size_t epoch_bytes = (size_t)t->cap_epochs * sizeof(struct ct__epoch);
+    size_t epoch_bytes = (size_t)t->account.cap_epochs * sizeof(struct ct__epoch);
     double s50 = bench_quantile(start_us, (size_t)c->epochs, 0.5);
     double s99 = bench_quantile(start_us, (size_t)c->epochs, 0.99);
     double smax = start_us[c->epochs - 1];
@@ -87,7 +87,7 @@ static int epoch_latency(const struct cfg *c, int with_logs, const char *key)
            "\"start_us_p99\":%.2f,\"start_us_max\":%.1f,\"end_us_median\":%.2f,"
            "\"end_us_p99\":%.2f,\"end_us_max\":%.1f,\"cpu_us_per_pair\":%.2f,"
            "\"epoch_storage_bytes\":%zu,\"bytes_per_epoch\":%zu}",
-           key, c->epochs, t->n_devs, s50, s99, smax, e50, e99, emax, cpu_us, epoch_bytes,
+           key, c->epochs, t->ledger.n_devs, s50, s99, smax, e50, e99, emax, cpu_us, epoch_bytes,
            sizeof(struct ct__epoch));
     rc = 0;
 cleanup:
@@ -114,7 +114,7 @@ static int open_latency(const struct cfg *c, int with_logs, const char *key)
             goto cleanup;
         uint64_t t1 = bench_mono_ns();
         open_ms[i] = (double)(t1 - t0) / 1e6;
-        first_ms[i] = (double)(t->ring[0].t_ns - t0) / 1e6;
+        first_ms[i] = (double)(t->ledger.ring[0].t_ns - t0) / 1e6;
         ct_tracker_free(t);
         free_ms[i] = (double)(bench_mono_ns() - t1) / 1e6;
     }
@@ -137,9 +137,9 @@ cleanup:
 
 static uint64_t samples_of(ct_tracker *t)
 {
-    pthread_mutex_lock(&t->meter_lock);
-    uint64_t n = t->samples;
-    pthread_mutex_unlock(&t->meter_lock);
+    pthread_mutex_lock(&t->ledger.lock);
+    uint64_t n = t->ledger.samples;
+    pthread_mutex_unlock(&t->ledger.lock);
     return n;
 }
 
@@ -164,7 +164,7 @@ static int day_memory(const struct cfg *c)
     ct_epoch_start(t);
     uint64_t w0 = bench_mono_ns();
     for (long i = 1; i <= c->day_samples; i++) {
-        ct__read_all(t, NULL);
+        ct__sampler_tick(&t->sampler);
         if (i == CT__RING)
             rss_ring_full = bench_status_kb("VmRSS");
         if (i % 3600 == 0) {
@@ -175,8 +175,8 @@ static int day_memory(const struct cfg *c)
     double day_wall_s = (double)(bench_mono_ns() - w0) / 1e9;
     long rss_day = bench_status_kb("VmRSS");
     uint64_t day_samples = samples_of(t);
-    int day_epochs = t->n_epochs;
-    size_t epoch_bytes = (size_t)t->cap_epochs * sizeof(struct ct__epoch);
+    int day_epochs = t->account.n_epochs;
+    size_t epoch_bytes = (size_t)t->account.cap_epochs * sizeof(struct ct__epoch);
     ct_tracker_free(t);
     t = NULL;
 
@@ -195,7 +195,7 @@ static int day_memory(const struct cfg *c)
     }
     long rss_live1 = bench_status_kb("VmRSS");
     uint64_t live_samples = samples_of(t);
-    uint64_t missed = t->missed_ticks;
+    uint64_t missed = t->sampler.missed_ticks;
     double live_wall_s = (double)(bench_mono_ns() - l0) / 1e9;
     ct_stop(t);
     ct_summary s = {.version = CT_SUMMARY_VERSION};
@@ -211,7 +211,7 @@ static int day_memory(const struct cfg *c)
            "\"tracker_cpu_s\":%.6f}",
            (unsigned long long)day_samples, day_epochs, day_wall_s, rss_before, rss_open,
            rss_ring_full, rss_day, sizeof(struct ct_tracker), CT__RING,
-           sizeof(((struct ct_tracker *)0)->ring), epoch_bytes, live_wall_s,
+           sizeof(((struct ct_tracker *)0)->ledger.ring), epoch_bytes, live_wall_s,
            (unsigned long long)live_samples, (unsigned long long)missed, rss_live0, rss_live_ring,
            rss_live1, s.tracker_cpu_s);
     return 0;
@@ -241,7 +241,7 @@ static int cpu_accounting(const struct cfg *c, double interval_s, const char *ke
     ct_epoch_end(t, NULL); /* monitor_epochs = 1: ends monitoring, joins the sampler */
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     ct_get_summary(t, &s);
-    uint64_t samples = t->samples;
+    uint64_t samples = t->ledger.samples;
     char *json = NULL;
     ct_summary_json(t, &json);
     ct_free(json);

@@ -16,6 +16,7 @@
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 #include "tracker.h"
+#include "util/sysfs.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -102,7 +103,8 @@ static int meter_read(void *arg)
 
 static int tracker_read(void *arg)
 {
-    ct__read_all(arg, NULL);
+    struct ct_tracker *t = arg;
+    ct__sampler_tick(&t->sampler);
     return CT_OK;
 }
 
@@ -170,7 +172,7 @@ static int bench_tracker(const struct args *a, ct_options *o)
     if (!a->quiet) {
         char what[64];
         snprintf(what, sizeof(what), "tracker-%s", o->components);
-        report(a, what, t->n_devs, open_ms, batches, n_batches, cpu_ns, wall_ns, a->reads);
+        report(a, what, t->ledger.n_devs, open_ms, batches, n_batches, cpu_ns, wall_ns, a->reads);
     }
     rc = 0;
 cleanup:

@@ -1,9 +1,14 @@
 /*
- * account.c - accounting arithmetic (see account.h).
+ * account.c - the accounts (account.h): arithmetic, energy-weighted CO2, epochs, totals and the
+ * prediction.
  */
 #include "account.h"
 
+#include "carbon/refresh.h"
+
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 double ct__kwh_pue(double energy_j, double pue)
 {
@@ -30,4 +35,210 @@ double ct__predict_total(int epochs, const double *values, size_t n)
     for (size_t i = 0; i < n; i++)
         sum += values[i];
     return (double)epochs * (sum / (double)n);
+}
+
+/* ---- the tracker's accounts ------------------------------------------------------------- */
+
+void ct__account_init(struct ct__account *a, double pue, struct ct__carbon *carbon)
+{
+    memset(a, 0, sizeof(*a));
+    a->pue = pue;
+    a->carbon = carbon;
+    pthread_mutex_init(&a->lock, NULL);
+}
+
+void ct__account_free(struct ct__account *a)
+{
+    pthread_mutex_destroy(&a->lock);
+    free(a->epochs);
+    a->epochs = NULL;
+}
+
+/* Under lock. */
+static void add_energy(struct ct__account *a, uint64_t total_uj)
+{
+    if (total_uj <= a->co2_last_uj)
+        return;
+    uint64_t d = total_uj - a->co2_last_uj;
+    a->co2_last_uj = total_uj;
+    if (!a->co2_on)
+        return;
+    double ci = ct__carbon_intensity_now(a->carbon);
+    a->co2_jg += (double)d / 1e6 * ci;
+    if (ci < a->co2_ci_min)
+        a->co2_ci_min = ci;
+    if (ci > a->co2_ci_max)
+        a->co2_ci_max = ci;
+}
+
+void ct__account_energy(struct ct__account *a, uint64_t total_uj)
+{
+    pthread_mutex_lock(&a->lock);
+    add_energy(a, total_uj);
+    pthread_mutex_unlock(&a->lock);
+}
+
+void ct__account_epoch_open(struct ct__account *a, uint64_t total_uj)
+{
+    pthread_mutex_lock(&a->lock);
+    a->co2_last_uj = total_uj;
+    a->co2_jg = 0;
+    a->co2_ci_min = INFINITY;
+    a->co2_ci_max = -INFINITY;
+    a->co2_on = 1;
+    pthread_mutex_unlock(&a->lock);
+}
+
+const struct ct__epoch *ct__account_epoch_close(struct ct__account *a, uint64_t total_uj,
+                                                double duration_s, double cpu_j, double gpu_j)
+{
+    double jg, lo, hi, ci, energy_j = cpu_j + gpu_j;
+    pthread_mutex_lock(&a->lock);
+    add_energy(a, total_uj);
+    jg = a->co2_jg;
+    lo = a->co2_ci_min;
+    hi = a->co2_ci_max;
+    a->co2_on = 0;
+    pthread_mutex_unlock(&a->lock);
+    /* Exactly the value in force when it never changed; the value in force now when the epoch
+     * used no energy. */
+    if (energy_j > 0 && lo <= hi)
+        ci = lo == hi ? lo : jg / energy_j;
+    else
+        ci = ct__carbon_intensity_now(a->carbon);
+
+    if (a->n_epochs == a->cap_epochs) {
+        int cap = a->cap_epochs ? a->cap_epochs * 2 : 16;
+        struct ct__epoch *e = realloc(a->epochs, (size_t)cap * sizeof(*e));
+        if (!e)
+            return NULL;
+        a->epochs = e;
+        a->cap_epochs = cap;
+    }
+    struct ct__epoch *e = &a->epochs[a->n_epochs++];
+    e->duration_s = duration_s;
+    e->cpu_j = cpu_j;
+    e->gpu_j = gpu_j;
+    e->energy_kwh = ct__kwh_pue(energy_j, a->pue);
+    e->intensity_g_per_kwh = ci;
+    e->co2eq_g = ct__co2eq_g(e->energy_kwh, ci);
+    return e;
+}
+
+void ct__account_totals(const struct ct__account *a, double in_force, double *kwh, double *co2eq_g,
+                        double *intensity_g_per_kwh, double *duration_s, double *energy_j)
+{
+    double k = 0, c = 0, avg, dur = 0, j = 0;
+    int same = 1;
+    for (int i = 0; i < a->n_epochs; i++) {
+        k += a->epochs[i].energy_kwh;
+        c += a->epochs[i].co2eq_g;
+        dur += a->epochs[i].duration_s;
+        j += a->epochs[i].cpu_j + a->epochs[i].gpu_j;
+        if (a->epochs[i].intensity_g_per_kwh != a->epochs[0].intensity_g_per_kwh)
+            same = 0;
+    }
+    if (a->n_epochs > 0 && same) {
+        avg = a->epochs[0].intensity_g_per_kwh;
+        c = ct__co2eq_g(k, avg);
+    } else if (k > 0) {
+        avg = c / k;
+    } else {
+        avg = in_force;
+    }
+    if (kwh)
+        *kwh = k;
+    if (co2eq_g)
+        *co2eq_g = c;
+    if (intensity_g_per_kwh)
+        *intensity_g_per_kwh = avg;
+    if (duration_s)
+        *duration_s = dur;
+    if (energy_j)
+        *energy_j = j;
+}
+
+double *ct__account_fetched(const struct ct__account *a, size_t *n)
+{
+    struct ct__carbon_sample *s = NULL;
+    size_t ns = ct__carbon_samples(a->carbon, &s);
+    double *v = malloc((ns ? ns : 1) * sizeof(*v));
+    *n = 0;
+    for (size_t i = 0; v && i < ns; i++)
+        if (s[i].live)
+            v[(*n)++] = s[i].g_per_kwh;
+    free(s);
+    return v;
+}
+
+/* Upstream's weighting (the fallback): the mean of the values fetched so far and the value in
+ * force repeated 1 + floor(T / refresh) times, as if fetched over the predicted time T. */
+static double weighted_intensity(double cur, double refresh_s, double pred_s, const double *fetched,
+                                 size_t n)
+{
+    double k = 1 + floor(pred_s / refresh_s);
+    double sum = k * cur;
+    int same = 1;
+    for (size_t i = 0; i < n; i++) {
+        sum += fetched[i];
+        same &= fetched[i] == cur;
+    }
+    return same ? cur : sum / ((double)n + k);
+}
+
+void ct__account_predict(struct ct__account *a, int epochs, double refresh_s,
+                         const struct ct__intensity *in_force, double now_wall_s)
+{
+    struct ct__prediction *p = &a->pred;
+    int n = a->n_epochs;
+    double kwh[n > 0 ? n : 1], dur[n > 0 ? n : 1];
+    double done_kwh = 0, done_dur = 0, done_co2 = 0;
+
+    memset(p, 0, sizeof(*p));
+    p->epochs = epochs;
+    p->done_epochs = n;
+    for (int i = 0; i < n; i++) {
+        kwh[i] = a->epochs[i].energy_kwh;
+        dur[i] = a->epochs[i].duration_s;
+    }
+    ct__account_totals(a, in_force->g_per_kwh, &done_kwh, &done_co2, &p->done_ci, &done_dur, NULL);
+    p->energy_kwh = ct__predict_total(epochs, kwh, (size_t)n);
+    p->duration_s = ct__predict_total(epochs, dur, (size_t)n);
+    double rem_kwh = p->energy_kwh - done_kwh;
+    p->rem_s = p->duration_s - done_dur;
+    if (rem_kwh < 0)
+        rem_kwh = 0;
+    if (p->rem_s < 0)
+        p->rem_s = 0;
+
+    size_t nf = 0;
+    double *fetched = ct__account_fetched(a, &nf);
+    p->floor_ci = weighted_intensity(in_force->g_per_kwh, refresh_s, p->duration_s, fetched,
+                                     fetched ? nf : 0);
+    free(fetched);
+
+    int have =
+        p->rem_s > 0 && ct__carbon_forecast_mean(a->carbon, now_wall_s, p->rem_s, &p->fmean,
+                                                 &p->covered_s, p->fsource, sizeof(p->fsource),
+                                                 &p->expected, p->fwhy, sizeof(p->fwhy)) == CT_OK;
+    if (have) {
+        /* Measured epochs at their energy-weighted intensity; the remaining ones at the forecast
+         * mean over the remaining time, upstream's weighting where the forecast ends. */
+        if (p->covered_s > p->rem_s * (1 - 1e-9))
+            p->covered_s = p->rem_s;
+        p->ci_rem =
+            p->covered_s >= p->rem_s
+                ? p->fmean
+                : (p->fmean * p->covered_s + p->floor_ci * (p->rem_s - p->covered_s)) / p->rem_s;
+        p->co2eq_g = done_co2 + ct__co2eq_g(rem_kwh, p->ci_rem);
+        p->intensity_g_per_kwh = p->energy_kwh > 0 ? p->co2eq_g / p->energy_kwh : p->ci_rem;
+        ct__strlcpy(p->basis, "forecast", sizeof(p->basis));
+    } else {
+        p->co2eq_g = ct__co2eq_g(p->energy_kwh, p->floor_ci);
+        p->intensity_g_per_kwh = p->floor_ci;
+        p->defaulted = nf == 0 && in_force->is_default;
+        ct__strlcpy(p->basis, p->defaulted ? "default" : "measured", sizeof(p->basis));
+    }
+    a->predicted = 1;
+    ct__carbon_forecast_done(a->carbon);
 }

@@ -1,11 +1,15 @@
 /*
- * account.h - accounting arithmetic: PUE, kWh, CO2eq, equivalents and the linear prediction.
- * Pure functions, unit-tested directly.
+ * account.h - the tracker's accounts, the only place that turns joules into kWh and grams: PUE,
+ * the energy-weighted CO2 of each epoch (each sampling interval's energy at the intensity in force
+ * then), the completed epochs, the run's totals and the prediction. The arithmetic helpers at the
+ * top are pure functions, also used by the log parser.
  */
 #ifndef CT_ACCOUNT_H
 #define CT_ACCOUNT_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Default PUE: Uptime Institute 2023 global survey (Daniel Bizo), as upstream's PUE_2023. */
 #define CT__PUE_DEFAULT 1.58
@@ -21,5 +25,82 @@ double ct__co2eq_g(double energy_kwh, double intensity_g_per_kwh);
 double ct__km_by_car(double co2eq_g);
 /* epochs x mean(values[0..n-1]); 0 when n == 0. */
 double ct__predict_total(int epochs, const double *values, size_t n);
+
+struct ct__carbon;    /* carbon/refresh.h */
+struct ct__intensity; /* carbon/provider.h */
+
+/* One completed epoch. */
+struct ct__epoch {
+    double duration_s;
+    double cpu_j;
+    double gpu_j;
+    double energy_kwh; /* with PUE */
+    double co2eq_g;
+    double intensity_g_per_kwh; /* energy-weighted over the epoch's sampling intervals */
+};
+
+/* The prediction and how it was made (what the texts say). */
+struct ct__prediction {
+    int epochs;
+    double duration_s, energy_kwh, co2eq_g; /* PUE included */
+    double intensity_g_per_kwh;             /* co2eq_g / energy_kwh */
+    char basis[16]; /* "forecast", "measured" (upstream's weighting), "default" */
+
+    double rem_s;  /* time still to run after the measured epochs */
+    double ci_rem; /* forecast: mean intensity over the remaining time */
+    double fmean;  /* forecast: its mean over the part it covers */
+    double covered_s;
+    char fsource[96]; /* forecast: its provider */
+    int expected;     /* a suitable provider has forecasts */
+    char fwhy[512];   /* why there is none */
+    double floor_ci;  /* upstream's weighting of the values fetched and the value in force */
+    int done_epochs;  /* epochs measured */
+    double done_ci;   /* their energy-weighted intensity */
+    int defaulted;    /* nothing fetched and the intensity in force is a default */
+};
+
+struct ct__account {
+    double pue;
+    struct ct__carbon *carbon; /* the intensity in force, the values fetched, the forecast */
+
+    /* Energy-weighted CO2 of the open epoch (under lock): joules x intensity in force. */
+    pthread_mutex_t lock;
+    int co2_on;
+    uint64_t co2_last_uj;
+    double co2_jg, co2_ci_min, co2_ci_max;
+
+    struct ct__epoch *epochs; /* completed epochs (caller's thread) */
+    int n_epochs, cap_epochs;
+
+    int predicted;
+    struct ct__prediction pred;
+};
+
+void ct__account_init(struct ct__account *a, double pue, struct ct__carbon *carbon);
+void ct__account_free(struct ct__account *a);
+
+/* Energy read by any thread: total_uj is all devices' energy since open. The part since the last
+ * call goes to the open epoch at the intensity in force; a stale (smaller) total is ignored. */
+void ct__account_energy(struct ct__account *a, uint64_t total_uj);
+/* Open the epoch's CO2 account at total_uj, the boundary read. */
+void ct__account_epoch_open(struct ct__account *a, uint64_t total_uj);
+/* Close it at total_uj, the boundary read, and record the epoch (its intensity is the value in
+ * force when it used no energy). Returns it, or NULL (no memory). */
+const struct ct__epoch *ct__account_epoch_close(struct ct__account *a, uint64_t total_uj,
+                                                double duration_s, double cpu_j, double gpu_j);
+
+/* Totals of the counted epochs: kWh (PUE included), CO2eq grams (energy-weighted), the average
+ * intensity (co2 / kWh; in_force when there is no energy), duration and joules; any may be NULL. */
+void ct__account_totals(const struct ct__account *a, double in_force, double *kwh, double *co2eq_g,
+                        double *intensity_g_per_kwh, double *duration_s, double *energy_j);
+
+/* The values fetched live so far (upstream's list); caller frees; NULL on no memory. */
+double *ct__account_fetched(const struct ct__account *a, size_t *n);
+
+/* Make the prediction for `epochs` from the completed ones (a->pred, a->predicted): the
+ * measured epochs at their intensity, the rest at the forecast where one covers it, else at
+ * upstream's weighting of the values fetched over refresh_s. */
+void ct__account_predict(struct ct__account *a, int epochs, double refresh_s,
+                         const struct ct__intensity *in_force, double now_wall_s);
 
 #endif

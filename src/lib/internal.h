@@ -45,5 +45,10 @@ void ct__strlcpy(char *dst, const char *src, size_t len);
  * one digit kept after the point ("287.53", "0.0") - what upstream's parser reads.
  */
 void ct__fmt_plain(double v, char *buf, size_t len);
+/* Python repr() of a float: the shortest text that reads back to the same double
+ * ("151.6503", "1.58", "481.0"). */
+void ct__fmt_repr(double v, char *buf, size_t len);
+/* Seconds as upstream names a refresh period: "900" for whole seconds, else "%g". */
+void ct__fmt_seconds(double s, char *buf, size_t len);
 
 #endif

@@ -1,146 +1,114 @@
 /*
- * sampler.c - the periodic sampling thread. It reads every counter on absolute CLOCK_MONOTONIC
- * deadlines (no drift), often enough that no counter can wrap twice between reads, so the meters
- * unfold wraparound; it keeps a ring of samples for the time series. Stop wakes it at once
- * through a condition variable.
+ * sampler.c - the periodic sampling thread (sampler.h).
  */
-#include "tracker.h"
+#include "sampler.h"
 
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
-void ct__read_all(struct ct_tracker *t, uint64_t *now_ns)
+void ct__sampler_init(struct ct__sampler *s, struct ct__ledger *l, struct ct__account *a,
+                      struct ct__sinks *k)
 {
-    pthread_mutex_lock(&t->meter_lock);
-    uint64_t now = ct__now_ns();
-    int base = 0;
-    for (int m = 0; m < t->set.n_meters; m++) {
-        struct ct__meter_inst *mi = &t->set.meters[m];
-        int rc = mi->ops->read(mi->state, now, &t->readings[base]);
-        if (rc != CT_OK) {
-            t->read_failures++;
-            ct__fmt(t->read_error, sizeof(t->read_error), "%s: read failed: %s", mi->ops->name,
-                    ct_strerror(rc));
-        }
-        base += mi->n_devs;
-    }
-    uint64_t cpu = 0, gpu = 0;
-    for (int i = 0; i < t->n_devs; i++) {
-        struct ct__dev *d = &t->devs[i];
-        /* Counters never go backwards; a meter that failed keeps the last value. */
-        if (t->readings[i].energy_uj > d->cur_uj)
-            d->cur_uj = t->readings[i].energy_uj;
-        if (t->readings[i].lost)
-            d->lost = 1;
-        if (now_ns) {
-            d->mark_uj = d->cur_uj;
-            d->mark_lost = d->lost;
-        }
-        if (d->comp == CT__COMP_GPU)
-            gpu += d->cur_uj - d->first_uj;
-        else
-            cpu += d->cur_uj - d->first_uj;
-    }
-    ct__co2_account(t, cpu + gpu);
-    struct ct__sample *s = &t->ring[t->samples % CT__RING];
-    s->t_ns = now;
-    s->cpu_uj = cpu;
-    s->gpu_uj = gpu;
-    t->samples++;
-    /* Samples go to the JSON-lines file from the non-boundary reads only (the sampler thread,
-     * and open/finish while it is not running), so there is one writer at a time and records
-     * stay in time order, and an epoch boundary never waits for file I/O. The copy is taken
-     * under the lock, the write happens after it. */
-    uint64_t uj[CT_MAX_DEVICES];
-    int spill = t->jsonl && !now_ns;
-    for (int i = 0; spill && i < t->n_devs; i++)
-        uj[i] = t->devs[i].cur_uj;
-    pthread_mutex_unlock(&t->meter_lock);
-    if (spill)
-        ct__jsonl_sample(t->jsonl, now, uj, t->n_devs);
-    if (now_ns)
-        *now_ns = now;
+    memset(s, 0, sizeof(*s));
+    s->ledger = l;
+    s->account = a;
+    s->sinks = k;
+    pthread_mutex_init(&s->wake_lock, NULL);
+}
+
+void ct__sampler_free(struct ct__sampler *s)
+{
+    ct__sampler_stop(s);
+    pthread_mutex_destroy(&s->wake_lock);
+}
+
+void ct__sampler_tick(struct ct__sampler *s)
+{
+    uint64_t uj[CT_MAX_DEVICES], now;
+    uint64_t total = ct__ledger_read(s->ledger, 0, &now, uj);
+    ct__account_energy(s->account, total);
+    /* Outside the meter lock: an epoch boundary never waits for a sink's file I/O. */
+    ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);
+}
+
+static void advance(struct timespec *t, uint64_t ns)
+{
+    ns += (uint64_t)t->tv_nsec;
+    t->tv_sec += (time_t)(ns / 1000000000ull);
+    t->tv_nsec = (long)(ns % 1000000000ull);
 }
 
 static void *sampler_main(void *arg)
 {
-    struct ct_tracker *t = arg;
+    struct ct__sampler *s = arg;
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
-    pthread_mutex_lock(&t->wake_lock);
-    while (!t->stop_requested) {
-        uint64_t ns = (uint64_t)next.tv_nsec + t->period_ns;
-        next.tv_sec += (time_t)(ns / 1000000000ull);
-        next.tv_nsec = (long)(ns % 1000000000ull);
+    pthread_mutex_lock(&s->wake_lock);
+    while (!s->stop_requested) {
+        advance(&next, s->period_ns);
         /* Overrun: skip whole periods rather than firing a burst of late ticks. */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         while (next.tv_sec < now.tv_sec ||
                (next.tv_sec == now.tv_sec && next.tv_nsec < now.tv_nsec)) {
-            ns = (uint64_t)next.tv_nsec + t->period_ns;
-            next.tv_sec += (time_t)(ns / 1000000000ull);
-            next.tv_nsec = (long)(ns % 1000000000ull);
-            t->missed_ticks++;
+            advance(&next, s->period_ns);
+            s->missed_ticks++;
         }
         int rc = 0;
-        while (!t->stop_requested && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&t->wake, &t->wake_lock, &next);
-        if (t->stop_requested)
+        while (!s->stop_requested && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&s->wake, &s->wake_lock, &next);
+        if (s->stop_requested)
             break;
-        pthread_mutex_unlock(&t->wake_lock);
-        ct__read_all(t, NULL);
-        pthread_mutex_lock(&t->wake_lock);
+        pthread_mutex_unlock(&s->wake_lock);
+        ct__sampler_tick(s);
+        pthread_mutex_lock(&s->wake_lock);
     }
-    pthread_mutex_unlock(&t->wake_lock);
+    pthread_mutex_unlock(&s->wake_lock);
     struct timespec cpu;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-        t->sampler_cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
+        s->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
     return NULL;
 }
 
-void ct__tracker_cpu(const struct ct_tracker *t, double *sampler_s, double *caller_s,
-                     double *carbon_s)
-{
-    struct timespec ts;
-    clockid_t clock;
-    double s = t->sampler_cpu_s;
-
-    /* The sampler ends only when the caller's thread stops it, so while sampler_running is set
-     * its clock is valid. */
-    if (t->sampler_running && pthread_getcpuclockid(t->sampler, &clock) == 0 &&
-        clock_gettime(clock, &ts) == 0)
-        s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    *sampler_s = s;
-    *caller_s = (double)t->caller_cpu_ns / 1e9;
-    *carbon_s = ct__carbon_cpu_s(&t->carbon);
-}
-
-int ct__sampler_start(struct ct_tracker *t)
+int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns)
 {
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->wake, &ca);
+    pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
-    t->stop_requested = 0;
-    if (pthread_create(&t->sampler, NULL, sampler_main, t) != 0) {
-        pthread_cond_destroy(&t->wake);
+    s->period_ns = period_ns;
+    s->stop_requested = 0;
+    if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
+        pthread_cond_destroy(&s->wake);
         return CT_ETHREAD;
     }
-    t->sampler_running = 1;
+    s->running = 1;
     return CT_OK;
 }
 
-void ct__sampler_stop(struct ct_tracker *t)
+void ct__sampler_stop(struct ct__sampler *s)
 {
-    if (!t->sampler_running)
+    if (!s->running)
         return;
-    pthread_mutex_lock(&t->wake_lock);
-    t->stop_requested = 1;
-    pthread_cond_signal(&t->wake);
-    pthread_mutex_unlock(&t->wake_lock);
-    pthread_join(t->sampler, NULL);
-    pthread_cond_destroy(&t->wake);
-    t->sampler_running = 0;
+    pthread_mutex_lock(&s->wake_lock);
+    s->stop_requested = 1;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->wake_lock);
+    pthread_join(s->thread, NULL);
+    pthread_cond_destroy(&s->wake);
+    s->running = 0;
+}
+
+double ct__sampler_cpu_s(const struct ct__sampler *s)
+{
+    struct timespec ts;
+    clockid_t clock;
+    /* The thread ends only when the caller's thread stops it, so while running is set its clock
+     * is valid. */
+    if (s->running && pthread_getcpuclockid(s->thread, &clock) == 0 &&
+        clock_gettime(clock, &ts) == 0)
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return s->cpu_s;
 }

@@ -5,6 +5,7 @@
 #include "tracker.h"
 
 #include "account.h"
+#include "util/sysfs.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -27,30 +28,26 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     /* A version-1 struct ends before caller_cpu_s. */
     memset(out, 0, v >= 2 ? sizeof(*out) : offsetof(ct_summary, caller_cpu_s));
     out->version = v;
-    double j = 0;
-    for (int i = 0; i < t->n_epochs; i++) {
-        out->duration_s += t->epochs[i].duration_s;
-        out->energy_kwh += t->epochs[i].energy_kwh;
-        j += t->epochs[i].cpu_j + t->epochs[i].gpu_j;
-    }
-    out->epochs = t->n_epochs;
+    const struct ct__account *a = &t->account;
+    /* Energy-weighted: each sampling interval's energy at the intensity in force then. */
+    ct__account_totals(a, t->grid.ci.g_per_kwh, &out->energy_kwh, &out->co2eq_g,
+                       &out->intensity_g_per_kwh, &out->duration_s, &out->energy_j);
+    out->epochs = a->n_epochs;
     out->early_stop = t->early_stop;
     out->finished = t->finished;
-    out->energy_j = j;
     out->pue = t->opt.pue;
-    /* Energy-weighted: each sampling interval's energy at the intensity in force then. */
-    ct__run_totals(t, NULL, &out->co2eq_g, &out->intensity_g_per_kwh);
     out->km_by_car = ct__km_by_car(out->co2eq_g);
-    ct__strlcpy(out->intensity_source, t->ci.source, sizeof(out->intensity_source));
-    ct__strlcpy(out->zone, t->loc.zone, sizeof(out->zone));
-    ct__strlcpy(out->location, t->loc.address, sizeof(out->location));
-    ct__strlcpy(out->location_method, method_name(t->loc.method), sizeof(out->location_method));
-    out->predicted = t->predicted;
-    if (t->predicted) {
-        out->pred_epochs = t->opt.o.epochs;
-        out->pred_duration_s = t->pred_duration_s;
-        out->pred_energy_kwh = t->pred_energy_kwh;
-        out->pred_co2eq_g = t->pred_co2eq_g;
+    ct__strlcpy(out->intensity_source, t->grid.ci.source, sizeof(out->intensity_source));
+    ct__strlcpy(out->zone, t->grid.loc.zone, sizeof(out->zone));
+    ct__strlcpy(out->location, t->grid.loc.address, sizeof(out->location));
+    ct__strlcpy(out->location_method, method_name(t->grid.loc.method),
+                sizeof(out->location_method));
+    out->predicted = a->predicted;
+    if (a->predicted) {
+        out->pred_epochs = a->pred.epochs;
+        out->pred_duration_s = a->pred.duration_s;
+        out->pred_energy_kwh = a->pred.energy_kwh;
+        out->pred_co2eq_g = a->pred.co2eq_g;
     }
     double sampler_s, caller_s, carbon_s;
     ct__tracker_cpu(t, &sampler_s, &caller_s, &carbon_s);
@@ -60,13 +57,13 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
         out->carbon_cpu_s = carbon_s;
         out->sampler_cpu_s = sampler_s;
     }
-    out->n_devices = t->n_devs;
-    for (int i = 0; i < t->n_devs; i++) {
-        const struct ct__dev *d = &t->devs[i];
+    out->n_devices = t->ledger.n_devs;
+    for (int i = 0; i < t->ledger.n_devs; i++) {
+        const struct ct__dev *d = &t->ledger.devs[i];
         ct_device_energy *de = &out->devices[i];
         ct__strlcpy(de->component, ct__component_name(d->comp), sizeof(de->component));
         ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
-        ct__strlcpy(de->meter, t->set.meters[d->meter].ops->name, sizeof(de->meter));
+        ct__strlcpy(de->meter, ct__ledger_meter_name(&t->ledger, i), sizeof(de->meter));
         de->provenance = d->meta.provenance;
         de->lost = d->lost;
         de->energy_j = d->counted_j;
@@ -130,8 +127,8 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(p, "duration_s", num(s.pred_duration_s));
         json_object_set_new(p, "energy_kwh", num(s.pred_energy_kwh));
         json_object_set_new(p, "co2eq_g", num(s.pred_co2eq_g));
-        json_object_set_new(p, "intensity_g_per_kwh", num(t->pred_intensity_g_per_kwh));
-        json_object_set_new(p, "intensity_basis", json_string(t->pred_basis));
+        json_object_set_new(p, "intensity_g_per_kwh", num(t->account.pred.intensity_g_per_kwh));
+        json_object_set_new(p, "intensity_basis", json_string(t->account.pred.basis));
         json_object_set_new(root, "prediction", p);
     } else {
         json_object_set_new(root, "prediction", json_null());
@@ -158,8 +155,8 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     }
     json_object_set_new(root, "devices", devs);
     json_t *eps = json_array();
-    for (int i = 0; i < t->n_epochs; i++) {
-        const struct ct__epoch *e = &t->epochs[i];
+    for (int i = 0; i < t->account.n_epochs; i++) {
+        const struct ct__epoch *e = &t->account.epochs[i];
         json_t *o = json_object();
         json_object_set_new(o, "epoch", json_integer(i + 1));
         json_object_set_new(o, "duration_s", num(e->duration_s));
@@ -174,7 +171,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     json_object_set_new(root, "epochs_detail", eps);
     /* Every intensity that came into force: the table value at open, each live fetch. */
     struct ct__carbon_sample *cs = NULL;
-    size_t ncs = ct__carbon_samples(&t->carbon, &cs);
+    size_t ncs = ct__carbon_samples(&t->grid.carbon, &cs);
     json_t *samples = json_array();
     for (size_t i = 0; i < ncs; i++) {
         json_t *o = json_object();

@@ -16,9 +16,9 @@
 #include "../fakes/fake_http.h"
 #include "account.h"
 #include "console_capture.h"
-#include "out/text.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
+#include "sink/text.h"
 #include "tracker.h"
 
 #include <dirent.h>
@@ -168,12 +168,12 @@ static void assert_no_key(struct fx *f, ct_tracker *t)
 
 static void wait_cycles(ct_tracker *t, unsigned long n)
 {
-    assert_int_equal(ct__carbon_wait_cycles(&t->carbon, n, 10.0), 0);
+    assert_int_equal(ct__carbon_wait_cycles(&t->grid.carbon, n, 10.0), 0);
 }
 
 static void next_cycle(ct_tracker *t, unsigned long n)
 {
-    ct__carbon_kick(&t->carbon);
+    ct__carbon_kick(&t->grid.carbon);
     wait_cycles(t, n);
 }
 
@@ -231,12 +231,12 @@ static void test_energy_weighted_co2(void **state)
     o.epochs = 1;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 132.0);
     assert_int_equal(ct_epoch_start(t), CT_OK);
     pcf_advance(f->sys, "intel-rapl:0", 3600000000ull); /* 3600 J at 132 */
-    ct__read_all(t, NULL);
+    ct__sampler_tick(&t->sampler);
     next_cycle(t, 2);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 200.0);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 200.0);
     pcf_advance(f->sys, "intel-rapl:1", 10800000000ull); /* 10800 J at 200 */
     assert_int_equal(ct_epoch_end(t, &r), CT_OK);        /* monitor reached: finishes */
 
@@ -266,7 +266,7 @@ static void test_energy_weighted_co2(void **state)
     assert_non_null(strstr(std, " - Carbon intensity: 132.00 gCO2/kWh at " ADDR "\n"));
     assert_non_null(strstr(std, " - Carbon intensity: 200.00 gCO2/kWh at " ADDR "\n"));
     {
-        /* Python's repr of each value (out/text.c's ct__fmt_repr): "[132.0, 200.0]". */
+        /* Python's repr of each value (util/pyfmt.c's ct__fmt_repr): "[132.0, 200.0]". */
         char a[40], b[40], want[256];
         ct__fmt_repr(132.0, a, sizeof(a));
         ct__fmt_repr(200.0, b, sizeof(b));
@@ -463,10 +463,10 @@ static void test_failures_fall_back_and_warn_once(void **state)
                      "{\"status\": 200, \"body\": \"{}\", \"delay_s\": 4}]}]}");
     assert_int_equal(ct_epoch_start(t), CT_OK);
     next_cycle(t, 3);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 302.5);
     for (unsigned long c = 4; c <= 9; c++)
         next_cycle(t, c);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 302.5);
     assert_int_equal(ct_epoch_end(t, &r), CT_OK);
     assert_true(r.intensity_g_per_kwh == 302.5); /* no energy: the value in force at its end */
     assert_int_equal(ct_stop(t), CT_OK);
@@ -520,7 +520,7 @@ static void test_last_good_value_warns_once(void **state)
                                         "Error); keeping the last value fetched, 302.50 gCO2/kWh "
                                         "from electricitymaps at "));
     assert_int_equal(count(f->con.text, "WARNING"), 1);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 302.5);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 302.5);
     ct_tracker_free(t);
 }
 
@@ -601,7 +601,7 @@ static void test_offline_makes_no_request(void **state)
     pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
     assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
     assert_int_equal(ct_stop(t), CT_OK);
-    assert_false(t->carbon.running);
+    assert_false(t->grid.carbon.running);
     json_t *root = summary(t);
     assert_int_equal(json_array_size(json_object_get(root, "intensity_samples")), 1);
     assert_sample(root, 0, 151.6503, "table:owid:DK:2023", "DK");
@@ -771,12 +771,12 @@ static void test_key_set_while_running(void **state)
     o.electricitymaps_api_key = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1); /* no key, no source for DE: the table */
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 380.95047);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 380.95047);
     assert_int_equal(ct_set_api_key(t, "co2signal", KEY), CT_EINVAL);
     assert_string_equal(ct_errmsg(t), "Invalid API name 'co2signal' given.");
     assert_int_equal(ct_set_api_key(t, "ElectricityMaps", KEY), CT_OK);
     wait_cycles(t, 2); /* the key starts a fetch at once */
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 132.0);
     json_t *reqs = fake_http_requests(&srv);
     assert_int_equal(json_array_size(reqs), 1);
     assert_string_equal(fake_http_path(reqs, 0), "/v3/carbon-intensity/latest?zone=DE");
@@ -799,11 +799,11 @@ static void test_key_turns_an_offline_tracker_live(void **state)
     o.live = 0;
     o.electricitymaps_api_key = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
-    assert_false(t->carbon.running);
+    assert_false(t->grid.carbon.running);
     assert_int_equal(ct_set_api_key(t, "electricitymaps", KEY), CT_OK);
-    assert_true(t->carbon.running);
+    assert_true(t->grid.carbon.running);
     wait_cycles(t, 1);
-    assert_true(ct__carbon_intensity_now(&t->carbon) == 132.0);
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) == 132.0);
     ct_stop(t);
     assert_int_equal(ct_set_api_key(t, "electricitymaps", "other"), CT_OK); /* over: no effect */
     assert_no_key(f, t);

@@ -1,5 +1,5 @@
 /*
- * test_jsonl.c - the JSON-lines run log writer (src/lib/out/jsonl.c): the header and records of
+ * test_jsonl.c - the JSON-lines run log writer (src/lib/sink/jsonl.c): the header and records of
  * doc/logformat.md, flushing as it goes, concurrent writers, a killed run read back by the
  * parser, and the parser reading what the writer wrote.
  */
@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "out/jsonl.h"
 #include "parse/parse.h"
 #include "powercap_fixture.h"
+#include "sink/jsonl.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -76,7 +76,7 @@ static json_t *read_lines(const char *path)
     return arr;
 }
 
-static const struct ct__jsonl_device devices[3] = {
+static const struct ct__sink_device devices[3] = {
     {"gpu", "NVIDIA A100", "nvml", CT_PROVENANCE_MEASURED, "GPU-1234", 0},
     {"cpu", "cpu:0", "rapl-powercap", CT_PROVENANCE_MEASURED, NULL, -1},
     {"cpu", "dram:0", "rapl-powercap", CT_PROVENANCE_MEASURED, "", -1},
@@ -84,21 +84,21 @@ static const struct ct__jsonl_device devices[3] = {
 
 static void write_meta(struct ct__jsonl *j)
 {
-    struct ct__jsonl_meta m = {.pue = 1.58,
-                               .zone = "DK",
-                               .location = "DK (set by option)",
-                               .intensity_g_per_kwh = 151.6503,
-                               .intensity_source = "table:owid:DK:2023",
-                               .epochs = 2,
-                               .epochs_before_pred = 1,
-                               .monitor_epochs = 2,
-                               .update_interval_s = 1.0,
-                               .components = "all",
-                               .interpretable = 1,
-                               .decimal_precision = 12,
-                               .live = 0,
-                               .n_devices = 3,
-                               .devices = devices};
+    struct ct__sink_meta m = {.pue = 1.58,
+                              .zone = "DK",
+                              .location = "DK (set by option)",
+                              .intensity_g_per_kwh = 151.6503,
+                              .intensity_source = "table:owid:DK:2023",
+                              .epochs = 2,
+                              .epochs_before_pred = 1,
+                              .monitor_epochs = 2,
+                              .update_interval_s = 1.0,
+                              .components = "all",
+                              .interpretable = 1,
+                              .decimal_precision = 12,
+                              .live = 0,
+                              .n_devices = 3,
+                              .devices = devices};
     ct__jsonl_meta(j, &m);
 }
 
@@ -134,28 +134,27 @@ static void test_records_and_round_trip(void **state)
         ct__jsonl_sample(j, t0 + (uint64_t)t * S - 1, uj, 3); /* older than the last: dropped */
         if (t == 2 || t == 4) {
             double dev[3] = {400.0, 60.0, 10.0};
-            struct ct__jsonl_epoch e = {.epoch = t / 2,
-                                        .duration_s = 2.0,
-                                        .cpu_energy_j = 70.0,
-                                        .gpu_energy_j = 400.0,
-                                        .energy_kwh = 470.0 / 3.6e6 * 1.58,
-                                        .intensity_g_per_kwh = 151.6503,
-                                        .co2eq_g = 470.0 / 3.6e6 * 1.58 * 151.6503,
-                                        .n_devices = 3,
-                                        .device_energy_j = dev};
+            struct ct__sink_epoch e = {.epoch = t / 2,
+                                       .duration_s = 2.0,
+                                       .cpu_energy_j = 70.0,
+                                       .gpu_energy_j = 400.0,
+                                       .energy_kwh = 470.0 / 3.6e6 * 1.58,
+                                       .intensity_g_per_kwh = 151.6503,
+                                       .co2eq_g = 470.0 / 3.6e6 * 1.58 * 151.6503,
+                                       .n_devices = 3,
+                                       .device_energy_j = dev};
             ct__jsonl_epoch(j, t0 + (uint64_t)t * S, &e);
         }
         if (t == 2) {
-            struct ct__jsonl_consumption p = {.description =
-                                                  "Predicted consumption for 2 epoch(s):",
-                                              .epochs = 2,
-                                              .duration_s = 4.0,
-                                              .energy_j = NAN,
-                                              .energy_kwh = 940.0 / 3.6e6 * 1.58,
-                                              .co2eq_g = 0.0626,
-                                              .intensity_g_per_kwh = 151.6503,
-                                              .km_by_car = 0.0626 / 107.5,
-                                              .basis = "default"};
+            struct ct__sink_consumption p = {.description = "Predicted consumption for 2 epoch(s):",
+                                             .epochs = 2,
+                                             .duration_s = 4.0,
+                                             .energy_j = NAN,
+                                             .energy_kwh = 940.0 / 3.6e6 * 1.58,
+                                             .co2eq_g = 0.0626,
+                                             .intensity_g_per_kwh = 151.6503,
+                                             .km_by_car = 0.0626 / 107.5,
+                                             .basis = "default"};
             ct__jsonl_prediction(j, t0 + 2 * S, &p);
         }
         if (t == 3)
@@ -163,19 +162,19 @@ static void test_records_and_round_trip(void **state)
     }
     double dev_j[3] = {800.0, 120.0, 20.0};
     int lost[3] = {0, 0, 1};
-    struct ct__jsonl_consumption s = {.description = "Actual consumption for 2 epoch(s):",
-                                      .epochs = 2,
-                                      .duration_s = 4.0,
-                                      .energy_j = 940.0,
-                                      .energy_kwh = 940.0 / 3.6e6 * 1.58,
-                                      .co2eq_g = 0.0627,
-                                      .intensity_g_per_kwh = 151.9,
-                                      .km_by_car = 0.0627 / 107.5,
-                                      .early_stop = 0,
-                                      .location = "DK (set by option)",
-                                      .n_devices = 3,
-                                      .device_energy_j = dev_j,
-                                      .device_lost = lost};
+    struct ct__sink_consumption s = {.description = "Actual consumption for 2 epoch(s):",
+                                     .epochs = 2,
+                                     .duration_s = 4.0,
+                                     .energy_j = 940.0,
+                                     .energy_kwh = 940.0 / 3.6e6 * 1.58,
+                                     .co2eq_g = 0.0627,
+                                     .intensity_g_per_kwh = 151.9,
+                                     .km_by_car = 0.0627 / 107.5,
+                                     .early_stop = 0,
+                                     .location = "DK (set by option)",
+                                     .n_devices = 3,
+                                     .device_energy_j = dev_j,
+                                     .device_lost = lost};
     ct__jsonl_summary(j, t0 + 4 * S, &s);
 
     /* Flushed as written: the file is complete before close. */
@@ -282,15 +281,15 @@ static void test_killed_run(void **state)
         ct__jsonl_sample(j, t0 + (uint64_t)t * S, uj, 3);
         if (t == 1) {
             double dev[3] = {200.0, 30.0, 5.0};
-            struct ct__jsonl_epoch e = {.epoch = 1,
-                                        .duration_s = 1.0,
-                                        .cpu_energy_j = 35.0,
-                                        .gpu_energy_j = 200.0,
-                                        .energy_kwh = 235.0 / 3.6e6 * 1.58,
-                                        .intensity_g_per_kwh = 100.0,
-                                        .co2eq_g = 235.0 / 3.6e6 * 1.58 * 100.0,
-                                        .n_devices = 3,
-                                        .device_energy_j = dev};
+            struct ct__sink_epoch e = {.epoch = 1,
+                                       .duration_s = 1.0,
+                                       .cpu_energy_j = 35.0,
+                                       .gpu_energy_j = 200.0,
+                                       .energy_kwh = 235.0 / 3.6e6 * 1.58,
+                                       .intensity_g_per_kwh = 100.0,
+                                       .co2eq_g = 235.0 / 3.6e6 * 1.58 * 100.0,
+                                       .n_devices = 3,
+                                       .device_energy_j = dev};
             ct__jsonl_epoch(j, t0 + S, &e);
         }
         if (t == 2)
@@ -353,7 +352,7 @@ static void test_concurrent_writers(void **state)
         assert_int_equal(pthread_create(&th[i], NULL, sampler, &args[i]), 0);
     }
     for (int k = 0; k < 100; k++) {
-        struct ct__jsonl_epoch e = {.epoch = k + 1, .duration_s = 0.5, .energy_kwh = NAN};
+        struct ct__sink_epoch e = {.epoch = k + 1, .duration_s = 0.5, .energy_kwh = NAN};
         ct__jsonl_epoch(j, 0, &e);
         ct__jsonl_intensity(j, 0, (double)(k % 7), "x", 0);
     }
@@ -384,8 +383,8 @@ static void test_open_errors_and_null(void **state)
     assert_non_null(strstr(why, "no/such/dir/run_carbontracker.jsonl"));
     /* Every writer accepts NULL. */
     uint64_t uj[1] = {1};
-    struct ct__jsonl_epoch e = {0};
-    struct ct__jsonl_consumption c = {0};
+    struct ct__sink_epoch e = {0};
+    struct ct__sink_consumption c = {0};
     ct__jsonl_meta(NULL, NULL);
     ct__jsonl_sample(NULL, 0, uj, 1);
     ct__jsonl_epoch(NULL, 0, &e);

@@ -149,7 +149,7 @@ static void test_live_without_libcurl_keeps_the_table(void **state)
 
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     /* The thread ends after its first cycle: it cannot make a request. */
-    assert_int_equal(ct__carbon_wait_cycles(&t->carbon, 1, 10.0), 0);
+    assert_int_equal(ct__carbon_wait_cycles(&t->grid.carbon, 1, 10.0), 0);
     for (int e = 0; e < 2; e++) {
         assert_int_equal(ct_epoch_start(t), CT_OK);
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK); /* the second ends monitoring */
@@ -160,8 +160,8 @@ static void test_live_without_libcurl_keeps_the_table(void **state)
     assert_non_null(strstr(f->con.text, "install it (Debian package libcurl4). Using "));
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     assert_int_equal(strncmp(s.intensity_source, "table:owid:GB:", 14), 0);
-    assert_int_equal(t->carbon.n_samples, 1); /* only the table value ever came into force */
-    assert_int_equal(t->carbon.exited, 1);
+    assert_int_equal(t->grid.carbon.n_samples, 1); /* only the table value ever came into force */
+    assert_int_equal(t->grid.carbon.exited, 1);
     assert_int_equal(curl_mapped(), 0);
 
     /* The tracker's CPU time is the sum of its three threads'. */

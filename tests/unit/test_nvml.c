@@ -847,7 +847,7 @@ static void test_tracker_gpus(void **st)
     assert_int_equal(ct_tracker_open(&f->t, &o, err, sizeof(err)), CT_OK);
     assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
                                  "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
-    assert_int_equal(f->t->period_ns, 100 * MS); /* the power-only GPU sets 10 Hz */
+    assert_int_equal(f->t->sampler.period_ns, 100 * MS); /* the power-only GPU sets 10 Hz */
 
     struct stamp s0 = epoch_start(f);
     sleep_ms(600);
@@ -916,7 +916,7 @@ static void test_tracker_all_components(void **st)
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
     assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
                                  "device(s) NVIDIA A100-SXM4-40GB. CPU with device(s) ");
-    assert_int_equal(f->t->period_ns, 10 * S_NS); /* counters only: no bound */
+    assert_int_equal(f->t->sampler.period_ns, 10 * S_NS); /* counters only: no bound */
     struct stamp s0 = epoch_start(f);
     sleep_ms(200);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
@@ -1006,7 +1006,7 @@ static void test_tracker_by_pid_late(void **st)
     o.proc_root = NULL; /* the real /proc: our own process tree */
     o.devices_by_pid = 1;
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_int_equal(f->t->period_ns, 2 * S_NS);
+    assert_int_equal(f->t->sampler.period_ns, 2 * S_NS);
     assert_int_equal(ct_epoch_start(f->t), CT_OK);
     sleep_ms(2600);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};

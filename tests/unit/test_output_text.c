@@ -11,7 +11,7 @@
 
 #include "account.h"
 #include "internal.h"
-#include "out/text.h"
+#include "sink/text.h"
 
 #include <math.h>
 #include <string.h>

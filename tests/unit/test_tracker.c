@@ -112,13 +112,13 @@ static char *read_log(struct fx *f, const char *suffix)
 
 static void wait_samples(ct_tracker *t, uint64_t more)
 {
-    pthread_mutex_lock(&t->meter_lock);
-    uint64_t target = t->samples + more;
-    pthread_mutex_unlock(&t->meter_lock);
+    pthread_mutex_lock(&t->ledger.lock);
+    uint64_t target = t->ledger.samples + more;
+    pthread_mutex_unlock(&t->ledger.lock);
     for (int i = 0; i < 5000; i++) {
-        pthread_mutex_lock(&t->meter_lock);
-        uint64_t n = t->samples;
-        pthread_mutex_unlock(&t->meter_lock);
+        pthread_mutex_lock(&t->ledger.lock);
+        uint64_t n = t->ledger.samples;
+        pthread_mutex_unlock(&t->ledger.lock);
         if (n >= target)
             return;
         usleep(1000);

@@ -6,7 +6,6 @@
 #include "carbon/refresh.h"
 
 #include "carbon/geolocate.h"
-#include "out/text.h"
 #include "util/http.h"
 
 #include <errno.h>

@@ -1,12 +1,14 @@
 /*
- * timefmt.c - number and duration formatting that must match upstream's Python byte for byte:
+ * pyfmt.c - number and duration formatting that must match upstream's Python byte for byte:
  * ct_timestring() is loggerutil.convert_to_timestring (float divmod, round half to even, the
- * "60" carry), ct__fmt_plain() the plain decimals that upstream's log parser reads back.
+ * "60" carry), ct__fmt_plain() the plain decimals that upstream's log parser reads back,
+ * ct__fmt_repr() Python's float repr().
  */
 #include "internal.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Python's float divmod(x, y) for finite x and y > 0 (Objects/floatobject.c, float_divmod). */
@@ -105,4 +107,67 @@ void ct__fmt_plain(double v, char *buf, size_t len)
     while (n > 2 && tmp[n - 1] == '0' && tmp[n - 2] != '.')
         tmp[--n] = '\0';
     snprintf(buf, len, "%s", tmp);
+}
+
+void ct__fmt_repr(double v, char *buf, size_t len)
+{
+    if (isnan(v)) {
+        ct__strlcpy(buf, "nan", len);
+        return;
+    }
+    if (isinf(v)) {
+        ct__strlcpy(buf, v < 0 ? "-inf" : "inf", len);
+        return;
+    }
+    /* The shortest digits that read back to the same double, as d.ddde[+-]XX. */
+    char e[64];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    char *exp_at = strchr(e, 'e');
+    int exp10 = atoi(exp_at + 1);
+    /* Python writes positional notation for 1e-4 <= |v| < 1e16, else exponent form. */
+    if (exp10 < -4 || exp10 >= 16) {
+        char mant[40];
+        snprintf(mant, sizeof(mant), "%.*s", (int)(exp_at - e), e);
+        snprintf(buf, len, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    char digits[32];
+    size_t nd = 0;
+    for (const char *p = e; p < exp_at; p++)
+        if (*p >= '0' && *p <= '9' && nd + 1 < sizeof(digits))
+            digits[nd++] = *p;
+    digits[nd] = '\0';
+    char out[64];
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    if (exp10 < 0) {
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "0.");
+        for (int i = 0; i < -exp10 - 1; i++)
+            out[o++] = '0';
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", digits);
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            out[o++] = (size_t)i < nd ? digits[i] : '0';
+        out[o++] = '.';
+        if ((size_t)exp10 + 1 < nd)
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", digits + exp10 + 1);
+        else
+            out[o++] = '0';
+    }
+    out[o] = '\0';
+    ct__strlcpy(buf, out, len);
+}
+
+void ct__fmt_seconds(double s, char *buf, size_t len)
+{
+    if (s == floor(s) && s < 1e15)
+        ct__fmt(buf, len, "%.0f", s);
+    else
+        ct__fmt(buf, len, "%g", s);
 }

@@ -1,15 +1,10 @@
 /*
- * text.h - upstream's console/output texts: the consumption block and Python-style number
- * representations.
+ * text.h - upstream's console/output texts: the consumption block.
  */
-#ifndef CT_OUT_TEXT_H
-#define CT_OUT_TEXT_H
+#ifndef CT_SINK_TEXT_H
+#define CT_SINK_TEXT_H
 
 #include <stddef.h>
-
-/* Python repr() of a float: the shortest text that reads back to the same double
- * ("151.6503", "1.58", "481.0"). */
-void ct__fmt_repr(double v, char *buf, size_t len);
 
 /*
  * Upstream's _output_energy block, without the "CarbonTracker: " prefix:

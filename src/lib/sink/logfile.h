@@ -5,8 +5,8 @@
  * literal Z, as upstream). Every record is flushed as it is written so a killed run leaves readable
  * logs.
  */
-#ifndef CT_OUT_LOGFILE_H
-#define CT_OUT_LOGFILE_H
+#ifndef CT_SINK_LOGFILE_H
+#define CT_SINK_LOGFILE_H
 
 #include <stdio.h>
 

@@ -134,7 +134,7 @@ int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, siz
     return 0;
 }
 
-void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__jsonl_meta *m)
+void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__sink_meta *m)
 {
     if (!j || !m)
         return;
@@ -160,7 +160,7 @@ void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__jsonl_meta *m)
     json_object_set_new(o, "options", opts);
     json_t *devs = json_array();
     for (int i = 0; i < m->n_devices; i++) {
-        const struct ct__jsonl_device *d = &m->devices[i];
+        const struct ct__sink_device *d = &m->devices[i];
         json_t *dobj = json_object();
         json_object_set_new(dobj, "i", json_integer(i));
         json_object_set_new(dobj, "component", str(d->component));
@@ -232,7 +232,7 @@ void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *ener
     pthread_mutex_unlock(&j->lock);
 }
 
-void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__jsonl_epoch *e)
+void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
     if (!j || !e)
         return;
@@ -291,7 +291,7 @@ void ct__jsonl_intensity(struct ct__jsonl *j, uint64_t now_ns, double g_per_kwh,
 }
 
 static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t now_ns,
-                           const struct ct__jsonl_consumption *c)
+                           const struct ct__sink_consumption *c)
 {
     json_t *o = record(j, type, now_or(now_ns));
     if (!o)
@@ -315,7 +315,7 @@ static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t
 }
 
 void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
-                          const struct ct__jsonl_consumption *c)
+                          const struct ct__sink_consumption *c)
 {
     if (!j || !c)
         return;
@@ -325,7 +325,7 @@ void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
     emit(j, o);
 }
 
-void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__jsonl_consumption *c)
+void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_consumption *c)
 {
     if (!j || !c)
         return;
@@ -369,3 +369,52 @@ void ct__jsonl_close(struct ct__jsonl **jp)
     free(j->prev_uj);
     free(j);
 }
+
+/* ---- as a sink ---------------------------------------------------------------------------- */
+
+static void sink_meta(void *s, const struct ct__sink_meta *m)
+{
+    ct__jsonl_meta(s, m);
+}
+
+static void sink_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, int n)
+{
+    ct__jsonl_sample(s, now_ns, energy_uj, n);
+}
+
+static void sink_epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
+{
+    ct__jsonl_epoch(s, now_ns, e);
+}
+
+static void sink_intensity(void *s, uint64_t now_ns, double g_per_kwh, const char *source, int live)
+{
+    ct__jsonl_intensity(s, now_ns, g_per_kwh, source, live);
+}
+
+static void sink_prediction(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
+{
+    ct__jsonl_prediction(s, now_ns, c);
+}
+
+static void sink_summary(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
+{
+    ct__jsonl_summary(s, now_ns, c);
+}
+
+static void sink_close(void *s)
+{
+    struct ct__jsonl *j = s;
+    ct__jsonl_close(&j);
+}
+
+const struct ct__sink_ops ct__sink_jsonl = {
+    .name = "jsonl",
+    .meta = sink_meta,
+    .sample = sink_sample,
+    .epoch = sink_epoch,
+    .intensity = sink_intensity,
+    .prediction = sink_prediction,
+    .summary = sink_summary,
+    .close = sink_close,
+};

@@ -1,0 +1,108 @@
+/*
+ * announce.c - upstream's start-up texts (announce.h).
+ */
+#include "announce.h"
+
+#include "energy/sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PUE_SOURCE "Daniel Bizo, 2023, Uptime Institute Global Data Center Survey"
+
+static void components_line(const struct ct__opts *p, const struct ct__ledger *l, char *buf,
+                            size_t len)
+{
+    size_t n = 0;
+    ct__append(buf, len, &n, "The following components were found:");
+    for (int c = 0; c < p->n_comp; c++) {
+        int comp = p->comp_order[c];
+        int first = 1;
+        for (int i = 0; i < l->n_devs; i++) {
+            const struct ct__dev *d = &l->devs[i];
+            if (d->comp != comp)
+                continue;
+            ct__append(
+                buf, len, &n, "%s%s%s%s", first ? " " : ", ",
+                first ? (comp == CT__COMP_GPU ? "GPU with device(s) " : "CPU with device(s) ") : "",
+                d->meta.name, d->meta.provenance == CT_PROVENANCE_ESTIMATED ? " (estimated)" : "");
+            first = 0;
+        }
+        if (!first)
+            ct__append(buf, len, &n, ".");
+    }
+}
+
+void ct__announce_meters(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
+                         void (*warn)(void *ctx, const char *text), void *ctx)
+{
+    char buf[4096], pue[32];
+    ct__sinks_message(k, CT__MSG_INFO,
+                      ct__fmt(buf, sizeof(buf), "carbontracker version %s", CT_VERSION_STRING));
+    ct__fmt_repr(p->pue, pue, sizeof(pue));
+    ct__sinks_message(k, CT__MSG_INFO,
+                      ct__fmt(buf, sizeof(buf),
+                              "Only predicted and actual consumptions are multiplied by a PUE "
+                              "coefficient of %s (%s).",
+                              pue, isnan(p->o.pue) ? PUE_SOURCE : "configured"));
+    for (int c = 0; c < 2; c++) {
+        const char *sim = c == 0 ? p->o.sim_cpu : p->o.sim_gpu;
+        int comp = c == 0 ? CT__COMP_CPU : CT__COMP_GPU;
+        if (sim && ct__ledger_has(l, comp)) {
+            ct__sim_banner(&p->o, comp, buf, sizeof(buf));
+            ct__sinks_message(k, CT__MSG_BANNER, buf);
+        }
+    }
+    for (int i = 0; i < l->set.n_probes; i++) {
+        const struct ct__probe_result *pr = &l->set.probes[i];
+        if (pr->status != CT_OK && pr->status != CT_ENOTSUP) {
+            warn(ctx, pr->why);
+        } else if (pr->selected) {
+            if (pr->ops->component == CT__COMP_CPU && pr->ops == &ct__meter_cpu_tdp)
+                ct__sinks_message(k, CT__MSG_OUTPUT,
+                                  ct__fmt(buf, sizeof(buf),
+                                          "CPU energy is estimated, not measured: %s", pr->detail));
+            else if (pr->detail[0])
+                ct__sinks_message(
+                    k, CT__MSG_NOTE,
+                    ct__fmt(buf, sizeof(buf), "Energy meter %s: %s", pr->ops->name, pr->detail));
+        }
+    }
+    components_line(p, l, buf, sizeof(buf));
+    ct__sinks_message(k, CT__MSG_INFO, buf);
+    ct__sinks_message(k, CT__MSG_OUTPUT, buf);
+
+    char devs[3000];
+    size_t n = 0;
+    devs[0] = '\0';
+    for (int i = 0; i < l->n_devs; i++)
+        ct__append(devs, sizeof(devs), &n, "%s%s (%s, %s)", i ? ", " : "", l->devs[i].meta.name,
+                   ct__ledger_meter_name(l, i), ct_provenance_name(l->devs[i].meta.provenance));
+    ct__sinks_message(k, CT__MSG_NOTE, ct__fmt(buf, sizeof(buf), "Energy meters: %s.", devs));
+}
+
+void ct__announce_location(struct ct__sinks *k, const struct ct__opts *p, const struct ct__grid *g,
+                           const char *why)
+{
+    char buf[4096], pue[32];
+    if (why[0])
+        ct__sinks_message(k, CT__MSG_NOTE, why);
+    ct__fmt_repr(p->pue, pue, sizeof(pue));
+    ct__sinks_message(k, CT__MSG_NOTE,
+                      ct__fmt(buf, sizeof(buf),
+                              "Location: %s; carbon intensity %.2f gCO2/kWh from %s (PUE %s).",
+                              g->loc.address, g->ci.g_per_kwh, g->ci.source, pue));
+    if (!p->o.live)
+        return;
+    char every[32];
+    int geo = g->loc.method == CT__LOC_NONE || g->loc.method == CT__LOC_TIMEZONE;
+    ct__fmt_seconds(p->refresh_s, every, sizeof(every));
+    ct__sinks_message(
+        k, CT__MSG_NOTE,
+        ct__fmt(buf, sizeof(buf),
+                "Live carbon intensity: fetched every %s s in the background%s%s.", every,
+                geo ? "; the location is looked up by IP at " : "",
+                geo ? (p->o.geolocation_url ? p->o.geolocation_url : CT__DEFAULT_GEOLOCATION_URL)
+                    : ""));
+}

@@ -1,0 +1,186 @@
+/*
+ * ledger.c - the tracker's book of devices and counters (ledger.h). Counters never go backwards:
+ * a meter that fails keeps its last value, a lost device keeps the energy measured until then.
+ */
+#include "ledger.h"
+
+#include <string.h>
+
+void ct__ledger_init(struct ct__ledger *l)
+{
+    memset(l, 0, sizeof(*l));
+    pthread_mutex_init(&l->lock, NULL);
+}
+
+void ct__ledger_free(struct ct__ledger *l)
+{
+    ct__meters_close(&l->set);
+    pthread_mutex_destroy(&l->lock);
+}
+
+int ct__ledger_setup(struct ct__ledger *l, const struct ct__probe_ctx *ctx, const int order[2],
+                     int n_order, char *why, size_t why_len)
+{
+    int rc = ct__meters_select(&l->set, ctx, order, n_order, 0, why, why_len);
+    if (rc != CT_OK)
+        return rc;
+    for (int m = 0; m < l->set.n_meters; m++) {
+        struct ct__meter_inst *mi = &l->set.meters[m];
+        for (int i = 0; i < mi->n_devs && l->n_devs < CT_MAX_DEVICES; i++) {
+            struct ct__dev *d = &l->devs[l->n_devs++];
+            memset(d, 0, sizeof(*d));
+            d->comp = mi->ops->component;
+            d->meter = m;
+            d->meta = mi->devs[i];
+        }
+    }
+    if (l->n_devs == 0) {
+        ct__strlcpy(why,
+                    "No components were available. CarbonTracker supports Intel CPUs with "
+                    "the RAPL interface and NVIDIA GPUs.",
+                    why_len);
+        return CT_ENODEV;
+    }
+    return CT_OK;
+}
+
+int ct__ledger_has(const struct ct__ledger *l, int comp)
+{
+    for (int i = 0; i < l->n_devs; i++)
+        if (l->devs[i].comp == comp)
+            return 1;
+    return 0;
+}
+
+uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, uint64_t *uj)
+{
+    pthread_mutex_lock(&l->lock);
+    uint64_t now = ct__now_ns();
+    int base = 0;
+    for (int m = 0; m < l->set.n_meters; m++) {
+        struct ct__meter_inst *mi = &l->set.meters[m];
+        int rc = mi->ops->read(mi->state, now, &l->readings[base]);
+        if (rc != CT_OK) {
+            l->read_failures++;
+            ct__fmt(l->read_error, sizeof(l->read_error), "%s: read failed: %s", mi->ops->name,
+                    ct_strerror(rc));
+        }
+        base += mi->n_devs;
+    }
+    uint64_t cpu = 0, gpu = 0;
+    for (int i = 0; i < l->n_devs; i++) {
+        struct ct__dev *d = &l->devs[i];
+        if (l->readings[i].energy_uj > d->cur_uj)
+            d->cur_uj = l->readings[i].energy_uj;
+        if (l->readings[i].lost)
+            d->lost = 1;
+        if (boundary) {
+            d->mark_uj = d->cur_uj;
+            d->mark_lost = d->lost;
+        }
+        if (uj)
+            uj[i] = d->cur_uj;
+        if (d->comp == CT__COMP_GPU)
+            gpu += d->cur_uj - d->first_uj;
+        else
+            cpu += d->cur_uj - d->first_uj;
+    }
+    struct ct__sample *s = &l->ring[l->samples % CT__RING];
+    s->t_ns = now;
+    s->cpu_uj = cpu;
+    s->gpu_uj = gpu;
+    l->samples++;
+    pthread_mutex_unlock(&l->lock);
+    if (now_ns)
+        *now_ns = now;
+    return cpu + gpu;
+}
+
+void ct__ledger_start(struct ct__ledger *l)
+{
+    pthread_mutex_lock(&l->lock);
+    for (int i = 0; i < l->n_devs; i++)
+        l->devs[i].first_uj = l->devs[i].epoch_start_uj = l->devs[i].mark_uj = l->devs[i].cur_uj;
+    pthread_mutex_unlock(&l->lock);
+}
+
+uint64_t ct__ledger_epoch_start(struct ct__ledger *l)
+{
+    uint64_t base = 0;
+    for (int i = 0; i < l->n_devs; i++) {
+        l->devs[i].epoch_start_uj = l->devs[i].mark_uj;
+        base += l->devs[i].mark_uj - l->devs[i].first_uj;
+    }
+    return base;
+}
+
+void ct__ledger_epoch_energy(struct ct__ledger *l, int count, double *dev_j, double *cpu_j,
+                             double *gpu_j)
+{
+    double c = 0, g = 0;
+    for (int i = 0; i < l->n_devs; i++) {
+        struct ct__dev *d = &l->devs[i];
+        double j = (double)(d->mark_uj - d->epoch_start_uj) / 1e6;
+        if (count)
+            d->counted_j += j;
+        if (dev_j)
+            dev_j[i] = j;
+        if (d->comp == CT__COMP_GPU)
+            g += j;
+        else
+            c += j;
+    }
+    if (cpu_j)
+        *cpu_j = c;
+    if (gpu_j)
+        *gpu_j = g;
+}
+
+uint64_t ct__ledger_period(const struct ct__ledger *l, uint64_t period_ns)
+{
+    if (period_ns < 1000000)
+        period_ns = 1000000; /* 1 ms: RAPL counters do not update faster */
+    for (int m = 0; m < l->set.n_meters; m++) {
+        const struct ct__meter_inst *mi = &l->set.meters[m];
+        uint64_t limit = mi->ops->max_interval_ns ? mi->ops->max_interval_ns(mi->state) : 0;
+        if (limit && limit < period_ns)
+            period_ns = limit;
+    }
+    return period_ns;
+}
+
+int ct__ledger_next_loss(struct ct__ledger *l, double *kept_j)
+{
+    for (int i = 0; i < l->n_devs; i++) {
+        struct ct__dev *d = &l->devs[i];
+        pthread_mutex_lock(&l->lock);
+        int lost = d->lost;
+        uint64_t cur_uj = d->cur_uj;
+        pthread_mutex_unlock(&l->lock);
+        if (lost && !d->lost_told) {
+            d->lost_told = 1;
+            *kept_j = (double)(cur_uj - d->first_uj) / 1e6;
+            return i;
+        }
+    }
+    return -1;
+}
+
+int ct__ledger_new_failure(struct ct__ledger *l, char *msg, size_t len)
+{
+    int failures;
+    pthread_mutex_lock(&l->lock);
+    failures = l->read_failures;
+    ct__strlcpy(msg, l->read_error, len);
+    pthread_mutex_unlock(&l->lock);
+    if (failures <= l->read_failures_told)
+        return 0;
+    int first = l->read_failures_told == 0;
+    l->read_failures_told = failures;
+    return first;
+}
+
+const char *ct__ledger_meter_name(const struct ct__ledger *l, int i)
+{
+    return l->set.meters[l->devs[i].meter].ops->name;
+}

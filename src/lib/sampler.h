@@ -1,0 +1,47 @@
+/*
+ * sampler.h - the periodic sampling thread. It reads every counter on absolute CLOCK_MONOTONIC
+ * deadlines (no drift), often enough that no counter can wrap twice between reads, so the meters
+ * unfold wraparound; each reading goes to the ledger, its energy to the account, the counters to
+ * the sinks. Stop wakes it at once through a condition variable.
+ */
+#ifndef CT_SAMPLER_H
+#define CT_SAMPLER_H
+
+#include "account.h"
+#include "ledger.h"
+#include "sink/sink.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct ct__sampler {
+    struct ct__ledger *ledger;
+    struct ct__account *account;
+    struct ct__sinks *sinks;
+    uint64_t period_ns;
+
+    pthread_t thread;
+    int running; /* caller's thread */
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    int stop_requested;    /* under wake_lock */
+    uint64_t missed_ticks; /* deadlines skipped because a tick overran (the thread's) */
+    double cpu_s;          /* the thread's CPU time, set when it exits */
+};
+
+void ct__sampler_init(struct ct__sampler *s, struct ct__ledger *l, struct ct__account *a,
+                      struct ct__sinks *k);
+void ct__sampler_free(struct ct__sampler *s);
+
+/* One reading outside an epoch boundary: ledger, account, sinks. The thread's tick; also called
+ * by the caller's thread while the thread is not running (at open and at the end). */
+void ct__sampler_tick(struct ct__sampler *s);
+
+/* Start the thread with period_ns (CT_OK or CT_ETHREAD); stop wakes and joins it. */
+int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns);
+void ct__sampler_stop(struct ct__sampler *s);
+
+/* CPU time (s) of the thread so far: read live while it runs. Caller's thread. */
+double ct__sampler_cpu_s(const struct ct__sampler *s);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * jsonl.h - our machine-readable run log, <base>_carbontracker.jsonl beside the three text logs:
+ * a header line naming the format and version, then one JSON record per line (meta, sample,
+ * epoch, intensity, prediction, summary), each flushed as written so that a killed run keeps
+ * everything up to its last sample. Format: doc/logformat.md.
+ *
+ * Threads: every function may be called from any thread (one mutex per file); samples come from
+ * the sampler, the rest from the caller's thread. ct__jsonl_close() must not race with writers.
+ * Every writer accepts NULL (no JSON-lines log: does nothing). Write errors are remembered
+ * (ct__jsonl_failed) and later records are dropped, never reported to the training loop.
+ */
+#ifndef CT_SINK_JSONL_H
+#define CT_SINK_JSONL_H
+
+#include "sink.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ct__jsonl;
+
+/* Create <base_path>_carbontracker.jsonl (truncating an old one) and write the header line.
+ * Returns 0 or -errno, with `why` naming the path. */
+int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, size_t len);
+
+/* The run's setup: devices, PUE, location, intensity in force, options. Once, after open. */
+void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__sink_meta *m);
+
+/* One sampler reading: every device's unfolded counter in microjoules (meta order). The log
+ * holds energy since the first sample written and the average power since the previous one.
+ * Samples before the meta record, and samples older than the last one written, are dropped.
+ * now_ns: CLOCK_MONOTONIC (ct__now_ns()) of the reading; 0 = now. */
+void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *energy_uj, int n);
+
+void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_epoch *e);
+
+/* The intensity in force changed (or was fetched again): written only when the value or source
+ * differs from the last one written. live: fetched from a live provider. */
+void ct__jsonl_intensity(struct ct__jsonl *j, uint64_t now_ns, double g_per_kwh, const char *source,
+                         int live);
+
+void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
+                          const struct ct__sink_consumption *c);
+void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_consumption *c);
+
+/* 1 once a write failed (later records were dropped). */
+int ct__jsonl_failed(const struct ct__jsonl *j);
+
+/* Path of the file (valid until close). */
+const char *ct__jsonl_path(const struct ct__jsonl *j);
+
+/* The log as a sink (sink.h); its state is the struct ct__jsonl, which close frees. */
+extern const struct ct__sink_ops ct__sink_jsonl;
+
+/* Close and free; *j becomes NULL. NULL and *j == NULL are fine. */
+void ct__jsonl_close(struct ct__jsonl **j);
+
+#endif
