@@ -4,7 +4,8 @@
  * names, the tracker's own CPU times), and a check that compares a text with a file under
  * tests/fixtures/golden/, or rewrites that file when CT_UPDATE_GOLDEN=1.
  *
- * The rules, applied line by line in this order (everything else is compared byte for byte):
+ * The rules, in this order (1 to 5 line by line, 6 over the whole text; everything else is
+ * compared byte for byte):
  *  1. literal substitutions given by the caller (fixture paths made by mkdtemp -> "<SYS>", ...)
  *  2. a timestamp at the start of a log line, "2026-01-31 12:00:00 - " or with ",123"
  *     milliseconds -> "<TS> - "
@@ -12,10 +13,12 @@
  *     "<PID>.<ID>_<DATE>"
  *  4. time strings H:MM:SS and H:MM:SS.ff (upstream's durations) -> "<TIME>"
  *  5. the average power lines' number, "Average power usage (W) for cpu: 12.5" -> "... <W>"
- *  6. JSON members whose value is a clock reading, a duration or derived from one, a pid or a
- *     CPU time: "t_s", "wall", "started_at", "ended_at", "time", "duration_s", "power_w",
- *     "cpu_power_w", "gpu_power_w", "pid", "tracker_cpu_s", "sampler_cpu_s", "caller_cpu_s",
- *     "carbon_cpu_s" -> "<V>" (the key and its separator are kept)
+ *  6. JSON members whose value is a clock reading, a duration or derived from one (power), a
+ *     pid or a CPU time -> <V>, the key and its separator kept; the value may be an array that
+ *     spans lines. The keys: "t_s", "wall", "started_at", "ended_at", "time", "duration_s",
+ *     "power_w", "cpu_power_w", "gpu_power_w", "pid", "tracker_cpu_s", "sampler_cpu_s",
+ *     "caller_cpu_s", "carbon_cpu_s", and in --parse's JSON "cpu_w", "gpu_w", "duration (s)",
+ *     "epoch_durations (s)", "avg_power_usages (W)"
  */
 #ifndef CT_TEST_GOLDEN_H
 #define CT_TEST_GOLDEN_H
