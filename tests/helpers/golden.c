@@ -143,6 +143,7 @@ static const char *const volatile_keys[] = {
     "duration (s)",
     "epoch_durations (s)",
     "avg_power_usages (W)",
+    "avg_energy_usages (J)",
 };
 
 /* The end of the JSON value starting at p: a string, an array or object (balanced, strings

@@ -18,7 +18,9 @@
  *     spans lines. The keys: "t_s", "wall", "started_at", "ended_at", "time", "duration_s",
  *     "power_w", "cpu_power_w", "gpu_power_w", "pid", "tracker_cpu_s", "sampler_cpu_s",
  *     "caller_cpu_s", "carbon_cpu_s", and in --parse's JSON "cpu_w", "gpu_w", "duration (s)",
- *     "epoch_durations (s)", "avg_power_usages (W)"
+ *     "epoch_durations (s)", "avg_power_usages (W)" and "avg_energy_usages (J)" (upstream's
+ *     power x duration: its last digits follow the duration; the exact device energies are
+ *     compared in "devices")
  */
 #ifndef CT_TEST_GOLDEN_H
 #define CT_TEST_GOLDEN_H
