@@ -69,7 +69,7 @@ class TestStatusTable(unittest.TestCase):
                 self.assertEqual(lib.ct_status_name(value).decode(), name)
                 cls = getattr(exceptions, cls_name)
                 self.assertEqual(cls.status, value)
-                self.assertTrue(issubclass(cls, exceptions.CarbonTrackerError))
+                self.assertTrue(issubclass(cls, exceptions.CarbonTrackerError), cls.__mro__)
         # Every code the library knows is in the table: the next one is unknown to it.
         last = min(row[0] for row in exceptions.STATUS_TABLE)
         self.assertIsNone(lib.ct_status_name(last - 1))

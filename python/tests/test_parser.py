@@ -50,18 +50,24 @@ def upstream_devices(std):
                                                             line)}
 
 
+def _ok(call, rc):
+    """Fail with the status a C call returned unless it is CT_OK (0)."""
+    if rc != 0:
+        raise AssertionError(f"{call} returned {rc}, expected 0")
+
+
 def c_parse_dir(path):
     """The C parser directly: (runs JSON, totals (kWh, g), sentence)."""
     lib = _lib.load()
     r = ctypes.c_void_p()
-    assert lib.ct_parse_dir(path.encode(), 0, ctypes.byref(r), None, 0) == 0
+    _ok("ct_parse_dir", lib.ct_parse_dir(path.encode(), 0, ctypes.byref(r), None, 0))
     try:
         p = ctypes.c_void_p()
-        assert lib.ct_parse_json(r, ctypes.byref(p)) == 0
+        _ok("ct_parse_json", lib.ct_parse_json(r, ctypes.byref(p)))
         d = json.loads(lib.take_string(p.value))
         kwh, g = ctypes.c_double(), ctypes.c_double()
-        assert lib.ct_parse_totals(r, ctypes.byref(kwh), ctypes.byref(g)) == 0
-        assert lib.ct_parse_aggregate_sentence(r, ctypes.byref(p)) == 0
+        _ok("ct_parse_totals", lib.ct_parse_totals(r, ctypes.byref(kwh), ctypes.byref(g)))
+        _ok("ct_parse_aggregate_sentence", lib.ct_parse_aggregate_sentence(r, ctypes.byref(p)))
         return d, (kwh.value, g.value), lib.take_string(p.value)
     finally:
         lib.ct_parse_result_free(r)

@@ -157,7 +157,7 @@ class TestEnergy(_support.FixtureTestCase):
         out = buf.getvalue()
         self.assertIn("CarbonTracker: \nActual consumption for 3 epoch(s):\n", out)
         self.assertIn("\tEnergy:\t0.004740 kWh\n\tCO2eq:\t0.718822 g\n", out)
-        self.assertTrue(out.endswith("CarbonTracker: Finished monitoring.\n"))
+        self.assertTrue(out.endswith("CarbonTracker: Finished monitoring.\n"), out)
         s = t.summary
         self.assertEqual(s["epochs"], 3)
         self.assertIs(s["early_stop"], True)

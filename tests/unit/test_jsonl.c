@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ct_assert.h"
 #include "parse/parse.h"
 #include "powercap_fixture.h"
 #include "sink/jsonl.h"
@@ -21,13 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define assert_double_equal(a, b, eps)                                                             \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                                             \
-            fail_msg("%s = %.17g, want %.17g (+-%g)", #a, a_, b_, (double)(eps));                  \
-    } while (0)
 
 struct fx {
     char dir[4096];
@@ -64,7 +58,7 @@ static json_t *read_lines(const char *path)
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, fp)) > 0) {
-        assert_true(line[n - 1] == '\n');
+        assert_int_equal(line[n - 1], '\n');
         json_error_t err;
         json_t *o = json_loadb(line, (size_t)n, 0, &err);
         if (!json_is_object(o))
@@ -212,11 +206,11 @@ static void test_records_and_round_trip(void **state)
     assert_true(json_is_null(json_object_get(s0, "power_w")));
     json_t *s1 = json_array_get(json_object_get(json_array_get(lines, 4), "devices"), 1);
     assert_int_equal(json_integer_value(json_object_get(s1, "energy_uj")), 30000000);
-    assert_double_equal(json_real_value(json_object_get(s1, "power_w")), 30.0, 1e-9);
+    ct_assert_double_within(30.0, json_real_value(json_object_get(s1, "power_w")), 1e-9);
     double ts3 = json_number_value(json_object_get(json_array_get(lines, 3), "t_s"));
     double ts4 = json_number_value(json_object_get(json_array_get(lines, 4), "t_s"));
-    assert_double_equal(ts4 - ts3, 1.0, 1e-9);
-    assert_true(ts3 >= 1.0); /* seconds since the open */
+    ct_assert_double_within(1.0, ts4 - ts3, 1e-9);
+    ct_assert_cmp_double(ts3, >=, 1.0); /* seconds since the open */
     json_t *pred = json_array_get(lines, 7);
     assert_false(json_is_true(json_object_get(pred, "energy_j")));
     assert_null(json_object_get(pred, "energy_j")); /* NaN: left out */
@@ -236,34 +230,34 @@ static void test_records_and_round_trip(void **state)
     assert_int_equal(run->n_skipped, 0);
     assert_int_equal(run->naming_generation, 3);
     assert_string_equal(run->version, CT_VERSION_STRING);
-    assert_double_equal(run->pue, 1.58, 0);
-    assert_double_equal(run->intensity_g_per_kwh, 151.9, 0);
+    ct_assert_double_equal(1.58, run->pue);
+    ct_assert_double_equal(151.9, run->intensity_g_per_kwh);
     assert_string_equal(run->location, "DK (set by option)");
     assert_int_equal(run->actual->epochs, 2);
-    assert_double_equal(run->actual->co2eq_g, 0.0627, 0);
-    assert_double_equal(run->actual->equiv[0].value, 0.0627 / 107.5, 0);
+    ct_assert_double_equal(0.0627, run->actual->co2eq_g);
+    ct_assert_double_equal(0.0627 / 107.5, run->actual->equiv[0].value);
     assert_int_equal(run->pred->epochs, 2);
-    assert_double_equal(run->pred->co2eq_g, 0.0626, 0);
+    ct_assert_double_equal(0.0626, run->pred->co2eq_g);
     assert_string_equal(run->aggregated, "actual");
     assert_int_equal(run->n_epochs, 2);
-    assert_double_equal(run->epochs[1].gpu_power_w, 200.0, 1e-12);
-    assert_double_equal(run->epochs[1].cpu_power_w, 35.0, 1e-12);
+    ct_assert_double_within(200.0, run->epochs[1].gpu_power_w, 1e-12);
+    ct_assert_double_within(35.0, run->epochs[1].cpu_power_w, 1e-12);
     assert_int_equal(run->n_samples, 5);
-    assert_double_equal(run->samples[4].gpu_w, 200.0, 1e-9);
-    assert_double_equal(run->samples[4].cpu_w, 35.0, 1e-9);
+    ct_assert_double_within(200.0, run->samples[4].gpu_w, 1e-9);
+    ct_assert_double_within(35.0, run->samples[4].cpu_w, 1e-9);
     assert_int_equal(run->n_isamples, 2);
-    assert_double_equal(run->isamples[1].t_s - run->samples[0].t_s, 3.0, 1e-9);
+    ct_assert_double_within(3.0, run->isamples[1].t_s - run->samples[0].t_s, 1e-9);
     assert_string_equal(run->isamples[1].source, "electricitymaps:DK-DK1");
     assert_int_equal(run->n_devices, 3);
     assert_string_equal(run->devices[0].meter, "nvml");
-    assert_double_equal(run->devices[2].energy_j, 20.0, 0);
+    ct_assert_double_equal(20.0, run->devices[2].energy_j);
     /* upstream's components: gpu [[200]], cpu [[30, 5]] per epoch. */
     assert_int_equal(run->n_comp, 2);
     assert_string_equal(run->comp[0].name, "gpu");
     assert_int_equal(run->comp[1].n_devices, 2);
     assert_int_equal(run->comp[1].power[0].n, 2);
-    assert_double_equal(run->comp[1].power[0].v[0], 30.0, 1e-12);
-    assert_double_equal(run->comp[1].power[0].v[1], 5.0, 1e-12);
+    ct_assert_double_within(30.0, run->comp[1].power[0].v[0], 1e-12);
+    ct_assert_double_within(5.0, run->comp[1].power[0].v[1], 1e-12);
     ct_parse_result_free(r);
 }
 
@@ -313,12 +307,13 @@ static void test_killed_run(void **state)
     double e1 = 235.0 / 3.6e6 * 1.58;
     double tail = 235.0 / 3.6e6 * 1.58;
     assert_int_equal(run->actual->epochs, 1);
-    assert_double_equal(run->actual->duration_s, 3.0, 1e-9);
-    assert_double_equal(run->actual->energy_kwh, e1 + 2 * tail, 1e-15);
-    assert_double_equal(run->actual->co2eq_g, e1 * 100 + tail * 100 + tail * 300, 1e-12);
-    assert_double_equal(run->actual->equiv[0].value, run->actual->co2eq_g / 107.5, 1e-15);
-    assert_double_equal(r->total_energy_kwh, e1 + 2 * tail, 1e-15);
-    assert_double_equal(run->devices[0].energy_j, 600.0, 1e-9);
+    ct_assert_double_within(3.0, run->actual->duration_s, 1e-9);
+    ct_assert_double_within(e1 + 2 * tail, run->actual->energy_kwh, 1e-15);
+    ct_assert_double_within(e1 * 100 + tail * 100 + tail * 300, run->actual->co2eq_g, 1e-12);
+    ct_assert_double_within((e1 * 100 + tail * 100 + tail * 300) / 107.5,
+                            run->actual->equiv[0].value, 1e-15);
+    ct_assert_double_within(e1 + 2 * tail, r->total_energy_kwh, 1e-15);
+    ct_assert_double_within(600.0, run->devices[0].energy_j, 1e-9);
     ct_parse_result_free(r);
 }
 
@@ -380,7 +375,7 @@ static void test_open_errors_and_null(void **state)
     snprintf(base, sizeof(base), "%s/no/such/dir/run", f->dir);
     assert_int_equal(ct__jsonl_open(&j, base, why, sizeof(why)), -ENOENT);
     assert_null(j);
-    assert_non_null(strstr(why, "no/such/dir/run_carbontracker.jsonl"));
+    ct_assert_contains(why, "no/such/dir/run_carbontracker.jsonl");
     /* Every writer accepts NULL. */
     uint64_t uj[1] = {1};
     struct ct__sink_epoch e = {0};
@@ -423,7 +418,7 @@ static void test_reader_fallbacks(void **state)
         struct ct__prun *run = &r->runs[0];
         assert_false(run->source_jsonl);
         assert_string_equal(run->version, "1.2.3");
-        assert_true(run->n_skipped >= 1);
+        ct_assert_cmp_uint(run->n_skipped, >=, 1);
         assert_string_equal(run->skipped[run->n_skipped - 1].reason, cases[i][1]);
         ct_parse_result_free(r);
     }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "console_capture.h"
+#include "ct_assert.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 #include "tracker.h"
@@ -90,12 +91,6 @@ static int curl_mapped(void)
     return found;
 }
 
-/* Equal to 14 significant digits. */
-static int same(double a, double b)
-{
-    return fabs(a - b) <= 1e-14 * fabs(b);
-}
-
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
@@ -130,7 +125,7 @@ static void test_load_fails_cleanly(void **state)
     (void)state;
     assert_int_equal(ct__http_new(&h), CT_OK);
     assert_int_equal(ct__http_get(h, &rq, &resp), CT_ENOTSUP);
-    assert_non_null(strstr(resp.error, NO_CURL));
+    ct_assert_contains(resp.error, NO_CURL);
     assert_null(resp.body);
     assert_int_equal(ct__http_load(why, sizeof(why)), CT_ENOTSUP);
     assert_string_equal(why, resp.error);
@@ -155,28 +150,35 @@ static void test_live_without_libcurl_keeps_the_table(void **state)
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK); /* the second ends monitoring */
     }
     assert_int_equal(count(f->con.text, "libcurl could not be loaded"), 1);
-    assert_non_null(strstr(f->con.text, "CarbonTracker: WARNING - Live carbon intensity is "
-                                        "unavailable: libcurl could not be loaded (" NO_CURL));
-    assert_non_null(strstr(f->con.text, "install it (Debian package libcurl4). Using "));
+    ct_assert_contains(f->con.text, "CarbonTracker: WARNING - Live carbon intensity is "
+                                    "unavailable: libcurl could not be loaded (" NO_CURL);
+    ct_assert_contains(f->con.text, "install it (Debian package libcurl4). Using ");
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
-    assert_int_equal(strncmp(s.intensity_source, "table:owid:GB:", 14), 0);
+    assert_string_equal(s.intensity_source, "table:owid:GB:2023");
     assert_int_equal(t->grid.carbon.n_samples, 1); /* only the table value ever came into force */
     assert_int_equal(t->grid.carbon.exited, 1);
     assert_int_equal(curl_mapped(), 0);
 
     /* The tracker's CPU time is the sum of its three threads'. */
-    assert_true(s.caller_cpu_s > 0);
-    assert_true(s.carbon_cpu_s > 0);
-    assert_true(s.sampler_cpu_s > 0);
-    assert_true(s.tracker_cpu_s == s.sampler_cpu_s + s.caller_cpu_s + s.carbon_cpu_s);
+    ct_assert_cmp_double(s.caller_cpu_s, >, 0);
+    ct_assert_cmp_double(s.carbon_cpu_s, >, 0);
+    ct_assert_cmp_double(s.sampler_cpu_s, >, 0);
+    ct_assert_double_equal(s.sampler_cpu_s + s.caller_cpu_s + s.carbon_cpu_s, s.tracker_cpu_s);
     /* The JSON has the same numbers (its text keeps 15 significant digits). */
     assert_int_equal(ct_summary_json(t, &js), CT_OK);
     json_t *root = json_loads(js, 0, NULL);
     assert_non_null(root);
-    assert_true(same(json_real_value(json_object_get(root, "caller_cpu_s")), s.caller_cpu_s));
-    assert_true(same(json_real_value(json_object_get(root, "carbon_cpu_s")), s.carbon_cpu_s));
-    assert_true(same(json_real_value(json_object_get(root, "sampler_cpu_s")), s.sampler_cpu_s));
-    assert_true(same(json_real_value(json_object_get(root, "tracker_cpu_s")), s.tracker_cpu_s));
+    /* Equal to 14 significant digits. */
+    ct_assert_double_within(s.caller_cpu_s, json_real_value(json_object_get(root, "caller_cpu_s")),
+                            1e-14 * fabs(s.caller_cpu_s));
+    ct_assert_double_within(s.carbon_cpu_s, json_real_value(json_object_get(root, "carbon_cpu_s")),
+                            1e-14 * fabs(s.carbon_cpu_s));
+    ct_assert_double_within(s.sampler_cpu_s,
+                            json_real_value(json_object_get(root, "sampler_cpu_s")),
+                            1e-14 * fabs(s.sampler_cpu_s));
+    ct_assert_double_within(s.tracker_cpu_s,
+                            json_real_value(json_object_get(root, "tracker_cpu_s")),
+                            1e-14 * fabs(s.tracker_cpu_s));
     json_decref(root);
     ct_free(js);
     ct_tracker_free(t);
@@ -196,15 +198,15 @@ static void test_cpu_split_and_version_1(void **state)
     o.epochs = 1000;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     assert_int_equal(ct_get_summary(t, &a), CT_OK);
-    assert_true(a.caller_cpu_s > 0);
-    assert_true(a.carbon_cpu_s == 0); /* offline: no carbon thread */
+    ct_assert_cmp_double(a.caller_cpu_s, >, 0);
+    ct_assert_double_equal(0, a.carbon_cpu_s); /* offline: no carbon thread */
     for (int i = 0; i < 200; i++) {
         assert_int_equal(ct_epoch_start(t), CT_OK);
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
     }
     assert_int_equal(ct_get_summary(t, &b), CT_OK);
-    assert_true(b.caller_cpu_s > a.caller_cpu_s);
-    assert_true(b.tracker_cpu_s == b.sampler_cpu_s + b.caller_cpu_s + b.carbon_cpu_s);
+    ct_assert_cmp_double(b.caller_cpu_s, >, a.caller_cpu_s);
+    ct_assert_double_equal(b.sampler_cpu_s + b.caller_cpu_s + b.carbon_cpu_s, b.tracker_cpu_s);
 
     memset(buf, 0xAB, sizeof(buf));
     memcpy(&v1, buf, sizeof(v1));
@@ -213,7 +215,7 @@ static void test_cpu_split_and_version_1(void **state)
     memcpy(buf, &v1, sizeof(v1));
     for (size_t i = offsetof(ct_summary, caller_cpu_s); i < sizeof(buf); i++)
         assert_int_equal(buf[i], 0xAB);
-    assert_true(v1.tracker_cpu_s >= b.tracker_cpu_s);
+    ct_assert_cmp_double(v1.tracker_cpu_s, >=, b.tracker_cpu_s);
     assert_int_equal(v1.version, 1);
     ct_tracker_free(t);
 }

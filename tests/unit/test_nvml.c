@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "console_capture.h"
+#include "ct_assert.h"
 #include "energy/meter.h"
 #include "proc_fixture.h"
 #include "tracker.h"
@@ -231,12 +232,6 @@ static void sleep_ms(unsigned ms)
     usleep(ms * 1000u);
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("'%s' does not contain '%s'", hay, needle);
-}
-
 static void detail(struct fx *f, char *buf, size_t len)
 {
     M->detail(f->state, buf, len);
@@ -249,7 +244,7 @@ static void test_missing_library(void **st)
     struct fx *f = *st;
     f->o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
     assert_int_equal(probe(f), CT_ENOTSUP);
-    assert_contains(f->why, "cannot load the NVML library /nonexistent/libnvidia-ml.so.1");
+    ct_assert_contains(f->why, "cannot load the NVML library /nonexistent/libnvidia-ml.so.1");
     assert_int_equal(log_count(f, "init"), 0);
 }
 
@@ -261,8 +256,8 @@ static void test_missing_required_symbol(void **st)
     f->o.nvml_library = lib;
     scenario(f, four_gpus);
     assert_int_equal(probe(f), CT_ENOTSUP);
-    assert_contains(f->why, "lacks the NVML function nvmlDeviceGetHandleByIndex_v2 (or "
-                            "nvmlDeviceGetHandleByIndex)");
+    ct_assert_contains(f->why, "lacks the NVML function nvmlDeviceGetHandleByIndex_v2 (or "
+                               "nvmlDeviceGetHandleByIndex)");
     assert_int_equal(log_count(f, "init"), 0); /* refused before nvmlInit */
 }
 
@@ -283,10 +278,10 @@ static void test_init_errors(void **st)
     struct fx *f = *st;
     scenario(f, "init_error = 18\n[device]\n");
     assert_int_equal(probe(f), CT_EIO);
-    assert_contains(f->why, "upgraded without a reboot");
+    ct_assert_contains(f->why, "upgraded without a reboot");
     scenario(f, "init_error = 4\n[device]\n");
     assert_int_equal(probe(f), CT_EPERM);
-    assert_contains(f->why, "/dev/nvidiactl");
+    ct_assert_contains(f->why, "/dev/nvidiactl");
     scenario(f, "init_error = 999\n[device]\n");
     assert_int_equal(probe(f), CT_EIO);
     assert_string_equal(f->why, "NVML could not start: Unknown Error (NVML code 999)");
@@ -327,7 +322,7 @@ static void test_counter_path(void **st)
 
     struct stamp a = rdb(f);
     double a0 = joules(f, 0), a1 = joules(f, 1);
-    assert_true(a0 < 250.0 * 1.0); /* energy since probe only, not since driver load */
+    ct_assert_cmp_double(a0, <, 250.0 * 1.0); /* energy since probe only, not since driver load */
     sleep_ms(400);
     struct stamp b = rdb(f);
     double e0 = joules(f, 0) - a0, e1 = joules(f, 1) - a1;
@@ -398,7 +393,7 @@ static void test_power_integration_steps(void **st)
         200.0 * ((double)max_gap / 2 + (double)(after - before) + (double)max_call) / 1e9;
     print_message("power steps at 100 Hz: %.4f J vs %.4f J (%.3f%%, bound %.3f J)\n", e, want,
                   err * 100, bound);
-    assert_true(fabs(e - want) <= bound);
+    ct_assert_double_within(want, e, bound);
 }
 
 static void test_mixed_boards(void **st)
@@ -413,7 +408,7 @@ static void test_mixed_boards(void **st)
     assert_int_equal(f->devs[3].provenance, CT_PROVENANCE_MEASURED);
     assert_string_equal(f->devs[3].uuid, U3);
     assert_int_equal(f->devs[3].index, 3);
-    assert_contains(f->devs[0].info, "driver 535.104.05; ");
+    ct_assert_contains(f->devs[0].info, "driver 535.104.05; ");
     assert_int_equal(M->max_interval_ns(f->state), 100 * MS);
     struct stamp sa = rdb(f), sb = sa;
     uint64_t a_uj[4];
@@ -430,8 +425,8 @@ static void test_mixed_boards(void **st)
         if (i == 2) {
             /* Constant power: the trapezoid over the read times is exact (to 1 uJ a read). */
             uint64_t want_uj = 120 * (sb.before - sa.before) / 1000;
-            assert_true(llabs((long long)(f->out[i].energy_uj - a_uj[i]) - (long long)want_uj) <=
-                        2);
+            ct_assert_cmp_int(
+                llabs((long long)(f->out[i].energy_uj - a_uj[i]) - (long long)want_uj), <=, 2);
             err = fabs(e - (double)want_uj / 1e6) / ((double)want_uj / 1e6);
         } else {
             err = assert_counter_energy(e, watts[i], sa, sb);
@@ -440,8 +435,8 @@ static void test_mixed_boards(void **st)
     }
     char buf[512];
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "driver 535.104.05, 4 GPUs; measured: 0 (energy counter), 1 (energy "
-                         "counter), 2 (power at 10 Hz), 3 (energy counter);");
+    ct_assert_contains(buf, "driver 535.104.05, 4 GPUs; measured: 0 (energy counter), 1 (energy "
+                            "counter), 2 (power at 10 Hz), 3 (energy counter);");
 }
 
 static void test_unusable_board(void **st)
@@ -459,7 +454,7 @@ static void test_unusable_board(void **st)
     assert_int_equal(f->devs[0].index, 1);
     char buf[512];
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "GPU 0 (GeForce GT 710) skipped: neither energy");
+    ct_assert_contains(buf, "GPU 0 (GeForce GT 710) skipped: neither energy");
 }
 
 static void test_counter_reset(void **st)
@@ -474,7 +469,7 @@ static void test_counter_reset(void **st)
     double before = joules(f, 0);
     sleep_ms(350);
     rd(f);
-    assert_true(joules(f, 0) == before); /* backwards: treated as a reset, adds 0 */
+    ct_assert_double_equal(before, joules(f, 0)); /* backwards: treated as a reset, adds 0 */
     struct stamp sa = rdb(f);
     double a = joules(f, 0);
     sleep_ms(200);
@@ -482,7 +477,7 @@ static void test_counter_reset(void **st)
     assert_counter_energy(joules(f, 0) - a, 400, sa, sb);
     char buf[512];
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "0 (energy counter, counter reset)");
+    ct_assert_contains(buf, "0 (energy counter, counter reset)");
 }
 
 /* ---- CUDA_VISIBLE_DEVICES -------------------------------------------------------------------*/
@@ -528,21 +523,21 @@ static void test_cvd_forms(void **st)
                         ": the whole GPU is measured (NVML gives no power per MIG instance)");
     SELECTS("MIG-dddd", "3");
     SELECTS("MIG-GPU-eeee1111-2222-3333-4444-555555555555/1/0", "3"); /* legacy MIG form */
-    assert_contains(f->devs[0].info, "selected by MIG-GPU-eeee1111");
+    ct_assert_contains(f->devs[0].info, "selected by MIG-GPU-eeee1111");
 
     /* An index that does not exist is skipped, with a note. */
     SELECTS("0,5", "0");
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "CUDA_VISIBLE_DEVICES entry '5' skipped: no GPU with that index (NVML "
-                         "counts 4)");
+    ct_assert_contains(buf, "CUDA_VISIBLE_DEVICES entry '5' skipped: no GPU with that index (NVML "
+                            "counts 4)");
     /* An invalid entry hides itself and every entry after it, as in CUDA. */
     SELECTS("1,-1,0", "1");
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "CUDA_VISIBLE_DEVICES entry '-1' is not an index, GPU-<uuid> or "
-                         "MIG-<uuid>: it and the entries after it are ignored, as CUDA does");
+    ct_assert_contains(buf, "CUDA_VISIBLE_DEVICES entry '-1' is not an index, GPU-<uuid> or "
+                            "MIG-<uuid>: it and the entries after it are ignored, as CUDA does");
     SELECTS("GPU-bbbb,2", "2");
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "'GPU-bbbb' skipped: the UUID prefix matches several GPUs");
+    ct_assert_contains(buf, "'GPU-bbbb' skipped: the UUID prefix matches several GPUs");
 #undef SELECTS
 
     assert_int_equal(cvd_probe(f, "", got, sizeof(got)), CT_ENOTSUP);
@@ -552,12 +547,12 @@ static void test_cvd_forms(void **st)
                                 "CUDA_VISIBLE_DEVICES entry '5' skipped: no GPU with that index "
                                 "(NVML counts 4)");
     assert_int_equal(cvd_probe(f, "abc,0", got, sizeof(got)), CT_ENOTSUP);
-    assert_contains(f->why, "entry 'abc' is not an index");
+    ct_assert_contains(f->why, "entry 'abc' is not an index");
     assert_int_equal(cvd_probe(f, "NoDevFiles", got, sizeof(got)), CT_ENOTSUP);
     assert_int_equal(cvd_probe(f, "GPU-ffff", got, sizeof(got)), CT_ENOTSUP);
-    assert_contains(f->why, "'GPU-ffff' skipped: no GPU has that UUID");
+    ct_assert_contains(f->why, "'GPU-ffff' skipped: no GPU has that UUID");
     assert_int_equal(cvd_probe(f, "MIG-ffff", got, sizeof(got)), CT_ENOTSUP);
-    assert_contains(f->why, "'MIG-ffff' skipped: no MIG instance has that UUID");
+    ct_assert_contains(f->why, "'MIG-ffff' skipped: no MIG instance has that UUID");
     assert_int_equal(cvd_probe(f, "GPU-", got, sizeof(got)), CT_ENOTSUP);
     assert_int_equal(cvd_probe(f, "99999999999", got, sizeof(got)), CT_ENOTSUP);
 }
@@ -572,9 +567,9 @@ static void test_no_permission(void **st)
     assert_int_equal(cvd_probe(f, NULL, got, sizeof(got)), CT_OK);
     assert_string_equal(got, "0,2");
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "GPU 1 not accessible: Insufficient Permissions");
+    ct_assert_contains(buf, "GPU 1 not accessible: Insufficient Permissions");
     assert_int_equal(cvd_probe(f, "1", got, sizeof(got)), CT_ENOTSUP);
-    assert_contains(f->why, "'1' skipped: GPU 1 is not accessible");
+    ct_assert_contains(f->why, "'1' skipped: GPU 1 is not accessible");
     assert_int_equal(cvd_probe(f, U2, got, sizeof(got)), CT_OK);
     assert_string_equal(got, "2");
 }
@@ -595,16 +590,16 @@ static void test_no_v2_symbols(void **st)
     assert_int_equal(probe(f), CT_OK);
     assert_int_equal(f->n, 2);
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "; nvmlInit, nvmlDeviceGetCount, nvmlDeviceGetComputeRunningProcesses");
-    assert_contains(f->devs[0].info, "(one does now)");
-    assert_contains(f->devs[1].info, "(one does now)");
+    ct_assert_contains(buf, "; nvmlInit, nvmlDeviceGetCount, nvmlDeviceGetComputeRunningProcesses");
+    ct_assert_contains(f->devs[0].info, "(one does now)");
+    ct_assert_contains(f->devs[1].info, "(one does now)");
     struct stamp sa = rdb(f);
     double a0 = joules(f, 0), a1 = joules(f, 1);
     sleep_ms(200);
     struct stamp sb = rdb(f);
     assert_counter_energy(joules(f, 0) - a0, 60, sa, sb);
     double dt = (double)(sb.before - sa.before) / 1e9;
-    assert_true(fabs(joules(f, 1) - a1 - 90 * dt) < 3e-6); /* constant power: exact */
+    ct_assert_double_near(90 * dt, joules(f, 1) - a1, 3e-6); /* constant power: exact */
     assert_int_equal(log_count(f, "procs 0 nvmlDeviceGetComputeRunningProcesses 0 7 3"), 1);
     assert_int_equal(log_count(f, "procs 1 nvmlDeviceGetGraphicsRunningProcesses 12 0 4"), 1);
 }
@@ -622,21 +617,21 @@ static void test_lost_mid_run(void **st)
     sleep_ms(100);
     rd(f);
     double kept = joules(f, 0), b = joules(f, 1);
-    assert_true(kept > 0);
+    ct_assert_cmp_double(kept, >, 0);
     assert_int_equal(f->out[0].lost, 0);
     sleep_ms(100);
     rd(f); /* CT_OK: GPU 1 answered */
     assert_int_equal(f->out[0].lost, 1);
-    assert_true(joules(f, 0) == kept);
+    ct_assert_double_equal(kept, joules(f, 0));
     assert_int_equal(f->out[1].lost, 0);
-    assert_true(joules(f, 1) > b);
+    ct_assert_cmp_double(joules(f, 1), >, b);
     sleep_ms(50);
     rd(f);
     assert_int_equal(f->out[0].lost, 1); /* lost for good */
-    assert_true(joules(f, 0) == kept);
+    ct_assert_double_equal(kept, joules(f, 0));
     char buf[512];
     detail(f, buf, sizeof(buf));
-    assert_contains(buf, "measured: 0 (energy counter, lost: GPU is lost), 1 (energy counter)");
+    ct_assert_contains(buf, "measured: 0 (energy counter, lost: GPU is lost), 1 (energy counter)");
 
     /* Every GPU lost: that read fails, later ones have nothing to read and keep the values. */
     /* The probe makes two calls (energy: not supported; power), the first read the third. */
@@ -661,7 +656,7 @@ static void test_lost_mid_run(void **st)
 static pid_t spawn_child(struct fx *f)
 {
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    ct_assert_cmp_int(pid, >=, 0);
     if (pid == 0) {
         close(1);
         close(2);
@@ -693,30 +688,32 @@ static void test_by_pid(void **st)
     f->o.cuda_visible_devices = "5"; /* not used when selecting by process */
     assert_int_equal(probe(f), CT_OK);
     assert_int_equal(f->n, 6); /* every GPU is a candidate; energy counts once matched */
-    assert_contains(f->devs[0].info, "devices_by_pid: counted from when a process of the tracked "
-                                     "tree runs on it (one does now)");
-    assert_contains(f->devs[3].info, "(none yet; checked every 2 s)");
+    ct_assert_contains(f->devs[0].info,
+                       "devices_by_pid: counted from when a process of the tracked "
+                       "tree runs on it (one does now)");
+    ct_assert_contains(f->devs[3].info, "(none yet; checked every 2 s)");
     assert_int_equal(M->max_interval_ns(f->state), 100 * MS); /* G4 is power-only */
 
     uint64_t t0 = ct__now_ns();
     sleep_ms(50);
     assert_int_equal(M->read(f->state, t0 + 50 * MS, f->out), CT_OK);
-    assert_true(f->out[0].energy_uj > 0);
-    assert_true(f->out[1].energy_uj > 0); /* a child of ours */
+    ct_assert_cmp_uint(f->out[0].energy_uj, >, 0);
+    ct_assert_cmp_uint(f->out[1].energy_uj, >, 0); /* a child of ours */
     assert_int_equal(f->out[2].energy_uj, 0);
     assert_int_equal(f->out[3].energy_uj, 0);
-    assert_true(f->out[4].energy_uj > 0);
+    ct_assert_cmp_uint(f->out[4].energy_uj, >, 0);
     assert_int_equal(f->out[5].energy_uj, 0);
 
     sleep_ms(350); /* G3's process has started; it is seen at the next check, 2 s on */
     assert_int_equal(M->read(f->state, t0 + 1000 * MS, f->out), CT_OK);
     assert_int_equal(f->out[3].energy_uj, 0);
     assert_int_equal(M->read(f->state, t0 + 2100 * MS, f->out), CT_OK);
-    assert_true(f->out[3].energy_uj < 1000000); /* matched now: counted from here (< 10 ms) */
+    ct_assert_cmp_uint(f->out[3].energy_uj, <,
+                       1000000); /* matched now: counted from here (< 10 ms) */
     sleep_ms(100);
     assert_int_equal(M->read(f->state, t0 + 2200 * MS, f->out), CT_OK);
-    assert_true(f->out[3].energy_uj > 50000); /* 100 W x ~0.1 s */
-    assert_true(f->out[3].energy_uj < 100 * 150 * 1000);
+    ct_assert_cmp_uint(f->out[3].energy_uj, >, 50000); /* 100 W x ~0.1 s */
+    ct_assert_cmp_uint(f->out[3].energy_uj, <, 100 * 150 * 1000);
     assert_int_equal(f->out[2].energy_uj, 0);
     assert_int_equal(f->out[5].energy_uj, 0);
 }
@@ -738,13 +735,13 @@ static void test_track_pid(void **st)
     sleep_ms(30);
     assert_int_equal(M->read(f->state, t0 + 30 * MS, f->out), CT_OK);
     assert_int_equal(f->out[0].energy_uj, 0);
-    assert_true(f->out[1].energy_uj > 0);
+    ct_assert_cmp_uint(f->out[1].energy_uj, >, 0);
     /* ct_track_pid() changes the root; the next check uses it. */
     f->o.tracked_pid = 0;
     assert_int_equal(M->read(f->state, t0 + 2100 * MS, f->out), CT_OK);
     sleep_ms(30);
     assert_int_equal(M->read(f->state, t0 + 2130 * MS, f->out), CT_OK);
-    assert_true(f->out[0].energy_uj > 0);
+    ct_assert_cmp_uint(f->out[0].energy_uj, >, 0);
 }
 
 static void test_process_list_grows(void **st)
@@ -755,11 +752,11 @@ static void test_process_list_grows(void **st)
     scenario(f, "[device]\nname = G0\nprocesses = dummy*40, self\nprocs_grow = 20\n");
     f->o.devices_by_pid = 1;
     assert_int_equal(probe(f), CT_OK);
-    assert_contains(f->devs[0].info, "(one does now)");
+    ct_assert_contains(f->devs[0].info, "(one does now)");
     char *log = slurp(f->log);
-    assert_contains(log, "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 0 7 41\n"
-                         "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 49 7 61\n"
-                         "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 69 0 41\n");
+    ct_assert_contains(log, "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 0 7 41\n"
+                            "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 49 7 61\n"
+                            "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 69 0 41\n");
     free(log);
 }
 
@@ -815,7 +812,8 @@ static char *std_log(struct fx *f)
             snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
     }
     closedir(d);
-    assert_true(path[0] != '\0');
+    if (path[0] == '\0')
+        fail_msg("no file ending in %s in %s", suffix, f->dir);
     return slurp(path);
 }
 
@@ -845,8 +843,8 @@ static void test_tracker_gpus(void **st)
     ct_options o = tracker_options(f, "gpu");
     char err[512] = "";
     assert_int_equal(ct_tracker_open(&f->t, &o, err, sizeof(err)), CT_OK);
-    assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
-                                 "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
+    ct_assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
+                                    "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
     assert_int_equal(f->t->sampler.period_ns, 100 * MS); /* the power-only GPU sets 10 Hz */
 
     struct stamp s0 = epoch_start(f);
@@ -871,18 +869,18 @@ static void test_tracker_gpus(void **st)
     print_message("tracker epoch %.3f s: counter %.4f J (%.4f%%), 10 Hz power %.6f J (%.6f%%)\n", d,
                   a->energy_j, ea * 100, p->energy_j, ep * 100);
     /* Constant power integrated over the epoch boundaries' own timestamps: exact. */
-    assert_true(fabs(p->energy_j - 100 * d) < 1e-5);
-    assert_true(fabs(r.gpu_energy_j - (a->energy_j + p->energy_j)) < 1e-9); /* summed */
-    assert_true(r.cpu_energy_j == 0);
+    ct_assert_double_near(100 * d, p->energy_j, 1e-5);
+    ct_assert_double_near(a->energy_j + p->energy_j, r.gpu_energy_j, 1e-9); /* summed */
+    ct_assert_double_equal(0, r.cpu_energy_j);
     ct_stop(f->t);
 
     /* Upstream's per-epoch line: the sum over the GPUs. */
     char *log = std_log(f);
     double w = log_number(log, "Average power usage (W) for gpu: ");
-    assert_true(fabs(w - r.gpu_power_w) < 1e-6 * r.gpu_power_w);
-    assert_true(fabs(w - 350) < 350 * 0.02);
-    assert_contains(log, "The following components were found: GPU with device(s) NVIDIA "
-                         "A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
+    ct_assert_double_near(r.gpu_power_w, w, 1e-6 * r.gpu_power_w);
+    ct_assert_double_near(350, w, 350 * 0.02);
+    ct_assert_contains(log, "The following components were found: GPU with device(s) NVIDIA "
+                            "A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
     free(log);
 
     char *json = NULL;
@@ -898,7 +896,7 @@ static void test_tracker_gpus(void **st)
     assert_string_equal(json_string_value(json_object_get(d0, "provenance")), "measured");
     assert_string_equal(json_string_value(json_object_get(d0, "name")), "NVIDIA A100-SXM4-40GB");
     assert_true(json_is_false(json_object_get(d0, "lost")));
-    assert_true(json_real_value(json_object_get(d0, "energy_j")) == a->energy_j);
+    ct_assert_double_equal(a->energy_j, json_real_value(json_object_get(d0, "energy_j")));
     assert_string_equal(json_string_value(json_object_get(d1, "provenance")), "integrated");
     assert_int_equal(json_integer_value(json_object_get(d1, "index")), 1);
     json_decref(root);
@@ -914,8 +912,8 @@ static void test_tracker_all_components(void **st)
     ct_options o = tracker_options(f, "all");
     o.cuda_visible_devices = "GPU-aaaa";
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
-                                 "device(s) NVIDIA A100-SXM4-40GB. CPU with device(s) ");
+    ct_assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
+                                    "device(s) NVIDIA A100-SXM4-40GB. CPU with device(s) ");
     assert_int_equal(f->t->sampler.period_ns, 10 * S_NS); /* counters only: no bound */
     struct stamp s0 = epoch_start(f);
     sleep_ms(200);
@@ -938,7 +936,7 @@ static void test_tracker_all_components(void **st)
     json_t *d = json_array_get(json_object_get(m, "devices"), 0);
     assert_string_equal(json_string_value(json_object_get(d, "uuid")), U0);
     assert_int_equal(json_integer_value(json_object_get(d, "index")), 0);
-    assert_contains(json_string_value(json_object_get(d, "info")), "driver 550.54.14; exact");
+    ct_assert_contains(json_string_value(json_object_get(d, "info")), "driver 550.54.14; exact");
     json_decref(root);
     ct_free(json);
 
@@ -946,7 +944,7 @@ static void test_tracker_all_components(void **st)
     console_reset(&f->con);
     o.cuda_visible_devices = "";
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_contains(f->con.text, "found: CPU with device(s) ");
+    ct_assert_contains(f->con.text, "found: CPU with device(s) ");
     ct_tracker_free(f->t);
     f->t = NULL;
     o.components = "gpu";
@@ -975,21 +973,22 @@ static void test_tracker_lost_gpu(void **st)
     sleep_ms(150);
     struct stamp s3 = epoch_end(f, &r2); /* CT_OK: the run goes on */
     assert_int_equal(r2.devices[0].lost, 1);
-    assert_true(r2.devices[0].energy_j == 0);
+    ct_assert_double_equal(0, r2.devices[0].energy_j);
     assert_int_equal(r2.devices[1].lost, 0);
     assert_counter_energy(r2.devices[1].energy_j, 150, s2, s3);
-    assert_contains(f->con.text, "CarbonTracker: WARNING - gpu device NVIDIA A100-SXM4-40GB " U0
-                                 " stopped answering and is marked lost; the energy measured until "
-                                 "then (");
+    ct_assert_contains(f->con.text,
+                       "CarbonTracker: WARNING - gpu device NVIDIA A100-SXM4-40GB " U0
+                       " stopped answering and is marked lost; the energy measured until "
+                       "then (");
     ct_stop(f->t);
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     assert_int_equal(ct_get_summary(f->t, &s), CT_OK);
     assert_int_equal(s.devices[0].lost, 1);
-    assert_true(s.devices[0].energy_j == r1.devices[0].energy_j); /* kept */
+    ct_assert_double_equal(r1.devices[0].energy_j, s.devices[0].energy_j); /* kept */
     assert_int_equal(s.devices[1].lost, 0);
     char *json = NULL;
     assert_int_equal(ct_summary_json(f->t, &json), CT_OK);
-    assert_contains(json, "\"lost\": true");
+    ct_assert_contains(json, "\"lost\": true");
     ct_free(json);
     ct_tracker_free(f->t);
     f->t = NULL;
@@ -1011,9 +1010,9 @@ static void test_tracker_by_pid_late(void **st)
     sleep_ms(2600);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
     assert_int_equal(ct_epoch_end(f->t, &r), CT_OK);
-    assert_true(r.devices[0].energy_j > 200 * 0.3);
-    assert_true(r.devices[0].energy_j < 200 * (r.duration_s - 1.5));
-    assert_true(r.devices[1].energy_j == 0);
+    ct_assert_cmp_double(r.devices[0].energy_j, >, 200 * 0.3);
+    ct_assert_cmp_double(r.devices[0].energy_j, <, 200 * (r.duration_s - 1.5));
+    ct_assert_double_equal(0, r.devices[1].energy_j);
     ct_tracker_free(f->t);
     f->t = NULL;
 }

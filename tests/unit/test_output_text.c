@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "account.h"
+#include "ct_assert.h"
 #include "internal.h"
 #include "sink/text.h"
 
@@ -21,19 +22,19 @@ static void test_kwh_and_co2(void **state)
     (void)state;
     /* Upstream example A: (287.53 + 38.911) W x 30.02 s x 1.58 = 0.0043010053 kWh. */
     double kwh = ct__kwh_pue((287.53 + 38.911) * 30.02, 1.58);
-    assert_true(fabs(kwh - 0.00430100526) < 1e-10);
-    assert_true(fabs(ct__co2eq_g(kwh * 3, 151.6503) - 1.9567462) < 1e-6);
+    ct_assert_double_near(0.00430100526, kwh, 1e-10);
+    ct_assert_double_near(1.9567462, ct__co2eq_g(kwh * 3, 151.6503), 1e-6);
     /* PUE applies per upstream: [3,5,7] x 1.58. */
-    assert_true(fabs(ct__kwh_pue(5 * 3.6e6, 1.58) - 7.9) < 1e-12);
+    ct_assert_double_near(7.9, ct__kwh_pue(5 * 3.6e6, 1.58), 1e-12);
 }
 
 static void test_equivalents(void **state)
 {
     (void)state;
-    assert_true(fabs(ct__km_by_car(250) - 2.3255813953488373) < 1e-12);
-    assert_true(fabs(ct__km_by_car(500) - 4.6511627906976747) < 1e-12);
-    assert_true(isnan(ct__km_by_car(-1)));
-    assert_true(isnan(ct__km_by_car(NAN)));
+    ct_assert_double_near(2.3255813953488373, ct__km_by_car(250), 1e-12);
+    ct_assert_double_near(4.6511627906976747, ct__km_by_car(500), 1e-12);
+    ct_assert_nan(ct__km_by_car(-1));
+    ct_assert_nan(ct__km_by_car(NAN));
 }
 
 static void test_prediction(void **state)
@@ -41,9 +42,9 @@ static void test_prediction(void **state)
     (void)state;
     double e[] = {10, 20, 30, 40, 50};
     double t[] = {1, 2, 3, 4, 5};
-    assert_true(ct__predict_total(10, e, 5) == 300.0);
-    assert_true(ct__predict_total(10, t, 5) == 30.0);
-    assert_true(ct__predict_total(10, e, 0) == 0.0);
+    ct_assert_double_equal(300.0, ct__predict_total(10, e, 5));
+    ct_assert_double_equal(30.0, ct__predict_total(10, t, 5));
+    ct_assert_double_equal(0.0, ct__predict_total(10, e, 0));
 }
 
 static void test_block_upstream_example(void **state)
@@ -72,7 +73,7 @@ static void test_block_not_interpretable(void **state)
                              "\tCO2eq:\t100.456000 g");
     /* Negative CO2 gives no equivalents even when interpretable. */
     ct__consumption_block(buf, sizeof(buf), "x", 0, 0, -1, 2, 1);
-    assert_null(strstr(buf, "equivalent"));
+    ct_assert_not_contains(buf, "equivalent");
 }
 
 static void test_repr(void **state)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ct_assert.h"
 #include "energy/proctree.h"
 #include "proc_fixture.h"
 #include "util/sysfs.h"
@@ -199,7 +200,7 @@ static void test_real_proc(void **st)
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
     pid_t child = fork();
-    assert_true(child >= 0);
+    ct_assert_cmp_int(child, >=, 0);
     if (child == 0) {
         /* Neither may hold the test's output open, nor outlive a failed test for long. */
         close(1);
@@ -221,7 +222,7 @@ static void test_real_proc(void **st)
     close(pipefd[1]);
 
     int fd = ct__root_open("/proc");
-    assert_true(fd >= 0);
+    ct_assert_cmp_int(fd, >=, 0);
     int *pids = NULL;
     int n = ct__proctree(fd, getpid(), &pids, NULL);
     int have_child = 0, have_grandchild = 0;

@@ -18,6 +18,7 @@
 #include "carbon/geolocate.h"
 #include "carbon/provider.h"
 #include "carbon/ukgrid.h"
+#include "ct_assert.h"
 #include "util/http.h"
 
 #include <dirent.h>
@@ -235,7 +236,7 @@ static void test_golden_parsers(void **state)
         }
         closedir(d);
     }
-    assert_true(files >= 35);
+    ct_assert_cmp_int(files, >=, 35);
 }
 
 static void test_parsers_edge_cases(void **state)
@@ -259,18 +260,18 @@ static void test_parsers_edge_cases(void **state)
     assert_null(s.pts);
     why[0] = '\0';
     assert_int_equal(ct__eds_parse(bin, sizeof(bin) - 1, &s, why, sizeof(why)), CT_EIO);
-    assert_int_equal(strncmp(why, "malformed JSON at line 1 column", 31), 0);
+    ct_assert_prefix(why, "malformed JSON at line 1 column");
     why[0] = '\0';
     /* Duplicate keys are refused, not silently resolved. */
     assert_int_equal(ct__em_parse_latest("{\"carbonIntensity\":1,\"carbonIntensity\":900}", 43, &ci,
                                          why, sizeof(why)),
                      CT_EIO);
-    assert_non_null(strstr(why, "duplicate object key"));
+    ct_assert_contains(why, "duplicate object key");
     /* An integer is a number ("F", not "f"). */
     assert_int_equal(ct__em_parse_latest("{\"carbonIntensity\":302}", 23, &ci, NULL, 0), CT_OK);
-    assert_true(ci.g_per_kwh == 302.0);
+    ct_assert_double_equal(302.0, ci.g_per_kwh);
     assert_string_equal(ci.zone, "");
-    assert_true(ci.time_s == 0);
+    ct_assert_double_equal(0, ci.time_s);
     /* Embedded NULs end nothing: the length is what counts. */
     why[0] = '\0';
     assert_int_equal(ct__geo_parse_ipinfo("{\"country\":\"DK\"}\0junk", 21, &g, why, sizeof(why)),
@@ -308,17 +309,20 @@ static void test_em_zone_latest_and_forecast(void **state)
     assert_int_equal(ct__provider_electricitymaps.suitable(&c, &l), 1);
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
     assert_string_equal(why, "");
-    assert_true(ci.g_per_kwh == 132.0);
+    ct_assert_double_equal(132.0, ci.g_per_kwh);
     assert_int_equal(ci.is_default, 0);
     assert_string_equal(ci.source, "electricitymaps");
     assert_string_equal(ci.zone, "DK-DK2");
-    assert_true(ci.time_s == T0);
+    ct_assert_double_equal(T0, ci.time_s);
     assert_int_equal(ct__provider_electricitymaps.forecast(&c, &l, 86400, &s, why, sizeof(why)),
                      CT_OK);
     assert_int_equal(s.n, 24);
     assert_string_equal(s.label, "DK-DK2");
-    assert_true(s.pts[0].t_s == T0 && s.pts[0].dur_s == 3600 && s.pts[0].g_per_kwh == 100);
-    assert_true(s.pts[23].dur_s == 3600 && s.pts[23].g_per_kwh == 215);
+    ct_assert_double_equal(T0, s.pts[0].t_s);
+    ct_assert_double_equal(3600, s.pts[0].dur_s);
+    ct_assert_double_equal(100, s.pts[0].g_per_kwh);
+    ct_assert_double_equal(3600, s.pts[23].dur_s);
+    ct_assert_double_equal(215, s.pts[23].g_per_kwh);
     ct__series_free(&s);
 
     reqs = fake_http_requests(&srv);
@@ -330,8 +334,7 @@ static void test_em_zone_latest_and_forecast(void **state)
                             "GET");
         assert_string_equal(fake_http_header(reqs, i, "auth-token"), KEY);
         assert_string_equal(fake_http_header(reqs, i, "accept"), "application/json");
-        assert_int_equal(
-            strncmp(fake_http_header(reqs, i, "user-agent"), "carbontracker/0.1.0 (", 21), 0);
+        ct_assert_prefix(fake_http_header(reqs, i, "user-agent"), "carbontracker/0.1.0 (");
         assert_string_equal(fake_http_header(reqs, i, "user-agent"), ct__http_user_agent());
     }
     json_decref(reqs);
@@ -352,7 +355,7 @@ static void test_em_coordinates_then_zone(void **state)
     /* Coordinates are asked first (upstream's order), and understood. */
     route("/v3/carbon-intensity/latest", 200, "electricitymaps/latest_coords.json", NULL, 0);
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 302.5);
+    ct_assert_double_equal(302.5, ci.g_per_kwh);
     assert_string_equal(ci.zone, "DE");
     assert_requests((const char *[]){"/v3/carbon-intensity/latest?lat=52.5200&lon=13.4050", NULL});
 
@@ -366,7 +369,7 @@ static void test_em_coordinates_then_zone(void **state)
                      "\"electricitymaps/latest_coords.json\"}]}]}");
     why[0] = '\0';
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 302.5);
+    ct_assert_double_equal(302.5, ci.g_per_kwh);
     assert_requests((const char *[]){"/v3/carbon-intensity/latest?lat=52.5200&lon=13.4050",
                                      "/v3/carbon-intensity/latest?zone=DE", NULL});
 
@@ -397,7 +400,7 @@ static void em_fails(int status, const char *file, const char *body, double dela
     } else {
         assert_string_equal(why, want);
     }
-    assert_null(strstr(why, KEY));
+    ct_assert_not_contains(why, KEY);
     assert_requests((const char *[]){"/v3/carbon-intensity/latest?zone=DK-DK2", NULL});
 }
 
@@ -426,7 +429,7 @@ static void test_em_failures(void **state)
         uint64_t t0 = ct__now_ns();
         em_fails(200, "electricitymaps/latest_zone.json", NULL, 2.0, CT_EIO,
                  "Operation timed out after*");
-        assert_true(ct__now_ns() - t0 < 1500000000ull);
+        ct_assert_cmp_uint(ct__now_ns() - t0, <, 1500000000ull);
     }
 }
 
@@ -443,8 +446,8 @@ static void test_em_refused_and_no_key(void **state)
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_EIO);
     snprintf(want, sizeof(want), "Failed to connect to 127.0.0.1 port %s",
              strrchr(dead_url, ':') + 1);
-    assert_int_equal(strncmp(why, want, strlen(want)), 0);
-    assert_non_null(strstr(why, "Couldn't connect to server"));
+    ct_assert_prefix(why, want);
+    ct_assert_contains(why, "Couldn't connect to server");
 
     c = cfg();
     c.electricitymaps_key = NULL;
@@ -477,7 +480,7 @@ static void test_uk_regional_quirk_and_fallback(void **state)
     route("/regional/postcode/RG41", 200, "ukgrid/regional_postcode_current.json", NULL, 0);
     assert_int_equal(ct__provider_ukgrid.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
     assert_string_equal(why, "");
-    assert_true(ci.g_per_kwh == 95.0);
+    ct_assert_double_equal(95.0, ci.g_per_kwh);
     assert_string_equal(ci.source, "ukgrid:regional:RG41");
     assert_string_equal(ci.zone, "GB");
     assert_string_equal(ci.description, "carbonintensity.org.uk, region South England (postcode "
@@ -492,7 +495,7 @@ static void test_uk_regional_quirk_and_fallback(void **state)
                            "\"body_file\": \"ukgrid/national_current.json\"}]}]}");
     why[0] = '\0';
     assert_int_equal(ct__provider_ukgrid.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 117.0); /* the actual value, not the forecast */
+    ct_assert_double_equal(117.0, ci.g_per_kwh); /* the actual value, not the forecast */
     assert_string_equal(ci.source, "ukgrid:national");
     assert_string_equal(why, "regional (postcode RG41): HTTP 500 Internal Server Error");
     assert_requests((const char *[]){"/regional/postcode/RG41", "/intensity", NULL});
@@ -502,7 +505,7 @@ static void test_uk_regional_quirk_and_fallback(void **state)
     route("/intensity", 200, "ukgrid/national_current_forecast_only.json", NULL, 0);
     why[0] = '\0';
     assert_int_equal(ct__provider_ukgrid.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 121.0);
+    ct_assert_double_equal(121.0, ci.g_per_kwh);
     assert_string_equal(ci.description, "carbonintensity.org.uk, national, 2024-05-01 10:00-10:30 "
                                         "UTC.");
     assert_requests((const char *[]){"/intensity", NULL});
@@ -527,8 +530,8 @@ static void test_uk_forecast(void **state)
     assert_string_equal(s.label, "South England");
     /* 10:07-11:07: 23 min at 60, 30 at 61, 7 at 62. */
     assert_int_equal(ct__series_mean(&s, T0 + 420, 3600, &mean, &covered), 0);
-    assert_true(covered == 3600);
-    assert_true(fabs(mean - (60.0 * 23 + 61.0 * 30 + 62.0 * 7) / 60) < 1e-12);
+    ct_assert_double_equal(3600, covered);
+    ct_assert_double_near((60.0 * 23 + 61.0 * 30 + 62.0 * 7) / 60, mean, 1e-12);
     ct__series_free(&s);
     assert_requests(
         (const char *[]){"/regional/intensity/2024-05-01T10:00Z/fw24h/postcode/RG41", NULL});
@@ -541,7 +544,7 @@ static void test_uk_forecast(void **state)
     assert_int_equal(ct__provider_ukgrid.forecast(&c, &l, 30 * 3600, &s, why, sizeof(why)), CT_OK);
     assert_int_equal(s.n, 48);
     assert_string_equal(s.label, "GB");
-    assert_true(s.pts[47].g_per_kwh == 80 + 2 * 47);
+    ct_assert_double_equal(80 + 2 * 47, s.pts[47].g_per_kwh);
     assert_string_equal(why, "regional (postcode RG41): HTTP 404 Not Found");
     ct__series_free(&s);
     assert_requests((const char *[]){"/regional/intensity/2024-05-01T10:00Z/fw48h/postcode/RG41",
@@ -560,10 +563,12 @@ static void uk_fails(int status, const char *file, const char *body, double dela
     c.timeout_ms = 400;
     route("/intensity", status, file, body, delay);
     assert_int_equal(ct__provider_ukgrid.current(&c, &l, &ci, why, sizeof(why)), rc);
-    if (want[wl - 1] == '*')
-        assert_int_equal(strncmp(why, want, wl - 1), 0);
-    else
+    if (want[wl - 1] == '*') {
+        if (strncmp(why, want, wl - 1) != 0)
+            fail_msg("reason \"%s\" does not start with \"%.*s\"", why, (int)wl - 1, want);
+    } else {
         assert_string_equal(why, want);
+    }
     assert_requests((const char *[]){"/intensity", NULL});
 }
 
@@ -613,8 +618,8 @@ static void test_eds_current(void **state)
     /* Area unknown: both asked, the latest slot both reported (10:05: DK1 120, DK2 80). */
     route("/dataset/CO2Emis", 200, "energidataservice/co2emis_latest.json", NULL, 0);
     assert_int_equal(ct__provider_energidataservice.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 100.0);
-    assert_true(ci.time_s == T0 + 300);
+    ct_assert_double_equal(100.0, ci.g_per_kwh);
+    ct_assert_double_equal(T0 + 300, ci.time_s);
     assert_string_equal(ci.source, "energidataservice:DK1+DK2");
     assert_string_equal(ci.zone, "DK");
     assert_string_equal(ci.description,
@@ -626,7 +631,7 @@ static void test_eds_current(void **state)
     l = loc_zone("DK-BHM", "DK");
     route("/dataset/CO2Emis", 200, "energidataservice/co2emis_dk1.json", NULL, 0);
     assert_int_equal(ct__provider_energidataservice.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
-    assert_true(ci.g_per_kwh == 140.0); /* the latest record (10:15) */
+    ct_assert_double_equal(140.0, ci.g_per_kwh); /* the latest record (10:15) */
     assert_string_equal(ci.source, "energidataservice:DK2");
     assert_requests(
         (const char *[]){"/dataset/CO2Emis?" EDS_DK2 "&sort=Minutes5UTC%20DESC&limit=4", NULL});
@@ -674,10 +679,12 @@ static void test_eds_forecast_and_failures(void **state)
                      CT_OK);
     assert_int_equal(s.n, 324);
     assert_string_equal(s.label, "DK1+DK2");
-    assert_true(s.pts[0].g_per_kwh == 80.0 && s.pts[0].n == 2);
+    ct_assert_double_equal(80.0, s.pts[0].g_per_kwh);
+    assert_int_equal(s.pts[0].n, 2);
     /* 10:00-11:00 is one 12-slot cycle: mean of 80..91. */
     assert_int_equal(ct__series_mean(&s, T0, 3600, &mean, &covered), 0);
-    assert_true(mean == 85.5 && covered == 3600);
+    ct_assert_double_equal(85.5, mean);
+    ct_assert_double_equal(3600, covered);
     ct__series_free(&s);
     assert_requests((const char *[]){"/dataset/CO2EmisProg?start=2024-05-01T10:05&end=2024-05-"
                                      "02T13:05&" EDS_BOTH "&sort=Minutes5UTC%20ASC&limit=744",
@@ -707,7 +714,7 @@ static void test_eds_forecast_and_failures(void **state)
     c.energidataservice_url = dead_url;
     why[0] = '\0';
     assert_int_equal(ct__provider_energidataservice.current(&c, &l, &ci, why, sizeof(why)), CT_EIO);
-    assert_non_null(strstr(why, "Couldn't connect to server"));
+    ct_assert_contains(why, "Couldn't connect to server");
 }
 
 /* ---- geolocation ------------------------------------------------------------------------ */
@@ -730,7 +737,8 @@ static void test_geolocate(void **state)
     assert_string_equal(l.address, "Wokingham, England, GB");
     assert_string_equal(l.postcode, "RG41");
     assert_int_equal(l.has_coords, 1);
-    assert_true(l.lat == 51.4112 && l.lon == -0.8339);
+    ct_assert_double_equal(51.4112, l.lat);
+    ct_assert_double_equal(-0.8339, l.lon);
     {
         json_t *reqs = fake_http_requests(&srv);
         assert_int_equal(json_array_size(reqs), 1);
@@ -772,15 +780,15 @@ static void test_series_and_times(void **state)
     (void)state;
 
     assert_int_equal(ct__parse_utc("2024-05-01T10:00:00.000Z", &t), 0);
-    assert_true(t == T0);
+    ct_assert_double_equal(T0, t);
     assert_int_equal(ct__parse_utc("2024-05-01T10:00Z", &t), 0);
-    assert_true(t == T0);
+    ct_assert_double_equal(T0, t);
     assert_int_equal(ct__parse_utc("2024-05-01T10:00:00", &t), 0);
-    assert_true(t == T0);
+    ct_assert_double_equal(T0, t);
     assert_int_equal(ct__parse_utc("2024-05-01T12:00:00+02:00", &t), 0);
-    assert_true(t == T0);
+    ct_assert_double_equal(T0, t);
     assert_int_equal(ct__parse_utc("2024-05-01T10:00:30.5Z", &t), 0);
-    assert_true(t == T0 + 30.5);
+    ct_assert_double_equal(T0 + 30.5, t);
     assert_int_equal(ct__parse_utc("2024-05-01 10:00", &t), 0);
     assert_int_equal(ct__parse_utc("2024-05-01", &t), -1);
     assert_int_equal(ct__parse_utc("2024-13-01T10:00Z", &t), -1);
@@ -794,18 +802,24 @@ static void test_series_and_times(void **state)
     assert_int_equal(ct__series_add(&s, T0 + 3600, 0, 100), CT_OK);
     ct__series_finish(&s, 1800);
     assert_int_equal(s.n, 2);
-    assert_true(s.pts[0].t_s == T0 && s.pts[0].dur_s == 3600 && s.pts[0].g_per_kwh == 100);
-    assert_true(s.pts[1].dur_s == 3600 && s.pts[1].g_per_kwh == 200 && s.pts[1].n == 2);
+    ct_assert_double_equal(T0, s.pts[0].t_s);
+    ct_assert_double_equal(3600, s.pts[0].dur_s);
+    ct_assert_double_equal(100, s.pts[0].g_per_kwh);
+    ct_assert_double_equal(3600, s.pts[1].dur_s);
+    ct_assert_double_equal(200, s.pts[1].g_per_kwh);
+    assert_int_equal(s.pts[1].n, 2);
     assert_int_equal(ct__series_mean(&s, T0 + 1800, 3600, &mean, &covered), 0);
-    assert_true(mean == 150 && covered == 3600);
+    ct_assert_double_equal(150, mean);
+    ct_assert_double_equal(3600, covered);
     /* A window reaching past the end: covered says how much. */
     assert_int_equal(ct__series_mean(&s, T0 + 5400, 3600, &mean, &covered), 0);
-    assert_true(mean == 200 && covered == 1800);
+    ct_assert_double_equal(200, mean);
+    ct_assert_double_equal(1800, covered);
     assert_int_equal(ct__series_mean(&s, T0 + 7200, 1800, &mean, &covered), -1);
     assert_int_equal(ct__series_mean(&s, T0, 0, &mean, &covered), -1);
-    assert_true(ct__series_at(&s, T0 + 4000)->g_per_kwh == 200);
-    assert_true(ct__series_at(&s, T0 + 99999)->g_per_kwh == 200);
-    assert_true(ct__series_at(&s, T0 - 5)->g_per_kwh == 100);
+    ct_assert_double_equal(200, ct__series_at(&s, T0 + 4000)->g_per_kwh);
+    ct_assert_double_equal(200, ct__series_at(&s, T0 + 99999)->g_per_kwh);
+    ct_assert_double_equal(100, ct__series_at(&s, T0 - 5)->g_per_kwh);
     ct__series_free(&s);
     assert_null(ct__series_at(&s, T0));
 }

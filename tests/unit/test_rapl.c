@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ct_assert.h"
 #include "energy/meter.h"
 #include "powercap_fixture.h"
 #include "util/sysfs.h"
@@ -65,7 +66,7 @@ static int probe(struct fx *f)
 {
     if (f->sysfs_fd < 0)
         f->sysfs_fd = ct__root_open(f->root);
-    assert_true(f->sysfs_fd >= 0);
+    ct_assert_cmp_int(f->sysfs_fd, >=, 0);
     f->ctx.sysfs_fd = f->sysfs_fd;
     f->ctx.proc_fd = -1;
     f->ctx.opts = &f->opts;
@@ -227,7 +228,7 @@ static void test_amd_mirrored_dies_count_once(void **st)
     assert_labels(f, labels, 1);
     char d[512];
     detail(f, d, sizeof(d));
-    assert_non_null(strstr(d, "1 zone: intel-rapl:0 (package-0-die-0);"));
+    ct_assert_contains(d, "1 zone: intel-rapl:0 (package-0-die-0);");
     assert_int_equal(pcf_advance(f->root, "intel-rapl:0", 68000000), 0);
     assert_int_equal(pcf_advance(f->root, "intel-rapl:1", 68000000), 0);
     read_at(f, 1);
@@ -300,11 +301,11 @@ static void test_wraparound_several_wraps_exact(void **st)
         assert_int_equal(f->out[2].energy_uj, 0);
     }
     /* The counters wrapped several times. */
-    assert_true(sum_pkg > 7 * PCF_RANGE_INTEL_UJ);
-    assert_true(sum_dram > 9 * PCF_RANGE_DRAM_UJ);
+    ct_assert_cmp_uint(sum_pkg, >, 7 * PCF_RANGE_INTEL_UJ);
+    ct_assert_cmp_uint(sum_dram, >, 9 * PCF_RANGE_DRAM_UJ);
     char d[512];
     detail(f, d, sizeof(d));
-    assert_non_null(strstr(d, "; 0 resets"));
+    ct_assert_contains(d, "; 0 resets");
 }
 
 static void test_wrap_at_range_boundary(void **st)
@@ -354,7 +355,7 @@ static void test_reset_adds_zero_never_negative(void **st)
     assert_int_equal(f->out[0].energy_uj, 8000020);
     char d[512];
     detail(f, d, sizeof(d));
-    assert_non_null(strstr(d, "; 3 resets"));
+    ct_assert_contains(d, "; 3 resets");
 }
 
 static void test_read_after_zone_vanishes_keeps_values(void **st)
@@ -386,12 +387,12 @@ static void test_eacces_is_eperm_with_fix(void **st)
     assert_int_equal(probe(f), CT_EPERM);
     char path[PATH_MAX + 256];
     snprintf(path, sizeof(path), "cannot read %s/class/powercap/intel-rapl:0/energy_uj: ", f->root);
-    assert_non_null(strstr(f->why, path));
-    assert_non_null(strstr(f->why, "permission denied"));
-    assert_non_null(strstr(f->why, "CVE-2020-8694"));
-    assert_non_null(strstr(f->why, "sudo chmod o+r"));
-    assert_non_null(strstr(f->why, "udev"));
-    assert_non_null(strstr(f->why, "RUN+=\"/bin/chmod og+r %S%p/energy_uj\""));
+    ct_assert_contains(f->why, path);
+    ct_assert_contains(f->why, "permission denied");
+    ct_assert_contains(f->why, "CVE-2020-8694");
+    ct_assert_contains(f->why, "sudo chmod o+r");
+    ct_assert_contains(f->why, "udev");
+    ct_assert_contains(f->why, "RUN+=\"/bin/chmod og+r %S%p/energy_uj\"");
 }
 
 static void test_eacces_on_dram_names_dram(void **st)
@@ -402,7 +403,7 @@ static void test_eacces_on_dram_names_dram(void **st)
     assert_int_equal(probe(f), CT_EPERM);
     char path[PATH_MAX + 256];
     snprintf(path, sizeof(path), "%s/class/powercap/intel-rapl:1:0/energy_uj", f->root);
-    assert_non_null(strstr(f->why, path));
+    ct_assert_contains(f->why, path);
 }
 
 static void test_denied_excluded_zone_does_not_matter(void **st)
@@ -487,7 +488,7 @@ static void test_fixture_advance_wraps_in_place(void **st)
     char path[PATH_MAX + 256];
     snprintf(path, sizeof(path), "%s/class/powercap/intel-rapl:0/energy_uj", f->root);
     int fd = ct__sysfs_open(AT_FDCWD, path);
-    assert_true(fd >= 0);
+    ct_assert_cmp_int(fd, >=, 0);
     uint64_t v;
     assert_int_equal(pcf_advance(f->root, "intel-rapl:0", 10), 0);
     assert_int_equal(ct__sysfs_pread_u64(fd, &v), 0);

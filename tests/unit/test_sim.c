@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ct_assert.h"
 #include "energy/meter.h"
 #include "energy/sim.h"
 
@@ -157,7 +158,7 @@ static void test_energy_is_cumulative_since_probe(void **st)
     uint64_t e1 = read_uj(&ct__meter_sim_cpu, s, t1);
     uint64_t e2 = read_uj(&ct__meter_sim_cpu, s, t1 + SEC_NS / 2);
     uint64_t e3 = read_uj(&ct__meter_sim_cpu, s, t1 + 10 * SEC_NS);
-    assert_true(e1 >= 100000000); /* at least the 1 s added to "now" */
+    ct_assert_cmp_uint(e1, >=, 100000000); /* at least the 1 s added to "now" */
     assert_near_uj(e2 - e1, 50000000);
     assert_near_uj(e3 - e1, 1000000000);
     /* a time before the last read (or before the probe) never lowers the counter */

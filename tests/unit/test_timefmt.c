@@ -136,9 +136,11 @@ static void test_fmt_plain_truncates(void **state)
     assert_string_equal(buf, "287.");
     /* The largest double still comes out in full, without an exponent. */
     ct__fmt_plain(-1.7976931348623157e308, big, sizeof(big));
-    assert_int_equal(strlen(big), 1 + 309 + 2);
-    assert_memory_equal(big, "-17976931348623157", 18);
-    assert_string_equal(big + strlen(big) - 2, ".0");
+    assert_string_equal(
+        big, "-1797693134862315708145274237317043567980705675258449965989174768031572607800285"
+             "38760589558632766878171540458953514382464234321326889464182768467546703537516986"
+             "04991057655128207624549009038932894407586850845513394230458323690322294816580855"
+             "9332123348274797826204144723168738177180919299881250404026184124858368.0");
 }
 
 int main(void)
