@@ -217,7 +217,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     struct ct__meter_set *set = calloc(1, sizeof(*set));
     if (!set)
         return CT_ENOMEM;
-    int rc = ct__meters_select(set, &ctx, order, n, 1, why, sizeof(why));
+    int rc = ct__meters_select(set, ct__meters, &ctx, order, n, 1, why, sizeof(why));
     json_t *root = json_object();
     json_t *meters = json_array();
     for (int i = 0; rc == CT_OK && i < set->n_probes; i++) {

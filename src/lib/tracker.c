@@ -396,7 +396,8 @@ static int setup_meters(struct ct_tracker *t, char *errbuf, size_t errlen)
 {
     struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd, .proc_fd = t->proc_fd, .opts = &t->o};
     char why[512] = "";
-    int rc = ct__meters_select(&t->set, &ctx, t->comp_order, t->n_comp, 0, why, sizeof(why));
+    int rc =
+        ct__meters_select(&t->set, ct__meters, &ctx, t->comp_order, t->n_comp, 0, why, sizeof(why));
     if (rc != CT_OK)
         return invalid(errbuf, errlen, why);
     for (int m = 0; m < t->set.n_meters; m++) {
