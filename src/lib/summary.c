@@ -225,6 +225,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         json_t *m = json_object();
         json_object_set_new(m, "meter", json_string(pr->ops->name));
         json_object_set_new(m, "component", json_string(ct__component_name(pr->ops->component)));
+        json_object_set_new(m, "domain", json_string(pr->ops->domain));
         json_object_set_new(m, "status",
                             json_string(pr->status == CT_OK        ? "ok"
                                         : pr->status == CT_ENOTSUP ? "not-here"
