@@ -21,7 +21,7 @@ void ct__ledger_free(struct ct__ledger *l)
 int ct__ledger_setup(struct ct__ledger *l, const struct ct__probe_ctx *ctx, const int order[2],
                      int n_order, char *why, size_t why_len)
 {
-    int rc = ct__meters_select(&l->set, ctx, order, n_order, 0, why, why_len);
+    int rc = ct__meters_select(&l->set, ct__meters, ctx, order, n_order, 0, why, why_len);
     if (rc != CT_OK)
         return rc;
     for (int m = 0; m < l->set.n_meters; m++) {

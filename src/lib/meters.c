@@ -1,5 +1,5 @@
 /*
- * meters.c - meter selection per component (see meters.h).
+ * meters.c - meter selection per component and domain (see meters.h).
  */
 #include "meters.h"
 
@@ -85,8 +85,18 @@ static int add_probe(struct ct__meter_set *set, const struct ct__meter_ops *ops,
     return CT_OK;
 }
 
-int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx,
-                      const int order[2], int n_order, int probe_all, char *why, size_t why_len)
+/* Whether a meter of `domain` is already selected. */
+static int domain_taken(const struct ct__meter_set *set, const char *domain)
+{
+    for (int i = 0; i < set->n_meters; i++)
+        if (strcmp(set->meters[i].ops->domain, domain) == 0)
+            return 1;
+    return 0;
+}
+
+int ct__meters_select(struct ct__meter_set *set, const struct ct__meter_ops *const *registry,
+                      const struct ct__probe_ctx *ctx, const int order[2], int n_order,
+                      int probe_all, char *why, size_t why_len)
 {
     /* Only the counts: add_probe() clears each entry it fills, and the arrays (260 KB) are in
      * fresh calloc'ed memory that a memset would only fault in. */
@@ -108,16 +118,17 @@ int ct__meters_select(struct ct__meter_set *set, const struct ct__probe_ctx *ctx
             }
             continue;
         }
-        int chosen = 0;
-        for (int i = 0; ct__meters[i]; i++) {
-            if (ct__meters[i]->component != comp)
+        for (int i = 0; registry[i]; i++) {
+            const struct ct__meter_ops *ops = registry[i];
+            if (ops->component != comp)
                 continue;
-            /* Select the first meter that works; with probe_all (--list-devices) probe the rest
-             * too, to say what else is there and why not. */
-            if (chosen && !probe_all)
-                break;
-            if (add_probe(set, ct__meters[i], ctx, !chosen) == CT_OK)
-                chosen = 1;
+            /* Every domain adds its devices; within a domain the first meter that works is used.
+             * With probe_all (--list-devices) the domain's later meters are probed too, to say
+             * what else is there and why not. */
+            int taken = domain_taken(set, ops->domain);
+            if (taken && !probe_all)
+                continue;
+            add_probe(set, ops, ctx, !taken);
         }
     }
     return CT_OK;

@@ -214,7 +214,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     struct ct__meter_set *set = calloc(1, sizeof(*set));
     if (!set)
         return CT_ENOMEM;
-    int rc = ct__meters_select(set, &ctx, order, n, 1, why, sizeof(why));
+    int rc = ct__meters_select(set, ct__meters, &ctx, order, n, 1, why, sizeof(why));
     json_t *root = json_object();
     json_t *meters = json_array();
     for (int i = 0; rc == CT_OK && i < set->n_probes; i++) {
@@ -222,6 +222,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         json_t *m = json_object();
         json_object_set_new(m, "meter", json_string(pr->ops->name));
         json_object_set_new(m, "component", json_string(ct__component_name(pr->ops->component)));
+        json_object_set_new(m, "domain", json_string(pr->ops->domain));
         json_object_set_new(m, "status",
                             json_string(pr->status == CT_OK        ? "ok"
                                         : pr->status == CT_ENOTSUP ? "not-here"

@@ -266,6 +266,7 @@ int ct__cpu_tdp_info(void *state, double *tdp_w, int *matched)
 const struct ct__meter_ops ct__meter_cpu_tdp = {
     .name = "cpu-tdp",
     .component = CT__COMP_CPU,
+    .domain = "cpu-package",
     .probe = cpu_tdp_probe,
     .describe = cpu_tdp_describe,
     .read = cpu_tdp_read,

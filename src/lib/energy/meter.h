@@ -5,6 +5,7 @@
  *
  * Adding a source is one new file with a `const struct ct__meter_ops` and one line in
  * registry.c. probe() answering CT_ENOTSUP means "not on this machine" and is not an error.
+ * Meters of different domains add up; meters of one domain are alternatives (meters.h).
  */
 #ifndef CT_ENERGY_METER_H
 #define CT_ENERGY_METER_H
@@ -41,6 +42,15 @@ struct ct__meter_ops {
     int component;    /* CT__COMP_CPU or CT__COMP_GPU */
 
     /*
+     * The hardware the meter measures: "cpu-package", "gpu-nvidia", later "gpu-amd", "node"...
+     * Meters of one domain are alternatives for the same devices (the first in registry order
+     * that probes OK is used, the others are fallbacks); every domain whose meter probes OK
+     * contributes its devices. Simulated meters use the component's name ("cpu", "gpu"): they
+     * replace the whole component.
+     */
+    const char *domain;
+
+    /*
      * Find the meter's devices. On CT_OK, *state is set and describe() may be called.
      * CT_ENOTSUP: not on this machine (`why` says what was looked for). Other negative codes:
      * a real failure, with `why` naming the file or symbol and the fix (e.g. the udev rule for a
@@ -74,7 +84,7 @@ struct ct__meter_ops {
     void (*close)(void *state); /* NULL-safe */
 };
 
-/* The meters, in probe order per component (registry.c). NULL-terminated. */
+/* The meters, in probe order (registry.c); passed to ct__meters_select(). NULL-terminated. */
 extern const struct ct__meter_ops *const ct__meters[];
 
 /* Individual meters (one file each). */

@@ -817,6 +817,7 @@ static void nvml_detail(void *vs, char *buf, size_t len)
 const struct ct__meter_ops ct__meter_nvml = {
     .name = "nvml",
     .component = CT__COMP_GPU,
+    .domain = "gpu-nvidia",
     .probe = nvml_probe,
     .describe = nvml_describe,
     .read = nvml_read,

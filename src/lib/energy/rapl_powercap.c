@@ -650,6 +650,7 @@ static void rapl_detail(void *vs, char *buf, size_t len)
 const struct ct__meter_ops ct__meter_rapl_powercap = {
     .name = "rapl-powercap",
     .component = CT__COMP_CPU,
+    .domain = "cpu-package",
     .probe = rapl_probe,
     .describe = rapl_describe,
     .read = rapl_read,

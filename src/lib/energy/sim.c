@@ -272,6 +272,7 @@ static void sim_close(void *state)
 const struct ct__meter_ops ct__meter_sim_cpu = {
     .name = "sim-cpu",
     .component = CT__COMP_CPU,
+    .domain = "cpu",
     .probe = sim_cpu_probe,
     .describe = sim_describe,
     .read = sim_read,
@@ -283,6 +284,7 @@ const struct ct__meter_ops ct__meter_sim_cpu = {
 const struct ct__meter_ops ct__meter_sim_gpu = {
     .name = "sim-gpu",
     .component = CT__COMP_GPU,
+    .domain = "gpu",
     .probe = sim_gpu_probe,
     .describe = sim_describe,
     .read = sim_read,
