@@ -2,7 +2,8 @@
  * jsonl_read.c - reading our JSON-lines run log (doc/logformat.md) into a run record, pure over
  * bytes: one jansson parse per line; a line that is not JSON (a truncated last line of a killed
  * run, junk) is skipped and reported. A run without its summary record was killed: its actual
- * consumption is rebuilt from the epochs and samples written up to the end.
+ * consumption is rebuilt from the epochs and samples written up to the end. Calls only record.c
+ * (and account.c's conversions).
  */
 #include "parse.h"
 
