@@ -436,7 +436,7 @@ static void rebuild_actual(struct jr *j)
         double pue = isnan(r->pue) ? 1.0 : r->pue;
         for (size_t s = start + 1; s <= last; s++) {
             double dj = j->sample_total_j[s] - j->sample_total_j[s - 1];
-            double dk = dj / 3.6e6 * pue;
+            double dk = ct__kwh_pue(dj, pue);
             kwh += dk;
             co2 += dk * j->sample_ci[s];
         }

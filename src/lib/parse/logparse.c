@@ -8,6 +8,7 @@
  */
 #include "parse.h"
 
+#include "../account.h"
 #include "loglex.h"
 
 #include <limits.h>
@@ -717,7 +718,7 @@ static void finish_epochs(struct tp *t)
             if (!isnan(p[j]))
                 w += p[j], any = 1;
         e.energy_j = any ? w * e.duration_s : NAN;
-        e.energy_kwh = !isnan(e.energy_j) && !isnan(r->pue) ? e.energy_j / 3.6e6 * r->pue : NAN;
+        e.energy_kwh = !isnan(e.energy_j) && !isnan(r->pue) ? ct__kwh_pue(e.energy_j, r->pue) : NAN;
         e.co2eq_g = e.energy_kwh * r->intensity_g_per_kwh;
         r->epochs[k++] = e;
     }
