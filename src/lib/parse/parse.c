@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- building a result ------------------------------------------------------------------ */
+
 static int new_result(ct_parse_result **out)
 {
     *out = calloc(1, sizeof(**out));
