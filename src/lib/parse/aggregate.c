@@ -1,15 +1,382 @@
 /*
- * aggregate.c - the totals over parsed runs (upstream's aggregate_consumption, with the epoch
- * count read correctly), upstream's print_aggregate sentence byte for byte, and the result as
- * JSON (ct_parse_json, documented in carbontracker(1), PARSE JSON).
+ * aggregate.c - runs from files and the totals over them: pairing log files in a directory (as
+ * upstream's get_all_logs, paired by name, optionally recursive), choosing the reader for each
+ * run (our JSON-lines log when usable, else the text logs), the totals (upstream's
+ * aggregate_consumption, with the epoch count read correctly) and upstream's print_aggregate
+ * sentence byte for byte. Calls the readers and record.c below it; parse.c calls it.
  */
 #include "parse.h"
 
-#include <jansson.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Files larger than this are not read (a log this size is not a log). */
+#define MAX_FILE_BYTES ((size_t)1 << 30)
+
+/* ---- naming generations ----------------------------------------------------------------- */
+
+static int all_digits(const char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* "2020-05-17T19:02Z", "2025-06-13T140211Z": YYYY-MM-DDT, then digits and ':', then Z. */
+static int is_name_date(const char *p, size_t n)
+{
+    if (n < 13 || p[n - 1] != 'Z' || p[10] != 'T' || p[4] != '-' || p[7] != '-')
+        return 0;
+    if (!all_digits(p, 4) || !all_digits(p + 5, 2) || !all_digits(p + 8, 2))
+        return 0;
+    for (size_t i = 11; i < n - 1; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || p[i] == ':'))
+            return 0;
+    return 1;
+}
+
+int ct__parse_naming_generation(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *suffix = strstr(base, "_carbontracker");
+    if (!suffix)
+        return 0;
+    /* The last occurrence: a prefix may contain the word. */
+    for (const char *q = suffix; (q = strstr(q + 1, "_carbontracker")) != NULL;)
+        suffix = q;
+    size_t stem = (size_t)(suffix - base);
+    /* The date is the last '_'-separated part of the stem. */
+    size_t us = stem;
+    while (us > 0 && base[us - 1] != '_')
+        us--;
+    if (!is_name_date(base + us, stem - us))
+        return 0;
+    if (us == 0)
+        return 1; /* {date}_carbontracker... (<= 1.1.6) */
+    size_t end = us - 1, start = end;
+    while (start > 0 && base[start - 1] != '_')
+        start--;
+    const char *id = base + start;
+    size_t idn = end - start;
+    const char *dot = memchr(id, '.', idn);
+    if (!dot)
+        return all_digits(id, idn) ? 2 : 0; /* {prefix_}{pid}_{date} (1.1.7 - 1.5) */
+    size_t a = (size_t)(dot - id);
+    return all_digits(id, a) && all_digits(dot + 1, idn - a - 1) ? 3 : 0; /* {pid}.{id} */
+}
+
+/* ---- one run ---------------------------------------------------------------------------- */
+
+int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
+                        const char *std_label, const char *out, size_t out_len,
+                        const char *out_label, const char *jsonl, size_t jsonl_len,
+                        const char *jsonl_label)
+{
+    if (jsonl) {
+        int rc = ct__parse_jsonl(run, jsonl, jsonl_len, jsonl_label ? jsonl_label : "jsonl log");
+        if (rc == CT_OK || rc == CT_ENOMEM)
+            return rc;
+    }
+    return ct__parse_text(run, std ? std : "", std ? std_len : 0,
+                          std_label ? std_label : "standard log", out ? out : "", out ? out_len : 0,
+                          out_label ? out_label : "output log");
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* Read a whole file. Returns 0 or -errno (-EFBIG when too large). */
+static int read_file(const char *path, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = 0;
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = -EISDIR;
+        goto fail;
+    }
+    cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    if (cap > MAX_FILE_BYTES) {
+        rc = -EFBIG;
+        goto fail;
+    }
+    b = malloc(cap);
+    if (!b) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= MAX_FILE_BYTES) {
+                rc = -EFBIG;
+                goto fail;
+            }
+            char *q = realloc(b, cap * 2);
+            if (!q) {
+                rc = -ENOMEM;
+                goto fail;
+            }
+            b = q;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, b + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            goto fail;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    *buf = b;
+    *len = n;
+    return 0;
+fail:
+    close(fd);
+    free(b);
+    return rc;
+}
+
+static int set_name(char **dst, const char *path)
+{
+    if (!path)
+        return CT_OK;
+    *dst = ct__parse_strdup(path, strlen(path));
+    return *dst ? CT_OK : CT_ENOMEM;
+}
+
+int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, const char *jsonl,
+                        const char **failed, int *err)
+{
+    char *b[3] = {NULL, NULL, NULL};
+    size_t n[3] = {0, 0, 0};
+    const char *paths[3] = {std, out, jsonl};
+    int rc = CT_OK;
+    *failed = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (!paths[i])
+            continue;
+        int e = read_file(paths[i], &b[i], &n[i]);
+        if (e == -ENOMEM) {
+            rc = CT_ENOMEM;
+            goto cleanup;
+        }
+        if (e < 0 && i < 2) {
+            *failed = paths[i];
+            *err = e;
+            rc = CT_EIO;
+            goto cleanup;
+        }
+        if (e < 0) { /* an unreadable jsonl: the text logs still do */
+            char why[512];
+            snprintf(why, sizeof(why), "cannot read: %s; using the text logs", strerror(-e));
+            rc = ct__parse_skip(run, jsonl, 0, why);
+            if (rc != CT_OK)
+                goto cleanup;
+        }
+    }
+    if ((rc = set_name(&run->standard_filename, std)) != CT_OK ||
+        (rc = set_name(&run->output_filename, out)) != CT_OK ||
+        (rc = set_name(&run->jsonl_filename, jsonl)) != CT_OK)
+        goto cleanup;
+    run->naming_generation = ct__parse_naming_generation(out ? out : std ? std : jsonl);
+    rc = ct__parse_run_bytes(run, b[0], n[0], std, b[1], n[1], out, b[2], n[2], jsonl);
+cleanup:
+    for (int i = 0; i < 3; i++)
+        free(b[i]);
+    return rc;
+}
+
+/* ---- directories ------------------------------------------------------------------------ */
+
+enum { KIND_STD, KIND_OUT, KIND_JSONL };
+
+struct candidate {
+    char *path;
+    size_t key_len; /* path minus the suffix: files of one run share it */
+    int kind;
+};
+
+struct walk {
+    struct candidate *c;
+    size_t n, cap;
+    ct_parse_result *r;
+};
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+static int add_candidate(struct walk *w, const char *path, size_t key_len, int kind)
+{
+    if (ct__parse_grow(&w->c, &w->cap, w->n + 1, sizeof(*w->c)) != CT_OK)
+        return CT_ENOMEM;
+    w->c[w->n].path = strdup(path);
+    if (!w->c[w->n].path)
+        return CT_ENOMEM;
+    w->c[w->n].key_len = key_len;
+    w->c[w->n].kind = kind;
+    w->n++;
+    return CT_OK;
+}
+
+static int walk_dir(struct walk *w, const char *dir, int recursive, int depth, char *errbuf,
+                    size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (depth == 0) {
+            if (errbuf && errlen)
+                snprintf(errbuf, errlen, "cannot open directory %s: %s", dir, strerror(errno));
+            return CT_EIO;
+        }
+        char why[256];
+        snprintf(why, sizeof(why), "directory not read: %s", strerror(errno));
+        return ct__parse_skip_file(w->r, dir, why);
+    }
+    int rc = CT_OK;
+    struct dirent *e;
+    size_t dlen = strlen(dir);
+    while (rc == CT_OK && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t nlen = strlen(e->d_name);
+        char *path = malloc(dlen + nlen + 2);
+        if (!path) {
+            rc = CT_ENOMEM;
+            break;
+        }
+        snprintf(path, dlen + nlen + 2, "%s%s%s", dir, dlen && dir[dlen - 1] == '/' ? "" : "/",
+                 e->d_name);
+        size_t plen = strlen(path);
+        struct stat st, lst;
+        int kind = -1;
+        size_t suffix = 0;
+        if (ends_with(path, plen, "carbontracker_output.log"))
+            kind = KIND_OUT, suffix = strlen("carbontracker_output.log");
+        else if (ends_with(path, plen, "carbontracker.log"))
+            kind = KIND_STD, suffix = strlen("carbontracker.log");
+        else if (ends_with(path, plen, "carbontracker.jsonl"))
+            kind = KIND_JSONL, suffix = strlen("carbontracker.jsonl");
+        if (recursive && lstat(path, &lst) == 0 && S_ISDIR(lst.st_mode)) {
+            if (depth < 64)
+                rc = walk_dir(w, path, recursive, depth + 1, errbuf, errlen);
+        } else if (kind >= 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (st.st_size == 0 && kind != KIND_JSONL)
+                rc = ct__parse_skip_file(w->r, path, "empty file");
+            else
+                rc = add_candidate(w, path, plen - suffix, kind);
+        }
+        free(path);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->path, y->path, n);
+    if (c)
+        return c;
+    if (x->key_len != y->key_len)
+        return x->key_len < y->key_len ? -1 : 1;
+    return x->kind - y->kind;
+}
+
+/* Runs in upstream's order: sorted by the output log's path. */
+static int cmp_run(const void *a, const void *b)
+{
+    const struct ct__prun *x = a, *y = b;
+    return strcmp(x->output_filename ? x->output_filename : "",
+                  y->output_filename ? y->output_filename : "");
+}
+
+static const char *partner_text(int kind)
+{
+    return kind == KIND_STD   ? "no matching output log (..._carbontracker_output.log)"
+           : kind == KIND_OUT ? "no matching standard log (..._carbontracker.log)"
+                              : "no matching text logs; JSON-lines logs are read with them";
+}
+
+static int pair_and_parse(struct walk *w)
+{
+    int rc = CT_OK;
+    if (w->n > 1)
+        qsort(w->c, w->n, sizeof(*w->c), cmp_candidate);
+    for (size_t i = 0; i < w->n && rc == CT_OK;) {
+        size_t j = i;
+        const char *files[3] = {NULL, NULL, NULL};
+        while (j < w->n && w->c[j].key_len == w->c[i].key_len &&
+               memcmp(w->c[j].path, w->c[i].path, w->c[i].key_len) == 0) {
+            files[w->c[j].kind] = w->c[j].path;
+            j++;
+        }
+        if (!files[KIND_STD] || !files[KIND_OUT]) {
+            for (int k = 0; k < 3 && rc == CT_OK; k++)
+                if (files[k])
+                    rc = ct__parse_skip_file(w->r, files[k], partner_text(k));
+        } else {
+            struct ct__prun *run = ct__parse_new_run(w->r);
+            const char *failed = NULL;
+            int err = 0;
+            rc = run ? ct__parse_run_files(run, files[KIND_STD], files[KIND_OUT], files[KIND_JSONL],
+                                           &failed, &err)
+                     : CT_ENOMEM;
+            if (rc == CT_EIO) {
+                char why[256];
+                snprintf(why, sizeof(why), "cannot read: %s; run not parsed", strerror(-err));
+                ct__parse_run_clear(run);
+                w->r->n_runs--;
+                rc = ct__parse_skip_file(w->r, failed, why);
+            }
+        }
+        i = j;
+    }
+    return rc;
+}
+
+int ct__parse_dir_runs(struct ct_parse_result *r, const char *dir, int recursive, char *errbuf,
+                       size_t errlen)
+{
+    struct walk w = {.r = r};
+    int rc = walk_dir(&w, dir, recursive, 0, errbuf, errlen);
+    if (rc == CT_OK)
+        rc = pair_and_parse(&w);
+    if (rc == CT_OK && r->n_runs > 1)
+        qsort(r->runs, r->n_runs, sizeof(*r->runs), cmp_run);
+    for (size_t i = 0; i < w.n; i++)
+        free(w.c[i].path);
+    free(w.c);
+    return rc;
+}
 
 /* ---- totals ----------------------------------------------------------------------------- */
 
@@ -110,10 +477,8 @@ static void put(struct text *t, const char *s)
     t->n += k;
 }
 
-CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text)
+int ct__parse_sentence(const struct ct_parse_result *r, char **text)
 {
-    if (!r || !text)
-        return CT_EINVAL;
     *text = NULL;
     /* 400 digits: %.16f of the largest double. */
     char num[400];
@@ -143,211 +508,5 @@ CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text)
         return CT_ENOMEM;
     }
     *text = t.p;
-    return CT_OK;
-}
-
-/* ---- JSON ------------------------------------------------------------------------------- */
-
-struct jb {
-    int bad; /* out of memory somewhere */
-};
-
-static json_t *jnum(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jstr(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static void set(struct jb *b, json_t *o, const char *key, json_t *v)
-{
-    if (!o || !v || json_object_set_new(o, key, v) != 0)
-        b->bad = 1;
-}
-
-static void push(struct jb *b, json_t *a, json_t *v)
-{
-    if (!a || !v || json_array_append_new(a, v) != 0)
-        b->bad = 1;
-}
-
-static json_t *equivalents(struct jb *b, const struct ct__equiv *eq, size_t n)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < n; i++)
-        set(b, o, eq[i].unit, jnum(eq[i].value));
-    return o;
-}
-
-static json_t *consumption(struct jb *b, const struct ct__consumption *c)
-{
-    if (!c)
-        return json_null();
-    json_t *o = json_object();
-    set(b, o, "epochs", json_integer(c->epochs));
-    set(b, o, "duration (s)", jnum(c->duration_s));
-    set(b, o, "energy (kWh)", jnum(c->energy_kwh));
-    set(b, o, "co2eq (g)", jnum(c->co2eq_g));
-    set(b, o, "equivalents",
-        c->has_equivalents ? equivalents(b, c->equiv, c->n_equiv) : json_null());
-    return o;
-}
-
-static json_t *numbers(struct jb *b, const double *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        push(b, a, jnum(v[i]));
-    return a;
-}
-
-static json_t *components(struct jb *b, const struct ct__prun *run)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < run->n_comp; i++) {
-        const struct ct__pcomp *c = &run->comp[i];
-        json_t *co = json_object();
-        json_t *devs = json_array();
-        for (size_t d = 0; d < c->n_devices; d++)
-            push(b, devs, json_string(c->devices[d]));
-        set(b, co, "devices", devs);
-        json_t *power = json_null(), *energy = json_null();
-        if (c->has_power) {
-            power = json_array();
-            for (size_t k = 0; k < c->n_power; k++)
-                push(b, power, numbers(b, c->power[k].v, c->power[k].n));
-        }
-        if (c->has_power && run->has_durations) {
-            /* upstream: (power.T * durations).T, one row per epoch */
-            energy = json_array();
-            size_t rows = c->n_power < run->n_durations ? c->n_power : run->n_durations;
-            for (size_t k = 0; k < rows; k++) {
-                json_t *row = json_array();
-                for (size_t d = 0; d < c->power[k].n; d++)
-                    push(b, row, jnum(c->power[k].v[d] * run->durations[k]));
-                push(b, energy, row);
-            }
-        }
-        set(b, co, "avg_power_usages (W)", power);
-        set(b, co, "avg_energy_usages (J)", energy);
-        set(b, co, "epoch_durations (s)",
-            run->has_durations ? numbers(b, run->durations, run->n_durations) : json_null());
-        set(b, o, c->name, co);
-    }
-    return o;
-}
-
-static json_t *skipped(struct jb *b, const struct ct__pskip *s, size_t n, int with_line)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_object();
-        set(b, o, "file", json_string(s[i].file));
-        if (with_line)
-            set(b, o, "line", json_integer(s[i].line));
-        set(b, o, "reason", json_string(s[i].reason));
-        push(b, a, o);
-    }
-    return a;
-}
-
-static json_t *run_json(struct jb *b, const struct ct__prun *run)
-{
-    json_t *o = json_object();
-    set(b, o, "output_filename", jstr(run->output_filename));
-    set(b, o, "standard_filename", jstr(run->standard_filename));
-    set(b, o, "jsonl_filename", jstr(run->jsonl_filename));
-    set(b, o, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
-    set(b, o, "naming_generation",
-        run->naming_generation ? json_integer(run->naming_generation) : json_null());
-    set(b, o, "carbontracker_version", jstr(run->version));
-    set(b, o, "pue", jnum(run->pue));
-    set(b, o, "early_stop", json_boolean(run->early_stop));
-    set(b, o, "truncated", json_boolean(run->truncated));
-    set(b, o, "components", components(b, run));
-    set(b, o, "actual", consumption(b, run->actual));
-    set(b, o, "pred", consumption(b, run->pred));
-    set(b, o, "aggregated", jstr(run->aggregated));
-    set(b, o, "location", jstr(run->location));
-    set(b, o, "intensity_g_per_kwh", jnum(run->intensity_g_per_kwh));
-
-    json_t *eps = json_array();
-    for (size_t i = 0; i < run->n_epochs; i++) {
-        const struct ct__pepoch *e = &run->epochs[i];
-        json_t *eo = json_object();
-        set(b, eo, "epoch", json_integer(e->epoch));
-        set(b, eo, "duration_s", jnum(e->duration_s));
-        set(b, eo, "cpu_power_w", jnum(e->cpu_power_w));
-        set(b, eo, "gpu_power_w", jnum(e->gpu_power_w));
-        set(b, eo, "energy_j", jnum(e->energy_j));
-        set(b, eo, "energy_kwh", jnum(e->energy_kwh));
-        set(b, eo, "co2eq_g", jnum(e->co2eq_g));
-        push(b, eps, eo);
-    }
-    set(b, o, "epochs", eps);
-
-    json_t *devs = json_array();
-    for (size_t i = 0; i < run->n_devices; i++) {
-        const struct ct__pdevice *d = &run->devices[i];
-        json_t *dobj = json_object();
-        set(b, dobj, "component", json_string(d->component));
-        set(b, dobj, "name", json_string(d->name));
-        set(b, dobj, "meter", jstr(d->meter));
-        set(b, dobj, "provenance", jstr(d->provenance));
-        set(b, dobj, "energy_j", jnum(d->energy_j));
-        push(b, devs, dobj);
-    }
-    set(b, o, "devices", devs);
-
-    json_t *smp = json_array();
-    for (size_t i = 0; i < run->n_samples; i++) {
-        json_t *so = json_object();
-        set(b, so, "t_s", jnum(run->samples[i].t_s));
-        set(b, so, "cpu_w", jnum(run->samples[i].cpu_w));
-        set(b, so, "gpu_w", jnum(run->samples[i].gpu_w));
-        push(b, smp, so);
-    }
-    set(b, o, "samples", smp);
-
-    json_t *is = json_array();
-    for (size_t i = 0; i < run->n_isamples; i++) {
-        json_t *io = json_object();
-        set(b, io, "t_s", jnum(run->isamples[i].t_s));
-        set(b, io, "g_per_kwh", jnum(run->isamples[i].g_per_kwh));
-        set(b, io, "source", jstr(run->isamples[i].source));
-        push(b, is, io);
-    }
-    set(b, o, "intensity_samples", is);
-    set(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
-    return o;
-}
-
-CT_API int ct_parse_json(const ct_parse_result *r, char **json)
-{
-    if (!r || !json)
-        return CT_EINVAL;
-    *json = NULL;
-    struct jb b = {0};
-    json_t *root = json_object();
-    set(&b, root, "format", json_string("carbontracker-parse"));
-    set(&b, root, "format_version", json_integer(1));
-    json_t *runs = json_array();
-    for (size_t i = 0; i < r->n_runs; i++)
-        push(&b, runs, run_json(&b, &r->runs[i]));
-    set(&b, root, "runs", runs);
-    json_t *tot = json_object();
-    set(&b, tot, "energy_kwh", jnum(r->total_energy_kwh));
-    set(&b, tot, "co2eq_g", jnum(r->total_co2eq_g));
-    set(&b, tot, "equivalents", equivalents(&b, r->total_equiv, r->n_equiv));
-    set(&b, root, "totals", tot);
-    set(&b, root, "skipped", skipped(&b, r->skipped, r->n_skipped, 0));
-    char *text = b.bad ? NULL : json_dumps(root, JSON_INDENT(2));
-    json_decref(root);
-    if (!text)
-        return CT_ENOMEM;
-    *json = text;
     return CT_OK;
 }

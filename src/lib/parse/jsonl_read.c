@@ -2,7 +2,8 @@
  * jsonl_read.c - reading our JSON-lines run log (doc/logformat.md) into a run record, pure over
  * bytes: one jansson parse per line; a line that is not JSON (a truncated last line of a killed
  * run, junk) is skipped and reported. A run without its summary record was killed: its actual
- * consumption is rebuilt from the epochs and samples written up to the end.
+ * consumption is rebuilt from the epochs and samples written up to the end. Calls only record.c
+ * (and account.c's conversions).
  */
 #include "parse.h"
 
@@ -435,7 +436,7 @@ static void rebuild_actual(struct jr *j)
         double pue = isnan(r->pue) ? 1.0 : r->pue;
         for (size_t s = start + 1; s <= last; s++) {
             double dj = j->sample_total_j[s] - j->sample_total_j[s - 1];
-            double dk = dj / 3.6e6 * pue;
+            double dk = ct__kwh_pue(dj, pue);
             kwh += dk;
             co2 += dk * j->sample_ci[s];
         }

@@ -1,11 +1,15 @@
 /*
  * logparse.c - upstream's text logs (and ours, which use the same lines), pure over bytes: the
- * standard log gives devices, epochs (duration, average power per component), PUE, version and
- * early stop; the output log gives the predicted and actual consumption blocks. Line-oriented,
- * CRLF-tolerant, with upstream's regex semantics re-implemented by hand and its defects fixed
- * (doc/compat.md, "Log parser"). Lines that carry data but cannot be read are reported.
+ * run assembled from the lines that loglex.c reads. The standard log gives devices, epochs
+ * (duration, average power per component), PUE, version and early stop; the output log gives the
+ * predicted and actual consumption blocks. Upstream's regex semantics are re-implemented by hand
+ * and its defects fixed (doc/compat.md, "Log parser"). Lines that carry data but cannot be read
+ * are reported. Calls only loglex.c and record.c.
  */
 #include "parse.h"
+
+#include "../account.h"
+#include "loglex.h"
 
 #include <limits.h>
 #include <math.h>
@@ -14,280 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- string views ----------------------------------------------------------------------- */
-
-struct sv {
-    const char *p;
-    size_t n;
-};
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static struct sv trim(struct sv s)
-{
-    while (s.n && is_space(s.p[0]))
-        s.p++, s.n--;
-    while (s.n && is_space(s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-static struct sv from(struct sv s, const char *at)
-{
-    return (struct sv){at, s.n - (size_t)(at - s.p)};
-}
-
-static const char *find(struct sv s, const char *needle)
-{
-    size_t k = strlen(needle);
-    if (k > s.n)
-        return NULL;
-    for (size_t i = 0; i + k <= s.n; i++)
-        if (s.p[i] == needle[0] && memcmp(s.p + i, needle, k) == 0)
-            return s.p + i;
-    return NULL;
-}
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Case-insensitive (ASCII) search, without a library call per position. */
-static const char *find_ci(struct sv s, const char *needle)
-{
-    size_t k = strlen(needle);
-    if (k == 0 || k > s.n)
-        return NULL;
-    char first = lower(needle[0]);
-    for (size_t i = 0; i + k <= s.n; i++) {
-        if (lower(s.p[i]) != first)
-            continue;
-        size_t j = 1;
-        while (j < k && lower(s.p[i + j]) == lower(needle[j]))
-            j++;
-        if (j == k)
-            return s.p + i;
-    }
-    return NULL;
-}
-
-static int starts_ci(struct sv s, const char *prefix)
-{
-    size_t k = strlen(prefix);
-    return s.n >= k && strncasecmp(s.p, prefix, k) == 0;
-}
-
-static int ends_with(struct sv s, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return s.n >= k && memcmp(s.p + s.n - k, suffix, k) == 0;
-}
-
-static char *dup_sv(struct sv s)
-{
-    return ct__parse_strdup(s.p, s.n);
-}
-
-/* ---- lines ------------------------------------------------------------------------------ */
-
-struct line {
-    struct sv s;
-    int no;
-    int unterminated; /* the file ends inside this line */
-};
-
-struct lines {
-    const char *buf;
-    size_t len, pos;
-    int no;
-};
-
-static int next_line(struct lines *it, struct line *l)
-{
-    if (it->pos >= it->len)
-        return 0;
-    const char *s = it->buf + it->pos;
-    size_t rest = it->len - it->pos;
-    const char *nl = memchr(s, '\n', rest);
-    size_t n = nl ? (size_t)(nl - s) : rest;
-    it->pos += nl ? n + 1 : n;
-    l->s = (struct sv){s, n};
-    if (l->s.n && l->s.p[l->s.n - 1] == '\r')
-        l->s.n--;
-    l->no = ++it->no;
-    l->unterminated = nl == NULL;
-    return 1;
-}
-
-/* "YYYY-MM-DD" at the start (upstream's block terminator). */
-static int date_start(struct sv s)
-{
-    return s.n >= 10 && is_digit(s.p[0]) && is_digit(s.p[1]) && is_digit(s.p[2]) &&
-           is_digit(s.p[3]) && s.p[4] == '-' && is_digit(s.p[5]) && is_digit(s.p[6]) &&
-           s.p[7] == '-' && is_digit(s.p[8]) && is_digit(s.p[9]);
-}
-
-/* Length of "YYYY-MM-DD HH:MM:SS[,mmm] - " at the start, 0 when there is none. */
-static size_t stamp_len(struct sv s)
-{
-    if (!date_start(s) || s.n < 22 || s.p[10] != ' ' || !is_digit(s.p[11]) || !is_digit(s.p[12]) ||
-        s.p[13] != ':' || !is_digit(s.p[14]) || !is_digit(s.p[15]) || s.p[16] != ':' ||
-        !is_digit(s.p[17]) || !is_digit(s.p[18]))
-        return 0;
-    size_t i = 19;
-    if (i < s.n && (s.p[i] == ',' || s.p[i] == '.')) {
-        i++;
-        while (i < s.n && is_digit(s.p[i]))
-            i++;
-    }
-    if (i + 3 <= s.n && memcmp(s.p + i, " - ", 3) == 0)
-        return i + 3;
-    if (i + 2 == s.n && memcmp(s.p + i, " -", 2) == 0)
-        return i + 2;
-    return 0;
-}
-
-/* Seconds of a stamp's date and time, counted naively (for differences only). */
-static double stamp_seconds(struct sv s)
-{
-    int v[6];
-    const int at[6] = {0, 5, 8, 11, 14, 17}, len[6] = {4, 2, 2, 2, 2, 2};
-    for (int i = 0; i < 6; i++) {
-        v[i] = 0;
-        for (int k = 0; k < len[i]; k++)
-            v[i] = v[i] * 10 + (s.p[at[i] + k] - '0');
-    }
-    /* Days from civil (proleptic Gregorian). */
-    int y = v[0] - (v[1] <= 2), m = v[1];
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long days = era * 146097 + doe - 719468;
-    return (double)days * 86400.0 + v[3] * 3600.0 + v[4] * 60.0 + v[5];
-}
-
-/* ---- numbers and times ------------------------------------------------------------------ */
-
-/* A number at the start of s: [+-]digits[.digits][e[+-]digits], .digits, nan, inf, infinity.
- * Returns the length used, 0 when there is none. */
-static size_t scan_num(struct sv s, double *out)
-{
-    size_t i = 0;
-    char buf[80];
-    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-        i++;
-    struct sv rest = {s.p + i, s.n - i};
-    size_t word = starts_ci(rest, "infinity") ? 8
-                  : starts_ci(rest, "inf")    ? 3
-                  : starts_ci(rest, "nan")    ? 3
-                                              : 0;
-    if (word) {
-        i += word;
-    } else {
-        size_t digits = 0;
-        while (i < s.n && is_digit(s.p[i]))
-            i++, digits++;
-        if (i < s.n && s.p[i] == '.') {
-            i++;
-            while (i < s.n && is_digit(s.p[i]))
-                i++, digits++;
-        }
-        if (digits == 0)
-            return 0;
-        if (i < s.n && (s.p[i] == 'e' || s.p[i] == 'E')) {
-            size_t j = i + 1;
-            if (j < s.n && (s.p[j] == '+' || s.p[j] == '-'))
-                j++;
-            size_t e = j;
-            while (j < s.n && is_digit(s.p[j]))
-                j++;
-            if (j > e)
-                i = j;
-        }
-    }
-    if (i >= sizeof(buf))
-        return 0;
-    memcpy(buf, s.p, i);
-    buf[i] = '\0';
-    *out = ct__parse_strtod(buf, NULL);
-    return i;
-}
-
-/* The whole of s (trimmed) is one number. */
-static int whole_num(struct sv s, double *out)
-{
-    s = trim(s);
-    return s.n && scan_num(s, out) == s.n;
-}
-
-/*
- * "H:MM:SS" or "H:MM:SS.ff" at the start of s (upstream's (\d+):(\d{2}):(\d\d?(?:.\d{2})?),
- * any number of decimals). *strict: two-digit seconds and zero or two decimals, as written.
- * Returns the length used, 0 when there is none.
- */
-static size_t scan_hms(struct sv s, double *seconds, int *strict)
-{
-    size_t i = 0, hd = 0;
-    while (i < s.n && is_digit(s.p[i]) && hd < 12)
-        i++, hd++;
-    if (hd == 0 || i + 4 > s.n || s.p[i] != ':' || !is_digit(s.p[i + 1]) || !is_digit(s.p[i + 2]) ||
-        s.p[i + 3] != ':')
-        return 0;
-    size_t m_at = i + 1;
-    i += 4;
-    size_t s_at = i, sd = 0;
-    while (i < s.n && is_digit(s.p[i]) && sd < 2)
-        i++, sd++;
-    if (sd == 0)
-        return 0;
-    size_t fd = 0;
-    if (i + 1 < s.n && s.p[i] == '.' && is_digit(s.p[i + 1])) {
-        i++;
-        while (i < s.n && is_digit(s.p[i]))
-            i++, fd++;
-    }
-    char buf[64];
-    double h = 0, m, sec;
-    for (size_t k = 0; k < hd; k++)
-        h = h * 10 + (s.p[k] - '0');
-    m = (s.p[m_at] - '0') * 10 + (s.p[m_at + 1] - '0');
-    size_t sl = i - s_at;
-    if (sl >= sizeof(buf))
-        return 0;
-    memcpy(buf, s.p + s_at, sl);
-    buf[sl] = '\0';
-    sec = ct__parse_strtod(buf, NULL);
-    /* Python: float(h) * 60 * 60 + float(m) * 60 + float(s), in that order. */
-    *seconds = h * 60 * 60 + m * 60 + sec;
-    *strict = sd == 2 && (fd == 0 || fd == 2);
-    return i;
-}
-
-/* upstream get_time: the first H:MM:SS anywhere in s. */
-static int search_hms(struct sv s, double *seconds, int *strict)
-{
-    for (size_t i = 0; i < s.n; i++)
-        if (is_digit(s.p[i]) && (i == 0 || !is_digit(s.p[i - 1])) &&
-            scan_hms((struct sv){s.p + i, s.n - i}, seconds, strict))
-            return 1;
-    return 0;
-}
-
 /* ---- parser state ----------------------------------------------------------------------- */
-
-struct meter_note {
-    char *name, *meter, *provenance;
-};
 
 enum { SEEN_CPU = 1, SEEN_GPU = 2, SEEN_DURATION = 4 };
 
@@ -406,7 +137,7 @@ static int std_duration(struct tp *t, const char *at, struct sv msg, const struc
     struct sv v = from(msg, at + strlen("Duration: "));
     double secs;
     int strict;
-    size_t used = scan_hms(v, &secs, &strict);
+    size_t used = ct__lex_hms(v, &secs, &strict);
     if (!used) {
         skip_text(t, l->no, "unreadable epoch duration", trim(v));
         return -1;
@@ -429,99 +160,13 @@ static int std_duration(struct tp *t, const char *at, struct sv msg, const struc
     return 1;
 }
 
-/* Parse a power value: "287.53", "[136.86084615]", "[45.2 3.1]", "None". *none for None.
- * Returns the count of values (0 for None), -1 when unreadable. */
-static int power_values(struct sv v, double **out, int *none)
-{
-    *out = NULL;
-    *none = 0;
-    v = trim(v);
-    if (v.n == 4 && memcmp(v.p, "None", 4) == 0) {
-        *none = 1;
-        return 0;
-    }
-    double x;
-    if (v.n && v.p[0] != '[') {
-        if (!whole_num(v, &x))
-            return -1;
-        *out = malloc(sizeof(double));
-        if (!*out)
-            return -2;
-        (*out)[0] = x;
-        return 1;
-    }
-    if (v.n < 2 || v.p[v.n - 1] != ']')
-        return -1;
-    struct sv in = {v.p + 1, v.n - 2};
-    size_t cap = 0, n = 0;
-    for (size_t i = 0; i < in.n;) {
-        while (i < in.n && (is_space(in.p[i]) || in.p[i] == ','))
-            i++;
-        if (i >= in.n)
-            break;
-        size_t used = scan_num((struct sv){in.p + i, in.n - i}, &x);
-        if (!used || (i + used < in.n && !is_space(in.p[i + used]) && in.p[i + used] != ',')) {
-            free(*out);
-            *out = NULL;
-            return -1;
-        }
-        if (ct__parse_grow(out, &cap, n + 1, sizeof(double)) != CT_OK) {
-            free(*out);
-            *out = NULL;
-            return -2;
-        }
-        (*out)[n++] = x;
-        i += used;
-    }
-    if (n == 0 || n > INT_MAX) {
-        free(*out);
-        *out = NULL;
-        return -1;
-    }
-    return (int)n;
-}
-
-/* Numpy wraps long arrays onto lines without a time stamp: join them up to the ']'. */
-static char *join_continued(struct sv first, struct lines *it, int *ok)
-{
-    size_t cap = first.n + 1, n = first.n;
-    char *buf = malloc(cap);
-    *ok = 0;
-    if (!buf)
-        return NULL;
-    memcpy(buf, first.p, first.n);
-    for (int k = 0; k < 256; k++) {
-        struct lines save = *it;
-        struct line l;
-        if (!next_line(it, &l))
-            break;
-        if (date_start(l.s) || l.unterminated) {
-            *it = save;
-            break;
-        }
-        if (ct__parse_grow(&buf, &cap, n + l.s.n + 2, 1) != CT_OK) {
-            free(buf);
-            return NULL;
-        }
-        buf[n++] = ' ';
-        memcpy(buf + n, l.s.p, l.s.n);
-        n += l.s.n;
-        if (memchr(l.s.p, ']', l.s.n)) {
-            *ok = 1;
-            break;
-        }
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 static int std_power(struct tp *t, const char *at, struct sv msg, const struct line *l,
                      struct lines *it)
 {
     struct sv rest = from(msg, at + strlen("Average power usage (W) for "));
     /* upstream: for (.+): (value) - the component runs to the last ": ". */
     const char *colon = NULL;
-    for (const char *q = rest.p; (q = find(from(rest, q), ": ")) != NULL; q++)
+    for (const char *q = rest.p; (q = ct__lex_find(from(rest, q), ": ")) != NULL; q++)
         colon = q;
     if (!colon || colon == rest.p) {
         skip_text(t, l->no, "power line without a component or value:", trim(rest));
@@ -532,7 +177,7 @@ static int std_power(struct tp *t, const char *at, struct sv msg, const struct l
     char *joined = NULL;
     if (value.n && value.p[0] == '[' && !memchr(value.p, ']', value.n) && !l->unterminated) {
         int ok;
-        joined = join_continued(value, it, &ok);
+        joined = ct__lex_join_continued(value, it, &ok);
         if (!joined) {
             oom(t);
             return -1;
@@ -546,7 +191,7 @@ static int std_power(struct tp *t, const char *at, struct sv msg, const struct l
     }
     double *v = NULL;
     int none;
-    int n = power_values(value, &v, &none);
+    int n = ct__lex_power_values(value, &v, &none);
     if (n == -2) {
         free(joined);
         oom(t);
@@ -615,7 +260,7 @@ static int add_device(struct tp *t, struct ct__pcomp *c, struct sv name)
         return -1;
     }
     char **d = c->devices;
-    if (!(d[c->n_devices] = dup_sv(name))) {
+    if (!(d[c->n_devices] = ct__lex_dup(name))) {
         oom(t);
         return -1;
     }
@@ -630,9 +275,9 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
     static const char key[] = " with device(s) ";
     const size_t klen = sizeof(key) - 1;
     struct sv r = trim(rest);
-    if (l->unterminated && !ends_with(r, "."))
+    if (l->unterminated && !ct__lex_ends_with(r, "."))
         return 0;
-    const char *at = find(r, key);
+    const char *at = ct__lex_find(r, key);
     if (!at)
         return 1; /* "found:" with nothing: no components */
     while (at) {
@@ -641,7 +286,7 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
             ns--;
         struct sv comp = {ns, (size_t)(at - ns)};
         const char *dstart = at + klen;
-        const char *next = find(from(r, dstart), key);
+        const char *next = ct__lex_find(from(r, dstart), key);
         const char *dend = r.p + r.n;
         if (next) {
             dend = next;
@@ -671,78 +316,27 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
     return 1;
 }
 
-/* Ours: "Energy meters: cpu:0 (rapl-powercap, measured), dram:0 (rapl-powercap, measured)." */
-static int meters_line(struct tp *t, struct sv rest)
-{
-    static const char *const pats[] = {", measured)", ", integrated)", ", estimated)",
-                                       ", simulated)"};
-    struct sv r = trim(rest);
-    if (r.n && r.p[r.n - 1] == '.')
-        r.n--;
-    const char *start = r.p;
-    const char *next[4];
-    for (int k = 0; k < 4; k++)
-        next[k] = find(r, pats[k]);
-    while (t->n_meters < CT__PARSE_MAX_DEVICES) {
-        /* The nearest entry end; a pattern's next occurrence is searched again only once passed,
-         * so the line is read a bounded number of times. */
-        int pi = -1;
-        for (int k = 0; k < 4; k++) {
-            if (next[k] && next[k] < start)
-                next[k] = find(from(r, start), pats[k]);
-            if (next[k] && (pi < 0 || next[k] < next[pi]))
-                pi = k;
-        }
-        if (pi < 0)
-            break;
-        const char *best = next[pi];
-        const char *lp = NULL;
-        for (const char *q = start; (q = find((struct sv){q, (size_t)(best - q)}, " (")) != NULL;
-             q++)
-            lp = q;
-        if (lp) {
-            if (ct__parse_grow(&t->meters, &t->cap_meters, t->n_meters + 1, sizeof(*t->meters)) !=
-                CT_OK) {
-                oom(t);
-                return -1;
-            }
-            struct meter_note *m = &t->meters[t->n_meters++];
-            m->name = dup_sv(trim((struct sv){start, (size_t)(lp - start)}));
-            m->meter = dup_sv((struct sv){lp + 2, (size_t)(best - lp - 2)});
-            m->provenance = ct__parse_strdup(pats[pi] + 2, strlen(pats[pi]) - 3);
-            if (!m->name || !m->meter || !m->provenance) {
-                oom(t);
-                return -1;
-            }
-        }
-        start = best + strlen(pats[pi]);
-        while (start < r.p + r.n && (*start == ',' || *start == ' '))
-            start++;
-    }
-    return 1;
-}
-
 /* "Average carbon intensity during training was X gCO2/kWh at detected location: ADDR." */
 static int avg_intensity(struct tp *t, const char *at, struct sv msg, const struct line *l)
 {
     struct sv v = from(msg, at + strlen("Average carbon intensity during training was "));
     double x;
-    size_t used = scan_num(v, &x);
+    size_t used = ct__lex_num(v, &x);
     if (!used) {
         skip_text(t, l->no, "unreadable average carbon intensity", trim(v));
         return -1;
     }
-    if (l->unterminated && !ends_with(trim(v), "."))
+    if (l->unterminated && !ct__lex_ends_with(trim(v), "."))
         return 0;
     if (!isnan(t->run->intensity_g_per_kwh) || t->run->location)
         return 1; /* the standard log's comes first */
     t->run->intensity_g_per_kwh = x;
-    const char *loc = find(v, "at detected location: ");
+    const char *loc = ct__lex_find(v, "at detected location: ");
     if (loc) {
         struct sv a = trim(from(v, loc + strlen("at detected location: ")));
         if (a.n && a.p[a.n - 1] == '.')
             a.n--;
-        if (!(t->run->location = dup_sv(a)))
+        if (!(t->run->location = ct__lex_dup(a)))
             oom(t);
     }
     return 1;
@@ -754,7 +348,7 @@ static int intensity_fetch(struct tp *t, struct sv msg, struct sv line, size_t s
 {
     struct sv v = from(msg, msg.p + strlen("Carbon intensity: "));
     double x;
-    if (!scan_num(v, &x) || !find(v, " gCO2/kWh")) {
+    if (!ct__lex_num(v, &x) || !ct__lex_find(v, " gCO2/kWh")) {
         skip_text(t, l->no, "unreadable carbon intensity", trim(v));
         return -1;
     }
@@ -766,7 +360,7 @@ static int intensity_fetch(struct tp *t, struct sv msg, struct sv line, size_t s
         oom(t);
         return -1;
     }
-    double ts = stamp_seconds(line);
+    double ts = ct__lex_stamp_seconds(line);
     r->isamples[r->n_isamples++] =
         (struct ct__pisample){.t_s = t->have_stamp0 ? ts - t->stamp0 : 0, .g_per_kwh = x};
     return 1;
@@ -775,25 +369,25 @@ static int intensity_fetch(struct tp *t, struct sv msg, struct sv line, size_t s
 /* One standard-log line: 1 used, 0 not recognised (or possibly cut short), -1 reported. */
 static int std_line(struct tp *t, const struct line *l, struct lines *it)
 {
-    size_t stamp = stamp_len(l->s);
+    size_t stamp = ct__lex_stamp_len(l->s);
     struct sv msg = {l->s.p + stamp, l->s.n - stamp};
     const char *at;
     struct ct__prun *r = t->run;
 
     if (stamp && !t->have_stamp0) {
-        t->stamp0 = stamp_seconds(l->s);
+        t->stamp0 = ct__lex_stamp_seconds(l->s);
         t->have_stamp0 = 1;
     }
-    if (find_ci(msg, "training was interrupted"))
+    if (ct__lex_find_ci(msg, "training was interrupted"))
         r->early_stop = 1;
-    if ((at = find(msg, "Average power usage (W) for ")) != NULL)
+    if ((at = ct__lex_find(msg, "Average power usage (W) for ")) != NULL)
         return std_power(t, at, msg, l, it);
-    if ((at = find(msg, "Duration: ")) != NULL)
+    if ((at = ct__lex_find(msg, "Duration: ")) != NULL)
         return std_duration(t, at, msg, l);
     int rc = std_epoch(t, msg, l);
     if (rc != 0)
         return rc;
-    if ((at = find(msg, "The following components were found:")) != NULL) {
+    if ((at = ct__lex_find(msg, "The following components were found:")) != NULL) {
         if (t->saw_components)
             return 1;
         rc = components_line(t, from(msg, at + strlen("The following components were found:")), l);
@@ -801,24 +395,30 @@ static int std_line(struct tp *t, const struct line *l, struct lines *it)
             t->saw_components = 1;
         return rc;
     }
-    if (starts_ci(msg, "Energy meters: "))
-        return meters_line(t, from(msg, msg.p + strlen("Energy meters: ")));
-    if ((at = find(msg, "carbontracker version ")) != NULL) {
+    if (ct__lex_starts_ci(msg, "Energy meters: ")) {
+        if (ct__lex_meters(from(msg, msg.p + strlen("Energy meters: ")), &t->meters, &t->n_meters,
+                           &t->cap_meters) != CT_OK) {
+            oom(t);
+            return -1;
+        }
+        return 1;
+    }
+    if ((at = ct__lex_find(msg, "carbontracker version ")) != NULL) {
         struct sv v = from(msg, at + strlen("carbontracker version "));
         size_t k = 0;
         while (k < v.n && (is_digit(v.p[k]) || v.p[k] == '.'))
             k++;
         if (k && !t->saw_version) {
             t->saw_version = 1;
-            if (!(r->version = dup_sv((struct sv){v.p, k})))
+            if (!(r->version = ct__lex_dup((struct sv){v.p, k})))
                 oom(t);
         }
         return k || !l->unterminated ? 1 : 0;
     }
-    if ((at = find(msg, "PUE coefficient of ")) != NULL) {
+    if ((at = ct__lex_find(msg, "PUE coefficient of ")) != NULL) {
         struct sv v = from(msg, at + strlen("PUE coefficient of "));
         double x;
-        size_t used = scan_num(v, &x);
+        size_t used = ct__lex_num(v, &x);
         if (used && used < v.n && !t->saw_pue) {
             /* upstream's [\d\.]+ stops at the sentence's end: "1.58 (...)." or "1.58." */
             t->saw_pue = 1;
@@ -826,19 +426,19 @@ static int std_line(struct tp *t, const struct line *l, struct lines *it)
         }
         return used && used < v.n ? 1 : 0;
     }
-    if ((at = find(msg, "Average carbon intensity during training was ")) != NULL)
+    if ((at = ct__lex_find(msg, "Average carbon intensity during training was ")) != NULL)
         return avg_intensity(t, at, msg, l);
-    if (starts_ci(msg, "Carbon intensity: "))
+    if (ct__lex_starts_ci(msg, "Carbon intensity: "))
         return intensity_fetch(t, msg, l->s, stamp, l);
-    if (find(msg, "Monitoring thread started.")) {
+    if (ct__lex_find(msg, "Monitoring thread started.")) {
         t->saw_started = 1;
         return 1;
     }
-    if (find(msg, "Monitoring thread ended.")) {
+    if (ct__lex_find(msg, "Monitoring thread ended.")) {
         t->saw_ended = 1;
         return 1;
     }
-    if (find_ci(msg, "training was interrupted"))
+    if (ct__lex_find_ci(msg, "training was interrupted"))
         return 1;
     if (!stamp && trim(msg).n && !l->unterminated) {
         skip_text(t, l->no, "not a log line (no time stamp):", trim(msg));
@@ -897,20 +497,20 @@ static int block_open(struct tp *t, struct sv s, const struct line *l)
     const char *at;
     int pred;
     struct sv rest;
-    if ((at = find_ci(s, "predicted consumption for ")) != NULL) {
+    if ((at = ct__lex_find_ci(s, "predicted consumption for ")) != NULL) {
         pred = 1;
         rest = from(s, at + strlen("predicted consumption for "));
-    } else if ((at = find_ci(s, "actual consumption")) != NULL) {
+    } else if ((at = ct__lex_find_ci(s, "actual consumption")) != NULL) {
         pred = 0;
         rest = trim(from(s, at + strlen("actual consumption")));
-        if (!starts_ci(rest, "for "))
+        if (!ct__lex_starts_ci(rest, "for "))
             rest.n = 0;
         else
             rest = trim(from(rest, rest.p + 4));
     } else {
         return 0;
     }
-    if (l->unterminated && !ends_with(trim(s), ":"))
+    if (l->unterminated && !ct__lex_ends_with(trim(s), ":"))
         return 0; /* cut short: reported as truncated by the caller */
     block_close(t);
     struct block *b = &t->b;
@@ -936,20 +536,6 @@ static int block_open(struct tp *t, struct sv s, const struct line *l)
     return 1;
 }
 
-/* "Energy:\t0.0129 kWh" / "CO2eq:\t1.95 g": the number, then whitespace and the unit. */
-static int value_with_unit(struct sv v, const char *unit, double *x, int unterminated)
-{
-    v = trim(v);
-    size_t used = scan_num(v, x);
-    if (!used || used == v.n || !is_space(v.p[used]))
-        return 0;
-    struct sv u = trim(from(v, v.p + used));
-    if (u.n != strlen(unit) || strncasecmp(u.p, unit, u.n) != 0)
-        return 0;
-    (void)unterminated;
-    return 1;
-}
-
 static void block_line(struct tp *t, const struct line *l)
 {
     struct block *b = &t->b;
@@ -964,7 +550,7 @@ static void block_line(struct tp *t, const struct line *l)
             i++;
         struct sv num = {s.p, i};
         struct sv unit = trim(from(s, s.p + i));
-        if (!whole_num(num, &x)) {
+        if (!ct__lex_whole_num(num, &x)) {
             skip_text(t, l->no, "unreadable equivalent:", s);
             return;
         }
@@ -977,7 +563,7 @@ static void block_line(struct tp *t, const struct line *l)
             oom(t);
             return;
         }
-        char *u = dup_sv(unit);
+        char *u = ct__lex_dup(unit);
         if (!u) {
             oom(t);
             return;
@@ -993,17 +579,17 @@ static void block_line(struct tp *t, const struct line *l)
         b->c.equiv[b->c.n_equiv++] = (struct ct__equiv){.unit = u, .value = x};
         return;
     }
-    if (starts_ci(s, "Time:")) {
+    if (ct__lex_starts_ci(s, "Time:")) {
         int strict;
         struct sv v = trim(from(s, s.p + 5));
-        if (l->unterminated && (!scan_hms(v, &x, &strict) || !strict))
+        if (l->unterminated && (!ct__lex_hms(v, &x, &strict) || !strict))
             return skip_truncated(t, l);
-        if (!search_hms(v, &x, &strict))
+        if (!ct__lex_search_hms(v, &x, &strict))
             x = NAN; /* upstream get_time: None */
         b->c.duration_s = x;
         b->have_time = 1;
-    } else if (starts_ci(s, "Energy:")) {
-        if (!value_with_unit(from(s, s.p + 7), "kWh", &x, l->unterminated)) {
+    } else if (ct__lex_starts_ci(s, "Energy:")) {
+        if (!ct__lex_value_unit(from(s, s.p + 7), "kWh", &x)) {
             if (l->unterminated)
                 return skip_truncated(t, l);
             if (!b->why[0])
@@ -1012,8 +598,8 @@ static void block_line(struct tp *t, const struct line *l)
         }
         b->c.energy_kwh = x;
         b->have_energy = 1;
-    } else if (starts_ci(s, "CO2eq:")) {
-        if (!value_with_unit(from(s, s.p + 6), "g", &x, l->unterminated)) {
+    } else if (ct__lex_starts_ci(s, "CO2eq:")) {
+        if (!ct__lex_value_unit(from(s, s.p + 6), "g", &x)) {
             if (l->unterminated)
                 return skip_truncated(t, l);
             if (!b->why[0])
@@ -1022,7 +608,7 @@ static void block_line(struct tp *t, const struct line *l)
         }
         b->c.co2eq_g = x;
         b->have_co2 = 1;
-    } else if (starts_ci(s, "This is equivalent to:")) {
+    } else if (ct__lex_starts_ci(s, "This is equivalent to:")) {
         b->in_equiv = 1;
         b->c.has_equivalents = 1;
     } else if (l->unterminated) {
@@ -1032,11 +618,11 @@ static void block_line(struct tp *t, const struct line *l)
 
 static void out_line(struct tp *t, const struct line *l)
 {
-    size_t stamp = stamp_len(l->s);
+    size_t stamp = ct__lex_stamp_len(l->s);
     struct sv msg = {l->s.p + stamp, l->s.n - stamp};
     const char *at;
 
-    if (t->b.open && !date_start(l->s)) {
+    if (t->b.open && !ct__lex_date_start(l->s)) {
         if (block_open(t, l->s, l))
             return;
         block_line(t, l);
@@ -1045,12 +631,13 @@ static void out_line(struct tp *t, const struct line *l)
     block_close(t);
     if (block_open(t, msg, l))
         return;
-    if ((at = find(msg, "Average carbon intensity during training was ")) != NULL) {
+    if ((at = ct__lex_find(msg, "Average carbon intensity during training was ")) != NULL) {
         if (avg_intensity(t, at, msg, l) == 0 && l->unterminated)
             skip_truncated(t, l);
         return;
     }
-    if ((at = find(msg, "The following components were found:")) != NULL && !t->saw_components) {
+    if ((at = ct__lex_find(msg, "The following components were found:")) != NULL &&
+        !t->saw_components) {
         int rc =
             components_line(t, from(msg, at + strlen("The following components were found:")), l);
         if (rc == 1)
@@ -1059,7 +646,7 @@ static void out_line(struct tp *t, const struct line *l)
             skip_truncated(t, l);
         return;
     }
-    if (find(msg, "Finished monitoring.")) {
+    if (ct__lex_find(msg, "Finished monitoring.")) {
         t->saw_finished = 1;
         return;
     }
@@ -1131,7 +718,7 @@ static void finish_epochs(struct tp *t)
             if (!isnan(p[j]))
                 w += p[j], any = 1;
         e.energy_j = any ? w * e.duration_s : NAN;
-        e.energy_kwh = !isnan(e.energy_j) && !isnan(r->pue) ? e.energy_j / 3.6e6 * r->pue : NAN;
+        e.energy_kwh = !isnan(e.energy_j) && !isnan(r->pue) ? ct__kwh_pue(e.energy_j, r->pue) : NAN;
         e.co2eq_g = e.energy_kwh * r->intensity_g_per_kwh;
         r->epochs[k++] = e;
     }
@@ -1157,7 +744,7 @@ int ct__parse_text(struct ct__prun *run, const char *std, size_t std_len, const 
 
     t.label = std_label;
     struct lines it = {.buf = std, .len = std_len};
-    while (t.rc == CT_OK && next_line(&it, &l)) {
+    while (t.rc == CT_OK && ct__lex_next_line(&it, &l)) {
         int rc = std_line(&t, &l, &it);
         if (rc == 0 && l.unterminated && trim(l.s).n)
             skip_truncated(&t, &l);
@@ -1167,7 +754,7 @@ int ct__parse_text(struct ct__prun *run, const char *std, size_t std_len, const 
 
     t.label = out_label;
     it = (struct lines){.buf = out, .len = out_len};
-    while (t.rc == CT_OK && next_line(&it, &l))
+    while (t.rc == CT_OK && ct__lex_next_line(&it, &l))
         out_line(&t, &l);
     block_close(&t);
     if (t.rc == CT_OK)

@@ -1,8 +1,12 @@
 /*
  * parse.h - the log parser's internal model: one record per run (a pair of upstream text logs,
- * or our JSON-lines log), built by pure functions over bytes (logparse.c, jsonl_read.c), totalled
- * and serialised by aggregate.c, and filled from files by parse.c. The report renderer reads
- * these structs directly; everything else goes through ct_parse_json().
+ * or our JSON-lines log) and the functions of its layers, each calling only those below it:
+ *   parse.c        public API: ct_parse_bytes/files/dir, ct_parse_json, accessors
+ *   aggregate.c    files to runs (pairing, reading, choosing the reader), totals, sentence
+ *   logparse.c     the text logs' run assembly    jsonl_read.c   our JSON-lines log
+ *   loglex.c       the text logs' lines, numbers and times (loglex.h; logparse.c only)
+ *   record.c       the record's storage and shared helpers (growth, strings, numbers, skips)
+ * The report renderer reads these structs directly; everything else goes through ct_parse_json().
  */
 #ifndef CT_PARSE_PARSE_H
 #define CT_PARSE_PARSE_H
@@ -132,6 +136,8 @@ struct ct_parse_result {
     struct ct__equiv *total_equiv; /* insertion order, as upstream's dict */
 };
 
+/* ---- record.c: the lower layer ---------------------------------------------------------- */
+
 /* Grow *arr (elements of `elem` bytes, capacity *cap) to hold at least `need`. CT_OK/CT_ENOMEM. */
 int ct__parse_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
@@ -157,6 +163,14 @@ int ct__parse_skip_file(struct ct_parse_result *r, const char *file, const char 
 struct ct__pcomp *ct__parse_comp(struct ct__prun *run, const char *name, size_t len, int create,
                                  int *oom);
 
+/* Release everything a run holds (not the struct itself). */
+void ct__parse_run_clear(struct ct__prun *run);
+
+/* Append an empty run (PUE and intensity unknown) to the result; NULL when out of memory. */
+struct ct__prun *ct__parse_new_run(struct ct_parse_result *r);
+
+/* ---- the readers: pure over bytes ------------------------------------------------------- */
+
 /*
  * Text logs (logparse.c): fill `run` from a standard log and an output log (either may be empty).
  * `std_label`/`out_label` name the files in skipped entries. CT_OK or CT_ENOMEM.
@@ -171,6 +185,8 @@ int ct__parse_text(struct ct__prun *run, const char *std, size_t std_len, const 
  */
 int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const char *label);
 
+/* ---- aggregate.c: runs from files, totals, the sentence ---------------------------------- */
+
 /* Naming generation (1, 2, 3; 0 unknown) of a log file name or path. */
 int ct__parse_naming_generation(const char *path);
 
@@ -181,10 +197,22 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
                         const char *out_label, const char *jsonl, size_t jsonl_len,
                         const char *jsonl_label);
 
-/* Release everything a run holds (not the struct itself). */
-void ct__parse_run_clear(struct ct__prun *run);
+/* Fill one run from files (any may be NULL; names are kept as given). A text log that cannot be
+ * read: CT_EIO, *failed names it and *err holds -errno; an unreadable jsonl is a skipped entry.
+ * CT_OK, CT_EIO or CT_ENOMEM. */
+int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, const char *jsonl,
+                        const char **failed, int *err);
 
-/* aggregate.c: the totals over all runs (upstream's aggregate_consumption, defects fixed). */
+/* Add the runs of the log files in `dir` (and below it when `recursive`) to `r`, in upstream's
+ * order; unpaired and unreadable files are whole-file skipped entries. CT_OK, CT_EIO (the
+ * directory cannot be opened: errbuf says why) or CT_ENOMEM. */
+int ct__parse_dir_runs(struct ct_parse_result *r, const char *dir, int recursive, char *errbuf,
+                       size_t errlen);
+
+/* The totals over all runs (upstream's aggregate_consumption, defects fixed). */
 int ct__parse_totals(struct ct_parse_result *r);
+
+/* Upstream's print_aggregate sentence for the totals (malloc'ed in *text). CT_OK/CT_ENOMEM. */
+int ct__parse_sentence(const struct ct_parse_result *r, char **text);
 
 #endif
