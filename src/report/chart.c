@@ -364,8 +364,7 @@ void chart_epochs(cairo_t *cr, const struct run *r, int co2, double bx, double b
         return;
     for (size_t i = 0; i < r->n_epochs; i++) {
         const struct epoch *e = &r->epochs[i];
-        double kwh = isnan(e->energy_kwh) ? or0(e->energy_j) / 3.6e6 * r->pue_used : e->energy_kwh;
-        v[i] = co2 ? (isnan(e->co2eq_g) ? kwh * r->intensity_g_per_kwh : e->co2eq_g) : kwh;
+        v[i] = co2 ? e->co2eq_g_shown : e->kwh_shown;
     }
     double m = max_of(v, r->n_epochs);
     if (co2 && isnan(r->intensity_g_per_kwh) && !(m > 0)) {

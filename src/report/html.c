@@ -23,7 +23,7 @@ static void html_run(struct buf *b, const struct run *r)
     buf_printf(b, "<tr><th>Energy with PUE</th><td>%s (PUE %.2f)</td></tr>\n",
                fmt_kwh(x, sizeof(x), r->energy_kwh_pue), r->pue_used);
     buf_printf(b, "<tr><th>Energy without PUE</th><td>%s</td></tr>\n",
-               fmt_kwh(x, sizeof(x), r->energy_j / 3.6e6));
+               fmt_kwh(x, sizeof(x), r->energy_kwh));
     buf_printf(b, "<tr><th>Duration</th><td>%s</td></tr>\n",
                fmt_duration(x, sizeof(x), r->duration_s));
     buf_printf(b, "<tr><th>Epochs</th><td>%d</td></tr>\n", r->n_epochs_shown);
@@ -67,17 +67,15 @@ static void html_run(struct buf *b, const struct run *r)
     for (size_t i = 0; i < r->n_epochs; i++) {
         const struct epoch *e = &r->epochs[i];
         char c1[48], c2[48], c3[48], c4[48], c5[48], c6[48];
-        double kwh = isnan(e->energy_kwh) ? or0(e->energy_j) / 3.6e6 * r->pue_used : e->energy_kwh;
-        double g = isnan(e->co2eq_g) ? kwh * r->intensity_g_per_kwh : e->co2eq_g;
-        buf_printf(b,
-                   "<tr><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-                   "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-                   "<td class=\"n\">%s</td></tr>\n",
-                   e->epoch, fmt_fixed(c1, sizeof(c1), e->duration_s, 2),
-                   fmt_fixed(c2, sizeof(c2), e->cpu_power_w, 1),
-                   fmt_fixed(c3, sizeof(c3), e->gpu_power_w, 1),
-                   fmt_joules(c4, sizeof(c4), e->energy_j), fmt_sig(c5, sizeof(c5), kwh, 4),
-                   fmt_sig(c6, sizeof(c6), g, 4));
+        buf_printf(
+            b,
+            "<tr><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+            "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+            "<td class=\"n\">%s</td></tr>\n",
+            e->epoch, fmt_fixed(c1, sizeof(c1), e->duration_s, 2),
+            fmt_fixed(c2, sizeof(c2), e->cpu_power_w, 1),
+            fmt_fixed(c3, sizeof(c3), e->gpu_power_w, 1), fmt_joules(c4, sizeof(c4), e->energy_j),
+            fmt_sig(c5, sizeof(c5), e->kwh_shown, 4), fmt_sig(c6, sizeof(c6), e->co2eq_g_shown, 4));
     }
     buf_puts(b, "</tbody></table>\n");
 }

@@ -207,29 +207,52 @@ static int load_run(const json_t *jr, struct run *r)
     return 0;
 }
 
-static void derive_run(struct run *r)
+/* The figures the library derived (the run's "derived" object, carbontracker(1), PARSE JSON):
+ * what the report shows. A document without them (written by hand, or before they were added)
+ * has them unknown, its PUE counted as 1. */
+static void load_derived(const json_t *jr, struct run *r)
+{
+    const json_t *d = json_object_get(jr, "derived");
+    const json_t *figs = json_object_get(d, "epoch_figures");
+    const char *pue_from = jstr(d, "pue_from"), *ci_from = jstr(d, "intensity_from");
+
+    r->pue_used = json_is_object(d) ? jnum(d, "pue") : 1.0;
+    r->pue_inferred = !pue_from || strcmp(pue_from, "unknown") == 0 ? 2
+                      : strcmp(pue_from, "inferred") == 0           ? 1
+                                                                    : 0;
+    if (json_is_object(d)) {
+        r->intensity_g_per_kwh = jnum(d, "intensity_g_per_kwh");
+        r->intensity_inferred = !ci_from                              ? 0
+                                : strcmp(ci_from, "samples") == 0     ? 1
+                                : strcmp(ci_from, "consumption") == 0 ? 2
+                                                                      : 0;
+    }
+    r->energy_j = jnum(d, "energy_j");
+    r->energy_kwh = jnum(d, "energy_kwh");
+    r->energy_kwh_pue = jnum(d, "energy_kwh_pue");
+    r->co2eq_g = jnum(d, "co2eq_g");
+    r->km = jnum(d, "car_km");
+    r->duration_s = jnum(d, "duration_s");
+    r->n_epochs_shown = json_is_integer(json_object_get(d, "epochs"))
+                            ? (int)json_integer_value(json_object_get(d, "epochs"))
+                            : (int)r->n_epochs;
+    r->epochs_s = jnum(d, "epochs_duration_s");
+    r->power_w = jnum(d, "power_w");
+    r->cpu_power_w = jnum(d, "cpu_power_w");
+    r->gpu_power_w = jnum(d, "gpu_power_w");
+    for (size_t i = 0; i < r->n_epochs; i++) {
+        const json_t *f = json_array_get(figs, i);
+        r->epochs[i].kwh_shown = jnum(f, "energy_kwh");
+        r->epochs[i].co2eq_g_shown = jnum(f, "co2eq_g");
+    }
+}
+
+/* The run's names, and the end of its time axis. */
+static void name_run(struct run *r)
 {
     const char *base = r->std_file ? r->std_file : r->out_file ? r->out_file : "(unnamed run)";
     const char *slash = strrchr(base, '/');
-    double cpu_j = 0, gpu_j = 0, sum_co2 = 0;
-    int co2_all = r->n_epochs > 0;
 
-    /* No intensity line (a killed run has none): the mean of the logged values, else what the
-       prediction or actual block implies. */
-    if (isnan(r->intensity_g_per_kwh) && r->n_isamples > 0) {
-        double s = 0;
-        for (size_t i = 0; i < r->n_isamples; i++)
-            s += r->isamples[i].g_per_kwh;
-        r->intensity_g_per_kwh = s / (double)r->n_isamples;
-        r->intensity_inferred = 1;
-    }
-    for (int k = 0; k < 2 && isnan(r->intensity_g_per_kwh); k++) {
-        const struct consumption *c = k ? &r->pred : &r->actual;
-        if (c->present && c->energy_kwh > 0 && c->co2eq_g >= 0) {
-            r->intensity_g_per_kwh = c->co2eq_g / c->energy_kwh;
-            r->intensity_inferred = 2;
-        }
-    }
     snprintf(r->name, sizeof(r->name), "%s", slash ? slash + 1 : base);
     snprintf(r->stem, sizeof(r->stem), "%s", r->name);
     {
@@ -243,67 +266,7 @@ static void derive_run(struct run *r)
             }
         }
     }
-    r->energy_j = 0;
-    r->epochs_s = 0;
-    for (size_t i = 0; i < r->n_epochs; i++) {
-        const struct epoch *e = &r->epochs[i];
-        r->energy_j += or0(e->energy_j);
-        r->epochs_s += or0(e->duration_s);
-        cpu_j += or0(e->cpu_power_w) * or0(e->duration_s);
-        gpu_j += or0(e->gpu_power_w) * or0(e->duration_s);
-        if (isnan(e->co2eq_g))
-            co2_all = 0;
-        sum_co2 += or0(e->co2eq_g);
-    }
-    if (r->n_epochs == 0 && r->actual.present && !isnan(r->pue) && r->pue > 0)
-        r->energy_j = r->actual.energy_kwh / r->pue * 3.6e6;
-
-    r->pue_inferred = 0;
-    if (!isnan(r->pue) && r->pue > 0) {
-        r->pue_used = r->pue;
-    } else if (r->actual.present && r->energy_j > 0 && r->actual.energy_kwh > 0) {
-        r->pue_used = r->actual.energy_kwh / (r->energy_j / 3.6e6);
-        r->pue_inferred = 1;
-    } else {
-        r->pue_used = 1.0;
-        r->pue_inferred = 2;
-    }
-
-    if (r->actual.present && !isnan(r->actual.energy_kwh)) {
-        r->energy_kwh_pue = r->actual.energy_kwh;
-        r->co2eq_g = r->actual.co2eq_g;
-        /* The epochs' own durations are more precise than the printed H:MM:SS. */
-        r->duration_s = (r->epochs_s > 0 && (size_t)r->actual.epochs == r->n_epochs) ||
-                                isnan(r->actual.duration_s)
-                            ? r->epochs_s
-                            : r->actual.duration_s;
-        r->n_epochs_shown = r->actual.epochs > 0 ? r->actual.epochs : (int)r->n_epochs;
-        r->km = r->actual.km;
-    } else {
-        r->energy_kwh_pue = r->energy_j / 3.6e6 * r->pue_used;
-        r->co2eq_g = co2_all ? sum_co2 : r->energy_kwh_pue * r->intensity_g_per_kwh;
-        r->duration_s = r->epochs_s;
-        r->n_epochs_shown = (int)r->n_epochs;
-        r->km = NAN;
-    }
-    if (isnan(r->km) && !isnan(r->co2eq_g))
-        r->km = r->co2eq_g * KM_PER_G;
-
-    r->power_w = r->epochs_s > 0 ? r->energy_j / r->epochs_s : NAN;
-    r->cpu_power_w = r->epochs_s > 0 && r->has_cpu ? cpu_j / r->epochs_s : NAN;
-    r->gpu_power_w = r->epochs_s > 0 && r->has_gpu ? gpu_j / r->epochs_s : NAN;
-    if (r->n_epochs == 0 && r->n_samples > 0) {
-        /* Samples only: average them. */
-        double c = 0, g = 0;
-        for (size_t i = 0; i < r->n_samples; i++) {
-            c += or0(r->samples[i].cpu_w);
-            g += or0(r->samples[i].gpu_w);
-        }
-        r->cpu_power_w = r->has_cpu ? c / (double)r->n_samples : NAN;
-        r->gpu_power_w = r->has_gpu ? g / (double)r->n_samples : NAN;
-        r->power_w = (c + g) / (double)r->n_samples;
-    }
-    r->t_end_s = r->epochs_s;
+    r->t_end_s = or0(r->epochs_s);
     if (r->n_samples > 0 && r->samples[r->n_samples - 1].t_s > r->t_end_s)
         r->t_end_s = r->samples[r->n_samples - 1].t_s;
     if (r->n_isamples > 0 && r->isamples[r->n_isamples - 1].t_s > r->t_end_s)
@@ -378,7 +341,8 @@ int load_report(const char *json_text, struct report *rep, char *err, size_t err
         }
         if (load_run(v, &rep->runs[i]) != 0)
             goto nomem;
-        derive_run(&rep->runs[i]);
+        load_derived(v, &rep->runs[i]);
+        name_run(&rep->runs[i]);
     }
     for (i = 0; i < rep->n_runs; i++) {
         const struct run *r = &rep->runs[i];

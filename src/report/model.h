@@ -24,6 +24,7 @@ struct consumption {
 struct epoch {
     int epoch;
     double duration_s, cpu_power_w, gpu_power_w, energy_j, energy_kwh, co2eq_g;
+    double kwh_shown, co2eq_g_shown; /* derived: with the PUE and the intensity the run uses */
 };
 
 struct device {
@@ -60,16 +61,17 @@ struct run {
     size_t n_skipped;
     int has_cpu, has_gpu;
 
-    /* Derived (derive_run): what the report shows. */
+    /* Derived by the library (the run's "derived" object): what the report shows. */
     double pue_used;       /* pue, else inferred from the totals, else 1 */
     int pue_inferred;      /* 1: pue_used was inferred, 2: unknown (1 used) */
     double energy_j;       /* without PUE */
+    double energy_kwh;     /* without PUE */
     double energy_kwh_pue; /* with PUE */
     double co2eq_g, km, duration_s;
     int n_epochs_shown;
     double epochs_s; /* sum of the logged epochs' durations */
     double power_w, cpu_power_w, gpu_power_w;
-    double t_end_s; /* end of the time axis */
+    double t_end_s; /* end of the time axis (model.c) */
     char name[160]; /* the standard log's file name without directory */
     char stem[160]; /* name without "_carbontracker.log" (or ".log") */
 };

@@ -57,7 +57,7 @@ static void run_kpis(struct doc *d, const struct run *r)
 
     k[2].accent = C_ENERGY;
     k[2].label = "ENERGY WITHOUT PUE";
-    fmt_kwh(k[2].value, sizeof(k[2].value), r->energy_j / 3.6e6);
+    fmt_kwh(k[2].value, sizeof(k[2].value), r->energy_kwh);
     snprintf(k[2].note, sizeof(k[2].note), "%s J at the devices",
              fmt_joules(a, sizeof(a), r->energy_j));
 
@@ -281,7 +281,7 @@ static void draw_overview(struct doc *d, const struct report *rep)
     struct kpi k[6];
     char what[600], a[48];
     const char *head[8];
-    double dur = 0, ej = 0;
+    double dur = 0, kwh_no_pue = 0;
     int epochs = 0;
 
     doc_new_page(d);
@@ -289,7 +289,7 @@ static void draw_overview(struct doc *d, const struct report *rep)
     header(d, rep, what);
     for (size_t i = 0; i < rep->n_runs; i++) {
         dur += or0(rep->runs[i].duration_s);
-        ej += rep->runs[i].energy_j;
+        kwh_no_pue += rep->runs[i].energy_kwh;
         epochs += rep->runs[i].n_epochs_shown;
     }
     memset(k, 0, sizeof(k));
@@ -304,7 +304,7 @@ static void draw_overview(struct doc *d, const struct report *rep)
     snprintf(k[1].note, sizeof(k[1].note), "as --parse aggregates (see below)");
     k[2].accent = C_ENERGY;
     k[2].label = "ENERGY WITHOUT PUE";
-    fmt_kwh(k[2].value, sizeof(k[2].value), ej / 3.6e6);
+    fmt_kwh(k[2].value, sizeof(k[2].value), kwh_no_pue);
     snprintf(k[2].note, sizeof(k[2].note), "logged epochs of all runs");
     k[3].accent = C_TOTAL;
     k[3].label = "DURATION";

@@ -184,6 +184,10 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
 /* Release everything a run holds (not the struct itself). */
 void ct__parse_run_clear(struct ct__prun *run);
 
+/* derive.c: the run's "derived" object of ct_parse_json() (a jansson json_t, new reference), NULL
+ * when out of memory. */
+struct json_t *ct__parse_derive_json(const struct ct__prun *run);
+
 /* aggregate.c: the totals over all runs (upstream's aggregate_consumption, defects fixed). */
 int ct__parse_totals(struct ct_parse_result *r);
 
