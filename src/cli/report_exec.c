@@ -1,5 +1,5 @@
 /*
- * report_exec.c - the command's --report: execs carbontracker-report (report_main.c), which
+ * report_exec.c - the command's --report: execs carbontracker-report (src/report/), which
  * draws the report with cairo, so that the command itself links neither cairo nor fontconfig
  * and starts as fast as a tracker should.
  */

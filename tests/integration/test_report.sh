@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration tests of `carbontracker --report`: the hand-written parse documents of
 # tests/fixtures/report (cpu-only, gpu+cpu, killed-run, multi-run) drawn as PDF, SVG, PNG and
-# HTML, the PDF's text (pdftotext) and its pages not blank (pdftoppm), then real logs written by
+# HTML, the PDF's text (pdftotext) and its pages not blank (pdftoppm), the SVG and HTML against
+# golden files (tests/fixtures/report/golden), then real logs written by
 # the command and by examples/train against fake powercap trees (CPU only, GPU+CPU, several runs,
 # a run killed with SIGKILL), and the errors: unknown extension, missing input, bad documents.
 # Env (set by ctest): CT_BIN, CT_FIXTURE, CT_EXAMPLE, CT_SOURCE_DIR, CT_TMP.
@@ -232,6 +233,52 @@ report_all multi-run 5 "4 runs from $FIX/multi-run.json" "TOTAL CO2EQ" "80.89 g"
 check "multi-run: HTML has the comparison table" file_has "$T/multi-run.html" \
     "<h2>Runs compared</h2>" "Total (as --parse aggregates)" ">0.5262<" ">80.89<" \
     "<td>prediction</td>" "<td>early stop</td>"
+
+# ---- golden output ------------------------------------------------------------------------
+# Each fixture's SVG and HTML against tests/fixtures/report/golden/, so that a change to the
+# report's figures, layout or drawing shows as a diff. Normalised only for what the report's
+# code does not decide: the SVG without its glyph outlines (<symbol> elements: the installed
+# DejaVu font as cairo and FreeType trace it; the glyph references and positions stay), the HTML
+# without its inline SVG (checked equal to the .svg file instead) and with the version as
+# vVERSION. The input is named relative to the fixture directory, so its path is not in them.
+# A deliberate change to the report (or a new version: the SVG draws it) regenerates them with
+#     CT_UPDATE_GOLDEN=1 ctest -R integration_test_report
+GOLDEN="$FIX/golden"
+cat >"$T/golden.py" <<'EOF'
+import re, sys
+mode, path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path, encoding="utf-8").read()
+if mode == "svg":
+    text = re.sub(r'<symbol [^>]*>.*?</symbol>\n?', "", text, flags=re.S)
+elif mode == "html":
+    text = re.sub(r'<svg .*</svg>', "<!-- the SVG report -->", text, count=1, flags=re.S)
+    text = text.replace("carbontracker v" + arg + " ", "carbontracker vVERSION ")
+elif mode == "inline":  # the HTML's inline SVG is the SVG report (arg: the .svg file)
+    inline = re.search(r'<svg .*</svg>', text, flags=re.S).group(0)
+    svg = open(arg, encoding="utf-8").read()
+    sys.exit(0 if inline == svg[svg.index("<svg "):].rstrip("\n") else 1)
+sys.stdout.write(text)
+EOF
+# golden_same NAME EXT: the normalised $T/g/NAME.EXT equals the golden file (or becomes it).
+golden_same() {
+    python3 "$T/golden.py" "$2" "$T/g/$1.$2" "$version" >"$T/g/$1.$2.norm" || return 1
+    if [ -n "${CT_UPDATE_GOLDEN:-}" ]; then
+        cp "$T/g/$1.$2.norm" "$GOLDEN/$1.$2"
+    fi
+    diff -u "$GOLDEN/$1.$2" "$T/g/$1.$2.norm" | head -40 >"$T/err"
+    [ ! -s "$T/err" ]
+}
+mkdir -p "$T/g"
+for name in cpu-only gpu+cpu killed-run multi-run; do
+    for ext in svg html; do
+        (cd "$FIX" && TZ=UTC "$CT_BIN" --report "$name.json" --output "$T/g/$name.$ext" \
+            >"$T/out" 2>"$T/err")
+        check "$name: $ext written for the golden comparison" test -s "$T/g/$name.$ext"
+        check "$name: $ext as tests/fixtures/report/golden/$name.$ext" golden_same "$name" "$ext"
+    done
+    check "$name: the HTML's inline SVG is the SVG report" \
+        python3 "$T/golden.py" inline "$T/g/$name.html" "$T/g/$name.svg"
+done
 
 # ---- options and errors -------------------------------------------------------------------
 ct --report "$FIX/cpu-only.json" --output "$T/r.doc"

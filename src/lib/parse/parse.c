@@ -322,6 +322,7 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
     }
     set(b, o, "intensity_samples", is);
     set(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
+    set(b, o, "derived", ct__parse_derive_json(run));
     return o;
 }
 

@@ -209,6 +209,10 @@ int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, 
 int ct__parse_dir_runs(struct ct_parse_result *r, const char *dir, int recursive, char *errbuf,
                        size_t errlen);
 
+/* derive.c: the run's "derived" object of ct_parse_json() (a jansson json_t, new reference), NULL
+ * when out of memory. */
+struct json_t *ct__parse_derive_json(const struct ct__prun *run);
+
 /* The totals over all runs (upstream's aggregate_consumption, defects fixed). */
 int ct__parse_totals(struct ct_parse_result *r);
 
