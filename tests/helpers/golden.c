@@ -130,6 +130,7 @@ static const char *const volatile_keys[] = {
     "ended_at",
     "time",
     "duration_s",
+    "epochs_duration_s",
     "power_w",
     "cpu_power_w",
     "gpu_power_w",
