@@ -16,10 +16,11 @@
  *  6. JSON members whose value is a clock reading, a duration or derived from one (power), a
  *     pid or a CPU time -> <V>, the key and its separator kept; the value may be an array that
  *     spans lines. The keys: "t_s", "wall", "started_at", "ended_at", "time", "duration_s",
- * "epochs_duration_s", "power_w", "cpu_power_w", "gpu_power_w", "pid", "tracker_cpu_s",
- * "sampler_cpu_s", "caller_cpu_s", "carbon_cpu_s", and in --parse's JSON "cpu_w", "gpu_w",
- * "duration (s)", "epoch_durations (s)", "avg_power_usages (W)" and "avg_energy_usages (J)"
- * (upstream's power x duration: its last digits follow the duration; the exact device energies are
+ *     "epochs_duration_s", "power_w", "cpu_power_w", "gpu_power_w", "pid", "tracker_cpu_s",
+ *     "sampler_cpu_s", "caller_cpu_s", "carbon_cpu_s", and in --parse's JSON "cpu_w", "gpu_w",
+ *     "duration (s)", "epoch_durations (s)", "avg_power_usages (W)" and "avg_energy_usages (J)"
+ *     (upstream's power x duration: its last digits follow the duration; the exact device
+ *     energies are
  *     compared in "devices")
  */
 #ifndef CT_TEST_GOLDEN_H
