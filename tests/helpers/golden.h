@@ -20,8 +20,7 @@
  *     "sampler_cpu_s", "caller_cpu_s", "carbon_cpu_s", and in --parse's JSON "cpu_w", "gpu_w",
  *     "duration (s)", "epoch_durations (s)", "avg_power_usages (W)" and "avg_energy_usages (J)"
  *     (upstream's power x duration: its last digits follow the duration; the exact device
- *     energies are
- *     compared in "devices")
+ *     energies are compared in "devices")
  */
 #ifndef CT_TEST_GOLDEN_H
 #define CT_TEST_GOLDEN_H
