@@ -278,8 +278,9 @@ CT_API int ct_options_set(ct_options *o, const char *name, const char *value, ch
                           size_t errlen);
 
 /** sizeof() of a public struct as this library was built: "ct_options", "ct_epoch_result",
- *  "ct_summary", "ct_device_energy" or "ct_option_desc"; 0 for any other name. For bindings that mirror the
- *  structs (the Python package checks its ctypes layouts against it). Thread-safe. */
+ *  "ct_summary", "ct_device_energy" or "ct_option_desc"; 0 for any other name. For bindings
+ *  that mirror the structs (the Python package checks its ctypes layouts against it).
+ *  Thread-safe. */
 CT_API size_t ct_struct_size(const char *name);
 
 /**
