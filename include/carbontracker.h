@@ -116,6 +116,8 @@ typedef int (*ct_confirm_fn)(void *user, const char *question);
 /**
  * Tracker options. Initialise with CT_OPTIONS_INIT or ct_options_init(), then set fields.
  * Strings are copied by ct_tracker_open(). NaN in a double means "not given".
+ * Versioned: new fields are added only at the end, with a new CT_OPTIONS_VERSION; the library
+ * reads only as many bytes as the caller's `version` defined (see ct_options_init_version()).
  */
 typedef struct ct_options {
     unsigned version; /* CT_OPTIONS_VERSION */
@@ -206,12 +208,79 @@ typedef struct ct_options {
         .geolocation_url = NULL                                                                    \
     }
 
-/** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro). */
+/** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro);
+ *  the same as ct_options_init_version(o, CT_OPTIONS_VERSION). */
 CT_API void ct_options_init(ct_options *o);
 
+/**
+ * Fill `o` with the defaults of the ct_options that CT_OPTIONS_VERSION `version` defined, and set
+ * o->version: only that version's bytes are written, so a caller built against an older header
+ * (a smaller struct) is safe with a newer library. ct_tracker_open() reads the same number of
+ * bytes and gives the fields of later versions their defaults.
+ * @return CT_OK; CT_EINVAL when `o` is NULL or `version` is 0 or newer than the library (`o`
+ *         untouched). Thread-safe.
+ */
+CT_API int ct_options_init_version(ct_options *o, unsigned version);
+
+/* ---- Options by name: the library's table of ct_options fields ------------------------------
+ *
+ * Every field of ct_options is described by one entry, in the struct's order, so that bindings
+ * and the command can check their mirrors, read environment and command-line values generically
+ * and print help. Entries are static and immutable (thread-safe).
+ */
+
+/** What a field holds. */
+typedef enum ct_option_type {
+    CT_OPTION_INT = 0,      /* int */
+    CT_OPTION_UINT = 1,     /* unsigned (only `version`) */
+    CT_OPTION_DOUBLE = 2,   /* double; NaN = not given */
+    CT_OPTION_STRING = 3,   /* const char *; NULL = not given */
+    CT_OPTION_CALLBACK = 4, /* a function pointer (message, confirm) */
+    CT_OPTION_POINTER = 5   /* void * (a callback's user argument) */
+} ct_option_type;
+
+/** One field of ct_options. Grows only at the end. */
+typedef struct ct_option_desc {
+    const char *name;     /* the field's name, e.g. "update_interval_s" */
+    int type;             /* ct_option_type */
+    size_t offset;        /* offsetof(ct_options, name) */
+    size_t size;          /* sizeof the field */
+    const char *env;      /* the variable ct_options_from_env() reads for it, or NULL */
+    const char *cli_name; /* the carbontracker command's option, spelt as its --help spells it
+                             ("log_dir", "sim-cpu"; '_' and '-' are the same), or NULL */
+    const char *cli_arg;  /* that option's value name in --help ("DIR"); NULL = a flag that
+                             sets the field to 1 */
+    const char *help;     /* one line: the command's --help text, or what the field is */
+    int secret;           /* 1: never printed or logged (electricitymaps_api_key) */
+    int owned;            /* 1: a string ct_tracker_open() copies */
+} ct_option_desc;
+
+/** Number of fields of ct_options this library knows (entries of ct_option_info()). */
+CT_API size_t ct_option_count(void);
+
+/** The `i`th field of ct_options (0-based, in the struct's order); NULL when i >=
+ *  ct_option_count(). Static storage. */
+CT_API const ct_option_desc *ct_option_info(size_t i);
+
+/**
+ * Set the field called `name` (ct_option_desc.name) from text, as a command line or a
+ * configuration file gives it. Strings are stored as the pointer `value` (as a direct
+ * assignment: keep it alive until ct_tracker_open()). Numbers are read strictly: an int in
+ * decimal ([+-]digits, within int's range), a double in decimal notation (digits, '.', sign,
+ * exponent; no spaces, hex, inf or nan). A NULL `value` puts the field back to its default.
+ * Range checks beyond the type are ct_tracker_open()'s.
+ * @param errbuf  optional; on failure receives a text naming the option and the value, e.g.
+ *                "invalid number 'abc' for update_interval_s".
+ * @return CT_OK; CT_EINVAL (NULL `o`, unknown name, malformed number, or a field that cannot be
+ *         set from text: version, callbacks, pointers; `o` untouched).
+ */
+CT_API int ct_options_set(ct_options *o, const char *name, const char *value, char *errbuf,
+                          size_t errlen);
+
 /** sizeof() of a public struct as this library was built: "ct_options", "ct_epoch_result",
- *  "ct_summary" or "ct_device_energy"; 0 for any other name. For bindings that mirror the
- *  structs (the Python package checks its ctypes layouts against it). Thread-safe. */
+ *  "ct_summary", "ct_device_energy" or "ct_option_desc"; 0 for any other name. For bindings
+ *  that mirror the structs (the Python package checks its ctypes layouts against it).
+ *  Thread-safe. */
 CT_API size_t ct_struct_size(const char *name);
 
 /**

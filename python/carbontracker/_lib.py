@@ -156,12 +156,34 @@ class Summary(Structure):
     ]
 
 
+# ct_option_type
+(CT_OPTION_INT, CT_OPTION_UINT, CT_OPTION_DOUBLE, CT_OPTION_STRING, CT_OPTION_CALLBACK,
+ CT_OPTION_POINTER) = range(6)
+
+
+class OptionDesc(Structure):
+    """struct ct_option_desc: one field of ct_options, from ct_option_info()."""
+    _fields_ = [
+        ("name", c_char_p),
+        ("type", c_int),
+        ("offset", c_size_t),
+        ("size", c_size_t),
+        ("env", c_char_p),
+        ("cli_name", c_char_p),
+        ("cli_arg", c_char_p),
+        ("help", c_char_p),
+        ("secret", c_int),
+        ("owned", c_int),
+    ]
+
+
 #: Mirrored struct per C name, for ct_struct_size() checks.
 STRUCTS = {
     "ct_options": Options,
     "ct_epoch_result": EpochResult,
     "ct_summary": Summary,
     "ct_device_energy": DeviceEnergy,
+    "ct_option_desc": OptionDesc,
 }
 
 _P = POINTER
@@ -178,6 +200,10 @@ FUNCTIONS = {
     "ct_provenance_name": (c_char_p, [c_int], True),
     "ct_message_stdout": (None, [c_void_p, c_int, c_char_p], True),
     "ct_options_init": (None, [_P(Options)], True),
+    "ct_options_init_version": (c_int, [_P(Options), c_uint], False),
+    "ct_option_count": (c_size_t, [], False),
+    "ct_option_info": (_P(OptionDesc), [c_size_t], False),
+    "ct_options_set": (c_int, [_P(Options), c_char_p, c_char_p, c_char_p, c_size_t], False),
     "ct_struct_size": (c_size_t, [c_char_p], False),
     "ct_options_from_env": (c_int, [_P(Options)], True),
     "ct_tracker_open": (c_int, [_P(_TRACKER), _P(Options), c_char_p, c_size_t], True),

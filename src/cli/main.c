@@ -7,7 +7,6 @@
 #include "parse.h"
 #include "report.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const char usage_text[] =
+static const char usage_head[] =
     "Usage: carbontracker [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       carbontracker --list-devices [OPTIONS]\n"
     "       carbontracker --report LOG_OR_DIR [--output FILE]\n"
@@ -25,29 +24,15 @@ static const char usage_text[] =
     "at the first word that is not an option or at \"--\"; the rest goes to COMMAND.\n"
     "Values: \"--opt VALUE\" or \"--opt=VALUE\"; --opt_name and --opt-name are the same.\n"
     "\n"
-    "Options:\n"
-    "  --log_dir DIR          directory for the three log files (default ./logs)\n"
-    "  --log_file_prefix P    prefix of the log file names\n"
+    "Options:\n";
+
+/* After the library's options (those are listed from its table, ct_option_info()). */
+static const char usage_tail[] =
     "  --json FILE            write a JSON summary (or the --list-devices probe)\n"
-    "  --components LIST      what to measure: all (default), cpu, gpu or gpu,cpu\n"
-    "  --interval SECONDS     sampling interval, > 0, fractions allowed (default 1)\n"
-    "  --zone ZONE            grid zone or country code for the intensity, e.g. DK\n"
     "  --offline              no network: the yearly table for the zone or time zone\n"
     "                         (also CARBONTRACKER_OFFLINE=1)\n"
-    "  --latitude, --longitude DEG  where the machine is, for live intensity\n"
-    "  --postcode CODE        GB postcode (outward code) for regional GB intensity\n"
-    "  --carbon-refresh SECONDS  seconds between intensity fetches (default 900)\n"
-    "  --pue X                power usage effectiveness, >= 1.0 (default 1.58)\n"
-    "  --decimal_precision N  digits after the point in the report (default 12)\n"
     "  --api_keys JSON        '{\"electricitymaps\": \"KEY\"}' (or ELECTRICITYMAPS_API_KEY)\n"
-    "  --sim-cpu NAME         simulate a CPU instead of measuring it\n"
-    "  --sim-cpu-tdp W        TDP of the simulated CPU in watts (needed)\n"
-    "  --sim-cpu-util U       utilisation of the simulated CPU, 0 to 1 (0.5)\n"
-    "  --sim-gpu NAME         simulate a GPU\n"
-    "  --sim-gpu-watts W      power of the simulated GPU in watts (needed)\n"
-    "  --sim-gpu-util U       utilisation of the simulated GPU, 0 to 1 (0.5)\n"
     "  --list-devices         show what can be measured here, and why not\n"
-    "  --devices-by-pid       measure only the GPUs running a process of the command's tree\n"
     "  --parse DIR            print the energy and CO2eq of every run logged in DIR\n"
     "                         (upstream's aggregate sentence) and exit; with --json\n"
     "                         FILE also every run's records\n"
@@ -67,33 +52,17 @@ static const char usage_text[] =
     "error; 70 the tracker could not start; 126 command not executable; 127 command\n"
     "not found. See carbontracker(1).\n";
 
+/* The command's own options; every other option is a library option (OPT_FIELD). */
 enum opt_id {
-    OPT_LOG_DIR,
-    OPT_LOG_FILE_PREFIX,
+    OPT_FIELD, /* a ct_options field, set through ct_options_set() */
     OPT_API_KEYS,
     OPT_PARSE,
     OPT_RECURSIVE,
     OPT_REPORT,
     OPT_OUTPUT,
-    OPT_SIM_CPU,
-    OPT_SIM_CPU_TDP,
-    OPT_SIM_CPU_UTIL,
-    OPT_SIM_GPU,
-    OPT_SIM_GPU_WATTS,
-    OPT_SIM_GPU_UTIL,
     OPT_JSON,
-    OPT_COMPONENTS,
-    OPT_INTERVAL,
-    OPT_ZONE,
     OPT_OFFLINE,
-    OPT_LATITUDE,
-    OPT_LONGITUDE,
-    OPT_POSTCODE,
-    OPT_CARBON_REFRESH,
-    OPT_PUE,
-    OPT_DECIMAL_PRECISION,
     OPT_LIST_DEVICES,
-    OPT_DEVICES_BY_PID,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP,
@@ -106,46 +75,75 @@ static const char *report_input, *report_output;
 static const char *parse_dir;
 static int parse_recursive;
 
-/* Long names with '-' only; '_' in what the user typed is read as '-'. */
+/* Long names with '-' only; '_' in what the user typed is read as '-'. `field` names the
+ * ct_options field of an alias of a library option. */
 static const struct opt_def {
     const char *name;
     char short_name;
     int takes_value;
     enum opt_id id;
+    const char *field;
 } opt_defs[] = {
-    {"log-dir", 0, 1, OPT_LOG_DIR},
-    {"log-file-prefix", 0, 1, OPT_LOG_FILE_PREFIX},
-    {"api-keys", 0, 1, OPT_API_KEYS},
-    {"parse", 0, 1, OPT_PARSE},
-    {"recursive", 0, 0, OPT_RECURSIVE},
-    {"report", 0, 1, OPT_REPORT},
-    {"output", 0, 1, OPT_OUTPUT},
-    {"sim-cpu", 0, 1, OPT_SIM_CPU},
-    {"sim-cpu-tdp", 0, 1, OPT_SIM_CPU_TDP},
-    {"sim-cpu-util", 0, 1, OPT_SIM_CPU_UTIL},
-    {"sim-gpu", 0, 1, OPT_SIM_GPU},
-    {"sim-gpu-watts", 0, 1, OPT_SIM_GPU_WATTS},
-    {"sim-gpu-util", 0, 1, OPT_SIM_GPU_UTIL},
-    {"json", 0, 1, OPT_JSON},
-    {"components", 0, 1, OPT_COMPONENTS},
-    {"interval", 0, 1, OPT_INTERVAL},
-    {"zone", 0, 1, OPT_ZONE},
-    {"offline", 0, 0, OPT_OFFLINE},
-    {"latitude", 0, 1, OPT_LATITUDE},
-    {"lat", 0, 1, OPT_LATITUDE},
-    {"longitude", 0, 1, OPT_LONGITUDE},
-    {"lon", 0, 1, OPT_LONGITUDE},
-    {"postcode", 0, 1, OPT_POSTCODE},
-    {"carbon-refresh", 0, 1, OPT_CARBON_REFRESH},
-    {"pue", 0, 1, OPT_PUE},
-    {"decimal-precision", 0, 1, OPT_DECIMAL_PRECISION},
-    {"list-devices", 0, 0, OPT_LIST_DEVICES},
-    {"devices-by-pid", 0, 0, OPT_DEVICES_BY_PID},
-    {"quiet", 'q', 0, OPT_QUIET},
-    {"verbose", 'v', 0, OPT_VERBOSE},
-    {"help", 'h', 0, OPT_HELP},
-    {"version", 0, 0, OPT_VERSION},
+    /* clang-format off */
+    {"api-keys", 0, 1, OPT_API_KEYS, NULL},
+    {"parse", 0, 1, OPT_PARSE, NULL},
+    {"recursive", 0, 0, OPT_RECURSIVE, NULL},
+    {"report", 0, 1, OPT_REPORT, NULL},
+    {"output", 0, 1, OPT_OUTPUT, NULL},
+    {"json", 0, 1, OPT_JSON, NULL},
+    {"offline", 0, 0, OPT_OFFLINE, NULL},
+    {"list-devices", 0, 0, OPT_LIST_DEVICES, NULL},
+    {"lat", 0, 1, OPT_FIELD, "latitude"},   /* alias of --latitude */
+    {"lon", 0, 1, OPT_FIELD, "longitude"},  /* alias of --longitude */
+    {"quiet", 'q', 0, OPT_QUIET, NULL},
+    {"verbose", 'v', 0, OPT_VERBOSE, NULL},
+    {"help", 'h', 0, OPT_HELP, NULL},
+    {"version", 0, 0, OPT_VERSION, NULL},
+    /* clang-format on */
 };
+
+/* An option found on the command line: the name (with '-' only) used in messages. */
+struct opt {
+    char name[64];
+    char short_name;
+    int takes_value;
+    enum opt_id id;
+    const ct_option_desc *field; /* OPT_FIELD */
+};
+
+/*
+ * The command's limits on library options, checked as they are read (the library checks its own
+ * again at open). `what` completes "--NAME must be WHAT, got 'VALUE'"; NULL: an integer whose
+ * every error reads "invalid number 'VALUE' for --NAME (LO to HI)".
+ */
+static const struct limit {
+    const char *field;
+    double lo, hi;
+    int lo_excluded;
+    const char *what;
+} limits[] = {
+    {"update_interval_s", 0, INFINITY, 1, "greater than 0"},
+    {"latitude", -90, 90, 0, "between -90 and 90"},
+    {"longitude", -180, 180, 0, "between -180 and 180"},
+    {"carbon_refresh_s", 0, INFINITY, 1, "greater than 0"},
+    {"pue", 1.0, INFINITY, 0, "at least 1.0"},
+    {"decimal_precision", 0, 100, 0, NULL},
+};
+
+static void usage(void)
+{
+    fputs(usage_head, stdout);
+    for (size_t i = 0; i < ct_option_count(); i++) {
+        const ct_option_desc *f = ct_option_info(i);
+        char spec[64];
+        if (!f->cli_name)
+            continue;
+        snprintf(spec, sizeof(spec), "--%s%s%s", f->cli_name, f->cli_arg ? " " : "",
+                 f->cli_arg ? f->cli_arg : "");
+        printf("  %-21s  %s\n", spec, f->help);
+    }
+    fputs(usage_tail, stdout);
+}
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -156,33 +154,6 @@ int cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputs("\nTry 'carbontracker --help' for more information.\n", stderr);
     return CLI_EXIT_USAGE;
-}
-
-/* A decimal number and nothing else: no spaces, no hex, no inf/nan. */
-static int parse_number(const char *s, double *out)
-{
-    char *end;
-    if (*s == '\0' || strspn(s, "0123456789.+-eE") != strlen(s))
-        return -1;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end != '\0' || errno != 0 || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_int(const char *s, int *out)
-{
-    char *end;
-    if (*s == '\0' || strspn(s, "0123456789+-") != strlen(s))
-        return -1;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v < -1000000 || v > 1000000)
-        return -1;
-    *out = (int)v;
-    return 0;
 }
 
 /*
@@ -228,54 +199,123 @@ static int name_matches(const char *typed, size_t len, const char *name)
         return 0;
     for (size_t i = 0; i < len; i++) {
         char ch = typed[i] == '_' ? '-' : typed[i];
-        if (ch != name[i])
+        if (ch != (name[i] == '_' ? '-' : name[i]))
             return 0;
     }
     return 1;
 }
 
-static const struct opt_def *find_long(const char *typed, size_t len)
+static const ct_option_desc *field_named(const char *name)
 {
-    for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
-        if (name_matches(typed, len, opt_defs[i].name))
-            return &opt_defs[i];
+    for (size_t i = 0; i < ct_option_count(); i++)
+        if (strcmp(ct_option_info(i)->name, name) == 0)
+            return ct_option_info(i);
     return NULL;
 }
 
-static const struct opt_def *find_short(char ch)
+/* `name` with '_' read as '-', for messages. */
+static void dash_name(char *out, size_t len, const char *name)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < len; i++)
+        out[i] = name[i] == '_' ? '-' : name[i];
+    out[i] = '\0';
+}
+
+static void from_def(struct opt *out, const struct opt_def *d)
+{
+    memset(out, 0, sizeof(*out));
+    dash_name(out->name, sizeof(out->name), d->name);
+    out->short_name = d->short_name;
+    out->takes_value = d->takes_value;
+    out->id = d->id;
+    out->field = d->field ? field_named(d->field) : NULL;
+}
+
+/* The command's own options first, then the library's by their command names. */
+static int find_long(const char *typed, size_t len, struct opt *out)
 {
     for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
-        if (opt_defs[i].short_name != 0 && opt_defs[i].short_name == ch)
-            return &opt_defs[i];
-    return NULL;
+        if (name_matches(typed, len, opt_defs[i].name)) {
+            from_def(out, &opt_defs[i]);
+            return out->id != OPT_FIELD || out->field ? 0 : -1;
+        }
+    for (size_t i = 0; i < ct_option_count(); i++) {
+        const ct_option_desc *f = ct_option_info(i);
+        if (!f->cli_name || !name_matches(typed, len, f->cli_name))
+            continue;
+        memset(out, 0, sizeof(*out));
+        dash_name(out->name, sizeof(out->name), f->cli_name);
+        out->takes_value = f->cli_arg != NULL;
+        out->id = OPT_FIELD;
+        out->field = f;
+        return 0;
+    }
+    return -1;
+}
+
+static int find_short(char ch, struct opt *out)
+{
+    for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
+        if (opt_defs[i].short_name != 0 && opt_defs[i].short_name == ch) {
+            from_def(out, &opt_defs[i]);
+            return 0;
+        }
+    return -1;
 }
 
 /* Parsed values that need checks after the whole command line is read. */
 struct pending {
     const char *api_keys;
-    const char *zone;
     int pue_given;
 };
 
-static int number_option(const char *opt, const char *value, double *out)
+/* Set a library option through the library's parser, then apply the command's limits. Returns -1
+ * to go on, or an exit status. */
+static int apply_field(struct cli *c, struct pending *p, const struct opt *d, const char *value)
 {
-    if (parse_number(value, out) != 0)
-        return cli_usage_error("invalid number '%s' for --%s", value, opt);
-    return 0;
+    const ct_option_desc *f = d->field;
+    const struct limit *lim = NULL;
+    char *at = (char *)&c->opts + f->offset;
+    char cli_name[64];
+    double v = 0;
+
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        if (strcmp(limits[i].field, f->name) == 0)
+            lim = &limits[i];
+    if (ct_options_set(&c->opts, f->name, d->takes_value ? value : "1", NULL, 0) != CT_OK) {
+        if (lim && !lim->what)
+            return cli_usage_error("invalid number '%s' for --%s (%g to %g)", value, d->name,
+                                   lim->lo, lim->hi);
+        return cli_usage_error("invalid number '%s' for --%s", value, d->name);
+    }
+    if (strcmp(f->name, "pue") == 0)
+        p->pue_given = 1;
+    if (!lim)
+        return -1;
+    if (f->type == CT_OPTION_INT) {
+        int n;
+        memcpy(&n, at, sizeof(n));
+        v = n;
+    } else {
+        memcpy(&v, at, sizeof(v));
+    }
+    if (!(v < lim->lo || v > lim->hi || (lim->lo_excluded && v == lim->lo)))
+        return -1;
+    if (!lim->what)
+        return cli_usage_error("invalid number '%s' for --%s (%g to %g)", value, d->name, lim->lo,
+                               lim->hi);
+    dash_name(cli_name, sizeof(cli_name), f->cli_name);
+    return cli_usage_error("--%s must be %s, got '%s'", cli_name, lim->what, value);
 }
 
 /* Apply one option. Returns -1 to go on, or an exit status. */
-static int apply(struct cli *c, struct pending *p, const struct opt_def *d, const char *value)
+static int apply(struct cli *c, struct pending *p, const struct opt *d, const char *value)
 {
     ct_options *o = &c->opts;
-    int rc = 0;
     switch (d->id) {
-    case OPT_LOG_DIR:
-        o->log_dir = value;
-        break;
-    case OPT_LOG_FILE_PREFIX:
-        o->log_file_prefix = value;
-        break;
+    case OPT_FIELD:
+        return apply_field(c, p, d, value);
     case OPT_API_KEYS:
         p->api_keys = value;
         break;
@@ -293,77 +333,16 @@ static int apply(struct cli *c, struct pending *p, const struct opt_def *d, cons
     case OPT_RECURSIVE:
         parse_recursive = 1;
         break;
-    case OPT_SIM_CPU:
-        o->sim_cpu = value;
-        break;
-    case OPT_SIM_CPU_TDP:
-        rc = number_option(d->name, value, &o->sim_cpu_tdp_w);
-        break;
-    case OPT_SIM_CPU_UTIL:
-        rc = number_option(d->name, value, &o->sim_cpu_util);
-        break;
-    case OPT_SIM_GPU:
-        o->sim_gpu = value;
-        break;
-    case OPT_SIM_GPU_WATTS:
-        rc = number_option(d->name, value, &o->sim_gpu_watts);
-        break;
-    case OPT_SIM_GPU_UTIL:
-        rc = number_option(d->name, value, &o->sim_gpu_util);
-        break;
     case OPT_JSON:
         if (*value == '\0')
             return cli_usage_error("--json needs a file name");
         c->json_path = value;
         break;
-    case OPT_COMPONENTS:
-        o->components = value;
-        break;
-    case OPT_INTERVAL:
-        rc = number_option(d->name, value, &o->update_interval_s);
-        if (rc == 0 && !(o->update_interval_s > 0))
-            return cli_usage_error("--interval must be greater than 0, got '%s'", value);
-        break;
-    case OPT_ZONE:
-        p->zone = value;
-        break;
     case OPT_OFFLINE:
         c->offline = 1;
         break;
-    case OPT_LATITUDE:
-        rc = number_option(d->name, value, &o->latitude);
-        if (rc == 0 && !(o->latitude >= -90 && o->latitude <= 90))
-            return cli_usage_error("--latitude must be between -90 and 90, got '%s'", value);
-        break;
-    case OPT_LONGITUDE:
-        rc = number_option(d->name, value, &o->longitude);
-        if (rc == 0 && !(o->longitude >= -180 && o->longitude <= 180))
-            return cli_usage_error("--longitude must be between -180 and 180, got '%s'", value);
-        break;
-    case OPT_POSTCODE:
-        o->postcode = value;
-        break;
-    case OPT_CARBON_REFRESH:
-        rc = number_option(d->name, value, &o->carbon_refresh_s);
-        if (rc == 0 && !(o->carbon_refresh_s > 0))
-            return cli_usage_error("--carbon-refresh must be greater than 0, got '%s'", value);
-        break;
-    case OPT_PUE:
-        rc = number_option(d->name, value, &o->pue);
-        if (rc == 0 && !(o->pue >= 1.0))
-            return cli_usage_error("--pue must be at least 1.0, got '%s'", value);
-        p->pue_given = 1;
-        break;
-    case OPT_DECIMAL_PRECISION:
-        if (parse_int(value, &o->decimal_precision) != 0 || o->decimal_precision < 0 ||
-            o->decimal_precision > 100)
-            return cli_usage_error("invalid number '%s' for --%s (0 to 100)", value, d->name);
-        break;
     case OPT_LIST_DEVICES:
         c->list_devices = 1;
-        break;
-    case OPT_DEVICES_BY_PID:
-        o->devices_by_pid = 1;
         break;
     case OPT_QUIET:
         c->quiet = 1;
@@ -374,13 +353,13 @@ static int apply(struct cli *c, struct pending *p, const struct opt_def *d, cons
         o->verbose = 2;
         break;
     case OPT_HELP:
-        fputs(usage_text, stdout);
+        usage();
         return 0;
     case OPT_VERSION:
         printf("carbontracker %s\n", ct_version_string());
         return 0;
     }
-    return rc != 0 ? rc : -1;
+    return -1;
 }
 
 /* A non-empty environment variable, or NULL. */
@@ -396,8 +375,6 @@ static int apply_environment(struct cli *c, struct pending *p)
     ct_options *o = &c->opts;
     const char *v;
 
-    if (p->zone)
-        o->zone = p->zone;
     v = getenv("TZ");
     if (v && !*v)
         o->tz = "UTC"; /* an empty TZ means UTC to the C library */
@@ -427,7 +404,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 
     while (i < argc) {
         const char *arg = argv[i];
-        const struct opt_def *d = NULL;
+        struct opt opt, *d = &opt;
         const char *value = NULL;
 
         if (strcmp(arg, "--") == 0) {
@@ -439,16 +416,14 @@ int cli_parse(struct cli *c, int argc, char **argv)
         if (arg[1] == '-') {
             const char *eq = strchr(arg + 2, '=');
             size_t len = eq ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
-            d = find_long(arg + 2, len);
-            if (!d)
+            if (find_long(arg + 2, len, d) != 0)
                 return cli_usage_error("unknown option '%.*s'", (int)(len + 2), arg);
             if (eq && !d->takes_value)
                 return cli_usage_error("option '--%s' takes no value", d->name);
             if (eq)
                 value = eq + 1;
         } else {
-            d = arg[2] == '\0' ? find_short(arg[1]) : NULL;
-            if (!d)
+            if (arg[2] != '\0' || find_short(arg[1], d) != 0)
                 return cli_usage_error("unknown option '%s'", arg);
         }
         i++;

@@ -1,55 +1,83 @@
 /*
  * env.c - ct_options_from_env(): the single, opt-in place where the library reads environment
- * variables (the command and the bindings call it; the rest of the library never does).
+ * variables (the command and the bindings call it; the rest of the library never does). Which
+ * variable sets which field is the `env` column of options_table.h.
  */
-#include "internal.h"
+#include "options_table.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-static const char *get(const char *name)
+/* Whether a field still holds its default (NaN-aware; strings by content). */
+static int at_default(const ct_options *o, const ct_options *d, const ct_option_desc *f)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
+    const char *a = (const char *)o + f->offset, *b = (const char *)d + f->offset;
+    switch (f->type) {
+    case CT_OPTION_DOUBLE: {
+        double x, y;
+        memcpy(&x, a, sizeof(x));
+        memcpy(&y, b, sizeof(y));
+        return isnan(y) ? isnan(x) : x == y;
+    }
+    case CT_OPTION_STRING: {
+        const char *x, *y;
+        memcpy(&x, a, sizeof(x));
+        memcpy(&y, b, sizeof(y));
+        return x == y || (x && y && strcmp(x, y) == 0);
+    }
+    default:
+        return memcmp(a, b, f->size) == 0;
+    }
+}
+
+/* Store `v` in the field; -1 when it is not a number of the field's type. */
+static int store(ct_options *o, const ct_option_desc *f, const char *v)
+{
+    char *p = (char *)o + f->offset, *end = NULL;
+    switch (f->type) {
+    case CT_OPTION_STRING:
+        memcpy(p, &v, sizeof(v));
+        return 0;
+    case CT_OPTION_DOUBLE: {
+        double x = strtod(v, &end);
+        if (end == v || *end != '\0')
+            return -1;
+        memcpy(p, &x, sizeof(x));
+        return 0;
+    }
+    case CT_OPTION_INT: {
+        long x = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || x < INT_MIN || x > INT_MAX)
+            return -1;
+        int i = (int)x;
+        memcpy(p, &i, sizeof(i));
+        return 0;
+    }
+    default:
+        return -1;
+    }
 }
 
 CT_API int ct_options_from_env(ct_options *o)
 {
+    ct_options d;
+    int rc = CT_OK;
+
     if (!o)
         return CT_EINVAL;
-    const char *v;
-    if (!o->zone && (v = get("CARBONTRACKER_ZONE")))
-        o->zone = v;
-    if (!o->sysfs_root && (v = get("CARBONTRACKER_SYSFS_ROOT")))
-        o->sysfs_root = v;
-    if (!o->proc_root && (v = get("CARBONTRACKER_PROC_ROOT")))
-        o->proc_root = v;
-    if (!o->tz && (v = get("TZ")))
-        o->tz = v;
-    if (!o->localtime_path && (v = get("CARBONTRACKER_LOCALTIME")))
-        o->localtime_path = v;
-    if (!o->zoneinfo_dir && (v = get("CARBONTRACKER_ZONEINFO")))
-        o->zoneinfo_dir = v;
-    if (!o->nvml_library && (v = get("CARBONTRACKER_NVML_LIBRARY")))
-        o->nvml_library = v;
-    if (!o->cuda_visible_devices)
-        o->cuda_visible_devices = getenv("CUDA_VISIBLE_DEVICES"); /* "" kept: no GPU */
-    if (!o->electricitymaps_api_key && (v = get("ELECTRICITYMAPS_API_KEY")))
-        o->electricitymaps_api_key = v;
-    if (!o->electricitymaps_url && (v = get("CARBONTRACKER_ELECTRICITYMAPS_URL")))
-        o->electricitymaps_url = v;
-    if (!o->ukgrid_url && (v = get("CARBONTRACKER_UKGRID_URL")))
-        o->ukgrid_url = v;
-    if (!o->energidataservice_url && (v = get("CARBONTRACKER_ENERGIDATASERVICE_URL")))
-        o->energidataservice_url = v;
-    if (!o->geolocation_url && (v = get("CARBONTRACKER_GEOLOCATION_URL")))
-        o->geolocation_url = v;
-    if (isnan(o->pue) && (v = get("CARBONTRACKER_PUE"))) {
-        char *end = NULL;
-        double pue = strtod(v, &end);
-        if (end == v || *end != '\0')
-            return CT_EINVAL;
-        o->pue = pue;
+    ct_options_init(&d);
+    size_t end = ct__options_writable(o->version);
+    for (size_t i = 0; i < CT__OPTS_N_FIELDS; i++) {
+        const struct ct__option_row *r = &ct__option_rows[i];
+        if (!r->d.env || r->d.offset + r->d.size > end || !at_default(o, &d, &r->d))
+            continue;
+        const char *v = getenv(r->d.env);
+        if (!v || (!*v && !(r->flags & CT__OPT_ENV_EMPTY))) /* "" kept only where it means */
+            continue;                                       /* something (no GPU) */
+        if (store(o, &r->d, v) != 0)
+            rc = CT_EINVAL; /* the field is left; the others are still read */
     }
-    return CT_OK;
+    return rc;
 }

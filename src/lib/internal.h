@@ -39,6 +39,11 @@ char *ct__strdup(const char *s);
 /* Copy with truncation, always NUL-terminated. */
 void ct__strlcpy(char *dst, const char *src, size_t len);
 
+/* Replace, in the NUL-terminated `text`, every occurrence of `secret` (when it has at least 4
+ * characters) and every run of 6 or more characters that begins the secret (a truncated copy) by
+ * "***". NULL or short secrets change nothing. */
+void ct__redact_secret(char *text, const char *secret);
+
 /*
  * Python-compatible number formatting. ct__fmt_fixed: "%.<prec>f". ct__fmt_plain: a plain
  * fixed-point decimal without exponent, at most 12 fractional digits, trailing zeros removed but

@@ -1,6 +1,7 @@
 /*
- * options.c - the tracker's copy of its options (options.h): strings duplicated through one
- * table of the string fields, upstream's validation, and the derived values.
+ * options.c - the options table as data (options_table.h): defaults, introspection and parsing
+ * by name (public), and the tracker's copy of its options (options.h): owned strings duplicated,
+ * secrets wiped and redacted, upstream's validation, and the derived values.
  */
 #include "options.h"
 
@@ -8,47 +9,118 @@
 #include "energy/sim.h"
 #include "meters.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Every string field of ct_options, and whether it is a secret (wiped before it is freed). */
-static const struct {
-    size_t offset;
-    int secret;
-} strings[CT__OPTS_N_STRINGS] = {
-    {offsetof(ct_options, components), 0},
-    {offsetof(ct_options, log_dir), 0},
-    {offsetof(ct_options, log_file_prefix), 0},
-    {offsetof(ct_options, zone), 0},
-    {offsetof(ct_options, sim_cpu), 0},
-    {offsetof(ct_options, sim_gpu), 0},
-    {offsetof(ct_options, sysfs_root), 0},
-    {offsetof(ct_options, proc_root), 0},
-    {offsetof(ct_options, tz), 0},
-    {offsetof(ct_options, localtime_path), 0},
-    {offsetof(ct_options, zoneinfo_dir), 0},
-    {offsetof(ct_options, nvml_library), 0},
-    {offsetof(ct_options, cuda_visible_devices), 0},
-    {offsetof(ct_options, electricitymaps_api_key), 1},
-    {offsetof(ct_options, postcode), 0},
-    {offsetof(ct_options, electricitymaps_url), 0},
-    {offsetof(ct_options, ukgrid_url), 0},
-    {offsetof(ct_options, energidataservice_url), 0},
-    {offsetof(ct_options, geolocation_url), 0},
-};
+#define FIELD_SIZE(f) sizeof(((ct_options *)0)->f)
+#define ROW(f, type, def, env, flags, cli, arg, help)                                              \
+    {{#f, CT_OPTION_##type, offsetof(ct_options, f), FIELD_SIZE(f), env, cli, arg, help,           \
+      ((flags)&CT__OPT_SECRET) != 0, ((flags)&CT__OPT_OWNED) != 0},                                \
+     flags},
+const struct ct__option_row ct__option_rows[] = {CT__OPTIONS_TABLE(ROW)};
+#undef ROW
+
+_Static_assert(sizeof(ct__option_rows) / sizeof(ct__option_rows[0]) == CT__OPTS_N_FIELDS,
+               "one row per field");
+
+static const size_t options_sizes[] = CT__OPTIONS_SIZES;
+_Static_assert(sizeof(options_sizes) / sizeof(options_sizes[0]) == CT_OPTIONS_VERSION + 1,
+               "CT__OPTIONS_SIZES records every CT_OPTIONS_VERSION");
+
+size_t ct__options_size(unsigned version)
+{
+    return version < sizeof(options_sizes) / sizeof(options_sizes[0]) ? options_sizes[version] : 0;
+}
+
+size_t ct__options_writable(unsigned version)
+{
+    size_t n = ct__options_size(version);
+    return n ? n : sizeof(ct_options);
+}
+
+const struct ct__option_row *ct__option_find(const char *name)
+{
+    for (size_t i = 0; name && i < CT__OPTS_N_FIELDS; i++)
+        if (strcmp(ct__option_rows[i].d.name, name) == 0)
+            return &ct__option_rows[i];
+    return NULL;
+}
+
+static void *field_ptr(ct_options *o, size_t offset)
+{
+    return (char *)o + offset;
+}
 
 static const char **field_at(ct_options *o, size_t offset)
 {
-    return (const char **)(void *)((char *)o + offset);
+    return (const char **)field_ptr(o, offset);
 }
 
-static void release(char *s, int secret)
+/* The defaults of every field, generated from the table. */
+static void defaults(ct_options *o)
 {
-    if (s && secret)
-        explicit_bzero(s, strlen(s));
-    free(s);
+    memset(o, 0, sizeof(*o));
+#define INIT(f, type, def, env, flags, cli, arg, help) o->f = def;
+    CT__OPTIONS_TABLE(INIT)
+#undef INIT
+}
+
+CT_API int ct_options_init_version(ct_options *o, unsigned version)
+{
+    size_t n = ct__options_size(version);
+    ct_options d;
+    if (!o || !n)
+        return CT_EINVAL;
+    defaults(&d);
+    d.version = version;
+    memcpy(o, &d, n);
+    return CT_OK;
+}
+
+CT_API void ct_options_init(ct_options *o)
+{
+    ct_options_init_version(o, CT_OPTIONS_VERSION);
+}
+
+CT_API size_t ct_option_count(void)
+{
+    return CT__OPTS_N_FIELDS;
+}
+
+CT_API const ct_option_desc *ct_option_info(size_t i)
+{
+    return i < CT__OPTS_N_FIELDS ? &ct__option_rows[i].d : NULL;
+}
+
+/* Strict decimal numbers, as a command line gives them: no spaces, hex, inf or nan. */
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    if (*s == '\0' || strspn(s, "0123456789.+-eE") != strlen(s))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end != '\0' || errno != 0 || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    char *end;
+    if (*s == '\0' || strspn(s, "0123456789+-") != strlen(s))
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v < INT_MIN || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
 }
 
 static int invalid(char *errbuf, size_t errlen, const char *msg)
@@ -62,8 +134,6 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
 {
     const ct_options *o = &p->o;
     char msg[256];
-    if (o->version < 1)
-        return invalid(errbuf, errlen, "options.version must be CT_OPTIONS_VERSION");
     if (o->epochs < 1)
         return invalid(
             errbuf, errlen,
@@ -130,12 +200,90 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
     return CT_OK;
 }
 
+CT_API int ct_options_set(ct_options *o, const char *name, const char *value, char *errbuf,
+                          size_t errlen)
+{
+    char msg[256];
+    const struct ct__option_row *r = ct__option_find(name);
+    if (!o || !name)
+        return invalid(errbuf, errlen, "ct_options_set needs options and a name");
+    if (!r)
+        return invalid(errbuf, errlen, ct__fmt(msg, sizeof(msg), "unknown option '%s'", name));
+    if (r->d.offset + r->d.size > ct__options_writable(o->version))
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg), "option %s is newer than options.version %u", name,
+                               o->version));
+    void *f = field_ptr(o, r->d.offset);
+    if (!value && (r->d.type == CT_OPTION_STRING || r->d.type == CT_OPTION_INT ||
+                   r->d.type == CT_OPTION_DOUBLE)) {
+        ct_options d;
+        defaults(&d);
+        memcpy(f, field_ptr(&d, r->d.offset), r->d.size);
+        return CT_OK;
+    }
+    switch (r->d.type) {
+    case CT_OPTION_STRING:
+        *(const char **)f = value;
+        return CT_OK;
+    case CT_OPTION_INT: {
+        int v;
+        if (parse_int(value, &v) != 0)
+            return invalid(errbuf, errlen,
+                           ct__fmt(msg, sizeof(msg), "invalid integer '%s' for %s", value, name));
+        *(int *)f = v;
+        return CT_OK;
+    }
+    case CT_OPTION_DOUBLE: {
+        double v;
+        if (parse_double(value, &v) != 0)
+            return invalid(errbuf, errlen,
+                           ct__fmt(msg, sizeof(msg), "invalid number '%s' for %s", value, name));
+        *(double *)f = v;
+        return CT_OK;
+    }
+    default:
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg), "option %s cannot be set from text", name));
+    }
+}
+
+static void release(char *s, int secret)
+{
+    if (s && secret)
+        explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+void ct__opts_redact(char *text, const ct_options *o)
+{
+    for (size_t i = 0; text && o && i < CT__OPTS_N_FIELDS; i++)
+        if ((ct__option_rows[i].flags & CT__OPT_SECRET) &&
+            ct__option_rows[i].d.type == CT_OPTION_STRING)
+            ct__redact_secret(text, *field_at((ct_options *)o, ct__option_rows[i].d.offset));
+}
+
 int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t errlen)
 {
+    char msg[256];
+    size_t n = in ? ct__options_size(in->version) : 0;
+
     memset(p, 0, sizeof(*p));
-    p->o = *in;
-    for (size_t i = 0; i < CT__OPTS_N_STRINGS; i++) {
-        const char **f = field_at(&p->o, strings[i].offset);
+    defaults(&p->o);
+    if (!in)
+        return invalid(errbuf, errlen, "no options");
+    if (in->version < 1)
+        return invalid(errbuf, errlen, "options.version must be CT_OPTIONS_VERSION");
+    if (!n)
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "options.version %u is newer than this library knows (%d): the "
+                               "program was built against a newer carbontracker.h",
+                               in->version, CT_OPTIONS_VERSION));
+    memcpy(&p->o, in, n); /* fields of later versions keep their defaults */
+    for (size_t i = 0; i < CT__OPTS_N_FIELDS; i++) {
+        if (!(ct__option_rows[i].flags & CT__OPT_OWNED))
+            continue;
+        const char **f = field_at(&p->o, ct__option_rows[i].d.offset);
         if (!*f)
             continue;
         p->own[i] = ct__strdup(*f);
@@ -145,18 +293,22 @@ int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t
         }
         *f = p->own[i];
     }
-    return validate(p, errbuf, errlen);
+    int rc = validate(p, errbuf, errlen);
+    if (rc != CT_OK && errbuf && errlen)
+        ct__opts_redact(errbuf, &p->o);
+    return rc;
 }
 
 int ct__opts_set_string(struct ct__opts *p, const char **field, const char *value)
 {
-    for (size_t i = 0; i < CT__OPTS_N_STRINGS; i++) {
-        if (field != field_at(&p->o, strings[i].offset))
+    for (size_t i = 0; i < CT__OPTS_N_FIELDS; i++) {
+        if (!(ct__option_rows[i].flags & CT__OPT_OWNED) ||
+            field != field_at(&p->o, ct__option_rows[i].d.offset))
             continue;
         char *own = value && *value ? ct__strdup(value) : NULL;
         if (value && *value && !own)
             return CT_ENOMEM;
-        release(p->own[i], strings[i].secret);
+        release(p->own[i], ct__option_rows[i].flags & CT__OPT_SECRET);
         p->own[i] = own;
         *field = own;
         return CT_OK;
@@ -166,8 +318,8 @@ int ct__opts_set_string(struct ct__opts *p, const char **field, const char *valu
 
 void ct__opts_free(struct ct__opts *p)
 {
-    for (size_t i = 0; i < CT__OPTS_N_STRINGS; i++) {
-        release(p->own[i], strings[i].secret);
+    for (size_t i = 0; i < CT__OPTS_N_FIELDS; i++) {
+        release(p->own[i], ct__option_rows[i].flags & CT__OPT_SECRET);
         p->own[i] = NULL;
     }
 }

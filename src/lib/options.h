@@ -7,13 +7,11 @@
 #define CT_OPTIONS_H
 
 #include "internal.h"
-
-/* The string fields of ct_options that the tracker owns a copy of (offsetof each). */
-#define CT__OPTS_N_STRINGS 19
+#include "options_table.h"
 
 struct ct__opts {
-    ct_options o; /* strings point into own[] */
-    char *own[CT__OPTS_N_STRINGS];
+    ct_options o;                 /* owned strings point into own[] */
+    char *own[CT__OPTS_N_FIELDS]; /* the copies, by row of options_table.h (NULL elsewhere) */
 
     int ebp;          /* effective epochs_before_pred (-1 mapped to epochs) */
     int monitor;      /* effective monitor_epochs (-1 mapped to epochs) */
@@ -23,8 +21,10 @@ struct ct__opts {
     int n_comp;
 };
 
-/* Copy `in` (strings duplicated) and validate it. CT_OK; CT_ENOMEM; CT_EINVAL with upstream's
- * text in errbuf. On failure ct__opts_free() still releases what was copied. */
+/* Copy `in` (only as many bytes as its version defined; later fields get their defaults; owned
+ * strings duplicated) and validate it. CT_OK; CT_ENOMEM; CT_EINVAL with upstream's text in
+ * errbuf (secrets redacted), also for a version that is 0 or newer than the library. On failure
+ * ct__opts_free() still releases what was copied. */
 int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t errlen);
 
 /* Replace one owned string field (e.g. the API key after open); NULL or "" clears it. The old

@@ -1,6 +1,6 @@
 /*
- * status.c - status codes, versions, provenance names, the option initialiser and the small
- * public helpers that own no tracker state.
+ * status.c - status codes, versions, provenance names and the small public helpers that own no
+ * tracker state (the option initialisers are options.c's, generated from options_table.h).
  */
 #include "internal.h"
 
@@ -57,12 +57,6 @@ CT_API const char *ct_provenance_name(int provenance)
     return "unknown";
 }
 
-CT_API void ct_options_init(ct_options *o)
-{
-    ct_options d = CT_OPTIONS_INIT;
-    *o = d;
-}
-
 CT_API size_t ct_struct_size(const char *name)
 {
     if (!name)
@@ -75,6 +69,8 @@ CT_API size_t ct_struct_size(const char *name)
         return sizeof(ct_summary);
     if (strcmp(name, "ct_device_energy") == 0)
         return sizeof(ct_device_energy);
+    if (strcmp(name, "ct_option_desc") == 0)
+        return sizeof(ct_option_desc);
     return 0;
 }
 

@@ -42,20 +42,6 @@ void ct__carbon_init(struct ct__carbon *c)
     c->inited = 1;
 }
 
-/* Replace every occurrence of the API key in text (a safety net: no message should hold it). */
-static void redact(char *text, const char *key)
-{
-    size_t klen;
-    char *p;
-
-    if (key == NULL || (klen = strlen(key)) < 4)
-        return;
-    while ((p = strstr(text, key)) != NULL) {
-        memmove(p + 3, p + klen, strlen(p + klen) + 1);
-        memcpy(p, "***", 3);
-    }
-}
-
 /* Queue a message (under lock). */
 static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -79,7 +65,7 @@ static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof(e->text), fmt, ap);
     va_end(ap);
-    redact(e->text, c->o.cfg.electricitymaps_key);
+    ct__redact_secret(e->text, c->o.cfg.electricitymaps_key); /* a safety net */
 }
 
 /* Record a value coming into force (under lock). */
@@ -309,7 +295,7 @@ static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc
     pthread_mutex_lock(&c->lock);
     c->forecast_expected = expected;
     ct__strlcpy(c->forecast_why, reasons, sizeof(c->forecast_why));
-    redact(c->forecast_why, c->o.cfg.electricitymaps_key);
+    ct__redact_secret(c->forecast_why, c->o.cfg.electricitymaps_key);
     if (expected && !c->forecast_told) {
         event(c, CT__CEV_NOTE, "No carbon intensity forecast (%s).", reasons);
         c->forecast_told = 1;

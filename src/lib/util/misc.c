@@ -58,3 +58,25 @@ const char *ct__component_name(int comp)
 {
     return comp == CT__COMP_GPU ? "gpu" : "cpu";
 }
+
+void ct__redact_secret(char *text, const char *secret)
+{
+    size_t klen;
+    char *r = text, *w = text;
+
+    if (!text || !secret || (klen = strlen(secret)) < 4)
+        return;
+    while (*r) {
+        size_t m = 0;
+        while (m < klen && r[m] == secret[m])
+            m++;
+        if (m == klen || m >= 6) { /* the secret, or a truncated copy of it */
+            memcpy(w, "***", 3);
+            w += 3;
+            r += m;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
