@@ -8,7 +8,6 @@
 #include "report.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,17 +142,6 @@ static void usage(void)
         printf("  %-21s  %s\n", spec, f->help);
     }
     fputs(usage_tail, stdout);
-}
-
-int cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("carbontracker: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\nTry 'carbontracker --help' for more information.\n", stderr);
-    return CLI_EXIT_USAGE;
 }
 
 /*

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_add(struct buf *b, const char *s, size_t n)
+void buf_add(struct rp_buf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -29,12 +29,12 @@ void buf_add(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-void buf_puts(struct buf *b, const char *s)
+void buf_puts(struct rp_buf *b, const char *s)
 {
     buf_add(b, s, strlen(s));
 }
 
-void buf_printf(struct buf *b, const char *fmt, ...)
+void buf_printf(struct rp_buf *b, const char *fmt, ...)
 {
     char tmp[2048];
     va_list ap;
@@ -45,7 +45,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
         buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-void buf_esc(struct buf *b, const char *s)
+void buf_esc(struct rp_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -69,7 +69,7 @@ void buf_esc(struct buf *b, const char *s)
 
 cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int length)
 {
-    struct buf *b = closure;
+    struct rp_buf *b = closure;
     buf_add(b, (const char *)data, length);
     return b->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }

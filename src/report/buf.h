@@ -8,18 +8,18 @@
 #include <cairo.h>
 #include <stddef.h>
 
-struct buf {
+struct rp_buf {
     char *p;
     size_t len, cap;
     int oom;
 };
 
-void buf_add(struct buf *b, const char *s, size_t n);
-void buf_puts(struct buf *b, const char *s);
-__attribute__((format(printf, 2, 3))) void buf_printf(struct buf *b, const char *fmt, ...);
+void buf_add(struct rp_buf *b, const char *s, size_t n);
+void buf_puts(struct rp_buf *b, const char *s);
+__attribute__((format(printf, 2, 3))) void buf_printf(struct rp_buf *b, const char *fmt, ...);
 /* HTML-escaped text. */
-void buf_esc(struct buf *b, const char *s);
-/* A cairo write function appending to the struct buf `closure`. */
+void buf_esc(struct rp_buf *b, const char *s);
+/* A cairo write function appending to the struct rp_buf `closure`. */
 cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int length);
 
 #endif

@@ -9,12 +9,12 @@
 
 /* ---- charts ------------------------------------------------------------------------------- */
 
-double fx(const struct frame *f, double v)
+double fx(const struct rp_frame *f, double v)
 {
     return f->x + (v - f->x0) / (f->x1 - f->x0) * f->w;
 }
 
-double fy(const struct frame *f, double v)
+double fy(const struct rp_frame *f, double v)
 {
     return f->y + f->h - (v - f->y0) / (f->y1 - f->y0) * f->h;
 }
@@ -43,8 +43,8 @@ static void fmt_tick(char *buf, size_t len, double v, double step)
 /* Chart box: title and legend on top, y axis label and ticks on the left, x ticks and label
  * below. Fills in f's plot area and ticks; x_cat > 0 means categories 1..x_cat. */
 void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const char *title,
-                const struct legend_item *leg, int n_leg, const char *xlabel, const char *ylabel,
-                double xmax, int x_cat, double ymax, struct frame *f)
+                const struct rp_legend_item *leg, int n_leg, const char *xlabel, const char *ylabel,
+                double xmax, int x_cat, double ymax, struct rp_frame *f)
 {
     char buf[48];
     double lx;
@@ -57,14 +57,14 @@ void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const c
     /* Title and legend. */
     font(cr, 9, 1);
     set_rgb(cr, C_TEXT);
-    text(cr, bx, by + 10, title, LEFT, 0);
+    layout_text(cr, bx, by + 10, title, LEFT, 0);
     font(cr, 7, 0);
     lx = bx + bw;
     for (int i = n_leg - 1; i >= 0; i--) {
         double w = text_w(cr, leg[i].label);
         lx -= w;
         set_rgb(cr, C_TEXT);
-        text(cr, lx, by + 10, leg[i].label, LEFT, 0);
+        layout_text(cr, lx, by + 10, leg[i].label, LEFT, 0);
         lx -= 12;
         set_rgb(cr, leg[i].color);
         if (leg[i].line) {
@@ -113,7 +113,7 @@ void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const c
         cairo_stroke(cr);
         set_rgb(cr, C_MUTED);
         fmt_tick(buf, sizeof(buf), v, f->ystep);
-        text(cr, f->x - 4, y + 2.3, buf, RIGHT, 0);
+        layout_text(cr, f->x - 4, y + 2.3, buf, RIGHT, 0);
     }
     /* x ticks. */
     if (x_cat > 0) {
@@ -123,7 +123,7 @@ void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const c
                 continue;
             snprintf(buf, sizeof(buf), "%d", c);
             set_rgb(cr, C_MUTED);
-            text(cr, fx(f, c), f->y + f->h + 9, buf, CENTER, 0);
+            layout_text(cr, fx(f, c), f->y + f->h + 9, buf, CENTER, 0);
         }
     } else {
         for (double v = f->x0; v <= f->x1 + f->xstep * 1e-6; v += f->xstep) {
@@ -134,7 +134,7 @@ void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const c
             cairo_stroke(cr);
             fmt_tick(buf, sizeof(buf), v, f->xstep);
             set_rgb(cr, C_MUTED);
-            text(cr, x, f->y + f->h + 10, buf, CENTER, 0);
+            layout_text(cr, x, f->y + f->h + 10, buf, CENTER, 0);
         }
     }
     /* Axes. */
@@ -147,11 +147,11 @@ void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const c
     /* Axis labels. */
     font(cr, 7, 0);
     set_rgb(cr, C_MUTED);
-    text(cr, f->x + f->w / 2, f->y + f->h + 22, xlabel, CENTER, 0);
+    layout_text(cr, f->x + f->w / 2, f->y + f->h + 22, xlabel, CENTER, 0);
     cairo_save(cr);
     cairo_translate(cr, bx + 8, f->y + f->h / 2);
     cairo_rotate(cr, -M_PI / 2);
-    text(cr, 0, 0, ylabel, CENTER, f->h);
+    layout_text(cr, 0, 0, ylabel, CENTER, f->h);
     cairo_restore(cr);
 }
 
@@ -160,30 +160,30 @@ static void chart_empty(cairo_t *cr, double bx, double by, double bw, double bh,
 {
     font(cr, 9, 1);
     set_rgb(cr, C_TEXT);
-    text(cr, bx, by + 10, title, LEFT, 0);
+    layout_text(cr, bx, by + 10, title, LEFT, 0);
     rect_fill(cr, bx, by + 20, bw, bh - 28, C_BOX);
     font(cr, 8, 0);
     set_rgb(cr, C_MUTED);
-    text(cr, bx + bw / 2, by + 20 + (bh - 28) / 2 + 3, msg, CENTER, bw - 10);
+    layout_text(cr, bx + bw / 2, by + 20 + (bh - 28) / 2 + 3, msg, CENTER, bw - 10);
 }
 
 /* Time axis unit for a run of `t_s` seconds. */
-struct tunit {
+struct rp_tunit {
     double div;
     const char *label;
 };
 
-static struct tunit time_unit(double t_s)
+static struct rp_tunit time_unit(double t_s)
 {
     if (t_s < 180)
-        return (struct tunit){1, "Time (s)"};
+        return (struct rp_tunit){1, "Time (s)"};
     if (t_s < 3 * 3600)
-        return (struct tunit){60, "Time (min)"};
-    return (struct tunit){3600, "Time (h)"};
+        return (struct rp_tunit){60, "Time (min)"};
+    return (struct rp_tunit){3600, "Time (h)"};
 }
 
 /* A polyline of (t, v) points, long series averaged into buckets; NaN breaks the line. */
-static void plot_series(cairo_t *cr, const struct frame *f, const double *t, const double *v,
+static void plot_series(cairo_t *cr, const struct rp_frame *f, const double *t, const double *v,
                         size_t n, double tdiv, rgb c, double width)
 {
     size_t bucket = n > MAX_PLOT_POINTS ? (n + MAX_PLOT_POINTS - 1) / MAX_PLOT_POINTS : 1;
@@ -216,7 +216,7 @@ static void plot_series(cairo_t *cr, const struct frame *f, const double *t, con
 }
 
 /* Steps: value v[i] from t[i] to t[i+1] (the last to t_end). */
-static void plot_steps(cairo_t *cr, const struct frame *f, const double *t, const double *v,
+static void plot_steps(cairo_t *cr, const struct rp_frame *f, const double *t, const double *v,
                        size_t n, double t_end, double tdiv, rgb c, double width)
 {
     int pen = 0;
@@ -238,7 +238,7 @@ static void plot_steps(cairo_t *cr, const struct frame *f, const double *t, cons
     cairo_stroke(cr);
 }
 
-void plot_bars(cairo_t *cr, const struct frame *f, const double *v, size_t n, rgb c)
+void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *v, size_t n, rgb c)
 {
     double slot = f->w / (double)n, bw = slot * 0.7;
     if (bw < 0.6)
@@ -263,14 +263,14 @@ double max_of(const double *v, size_t n)
 }
 
 /* Power over time per component: samples when the logs have them, else per-epoch averages. */
-void chart_power(cairo_t *cr, const struct run *r, double bx, double by, double bw, double bh)
+void chart_power(cairo_t *cr, const struct rp_run *r, double bx, double by, double bw, double bh)
 {
     const char *title = "Power over time (without PUE)";
     size_t n = r->n_samples ? r->n_samples : r->n_epochs;
-    struct legend_item leg[3];
+    struct rp_legend_item leg[3];
     int n_leg = 0;
-    struct frame f;
-    struct tunit u = time_unit(r->t_end_s);
+    struct rp_frame f;
+    struct rp_tunit u = time_unit(r->t_end_s);
     char xl[160];
     double *t = NULL, *cpu = NULL, *gpu = NULL, *tot = NULL, ymax = 0;
 
@@ -301,11 +301,11 @@ void chart_power(cairo_t *cr, const struct run *r, double bx, double by, double 
             ymax = tot[i];
     }
     if (r->has_cpu)
-        leg[n_leg++] = (struct legend_item){"CPU", C_CPU, 1};
+        leg[n_leg++] = (struct rp_legend_item){"CPU", C_CPU, 1};
     if (r->has_gpu)
-        leg[n_leg++] = (struct legend_item){"GPU", C_GPU, 1};
+        leg[n_leg++] = (struct rp_legend_item){"GPU", C_GPU, 1};
     if (r->has_cpu && r->has_gpu)
-        leg[n_leg++] = (struct legend_item){"Total", C_TOTAL, 1};
+        leg[n_leg++] = (struct rp_legend_item){"Total", C_TOTAL, 1};
     if (r->n_samples)
         snprintf(xl, sizeof(xl), "%s since the first epoch started \u2022 %zu samples", u.label,
                  r->n_samples);
@@ -343,13 +343,13 @@ cleanup:
 }
 
 /* Energy (PUE included) or CO2eq per epoch, as bars. */
-void chart_epochs(cairo_t *cr, const struct run *r, int co2, double bx, double by, double bw,
+void chart_epochs(cairo_t *cr, const struct rp_run *r, int co2, double bx, double by, double bw,
                   double bh)
 {
     char title[96];
     const char *unit;
     double scale = 1, *v;
-    struct frame f;
+    struct rp_frame f;
 
     if (co2)
         snprintf(title, sizeof(title), "CO2eq per epoch");
@@ -363,7 +363,7 @@ void chart_epochs(cairo_t *cr, const struct run *r, int co2, double bx, double b
     if (!v)
         return;
     for (size_t i = 0; i < r->n_epochs; i++) {
-        const struct epoch *e = &r->epochs[i];
+        const struct rp_epoch *e = &r->epochs[i];
         v[i] = co2 ? e->co2eq_g_shown : e->kwh_shown;
     }
     double m = max_of(v, r->n_epochs);
@@ -394,13 +394,14 @@ void chart_epochs(cairo_t *cr, const struct run *r, int co2, double bx, double b
 }
 
 /* Carbon intensity over time: the logged values as steps, else the run's mean as a flat line. */
-void chart_intensity(cairo_t *cr, const struct run *r, double bx, double by, double bw, double bh)
+void chart_intensity(cairo_t *cr, const struct rp_run *r, double bx, double by, double bw,
+                     double bh)
 {
     const char *title = "Carbon intensity over time";
-    struct tunit u = time_unit(r->t_end_s);
-    struct frame f;
+    struct rp_tunit u = time_unit(r->t_end_s);
+    struct rp_frame f;
     double ymax = r->intensity_g_per_kwh, t_end = r->t_end_s > 0 ? r->t_end_s : 1;
-    struct legend_item leg[2] = {{"logged values", C_INTENSITY, 1}, {"mean", C_MUTED, 1}};
+    struct rp_legend_item leg[2] = {{"logged values", C_INTENSITY, 1}, {"mean", C_MUTED, 1}};
 
     if (r->n_isamples == 0 && isnan(r->intensity_g_per_kwh)) {
         chart_empty(cr, bx, by, bw, bh, title, "No carbon intensity in the logs.");
@@ -437,14 +438,14 @@ void chart_intensity(cairo_t *cr, const struct run *r, double bx, double by, dou
         /* Under the flat line, where nothing else is drawn. */
         font(cr, 6.5, 0);
         set_rgb(cr, C_MUTED);
-        text(cr, f.x + f.w / 2, fy(&f, r->intensity_g_per_kwh) + 11,
-             "one value for the whole run: the logs have no time series", CENTER, f.w - 6);
+        layout_text(cr, f.x + f.w / 2, fy(&f, r->intensity_g_per_kwh) + 11,
+                    "one value for the whole run: the logs have no time series", CENTER, f.w - 6);
     }
 }
 
 /* Prediction vs actual: for energy, CO2eq and time a predicted and an actual bar, one above
  * the other, each pair scaled to its larger value, with the values written at the bars' ends. */
-void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double bw, double bh)
+void chart_pred(cairo_t *cr, const struct rp_run *r, double bx, double by, double bw, double bh)
 {
     char ltitle[2][48], buf[64];
     const char *names[3] = {"Energy (kWh)", "CO2eq", "Time"};
@@ -453,15 +454,15 @@ void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double b
     const double label_w = 58, value_w = 52, top = by + 30, bottom = by + bh - 14;
     const double group_h = (bottom - top) / 3, bar_h = fmin(11, group_h * 0.36);
     const double x0 = bx + label_w, bar_max = bw - label_w - value_w;
-    struct legend_item leg[2];
+    struct rp_legend_item leg[2];
 
     snprintf(ltitle[0], sizeof(ltitle[0]), "predicted (%d epochs)", r->pred.epochs);
     snprintf(ltitle[1], sizeof(ltitle[1]), "actual (%d epochs)", r->actual.epochs);
-    leg[0] = (struct legend_item){ltitle[0], C_PRED, 0};
-    leg[1] = (struct legend_item){ltitle[1], C_ACTUAL, 0};
+    leg[0] = (struct rp_legend_item){ltitle[0], C_PRED, 0};
+    leg[1] = (struct rp_legend_item){ltitle[1], C_ACTUAL, 0};
     font(cr, 9, 1);
     set_rgb(cr, C_TEXT);
-    text(cr, bx, by + 10, "Prediction vs actual", LEFT, 0);
+    layout_text(cr, bx, by + 10, "Prediction vs actual", LEFT, 0);
     font(cr, 7, 0);
     double lx = bx + label_w; /* the legend goes under the title: the title row is too short */
     for (int i = 0; i < 2; i++) {
@@ -469,7 +470,7 @@ void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double b
         cairo_rectangle(cr, lx, by + 15.5, 7, 7);
         cairo_fill(cr);
         set_rgb(cr, C_TEXT);
-        text(cr, lx + 10, by + 22, leg[i].label, LEFT, 0);
+        layout_text(cr, lx + 10, by + 22, leg[i].label, LEFT, 0);
         lx += 10 + text_w(cr, leg[i].label) + 12;
     }
     for (int g = 0; g < 3; g++) {
@@ -477,7 +478,7 @@ void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double b
         double cy = gy + group_h / 2;
         font(cr, 7.5, 0);
         set_rgb(cr, C_MUTED);
-        text(cr, bx, cy + 2.5, names[g], LEFT, label_w - 4);
+        layout_text(cr, bx, cy + 2.5, names[g], LEFT, label_w - 4);
         for (int k = 0; k < 2; k++) {
             double v = k ? av[g] : pv[g], w = m > 0 ? or0(v) / m * bar_max : 0;
             double y = k ? cy + 0.5 : cy - 0.5 - bar_h;
@@ -490,7 +491,7 @@ void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double b
                 fmt_duration(buf, sizeof(buf), v);
             font(cr, 6.5, 0);
             set_rgb(cr, C_TEXT);
-            text(cr, x0 + w + 3, y + bar_h - 2.5, buf, LEFT, 0);
+            layout_text(cr, x0 + w + 3, y + bar_h - 2.5, buf, LEFT, 0);
         }
     }
     set_rgb(cr, C_AXIS);
@@ -500,6 +501,6 @@ void chart_pred(cairo_t *cr, const struct run *r, double bx, double by, double b
     cairo_stroke(cr);
     font(cr, 6.5, 0);
     set_rgb(cr, C_MUTED);
-    text(cr, bx + bw / 2, by + bh - 4, "each pair scaled to its larger value; PUE included", CENTER,
-         bw);
+    layout_text(cr, bx + bw / 2, by + bh - 4, "each pair scaled to its larger value; PUE included",
+                CENTER, bw);
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void html_run(struct buf *b, const struct run *r)
+static void html_run(struct rp_buf *b, const struct rp_run *r)
 {
     char x[64], y[64];
     buf_puts(b, "<table class=\"kpi\"><tbody>\n");
@@ -49,7 +49,7 @@ static void html_run(struct buf *b, const struct run *r)
              "</tbody></table>\n<table><thead><tr><th>Component</th><th>Device</th>"
              "<th>Meter</th><th>Provenance</th><th>Energy (J, no PUE)</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < r->n_devices; i++) {
-        const struct device *dv = &r->devices[i];
+        const struct rp_device *dv = &r->devices[i];
         buf_puts(b, "<tr><td>");
         buf_esc(b, dv->component ? dv->component : "?");
         buf_puts(b, "</td><td>");
@@ -65,7 +65,7 @@ static void html_run(struct buf *b, const struct run *r)
                 "<th>CPU (W)</th><th>GPU (W)</th><th>Energy (J, no PUE)</th>"
                 "<th>Energy (kWh, PUE)</th><th>CO2eq (g)</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < r->n_epochs; i++) {
-        const struct epoch *e = &r->epochs[i];
+        const struct rp_epoch *e = &r->epochs[i];
         char c1[48], c2[48], c3[48], c4[48], c5[48], c6[48];
         buf_printf(
             b,
@@ -82,7 +82,7 @@ static void html_run(struct buf *b, const struct run *r)
 
 int write_html(const struct report *rep, const char *footer, size_t n_pages, const char *path)
 {
-    struct buf svg = {0}, b = {0};
+    struct rp_buf svg = {0}, b = {0};
     const char *start;
     int rc = -1;
     FILE *f = NULL;
@@ -115,7 +115,7 @@ int write_html(const struct report *rep, const char *footer, size_t n_pages, con
                      "<th>Epochs</th><th>Duration</th><th>Energy (kWh)</th><th>CO2eq (g)</th>"
                      "<th>Early stop</th><th>Status</th><th>Total uses</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < rep->n_runs; i++) {
-            const struct run *r = &rep->runs[i];
+            const struct rp_run *r = &rep->runs[i];
             buf_printf(&b, "<tr><td class=\"n\">%zu</td><td>", i + 1);
             buf_esc(&b, r->name);
             buf_printf(&b,

@@ -29,7 +29,7 @@ double text_w(cairo_t *cr, const char *s)
 
 /* Text with its baseline at y; when wider than maxw (> 0) the start is replaced by "…" so that
  * the end (a file name's distinctive part) stays. */
-void text(cairo_t *cr, double x, double y, const char *s, enum align al, double maxw)
+void layout_text(cairo_t *cr, double x, double y, const char *s, enum align al, double maxw)
 {
     char tmp[512];
     const char *out = s;
@@ -89,7 +89,7 @@ double para(cairo_t *cr, double x, double y, double maxw, double line_h, const c
         }
         if (n && !fits) {
             if (draw)
-                text(cr, x, y + (double)lines * line_h, line, LEFT, 0);
+                layout_text(cr, x, y + (double)lines * line_h, line, LEFT, 0);
             lines++;
             memcpy(line, p, wl);
             line[wl] = '\0';
@@ -103,7 +103,7 @@ double para(cairo_t *cr, double x, double y, double maxw, double line_h, const c
     }
     if (n) {
         if (draw)
-            text(cr, x, y + (double)lines * line_h, line, LEFT, 0);
+            layout_text(cr, x, y + (double)lines * line_h, line, LEFT, 0);
         lines++;
     }
     return (double)lines * line_h;
@@ -118,21 +118,21 @@ void rect_fill(cairo_t *cr, double x, double y, double w, double h, rgb c)
 
 /* ---- pages ----------------------------------------------------------------------------------- */
 
-static void doc_footer(struct doc *d)
+static void doc_footer(struct rp_doc *d)
 {
     char buf[64];
     cairo_t *cr = d->cr;
     font(cr, 7, 0);
     set_rgb(cr, C_MUTED);
-    text(cr, MARGIN, PAGE_H - 20, d->footer, LEFT, CONTENT_W - 80);
+    layout_text(cr, MARGIN, PAGE_H - 20, d->footer, LEFT, CONTENT_W - 80);
     if (d->n_pages)
         snprintf(buf, sizeof(buf), "Page %zu of %zu", d->page + 1, d->n_pages);
     else
         snprintf(buf, sizeof(buf), "Page %zu", d->page + 1);
-    text(cr, PAGE_W - MARGIN, PAGE_H - 20, buf, RIGHT, 0);
+    layout_text(cr, PAGE_W - MARGIN, PAGE_H - 20, buf, RIGHT, 0);
 }
 
-void doc_end_page(struct doc *d)
+void doc_end_page(struct rp_doc *d)
 {
     if (!d->started)
         return;
@@ -145,7 +145,7 @@ void doc_end_page(struct doc *d)
     d->page++;
 }
 
-void doc_new_page(struct doc *d)
+void doc_new_page(struct rp_doc *d)
 {
     doc_end_page(d);
     d->started = 1;
@@ -160,20 +160,20 @@ void doc_new_page(struct doc *d)
 }
 
 /* Room for `h` points on this page, else a new page. */
-void doc_need(struct doc *d, double h)
+void doc_need(struct rp_doc *d, double h)
 {
     if (d->y + h > BOTTOM)
         doc_new_page(d);
 }
 
-void section(struct doc *d, const char *title, double need_after)
+void section(struct rp_doc *d, const char *title, double need_after)
 {
     doc_need(d, 22 + need_after);
     cairo_t *cr = d->cr;
     d->y += 6;
     font(cr, 11.5, 1);
     set_rgb(cr, C_TEXT);
-    text(cr, MARGIN, d->y + 11, title, LEFT, 0);
+    layout_text(cr, MARGIN, d->y + 11, title, LEFT, 0);
     cairo_set_line_width(cr, 0.6);
     set_rgb(cr, C_GRID);
     cairo_move_to(cr, MARGIN, d->y + 15.5);
@@ -183,7 +183,7 @@ void section(struct doc *d, const char *title, double need_after)
 }
 
 /* A coloured note box (warning or information) with wrapped text. */
-void banner(struct doc *d, const char *msg, int warn)
+void banner(struct rp_doc *d, const char *msg, int warn)
 {
     cairo_t *cr = d->cr;
     font(cr, 8.5, 0);
@@ -206,21 +206,21 @@ static void kpi_box(cairo_t *cr, double x, double y, double w, double h, rgb acc
     rect_fill(cr, x, y, 3, h, accent);
     font(cr, 7.5, 1);
     set_rgb(cr, C_MUTED);
-    text(cr, x + 10, y + 12, label, LEFT, w - 14);
+    layout_text(cr, x + 10, y + 12, label, LEFT, w - 14);
     font(cr, size, 1);
     while (size > 9 && text_w(cr, value) > w - 16) {
         size -= 0.5;
         font(cr, size, 1);
     }
     set_rgb(cr, C_TEXT);
-    text(cr, x + 10, y + 30, value, LEFT, w - 14);
+    layout_text(cr, x + 10, y + 30, value, LEFT, w - 14);
     font(cr, 7, 0);
     set_rgb(cr, C_MUTED);
-    text(cr, x + 10, y + h - 5.5, note, LEFT, w - 14);
+    layout_text(cr, x + 10, y + h - 5.5, note, LEFT, w - 14);
 }
 
 /* A grid of KPI boxes, three per row. */
-void kpi_grid(struct doc *d, const struct kpi *k, int n)
+void kpi_grid(struct rp_doc *d, const struct rp_kpi *k, int n)
 {
     const double gap = 8, h = 44, w = (CONTENT_W - 2 * gap) / 3;
     for (int i = 0; i < n; i += 3) {
@@ -233,7 +233,7 @@ void kpi_grid(struct doc *d, const struct kpi *k, int n)
 }
 
 /* A table: header row, then rows of cells; columns with right alignment where asked. */
-void table_row(struct doc *d, const struct column *cols, int ncols, const char *const *cells,
+void table_row(struct rp_doc *d, const struct rp_column *cols, int ncols, const char *const *cells,
                int header, int shade)
 {
     const double row_h = header ? 15 : 13;
@@ -247,7 +247,7 @@ void table_row(struct doc *d, const struct column *cols, int ncols, const char *
     set_rgb(cr, header ? C_MUTED : C_TEXT);
     for (int c = 0; c < ncols; c++) {
         double tx = cols[c].al == RIGHT ? x + cols[c].w - 4 : x + 4;
-        text(cr, tx, d->y + row_h - 4, cells[c], cols[c].al, cols[c].w - 8);
+        layout_text(cr, tx, d->y + row_h - 4, cells[c], cols[c].al, cols[c].w - 8);
         x += cols[c].w;
     }
     d->y += row_h;

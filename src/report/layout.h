@@ -49,7 +49,7 @@ enum align { LEFT, CENTER, RIGHT };
  * the output surface. PDF pages are separate pages; SVG, PNG and HTML stack them on one tall
  * surface, each page translated below the previous one.
  */
-struct doc {
+struct rp_doc {
     cairo_t *cr;
     int paged;      /* 1: cairo_show_page() between pages (PDF); 0: stacked */
     int started;    /* a page is open */
@@ -60,14 +60,14 @@ struct doc {
     int oom; /* something was left out for want of memory */
 };
 
-struct kpi {
+struct rp_kpi {
     rgb accent;
     const char *label;
     char value[64];
     char note[160];
 };
 
-struct column {
+struct rp_column {
     const char *title;
     double w;
     enum align al;
@@ -76,16 +76,16 @@ struct column {
 void set_rgb(cairo_t *cr, rgb c);
 void font(cairo_t *cr, double size, int bold);
 double text_w(cairo_t *cr, const char *s);
-void text(cairo_t *cr, double x, double y, const char *s, enum align al, double maxw);
+void layout_text(cairo_t *cr, double x, double y, const char *s, enum align al, double maxw);
 double para(cairo_t *cr, double x, double y, double maxw, double line_h, const char *s, int draw);
 void rect_fill(cairo_t *cr, double x, double y, double w, double h, rgb c);
-void doc_end_page(struct doc *d);
-void doc_new_page(struct doc *d);
-void doc_need(struct doc *d, double h);
-void section(struct doc *d, const char *title, double need_after);
-void banner(struct doc *d, const char *msg, int warn);
-void kpi_grid(struct doc *d, const struct kpi *k, int n);
-void table_row(struct doc *d, const struct column *cols, int ncols, const char *const *cells,
+void doc_end_page(struct rp_doc *d);
+void doc_new_page(struct rp_doc *d);
+void doc_need(struct rp_doc *d, double h);
+void section(struct rp_doc *d, const char *title, double need_after);
+void banner(struct rp_doc *d, const char *msg, int warn);
+void kpi_grid(struct rp_doc *d, const struct rp_kpi *k, int n);
+void table_row(struct rp_doc *d, const struct rp_column *cols, int ncols, const char *const *cells,
                int header, int shade);
 
 #endif

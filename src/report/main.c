@@ -52,7 +52,7 @@ static int value_option(const char *name, int argc, char **argv, int *i, const c
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    struct buf b = {0};
+    struct rp_buf b = {0};
     char chunk[65536];
     size_t n;
     if (!f)
@@ -100,7 +100,7 @@ static int ends_with(const char *s, const char *suffix, size_t *stem_len)
  * parse_all_logs) or for one of a run's files: the standard log, the output log or the JSONL
  * log, whose partners are found by name. A file with another name is read as a standard log.
  */
-static int parse_logs(const char *input, int is_dir, char **json, char *err, size_t errlen)
+static int parse_input(const char *input, int is_dir, char **json, char *err, size_t errlen)
 {
     ct_parse_result *res = NULL;
     char std_buf[4096], out_buf[4096], jsonl_buf[4096];
@@ -164,7 +164,7 @@ int report_run(const char *input, const char *output, int quiet)
         return REPORT_EXIT_NOINPUT;
     }
     if (S_ISDIR(st.st_mode)) {
-        rc = parse_logs(input, 1, &json, err, sizeof(err));
+        rc = parse_input(input, 1, &json, err, sizeof(err));
     } else {
         json = read_file(input);
         if (!json) {
@@ -175,7 +175,7 @@ int report_run(const char *input, const char *output, int quiet)
         if (!looks_like_json(json)) {
             free(json);
             json = NULL;
-            rc = parse_logs(input, 0, &json, err, sizeof(err));
+            rc = parse_input(input, 0, &json, err, sizeof(err));
         }
     }
     if (rc == 0)

@@ -27,7 +27,7 @@ static int jtrue(const json_t *o, const char *key)
     return json_is_true(json_object_get(o, key));
 }
 
-static void load_consumption(const json_t *o, struct consumption *c)
+static void load_consumption(const json_t *o, struct rp_consumption *c)
 {
     memset(c, 0, sizeof(*c));
     c->km = NAN;
@@ -60,7 +60,7 @@ static double row_sum(const json_t *row)
 }
 
 /* No "epochs" array: rebuild the epochs from the upstream-style "components" block. */
-static int epochs_from_components(const json_t *comps, struct run *r)
+static int epochs_from_components(const json_t *comps, struct rp_run *r)
 {
     const json_t *cpu = json_object_get(comps, "cpu"), *gpu = json_object_get(comps, "gpu");
     const json_t *any = cpu ? cpu : gpu;
@@ -70,7 +70,7 @@ static int epochs_from_components(const json_t *comps, struct run *r)
     if (!r->epochs)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        struct epoch *e = &r->epochs[i];
+        struct rp_epoch *e = &r->epochs[i];
         const json_t *cp = json_array_get(json_object_get(cpu, "avg_power_usages (W)"), i);
         const json_t *gp = json_array_get(json_object_get(gpu, "avg_power_usages (W)"), i);
         e->epoch = (int)i + 1;
@@ -86,7 +86,7 @@ static int epochs_from_components(const json_t *comps, struct run *r)
     return 0;
 }
 
-static int load_run(const json_t *jr, struct run *r)
+static int load_run(const json_t *jr, struct rp_run *r)
 {
     const json_t *a, *v, *comps = json_object_get(jr, "components");
     size_t i;
@@ -125,7 +125,7 @@ static int load_run(const json_t *jr, struct run *r)
             return -1;
         json_array_foreach(a, i, v)
         {
-            struct epoch *e = &r->epochs[i];
+            struct rp_epoch *e = &r->epochs[i];
             json_t *num = json_object_get(v, "epoch");
             e->epoch = json_is_integer(num) ? (int)json_integer_value(num) : (int)i + 1;
             e->duration_s = jnum(v, "duration_s");
@@ -153,7 +153,7 @@ static int load_run(const json_t *jr, struct run *r)
         {
             json_array_foreach(json_object_get(c, "devices"), i, v)
             {
-                struct device *d = &r->devices[r->n_devices++];
+                struct rp_device *d = &r->devices[r->n_devices++];
                 d->component = comp;
                 d->name = json_string_value(v);
                 d->energy_j = NAN;
@@ -165,7 +165,7 @@ static int load_run(const json_t *jr, struct run *r)
             return -1;
         json_array_foreach(a, i, v)
         {
-            struct device *d = &r->devices[i];
+            struct rp_device *d = &r->devices[i];
             d->component = jstr(v, "component");
             d->name = jstr(v, "name");
             d->meter = jstr(v, "meter");
@@ -210,7 +210,7 @@ static int load_run(const json_t *jr, struct run *r)
 /* The figures the library derived (the run's "derived" object, carbontracker(1), PARSE JSON):
  * what the report shows. A document without them (written by hand, or before they were added)
  * has them unknown, its PUE counted as 1. */
-static void load_derived(const json_t *jr, struct run *r)
+static void load_derived(const json_t *jr, struct rp_run *r)
 {
     const json_t *d = json_object_get(jr, "derived");
     const json_t *figs = json_object_get(d, "epoch_figures");
@@ -248,7 +248,7 @@ static void load_derived(const json_t *jr, struct run *r)
 }
 
 /* The run's names, and the end of its time axis. */
-static void name_run(struct run *r)
+static void name_run(struct rp_run *r)
 {
     const char *base = r->std_file ? r->std_file : r->out_file ? r->out_file : "(unnamed run)";
     const char *slash = strrchr(base, '/');
@@ -345,7 +345,7 @@ int load_report(const char *json_text, struct report *rep, char *err, size_t err
         name_run(&rep->runs[i]);
     }
     for (i = 0; i < rep->n_runs; i++) {
-        const struct run *r = &rep->runs[i];
+        const struct rp_run *r = &rep->runs[i];
         if (r->version || r->n_epochs || r->n_devices || r->n_samples || r->actual.present ||
             r->pred.present)
             break;
@@ -373,7 +373,7 @@ nomem:
     return REPORT_EXIT_SOFTWARE;
 }
 
-const char *status_of(const struct run *r)
+const char *status_of(const struct rp_run *r)
 {
     if (r->truncated)
         return "cut short";
@@ -385,7 +385,7 @@ const char *status_of(const struct run *r)
 }
 
 /* Which figure upstream's aggregation counts for the run. */
-const char *counted_as(const struct run *r)
+const char *counted_as(const struct rp_run *r)
 {
     if (!r->aggregated)
         return "neither";

@@ -12,7 +12,7 @@
 
 #define KM_PER_G (1.0 / 107.5) /* EEA 2020 average new car in the EU, as the console */
 
-struct consumption {
+struct rp_consumption {
     int present;
     int epochs;
     double duration_s;
@@ -21,42 +21,42 @@ struct consumption {
     double km; /* "km travelled by car", NaN when absent */
 };
 
-struct epoch {
+struct rp_epoch {
     int epoch;
     double duration_s, cpu_power_w, gpu_power_w, energy_j, energy_kwh, co2eq_g;
     double kwh_shown, co2eq_g_shown; /* derived: with the PUE and the intensity the run uses */
 };
 
-struct device {
+struct rp_device {
     const char *component, *name, *meter, *provenance;
     double energy_j;
 };
 
-struct sample {
+struct rp_sample {
     double t_s, cpu_w, gpu_w;
 };
 
-struct isample {
+struct rp_isample {
     double t_s, g_per_kwh;
     const char *source;
 };
 
 /* One run; strings point into the JSON tree, which outlives the run. */
-struct run {
+struct rp_run {
     const char *std_file, *out_file, *jsonl_file, *source, *version, *location;
     double pue; /* NaN when the log has none */
     int early_stop, truncated;
-    struct consumption actual, pred;
+    struct rp_consumption actual, pred;
     const char *aggregated;     /* what the totals count: "actual", "pred" or NULL (neither) */
     double intensity_g_per_kwh; /* NaN when unknown */
     int intensity_inferred;     /* 1: from the logged values, 2: CO2eq / energy of a block */
-    struct epoch *epochs;
+    struct rp_epoch *epochs;
     size_t n_epochs;
-    struct device *devices;
+    struct rp_device *devices;
     size_t n_devices;
-    struct sample *samples;
+    struct rp_sample *samples;
     size_t n_samples;
-    struct isample *isamples;
+    struct rp_isample *isamples;
     size_t n_isamples;
     size_t n_skipped;
     int has_cpu, has_gpu;
@@ -78,7 +78,7 @@ struct run {
 
 struct report {
     json_t *root;
-    struct run *runs;
+    struct rp_run *runs;
     size_t n_runs;
     double total_kwh, total_g, total_km;
     size_t n_skipped;
@@ -108,7 +108,7 @@ void report_date(char *buf, size_t len, char *iso, size_t iso_len);
 
 /* The run's status in a word ("cut short", "early stop", "no actual", "complete"), and which of
  * its figures upstream's aggregation counts ("actual", "prediction", "neither"). */
-const char *status_of(const struct run *r);
-const char *counted_as(const struct run *r);
+const char *status_of(const struct rp_run *r);
+const char *counted_as(const struct rp_run *r);
 
 #endif

@@ -10,7 +10,7 @@
 size_t count_pages(const struct report *rep, const char *footer, int *oom)
 {
     cairo_surface_t *s = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
-    struct doc d = {.cr = cairo_create(s), .footer = footer};
+    struct rp_doc d = {.cr = cairo_create(s), .footer = footer};
     render(&d, rep);
     if (cairo_status(d.cr) != CAIRO_STATUS_SUCCESS || d.oom)
         *oom = 1;
@@ -22,7 +22,7 @@ size_t count_pages(const struct report *rep, const char *footer, int *oom)
 cairo_status_t render_to(cairo_surface_t *s, const struct report *rep, const char *footer,
                          size_t n_pages, int paged, double scale, const char *png_path)
 {
-    struct doc d = {.cr = cairo_create(s), .paged = paged, .n_pages = n_pages, .footer = footer};
+    struct rp_doc d = {.cr = cairo_create(s), .paged = paged, .n_pages = n_pages, .footer = footer};
     cairo_status_t st;
     cairo_scale(d.cr, scale, scale);
     render(&d, rep);

@@ -9,6 +9,6 @@
 #include "model.h"
 
 /* Draw the whole report on d->cr. */
-void render(struct doc *d, const struct report *rep);
+void render(struct rp_doc *d, const struct report *rep);
 
 #endif

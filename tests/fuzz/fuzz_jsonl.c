@@ -3,7 +3,8 @@
  * arbitrary bytes, with the fallback to (empty) text logs, the totals, the JSON and the
  * sentence. Seeds: the .jsonl files under tests/fixtures/logs.
  */
-#include "parse/parse.h"
+#include "parse/aggregate.h"
+#include "parse/jsonl_read.h"
 
 #include <jansson.h>
 #include <math.h>

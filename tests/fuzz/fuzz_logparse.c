@@ -4,7 +4,7 @@
  * the marker the same bytes are both. Checks: parsing never fails, the JSON is valid, the
  * sentence is upstream's frame, every skipped entry has a reason. Seeds: tests/fixtures/logs.
  */
-#include "parse/parse.h"
+#include "parse/aggregate.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "ct_assert.h"
-#include "parse/parse.h"
+#include "parse/aggregate.h"
 #include "powercap_fixture.h"
 #include "sink/jsonl.h"
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "ct_assert.h"
-#include "parse/parse.h"
+#include "parse/aggregate.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 

@@ -5,7 +5,9 @@
  * aggregate_consumption, with the epoch count read correctly) and upstream's print_aggregate
  * sentence byte for byte. Calls the readers and record.c below it; parse.c calls it.
  */
-#include "parse.h"
+#include "aggregate.h"
+#include "jsonl_read.h"
+#include "logparse.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -97,7 +99,7 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
 /* ---- files ------------------------------------------------------------------------------ */
 
 /* Read a whole file. Returns 0 or -errno (-EFBIG when too large). */
-static int read_file(const char *path, char **buf, size_t *len)
+static int read_whole_file(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
@@ -180,7 +182,7 @@ int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, 
     for (int i = 0; i < 3; i++) {
         if (!paths[i])
             continue;
-        int e = read_file(paths[i], &b[i], &n[i]);
+        int e = read_whole_file(paths[i], &b[i], &n[i]);
         if (e == -ENOMEM) {
             rc = CT_ENOMEM;
             goto cleanup;
@@ -227,7 +229,7 @@ struct walk {
     ct_parse_result *r;
 };
 
-static int ends_with(const char *s, size_t n, const char *suffix)
+static int has_suffix(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
@@ -278,11 +280,11 @@ static int walk_dir(struct walk *w, const char *dir, int recursive, int depth, c
         struct stat st, lst;
         int kind = -1;
         size_t suffix = 0;
-        if (ends_with(path, plen, "carbontracker_output.log"))
+        if (has_suffix(path, plen, "carbontracker_output.log"))
             kind = KIND_OUT, suffix = strlen("carbontracker_output.log");
-        else if (ends_with(path, plen, "carbontracker.log"))
+        else if (has_suffix(path, plen, "carbontracker.log"))
             kind = KIND_STD, suffix = strlen("carbontracker.log");
-        else if (ends_with(path, plen, "carbontracker.jsonl"))
+        else if (has_suffix(path, plen, "carbontracker.jsonl"))
             kind = KIND_JSONL, suffix = strlen("carbontracker.jsonl");
         if (recursive && lstat(path, &lst) == 0 && S_ISDIR(lst.st_mode)) {
             if (depth < 64)

@@ -5,8 +5,8 @@
  * epoch's energy and CO2eq. They become the run's "derived" object in ct_parse_json()
  * (carbontracker(1), PARSE JSON), so that readers such as the report do not redo the accounting.
  */
+#include "derive.h"
 #include "../account.h"
-#include "parse.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -23,7 +23,7 @@ struct derived {
     double power_w, cpu_power_w, gpu_power_w;
 };
 
-static double or0(double v)
+static double nan_to_0(double v)
 {
     return isnan(v) ? 0.0 : v;
 }
@@ -75,13 +75,13 @@ static void derive(const struct ct__prun *run, struct derived *d)
     d->energy_j = d->cpu_energy_j = d->gpu_energy_j = d->epochs_duration_s = 0;
     for (size_t i = 0; i < run->n_epochs; i++) {
         const struct ct__pepoch *e = &run->epochs[i];
-        d->energy_j += or0(e->energy_j);
-        d->epochs_duration_s += or0(e->duration_s);
-        d->cpu_energy_j += or0(e->cpu_power_w) * or0(e->duration_s);
-        d->gpu_energy_j += or0(e->gpu_power_w) * or0(e->duration_s);
+        d->energy_j += nan_to_0(e->energy_j);
+        d->epochs_duration_s += nan_to_0(e->duration_s);
+        d->cpu_energy_j += nan_to_0(e->cpu_power_w) * nan_to_0(e->duration_s);
+        d->gpu_energy_j += nan_to_0(e->gpu_power_w) * nan_to_0(e->duration_s);
         if (isnan(e->co2eq_g))
             co2_all = 0;
-        sum_co2 += or0(e->co2eq_g);
+        sum_co2 += nan_to_0(e->co2eq_g);
     }
     /* No epoch: the actual block's energy without its PUE (ct__kwh_pue() undone). */
     if (run->n_epochs == 0 && actual && !isnan(run->pue) && run->pue > 0)
@@ -131,8 +131,8 @@ static void derive(const struct ct__prun *run, struct derived *d)
         /* Samples only: their averages. */
         double c = 0, g = 0;
         for (size_t i = 0; i < run->n_samples; i++) {
-            c += or0(run->samples[i].cpu_w);
-            g += or0(run->samples[i].gpu_w);
+            c += nan_to_0(run->samples[i].cpu_w);
+            g += nan_to_0(run->samples[i].gpu_w);
         }
         d->cpu_power_w = has_cpu ? c / (double)run->n_samples : NAN;
         d->gpu_power_w = has_gpu ? g / (double)run->n_samples : NAN;
@@ -145,7 +145,7 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static int set(json_t *o, const char *key, json_t *v)
+static int member(json_t *o, const char *key, json_t *v)
 {
     return v && json_object_set_new(o, key, v) == 0 ? 0 : -1;
 }
@@ -159,33 +159,36 @@ json_t *ct__parse_derive_json(const struct ct__prun *run)
     derive(run, &d);
     for (size_t i = 0; !bad && i < run->n_epochs; i++) {
         const struct ct__pepoch *e = &run->epochs[i];
-        double kwh = isnan(e->energy_kwh) ? ct__kwh_pue(or0(e->energy_j), d.pue) : e->energy_kwh;
+        double kwh =
+            isnan(e->energy_kwh) ? ct__kwh_pue(nan_to_0(e->energy_j), d.pue) : e->energy_kwh;
         double g = isnan(e->co2eq_g) ? ct__co2eq_g(kwh, d.intensity) : e->co2eq_g;
         json_t *eo = json_object();
-        bad = !eo || json_array_append_new(eps, eo) != 0 || set(eo, "energy_kwh", num(kwh)) ||
-              set(eo, "co2eq_g", num(g));
+        bad = !eo || json_array_append_new(eps, eo) != 0 || member(eo, "energy_kwh", num(kwh)) ||
+              member(eo, "co2eq_g", num(g));
     }
     if (bad) {
         json_decref(eps);
         eps = NULL;
     }
     if (!bad)
-        bad = set(o, "pue", num(d.pue)) || set(o, "pue_from", json_string(d.pue_from)) ||
-              set(o, "intensity_g_per_kwh", num(d.intensity)) ||
-              set(o, "intensity_from",
-                  d.intensity_from ? json_string(d.intensity_from) : json_null()) ||
-              set(o, "energy_j", num(d.energy_j)) ||
-              set(o, "energy_kwh", num(ct__kwh_pue(d.energy_j, 1.0))) ||
-              set(o, "energy_kwh_pue", num(d.energy_kwh_pue)) ||
-              set(o, "co2eq_g", num(d.co2eq_g)) || set(o, "car_km", num(d.car_km)) ||
-              set(o, "duration_s", num(d.duration_s)) || set(o, "epochs", json_integer(d.epochs)) ||
-              set(o, "epochs_duration_s", num(d.epochs_duration_s)) ||
-              set(o, "cpu_energy_j", num(d.cpu_energy_j)) ||
-              set(o, "gpu_energy_j", num(d.gpu_energy_j)) || set(o, "power_w", num(d.power_w)) ||
-              set(o, "cpu_power_w", num(d.cpu_power_w)) ||
-              set(o, "gpu_power_w", num(d.gpu_power_w));
-    if (!bad) /* set() consumes eps, also when it fails */
-        bad = set(o, "epoch_figures", eps);
+        bad = member(o, "pue", num(d.pue)) || member(o, "pue_from", json_string(d.pue_from)) ||
+              member(o, "intensity_g_per_kwh", num(d.intensity)) ||
+              member(o, "intensity_from",
+                     d.intensity_from ? json_string(d.intensity_from) : json_null()) ||
+              member(o, "energy_j", num(d.energy_j)) ||
+              member(o, "energy_kwh", num(ct__kwh_pue(d.energy_j, 1.0))) ||
+              member(o, "energy_kwh_pue", num(d.energy_kwh_pue)) ||
+              member(o, "co2eq_g", num(d.co2eq_g)) || member(o, "car_km", num(d.car_km)) ||
+              member(o, "duration_s", num(d.duration_s)) ||
+              member(o, "epochs", json_integer(d.epochs)) ||
+              member(o, "epochs_duration_s", num(d.epochs_duration_s)) ||
+              member(o, "cpu_energy_j", num(d.cpu_energy_j)) ||
+              member(o, "gpu_energy_j", num(d.gpu_energy_j)) ||
+              member(o, "power_w", num(d.power_w)) ||
+              member(o, "cpu_power_w", num(d.cpu_power_w)) ||
+              member(o, "gpu_power_w", num(d.gpu_power_w));
+    if (!bad) /* member() consumes eps, also when it fails */
+        bad = member(o, "epoch_figures", eps);
     else
         json_decref(eps);
     if (bad) {

@@ -5,7 +5,7 @@
  * consumption is rebuilt from the epochs and samples written up to the end. Calls only record.c
  * (and account.c's conversions).
  */
-#include "parse.h"
+#include "jsonl_read.h"
 
 #include "../account.h"
 
@@ -502,7 +502,7 @@ static void finish(struct jr *j)
 /* ---- lines ------------------------------------------------------------------------------ */
 
 /* The header line: {"format": "carbontracker-log", "version": 1, ...}. */
-static int header(struct jr *j, const json_t *o, int line)
+static int header_record(struct jr *j, const json_t *o, int line)
 {
     const json_t *f = json_object_get(o, "format");
     double v = num(o, "version");
@@ -569,7 +569,7 @@ int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const cha
         }
         if (!seen_header) {
             seen_header = 1;
-            if (header(&j, o, no) != 0) {
+            if (header_record(&j, o, no) != 0) {
                 json_decref(o);
                 used = 0;
                 break;

@@ -5,7 +5,7 @@
  */
 #include "loglex.h"
 
-#include "parse.h"
+#include "record.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ const char *ct__lex_find(struct sv s, const char *needle)
     return NULL;
 }
 
-static char lower(char c)
+static char ascii_lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
@@ -36,12 +36,12 @@ const char *ct__lex_find_ci(struct sv s, const char *needle)
     size_t k = strlen(needle);
     if (k == 0 || k > s.n)
         return NULL;
-    char first = lower(needle[0]);
+    char first = ascii_lower(needle[0]);
     for (size_t i = 0; i + k <= s.n; i++) {
-        if (lower(s.p[i]) != first)
+        if (ascii_lower(s.p[i]) != first)
             continue;
         size_t j = 1;
-        while (j < k && lower(s.p[i + j]) == lower(needle[j]))
+        while (j < k && ascii_lower(s.p[i + j]) == ascii_lower(needle[j]))
             j++;
         if (j == k)
             return s.p + i;
@@ -88,22 +88,23 @@ int ct__lex_next_line(struct lines *it, struct line *l)
 /* "YYYY-MM-DD" at the start (upstream's block terminator). */
 int ct__lex_date_start(struct sv s)
 {
-    return s.n >= 10 && is_digit(s.p[0]) && is_digit(s.p[1]) && is_digit(s.p[2]) &&
-           is_digit(s.p[3]) && s.p[4] == '-' && is_digit(s.p[5]) && is_digit(s.p[6]) &&
-           s.p[7] == '-' && is_digit(s.p[8]) && is_digit(s.p[9]);
+    return s.n >= 10 && lex_is_digit(s.p[0]) && lex_is_digit(s.p[1]) && lex_is_digit(s.p[2]) &&
+           lex_is_digit(s.p[3]) && s.p[4] == '-' && lex_is_digit(s.p[5]) && lex_is_digit(s.p[6]) &&
+           s.p[7] == '-' && lex_is_digit(s.p[8]) && lex_is_digit(s.p[9]);
 }
 
 /* Length of "YYYY-MM-DD HH:MM:SS[,mmm] - " at the start, 0 when there is none. */
 size_t ct__lex_stamp_len(struct sv s)
 {
-    if (!ct__lex_date_start(s) || s.n < 22 || s.p[10] != ' ' || !is_digit(s.p[11]) ||
-        !is_digit(s.p[12]) || s.p[13] != ':' || !is_digit(s.p[14]) || !is_digit(s.p[15]) ||
-        s.p[16] != ':' || !is_digit(s.p[17]) || !is_digit(s.p[18]))
+    if (!ct__lex_date_start(s) || s.n < 22 || s.p[10] != ' ' || !lex_is_digit(s.p[11]) ||
+        !lex_is_digit(s.p[12]) || s.p[13] != ':' || !lex_is_digit(s.p[14]) ||
+        !lex_is_digit(s.p[15]) || s.p[16] != ':' || !lex_is_digit(s.p[17]) ||
+        !lex_is_digit(s.p[18]))
         return 0;
     size_t i = 19;
     if (i < s.n && (s.p[i] == ',' || s.p[i] == '.')) {
         i++;
-        while (i < s.n && is_digit(s.p[i]))
+        while (i < s.n && lex_is_digit(s.p[i]))
             i++;
     }
     if (i + 3 <= s.n && memcmp(s.p + i, " - ", 3) == 0)
@@ -152,11 +153,11 @@ size_t ct__lex_num(struct sv s, double *out)
         i += word;
     } else {
         size_t digits = 0;
-        while (i < s.n && is_digit(s.p[i]))
+        while (i < s.n && lex_is_digit(s.p[i]))
             i++, digits++;
         if (i < s.n && s.p[i] == '.') {
             i++;
-            while (i < s.n && is_digit(s.p[i]))
+            while (i < s.n && lex_is_digit(s.p[i]))
                 i++, digits++;
         }
         if (digits == 0)
@@ -166,7 +167,7 @@ size_t ct__lex_num(struct sv s, double *out)
             if (j < s.n && (s.p[j] == '+' || s.p[j] == '-'))
                 j++;
             size_t e = j;
-            while (j < s.n && is_digit(s.p[j]))
+            while (j < s.n && lex_is_digit(s.p[j]))
                 j++;
             if (j > e)
                 i = j;
@@ -183,7 +184,7 @@ size_t ct__lex_num(struct sv s, double *out)
 /* The whole of s (trimmed) is one number. */
 int ct__lex_whole_num(struct sv s, double *out)
 {
-    s = trim(s);
+    s = sv_trim(s);
     return s.n && ct__lex_num(s, out) == s.n;
 }
 
@@ -195,22 +196,22 @@ int ct__lex_whole_num(struct sv s, double *out)
 size_t ct__lex_hms(struct sv s, double *seconds, int *strict)
 {
     size_t i = 0, hd = 0;
-    while (i < s.n && is_digit(s.p[i]) && hd < 12)
+    while (i < s.n && lex_is_digit(s.p[i]) && hd < 12)
         i++, hd++;
-    if (hd == 0 || i + 4 > s.n || s.p[i] != ':' || !is_digit(s.p[i + 1]) || !is_digit(s.p[i + 2]) ||
-        s.p[i + 3] != ':')
+    if (hd == 0 || i + 4 > s.n || s.p[i] != ':' || !lex_is_digit(s.p[i + 1]) ||
+        !lex_is_digit(s.p[i + 2]) || s.p[i + 3] != ':')
         return 0;
     size_t m_at = i + 1;
     i += 4;
     size_t s_at = i, sd = 0;
-    while (i < s.n && is_digit(s.p[i]) && sd < 2)
+    while (i < s.n && lex_is_digit(s.p[i]) && sd < 2)
         i++, sd++;
     if (sd == 0)
         return 0;
     size_t fd = 0;
-    if (i + 1 < s.n && s.p[i] == '.' && is_digit(s.p[i + 1])) {
+    if (i + 1 < s.n && s.p[i] == '.' && lex_is_digit(s.p[i + 1])) {
         i++;
-        while (i < s.n && is_digit(s.p[i]))
+        while (i < s.n && lex_is_digit(s.p[i]))
             i++, fd++;
     }
     char buf[64];
@@ -234,7 +235,7 @@ size_t ct__lex_hms(struct sv s, double *seconds, int *strict)
 int ct__lex_search_hms(struct sv s, double *seconds, int *strict)
 {
     for (size_t i = 0; i < s.n; i++)
-        if (is_digit(s.p[i]) && (i == 0 || !is_digit(s.p[i - 1])) &&
+        if (lex_is_digit(s.p[i]) && (i == 0 || !lex_is_digit(s.p[i - 1])) &&
             ct__lex_hms((struct sv){s.p + i, s.n - i}, seconds, strict))
             return 1;
     return 0;
@@ -245,7 +246,7 @@ int ct__lex_meters(struct sv rest, struct meter_note **notes, size_t *n, size_t 
 {
     static const char *const pats[] = {", measured)", ", integrated)", ", estimated)",
                                        ", simulated)"};
-    struct sv r = trim(rest);
+    struct sv r = sv_trim(rest);
     if (r.n && r.p[r.n - 1] == '.')
         r.n--;
     const char *start = r.p;
@@ -258,7 +259,7 @@ int ct__lex_meters(struct sv rest, struct meter_note **notes, size_t *n, size_t 
         int pi = -1;
         for (int k = 0; k < 4; k++) {
             if (next[k] && next[k] < start)
-                next[k] = ct__lex_find(from(r, start), pats[k]);
+                next[k] = ct__lex_find(sv_from(r, start), pats[k]);
             if (next[k] && (pi < 0 || next[k] < next[pi]))
                 pi = k;
         }
@@ -273,7 +274,7 @@ int ct__lex_meters(struct sv rest, struct meter_note **notes, size_t *n, size_t 
             if (ct__parse_grow(notes, cap, *n + 1, sizeof(**notes)) != CT_OK)
                 return CT_ENOMEM;
             struct meter_note *m = &(*notes)[(*n)++];
-            m->name = ct__lex_dup(trim((struct sv){start, (size_t)(lp - start)}));
+            m->name = ct__lex_dup(sv_trim((struct sv){start, (size_t)(lp - start)}));
             m->meter = ct__lex_dup((struct sv){lp + 2, (size_t)(best - lp - 2)});
             m->provenance = ct__parse_strdup(pats[pi] + 2, strlen(pats[pi]) - 3);
             if (!m->name || !m->meter || !m->provenance)
@@ -292,7 +293,7 @@ int ct__lex_power_values(struct sv v, double **out, int *none)
 {
     *out = NULL;
     *none = 0;
-    v = trim(v);
+    v = sv_trim(v);
     if (v.n == 4 && memcmp(v.p, "None", 4) == 0) {
         *none = 1;
         return 0;
@@ -312,12 +313,12 @@ int ct__lex_power_values(struct sv v, double **out, int *none)
     struct sv in = {v.p + 1, v.n - 2};
     size_t cap = 0, n = 0;
     for (size_t i = 0; i < in.n;) {
-        while (i < in.n && (is_space(in.p[i]) || in.p[i] == ','))
+        while (i < in.n && (lex_is_space(in.p[i]) || in.p[i] == ','))
             i++;
         if (i >= in.n)
             break;
         size_t used = ct__lex_num((struct sv){in.p + i, in.n - i}, &x);
-        if (!used || (i + used < in.n && !is_space(in.p[i + used]) && in.p[i + used] != ',')) {
+        if (!used || (i + used < in.n && !lex_is_space(in.p[i + used]) && in.p[i + used] != ',')) {
             free(*out);
             *out = NULL;
             return -1;
@@ -375,11 +376,11 @@ char *ct__lex_join_continued(struct sv first, struct lines *it, int *ok)
 /* "Energy:\t0.0129 kWh" / "CO2eq:\t1.95 g": the number, then whitespace and the unit. */
 int ct__lex_value_unit(struct sv v, const char *unit, double *x)
 {
-    v = trim(v);
+    v = sv_trim(v);
     size_t used = ct__lex_num(v, x);
-    if (!used || used == v.n || !is_space(v.p[used]))
+    if (!used || used == v.n || !lex_is_space(v.p[used]))
         return 0;
-    struct sv u = trim(from(v, v.p + used));
+    struct sv u = sv_trim(sv_from(v, v.p + used));
     if (u.n != strlen(unit) || strncasecmp(u.p, unit, u.n) != 0)
         return 0;
     return 1;

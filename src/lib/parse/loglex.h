@@ -29,28 +29,28 @@ struct lines {
     int no;
 };
 
-static inline int is_space(char c)
+static inline int lex_is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static inline int is_digit(char c)
+static inline int lex_is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
 /* s without leading and trailing white space. */
-static inline struct sv trim(struct sv s)
+static inline struct sv sv_trim(struct sv s)
 {
-    while (s.n && is_space(s.p[0]))
+    while (s.n && lex_is_space(s.p[0]))
         s.p++, s.n--;
-    while (s.n && is_space(s.p[s.n - 1]))
+    while (s.n && lex_is_space(s.p[s.n - 1]))
         s.n--;
     return s;
 }
 
 /* The rest of s from `at` (a pointer into s). */
-static inline struct sv from(struct sv s, const char *at)
+static inline struct sv sv_from(struct sv s, const char *at)
 {
     return (struct sv){at, s.n - (size_t)(at - s.p)};
 }

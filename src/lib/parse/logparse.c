@@ -6,7 +6,7 @@
  * and its defects fixed (doc/compat.md, "Log parser"). Lines that carry data but cannot be read
  * are reported. Calls only loglex.c and record.c.
  */
-#include "parse.h"
+#include "logparse.h"
 
 #include "../account.h"
 #include "loglex.h"
@@ -117,12 +117,12 @@ static struct ct__pepoch *epoch_for(struct tp *t, int bit, int line)
 /* "Epoch N:" */
 static int std_epoch(struct tp *t, struct sv msg, const struct line *l)
 {
-    struct sv m = trim(msg);
+    struct sv m = sv_trim(msg);
     if (m.n < 8 || memcmp(m.p, "Epoch ", 6) != 0 || m.p[m.n - 1] != ':')
         return 0;
     long n = 0;
     for (size_t i = 6; i + 1 < m.n; i++) {
-        if (!is_digit(m.p[i]))
+        if (!lex_is_digit(m.p[i]))
             return 0;
         if (n < INT_MAX / 10)
             n = n * 10 + (m.p[i] - '0');
@@ -134,15 +134,15 @@ static int std_epoch(struct tp *t, struct sv msg, const struct line *l)
 
 static int std_duration(struct tp *t, const char *at, struct sv msg, const struct line *l)
 {
-    struct sv v = from(msg, at + strlen("Duration: "));
+    struct sv v = sv_from(msg, at + strlen("Duration: "));
     double secs;
     int strict;
     size_t used = ct__lex_hms(v, &secs, &strict);
     if (!used) {
-        skip_text(t, l->no, "unreadable epoch duration", trim(v));
+        skip_text(t, l->no, "unreadable epoch duration", sv_trim(v));
         return -1;
     }
-    if (l->unterminated && (!strict || trim(from(v, v.p + used)).n != 0))
+    if (l->unterminated && (!strict || sv_trim(sv_from(v, v.p + used)).n != 0))
         return 0; /* maybe cut short: the caller reports the truncated line */
     struct ct__prun *r = t->run;
     if (ct__parse_grow(&r->durations, &r->cap_durations, r->n_durations + 1,
@@ -163,17 +163,17 @@ static int std_duration(struct tp *t, const char *at, struct sv msg, const struc
 static int std_power(struct tp *t, const char *at, struct sv msg, const struct line *l,
                      struct lines *it)
 {
-    struct sv rest = from(msg, at + strlen("Average power usage (W) for "));
+    struct sv rest = sv_from(msg, at + strlen("Average power usage (W) for "));
     /* upstream: for (.+): (value) - the component runs to the last ": ". */
     const char *colon = NULL;
-    for (const char *q = rest.p; (q = ct__lex_find(from(rest, q), ": ")) != NULL; q++)
+    for (const char *q = rest.p; (q = ct__lex_find(sv_from(rest, q), ": ")) != NULL; q++)
         colon = q;
     if (!colon || colon == rest.p) {
-        skip_text(t, l->no, "power line without a component or value:", trim(rest));
+        skip_text(t, l->no, "power line without a component or value:", sv_trim(rest));
         return -1;
     }
-    struct sv comp = trim((struct sv){rest.p, (size_t)(colon - rest.p)});
-    struct sv value = trim(from(rest, colon + 2));
+    struct sv comp = sv_trim((struct sv){rest.p, (size_t)(colon - rest.p)});
+    struct sv value = sv_trim(sv_from(rest, colon + 2));
     char *joined = NULL;
     if (value.n && value.p[0] == '[' && !memchr(value.p, ']', value.n) && !l->unterminated) {
         int ok;
@@ -274,7 +274,7 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
 {
     static const char key[] = " with device(s) ";
     const size_t klen = sizeof(key) - 1;
-    struct sv r = trim(rest);
+    struct sv r = sv_trim(rest);
     if (l->unterminated && !ct__lex_ends_with(r, "."))
         return 0;
     const char *at = ct__lex_find(r, key);
@@ -282,18 +282,18 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
         return 1; /* "found:" with nothing: no components */
     while (at) {
         const char *ns = at;
-        while (ns > r.p && !is_space(ns[-1]))
+        while (ns > r.p && !lex_is_space(ns[-1]))
             ns--;
         struct sv comp = {ns, (size_t)(at - ns)};
         const char *dstart = at + klen;
-        const char *next = ct__lex_find(from(r, dstart), key);
+        const char *next = ct__lex_find(sv_from(r, dstart), key);
         const char *dend = r.p + r.n;
         if (next) {
             dend = next;
-            while (dend > dstart && !is_space(dend[-1]))
+            while (dend > dstart && !lex_is_space(dend[-1]))
                 dend--;
         }
-        struct sv devs = trim((struct sv){dstart, (size_t)(dend - dstart)});
+        struct sv devs = sv_trim((struct sv){dstart, (size_t)(dend - dstart)});
         if (devs.n && devs.p[devs.n - 1] == '.')
             devs.n--;
         int oomf = 0;
@@ -306,7 +306,7 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
             size_t j = i;
             while (j < devs.n && devs.p[j] != ',')
                 j++;
-            struct sv d = trim((struct sv){devs.p + i, j - i});
+            struct sv d = sv_trim((struct sv){devs.p + i, j - i});
             if (d.n && add_device(t, c, d) != 0)
                 return -1;
             i = j + 1;
@@ -319,21 +319,21 @@ static int components_line(struct tp *t, struct sv rest, const struct line *l)
 /* "Average carbon intensity during training was X gCO2/kWh at detected location: ADDR." */
 static int avg_intensity(struct tp *t, const char *at, struct sv msg, const struct line *l)
 {
-    struct sv v = from(msg, at + strlen("Average carbon intensity during training was "));
+    struct sv v = sv_from(msg, at + strlen("Average carbon intensity during training was "));
     double x;
     size_t used = ct__lex_num(v, &x);
     if (!used) {
-        skip_text(t, l->no, "unreadable average carbon intensity", trim(v));
+        skip_text(t, l->no, "unreadable average carbon intensity", sv_trim(v));
         return -1;
     }
-    if (l->unterminated && !ct__lex_ends_with(trim(v), "."))
+    if (l->unterminated && !ct__lex_ends_with(sv_trim(v), "."))
         return 0;
     if (!isnan(t->run->intensity_g_per_kwh) || t->run->location)
         return 1; /* the standard log's comes first */
     t->run->intensity_g_per_kwh = x;
     const char *loc = ct__lex_find(v, "at detected location: ");
     if (loc) {
-        struct sv a = trim(from(v, loc + strlen("at detected location: ")));
+        struct sv a = sv_trim(sv_from(v, loc + strlen("at detected location: ")));
         if (a.n && a.p[a.n - 1] == '.')
             a.n--;
         if (!(t->run->location = ct__lex_dup(a)))
@@ -346,10 +346,10 @@ static int avg_intensity(struct tp *t, const char *at, struct sv msg, const stru
 static int intensity_fetch(struct tp *t, struct sv msg, struct sv line, size_t stamp,
                            const struct line *l)
 {
-    struct sv v = from(msg, msg.p + strlen("Carbon intensity: "));
+    struct sv v = sv_from(msg, msg.p + strlen("Carbon intensity: "));
     double x;
     if (!ct__lex_num(v, &x) || !ct__lex_find(v, " gCO2/kWh")) {
-        skip_text(t, l->no, "unreadable carbon intensity", trim(v));
+        skip_text(t, l->no, "unreadable carbon intensity", sv_trim(v));
         return -1;
     }
     if (!stamp)
@@ -390,23 +390,24 @@ static int std_line(struct tp *t, const struct line *l, struct lines *it)
     if ((at = ct__lex_find(msg, "The following components were found:")) != NULL) {
         if (t->saw_components)
             return 1;
-        rc = components_line(t, from(msg, at + strlen("The following components were found:")), l);
+        rc = components_line(t, sv_from(msg, at + strlen("The following components were found:")),
+                             l);
         if (rc == 1)
             t->saw_components = 1;
         return rc;
     }
     if (ct__lex_starts_ci(msg, "Energy meters: ")) {
-        if (ct__lex_meters(from(msg, msg.p + strlen("Energy meters: ")), &t->meters, &t->n_meters,
-                           &t->cap_meters) != CT_OK) {
+        if (ct__lex_meters(sv_from(msg, msg.p + strlen("Energy meters: ")), &t->meters,
+                           &t->n_meters, &t->cap_meters) != CT_OK) {
             oom(t);
             return -1;
         }
         return 1;
     }
     if ((at = ct__lex_find(msg, "carbontracker version ")) != NULL) {
-        struct sv v = from(msg, at + strlen("carbontracker version "));
+        struct sv v = sv_from(msg, at + strlen("carbontracker version "));
         size_t k = 0;
-        while (k < v.n && (is_digit(v.p[k]) || v.p[k] == '.'))
+        while (k < v.n && (lex_is_digit(v.p[k]) || v.p[k] == '.'))
             k++;
         if (k && !t->saw_version) {
             t->saw_version = 1;
@@ -416,7 +417,7 @@ static int std_line(struct tp *t, const struct line *l, struct lines *it)
         return k || !l->unterminated ? 1 : 0;
     }
     if ((at = ct__lex_find(msg, "PUE coefficient of ")) != NULL) {
-        struct sv v = from(msg, at + strlen("PUE coefficient of "));
+        struct sv v = sv_from(msg, at + strlen("PUE coefficient of "));
         double x;
         size_t used = ct__lex_num(v, &x);
         if (used && used < v.n && !t->saw_pue) {
@@ -440,11 +441,11 @@ static int std_line(struct tp *t, const struct line *l, struct lines *it)
     }
     if (ct__lex_find_ci(msg, "training was interrupted"))
         return 1;
-    if (!stamp && trim(msg).n && !l->unterminated) {
-        skip_text(t, l->no, "not a log line (no time stamp):", trim(msg));
+    if (!stamp && sv_trim(msg).n && !l->unterminated) {
+        skip_text(t, l->no, "not a log line (no time stamp):", sv_trim(msg));
         return -1;
     }
-    return stamp || trim(msg).n == 0 ? 1 : 0;
+    return stamp || sv_trim(msg).n == 0 ? 1 : 0;
 }
 
 /* ---- output log: consumption blocks ----------------------------------------------------- */
@@ -499,18 +500,18 @@ static int block_open(struct tp *t, struct sv s, const struct line *l)
     struct sv rest;
     if ((at = ct__lex_find_ci(s, "predicted consumption for ")) != NULL) {
         pred = 1;
-        rest = from(s, at + strlen("predicted consumption for "));
+        rest = sv_from(s, at + strlen("predicted consumption for "));
     } else if ((at = ct__lex_find_ci(s, "actual consumption")) != NULL) {
         pred = 0;
-        rest = trim(from(s, at + strlen("actual consumption")));
+        rest = sv_trim(sv_from(s, at + strlen("actual consumption")));
         if (!ct__lex_starts_ci(rest, "for "))
             rest.n = 0;
         else
-            rest = trim(from(rest, rest.p + 4));
+            rest = sv_trim(sv_from(rest, rest.p + 4));
     } else {
         return 0;
     }
-    if (l->unterminated && !ct__lex_ends_with(trim(s), ":"))
+    if (l->unterminated && !ct__lex_ends_with(sv_trim(s), ":"))
         return 0; /* cut short: reported as truncated by the caller */
     block_close(t);
     struct block *b = &t->b;
@@ -524,7 +525,7 @@ static int block_open(struct tp *t, struct sv s, const struct line *l)
     b->c.co2eq_g = NAN;
     size_t k = 0;
     long n = 0;
-    while (k < rest.n && is_digit(rest.p[k])) {
+    while (k < rest.n && lex_is_digit(rest.p[k])) {
         if (n < INT_MAX / 10)
             n = n * 10 + (rest.p[k] - '0');
         k++;
@@ -539,17 +540,17 @@ static int block_open(struct tp *t, struct sv s, const struct line *l)
 static void block_line(struct tp *t, const struct line *l)
 {
     struct block *b = &t->b;
-    struct sv s = trim(l->s);
+    struct sv s = sv_trim(l->s);
     double x;
     if (s.n == 0)
         return;
     if (b->in_equiv) {
         /* upstream parse_equivalents: "value unit", split at the first space. */
         size_t i = 0;
-        while (i < s.n && !is_space(s.p[i]))
+        while (i < s.n && !lex_is_space(s.p[i]))
             i++;
         struct sv num = {s.p, i};
-        struct sv unit = trim(from(s, s.p + i));
+        struct sv unit = sv_trim(sv_from(s, s.p + i));
         if (!ct__lex_whole_num(num, &x)) {
             skip_text(t, l->no, "unreadable equivalent:", s);
             return;
@@ -581,7 +582,7 @@ static void block_line(struct tp *t, const struct line *l)
     }
     if (ct__lex_starts_ci(s, "Time:")) {
         int strict;
-        struct sv v = trim(from(s, s.p + 5));
+        struct sv v = sv_trim(sv_from(s, s.p + 5));
         if (l->unterminated && (!ct__lex_hms(v, &x, &strict) || !strict))
             return skip_truncated(t, l);
         if (!ct__lex_search_hms(v, &x, &strict))
@@ -589,7 +590,7 @@ static void block_line(struct tp *t, const struct line *l)
         b->c.duration_s = x;
         b->have_time = 1;
     } else if (ct__lex_starts_ci(s, "Energy:")) {
-        if (!ct__lex_value_unit(from(s, s.p + 7), "kWh", &x)) {
+        if (!ct__lex_value_unit(sv_from(s, s.p + 7), "kWh", &x)) {
             if (l->unterminated)
                 return skip_truncated(t, l);
             if (!b->why[0])
@@ -599,7 +600,7 @@ static void block_line(struct tp *t, const struct line *l)
         b->c.energy_kwh = x;
         b->have_energy = 1;
     } else if (ct__lex_starts_ci(s, "CO2eq:")) {
-        if (!ct__lex_value_unit(from(s, s.p + 6), "g", &x)) {
+        if (!ct__lex_value_unit(sv_from(s, s.p + 6), "g", &x)) {
             if (l->unterminated)
                 return skip_truncated(t, l);
             if (!b->why[0])
@@ -638,8 +639,8 @@ static void out_line(struct tp *t, const struct line *l)
     }
     if ((at = ct__lex_find(msg, "The following components were found:")) != NULL &&
         !t->saw_components) {
-        int rc =
-            components_line(t, from(msg, at + strlen("The following components were found:")), l);
+        int rc = components_line(
+            t, sv_from(msg, at + strlen("The following components were found:")), l);
         if (rc == 1)
             t->saw_components = 1;
         else if (rc == 0)
@@ -650,12 +651,12 @@ static void out_line(struct tp *t, const struct line *l)
         t->saw_finished = 1;
         return;
     }
-    if (l->unterminated && trim(l->s).n) {
+    if (l->unterminated && sv_trim(l->s).n) {
         skip_truncated(t, l);
         return;
     }
-    if (!stamp && trim(msg).n)
-        skip_text(t, l->no, "not a log line (no time stamp):", trim(msg));
+    if (!stamp && sv_trim(msg).n)
+        skip_text(t, l->no, "not a log line (no time stamp):", sv_trim(msg));
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */
@@ -746,7 +747,7 @@ int ct__parse_text(struct ct__prun *run, const char *std, size_t std_len, const 
     struct lines it = {.buf = std, .len = std_len};
     while (t.rc == CT_OK && ct__lex_next_line(&it, &l)) {
         int rc = std_line(&t, &l, &it);
-        if (rc == 0 && l.unterminated && trim(l.s).n)
+        if (rc == 0 && l.unterminated && sv_trim(l.s).n)
             skip_truncated(&t, &l);
     }
     if (t.rc == CT_OK)

@@ -3,7 +3,8 @@
  * ct_parse_dir build a result through aggregate.c; ct_parse_json serialises it (documented in
  * carbontracker(1), PARSE JSON); the accessors and ct_parse_result_free. Nothing below calls it.
  */
-#include "parse.h"
+#include "aggregate.h"
+#include "derive.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -152,17 +153,17 @@ struct jb {
     int bad; /* out of memory somewhere */
 };
 
-static json_t *jnum(double v)
+static json_t *num_json(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *jstr(const char *s)
+static json_t *str_json(const char *s)
 {
     return s ? json_string(s) : json_null();
 }
 
-static void set(struct jb *b, json_t *o, const char *key, json_t *v)
+static void member(struct jb *b, json_t *o, const char *key, json_t *v)
 {
     if (!o || !v || json_object_set_new(o, key, v) != 0)
         b->bad = 1;
@@ -178,7 +179,7 @@ static json_t *equivalents(struct jb *b, const struct ct__equiv *eq, size_t n)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < n; i++)
-        set(b, o, eq[i].unit, jnum(eq[i].value));
+        member(b, o, eq[i].unit, num_json(eq[i].value));
     return o;
 }
 
@@ -187,12 +188,12 @@ static json_t *consumption(struct jb *b, const struct ct__consumption *c)
     if (!c)
         return json_null();
     json_t *o = json_object();
-    set(b, o, "epochs", json_integer(c->epochs));
-    set(b, o, "duration (s)", jnum(c->duration_s));
-    set(b, o, "energy (kWh)", jnum(c->energy_kwh));
-    set(b, o, "co2eq (g)", jnum(c->co2eq_g));
-    set(b, o, "equivalents",
-        c->has_equivalents ? equivalents(b, c->equiv, c->n_equiv) : json_null());
+    member(b, o, "epochs", json_integer(c->epochs));
+    member(b, o, "duration (s)", num_json(c->duration_s));
+    member(b, o, "energy (kWh)", num_json(c->energy_kwh));
+    member(b, o, "co2eq (g)", num_json(c->co2eq_g));
+    member(b, o, "equivalents",
+           c->has_equivalents ? equivalents(b, c->equiv, c->n_equiv) : json_null());
     return o;
 }
 
@@ -200,7 +201,7 @@ static json_t *numbers(struct jb *b, const double *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        push(b, a, jnum(v[i]));
+        push(b, a, num_json(v[i]));
     return a;
 }
 
@@ -213,7 +214,7 @@ static json_t *components(struct jb *b, const struct ct__prun *run)
         json_t *devs = json_array();
         for (size_t d = 0; d < c->n_devices; d++)
             push(b, devs, json_string(c->devices[d]));
-        set(b, co, "devices", devs);
+        member(b, co, "devices", devs);
         json_t *power = json_null(), *energy = json_null();
         if (c->has_power) {
             power = json_array();
@@ -227,15 +228,15 @@ static json_t *components(struct jb *b, const struct ct__prun *run)
             for (size_t k = 0; k < rows; k++) {
                 json_t *row = json_array();
                 for (size_t d = 0; d < c->power[k].n; d++)
-                    push(b, row, jnum(c->power[k].v[d] * run->durations[k]));
+                    push(b, row, num_json(c->power[k].v[d] * run->durations[k]));
                 push(b, energy, row);
             }
         }
-        set(b, co, "avg_power_usages (W)", power);
-        set(b, co, "avg_energy_usages (J)", energy);
-        set(b, co, "epoch_durations (s)",
-            run->has_durations ? numbers(b, run->durations, run->n_durations) : json_null());
-        set(b, o, c->name, co);
+        member(b, co, "avg_power_usages (W)", power);
+        member(b, co, "avg_energy_usages (J)", energy);
+        member(b, co, "epoch_durations (s)",
+               run->has_durations ? numbers(b, run->durations, run->n_durations) : json_null());
+        member(b, o, c->name, co);
     }
     return o;
 }
@@ -245,10 +246,10 @@ static json_t *skipped(struct jb *b, const struct ct__pskip *s, size_t n, int wi
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
-        set(b, o, "file", json_string(s[i].file));
+        member(b, o, "file", json_string(s[i].file));
         if (with_line)
-            set(b, o, "line", json_integer(s[i].line));
-        set(b, o, "reason", json_string(s[i].reason));
+            member(b, o, "line", json_integer(s[i].line));
+        member(b, o, "reason", json_string(s[i].reason));
         push(b, a, o);
     }
     return a;
@@ -257,72 +258,72 @@ static json_t *skipped(struct jb *b, const struct ct__pskip *s, size_t n, int wi
 static json_t *run_json(struct jb *b, const struct ct__prun *run)
 {
     json_t *o = json_object();
-    set(b, o, "output_filename", jstr(run->output_filename));
-    set(b, o, "standard_filename", jstr(run->standard_filename));
-    set(b, o, "jsonl_filename", jstr(run->jsonl_filename));
-    set(b, o, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
-    set(b, o, "naming_generation",
-        run->naming_generation ? json_integer(run->naming_generation) : json_null());
-    set(b, o, "carbontracker_version", jstr(run->version));
-    set(b, o, "pue", jnum(run->pue));
-    set(b, o, "early_stop", json_boolean(run->early_stop));
-    set(b, o, "truncated", json_boolean(run->truncated));
-    set(b, o, "components", components(b, run));
-    set(b, o, "actual", consumption(b, run->actual));
-    set(b, o, "pred", consumption(b, run->pred));
-    set(b, o, "aggregated", jstr(run->aggregated));
-    set(b, o, "location", jstr(run->location));
-    set(b, o, "intensity_g_per_kwh", jnum(run->intensity_g_per_kwh));
+    member(b, o, "output_filename", str_json(run->output_filename));
+    member(b, o, "standard_filename", str_json(run->standard_filename));
+    member(b, o, "jsonl_filename", str_json(run->jsonl_filename));
+    member(b, o, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
+    member(b, o, "naming_generation",
+           run->naming_generation ? json_integer(run->naming_generation) : json_null());
+    member(b, o, "carbontracker_version", str_json(run->version));
+    member(b, o, "pue", num_json(run->pue));
+    member(b, o, "early_stop", json_boolean(run->early_stop));
+    member(b, o, "truncated", json_boolean(run->truncated));
+    member(b, o, "components", components(b, run));
+    member(b, o, "actual", consumption(b, run->actual));
+    member(b, o, "pred", consumption(b, run->pred));
+    member(b, o, "aggregated", str_json(run->aggregated));
+    member(b, o, "location", str_json(run->location));
+    member(b, o, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
 
     json_t *eps = json_array();
     for (size_t i = 0; i < run->n_epochs; i++) {
         const struct ct__pepoch *e = &run->epochs[i];
         json_t *eo = json_object();
-        set(b, eo, "epoch", json_integer(e->epoch));
-        set(b, eo, "duration_s", jnum(e->duration_s));
-        set(b, eo, "cpu_power_w", jnum(e->cpu_power_w));
-        set(b, eo, "gpu_power_w", jnum(e->gpu_power_w));
-        set(b, eo, "energy_j", jnum(e->energy_j));
-        set(b, eo, "energy_kwh", jnum(e->energy_kwh));
-        set(b, eo, "co2eq_g", jnum(e->co2eq_g));
+        member(b, eo, "epoch", json_integer(e->epoch));
+        member(b, eo, "duration_s", num_json(e->duration_s));
+        member(b, eo, "cpu_power_w", num_json(e->cpu_power_w));
+        member(b, eo, "gpu_power_w", num_json(e->gpu_power_w));
+        member(b, eo, "energy_j", num_json(e->energy_j));
+        member(b, eo, "energy_kwh", num_json(e->energy_kwh));
+        member(b, eo, "co2eq_g", num_json(e->co2eq_g));
         push(b, eps, eo);
     }
-    set(b, o, "epochs", eps);
+    member(b, o, "epochs", eps);
 
     json_t *devs = json_array();
     for (size_t i = 0; i < run->n_devices; i++) {
         const struct ct__pdevice *d = &run->devices[i];
         json_t *dobj = json_object();
-        set(b, dobj, "component", json_string(d->component));
-        set(b, dobj, "name", json_string(d->name));
-        set(b, dobj, "meter", jstr(d->meter));
-        set(b, dobj, "provenance", jstr(d->provenance));
-        set(b, dobj, "energy_j", jnum(d->energy_j));
+        member(b, dobj, "component", json_string(d->component));
+        member(b, dobj, "name", json_string(d->name));
+        member(b, dobj, "meter", str_json(d->meter));
+        member(b, dobj, "provenance", str_json(d->provenance));
+        member(b, dobj, "energy_j", num_json(d->energy_j));
         push(b, devs, dobj);
     }
-    set(b, o, "devices", devs);
+    member(b, o, "devices", devs);
 
     json_t *smp = json_array();
     for (size_t i = 0; i < run->n_samples; i++) {
         json_t *so = json_object();
-        set(b, so, "t_s", jnum(run->samples[i].t_s));
-        set(b, so, "cpu_w", jnum(run->samples[i].cpu_w));
-        set(b, so, "gpu_w", jnum(run->samples[i].gpu_w));
+        member(b, so, "t_s", num_json(run->samples[i].t_s));
+        member(b, so, "cpu_w", num_json(run->samples[i].cpu_w));
+        member(b, so, "gpu_w", num_json(run->samples[i].gpu_w));
         push(b, smp, so);
     }
-    set(b, o, "samples", smp);
+    member(b, o, "samples", smp);
 
     json_t *is = json_array();
     for (size_t i = 0; i < run->n_isamples; i++) {
         json_t *io = json_object();
-        set(b, io, "t_s", jnum(run->isamples[i].t_s));
-        set(b, io, "g_per_kwh", jnum(run->isamples[i].g_per_kwh));
-        set(b, io, "source", jstr(run->isamples[i].source));
+        member(b, io, "t_s", num_json(run->isamples[i].t_s));
+        member(b, io, "g_per_kwh", num_json(run->isamples[i].g_per_kwh));
+        member(b, io, "source", str_json(run->isamples[i].source));
         push(b, is, io);
     }
-    set(b, o, "intensity_samples", is);
-    set(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
-    set(b, o, "derived", ct__parse_derive_json(run));
+    member(b, o, "intensity_samples", is);
+    member(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
+    member(b, o, "derived", ct__parse_derive_json(run));
     return o;
 }
 
@@ -333,18 +334,18 @@ CT_API int ct_parse_json(const ct_parse_result *r, char **json)
     *json = NULL;
     struct jb b = {0};
     json_t *root = json_object();
-    set(&b, root, "format", json_string("carbontracker-parse"));
-    set(&b, root, "format_version", json_integer(1));
+    member(&b, root, "format", json_string("carbontracker-parse"));
+    member(&b, root, "format_version", json_integer(1));
     json_t *runs = json_array();
     for (size_t i = 0; i < r->n_runs; i++)
         push(&b, runs, run_json(&b, &r->runs[i]));
-    set(&b, root, "runs", runs);
+    member(&b, root, "runs", runs);
     json_t *tot = json_object();
-    set(&b, tot, "energy_kwh", jnum(r->total_energy_kwh));
-    set(&b, tot, "co2eq_g", jnum(r->total_co2eq_g));
-    set(&b, tot, "equivalents", equivalents(&b, r->total_equiv, r->n_equiv));
-    set(&b, root, "totals", tot);
-    set(&b, root, "skipped", skipped(&b, r->skipped, r->n_skipped, 0));
+    member(&b, tot, "energy_kwh", num_json(r->total_energy_kwh));
+    member(&b, tot, "co2eq_g", num_json(r->total_co2eq_g));
+    member(&b, tot, "equivalents", equivalents(&b, r->total_equiv, r->n_equiv));
+    member(&b, root, "totals", tot);
+    member(&b, root, "skipped", skipped(&b, r->skipped, r->n_skipped, 0));
     char *text = b.bad ? NULL : json_dumps(root, JSON_INDENT(2));
     json_decref(root);
     if (!text)

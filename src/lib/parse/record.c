@@ -4,7 +4,7 @@
  * locale-independent numbers). Calls nothing else in src/lib/parse; the readers, the pairing and
  * the API above all call into it.
  */
-#include "parse.h"
+#include "record.h"
 
 #include <locale.h>
 #include <math.h>

@@ -1,15 +1,16 @@
 /*
- * parse.h - the log parser's internal model: one record per run (a pair of upstream text logs,
- * or our JSON-lines log) and the functions of its layers, each calling only those below it:
+ * record.h - the log parser's internal model: one record per run (a pair of upstream text logs,
+ * or our JSON-lines log), and record.c, the lowest of its layers, each calling only those below
+ * it and each with its own header:
  *   parse.c        public API: ct_parse_bytes/files/dir, ct_parse_json, accessors
  *   aggregate.c    files to runs (pairing, reading, choosing the reader), totals, sentence
+ *   derive.c       the figures derived from a run ("derived" in ct_parse_json)
  *   logparse.c     the text logs' run assembly    jsonl_read.c   our JSON-lines log
  *   loglex.c       the text logs' lines, numbers and times (loglex.h; logparse.c only)
  *   record.c       the record's storage and shared helpers (growth, strings, numbers, skips)
- * The report renderer reads these structs directly; everything else goes through ct_parse_json().
  */
-#ifndef CT_PARSE_PARSE_H
-#define CT_PARSE_PARSE_H
+#ifndef CT_PARSE_RECORD_H
+#define CT_PARSE_RECORD_H
 
 #include "../internal.h"
 
@@ -168,55 +169,5 @@ void ct__parse_run_clear(struct ct__prun *run);
 
 /* Append an empty run (PUE and intensity unknown) to the result; NULL when out of memory. */
 struct ct__prun *ct__parse_new_run(struct ct_parse_result *r);
-
-/* ---- the readers: pure over bytes ------------------------------------------------------- */
-
-/*
- * Text logs (logparse.c): fill `run` from a standard log and an output log (either may be empty).
- * `std_label`/`out_label` name the files in skipped entries. CT_OK or CT_ENOMEM.
- */
-int ct__parse_text(struct ct__prun *run, const char *std, size_t std_len, const char *std_label,
-                   const char *out, size_t out_len, const char *out_label);
-
-/*
- * JSON-lines log (jsonl_read.c): fill `run` from our carbontracker-log file. Returns CT_OK when
- * the file was used, 1 when it is not a usable carbontracker-log (a skipped entry says why; the
- * run is left for the text logs), CT_ENOMEM.
- */
-int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const char *label);
-
-/* ---- aggregate.c: runs from files, totals, the sentence ---------------------------------- */
-
-/* Naming generation (1, 2, 3; 0 unknown) of a log file name or path. */
-int ct__parse_naming_generation(const char *path);
-
-/* Parse one run from bytes: jsonl when given and usable, else the text logs. Any buffer may be
- * NULL (length 0). Labels may be NULL. CT_OK or CT_ENOMEM. */
-int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
-                        const char *std_label, const char *out, size_t out_len,
-                        const char *out_label, const char *jsonl, size_t jsonl_len,
-                        const char *jsonl_label);
-
-/* Fill one run from files (any may be NULL; names are kept as given). A text log that cannot be
- * read: CT_EIO, *failed names it and *err holds -errno; an unreadable jsonl is a skipped entry.
- * CT_OK, CT_EIO or CT_ENOMEM. */
-int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, const char *jsonl,
-                        const char **failed, int *err);
-
-/* Add the runs of the log files in `dir` (and below it when `recursive`) to `r`, in upstream's
- * order; unpaired and unreadable files are whole-file skipped entries. CT_OK, CT_EIO (the
- * directory cannot be opened: errbuf says why) or CT_ENOMEM. */
-int ct__parse_dir_runs(struct ct_parse_result *r, const char *dir, int recursive, char *errbuf,
-                       size_t errlen);
-
-/* derive.c: the run's "derived" object of ct_parse_json() (a jansson json_t, new reference), NULL
- * when out of memory. */
-struct json_t *ct__parse_derive_json(const struct ct__prun *run);
-
-/* The totals over all runs (upstream's aggregate_consumption, defects fixed). */
-int ct__parse_totals(struct ct_parse_result *r);
-
-/* Upstream's print_aggregate sentence for the totals (malloc'ed in *text). CT_OK/CT_ENOMEM. */
-int ct__parse_sentence(const struct ct_parse_result *r, char **text);
 
 #endif
