@@ -128,6 +128,16 @@ ct --parse "$T/all" --json "$T/parse.json"
     echo "## --json"
     cat "$T/parse.json"
 } >>"$T/parse.doc"
+# The derived per-component energy of a text-logged epoch is its power x duration, whose last
+# digits follow the duration (as avg_energy_usages): compare it to 9 significant digits.
+python3 - "$T/parse.doc" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r'("(?:cpu|gpu)_energy_j": )(-?[0-9.]+(?:e-?[0-9]+)?)',
+           lambda m: m.group(1) + format(float(m.group(2)), ".9g"), s)
+open(p, "w").write(s)
+PY
 golden parse "$T/parse.doc"
 
 ct_finish
