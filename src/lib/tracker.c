@@ -6,6 +6,7 @@
 #include "tracker.h"
 
 #include "announce.h"
+#include "records.h"
 #include "sink/jsonl.h"
 #include "util/sysfs.h"
 
@@ -67,42 +68,6 @@ static void tell_read_failures(struct ct_tracker *t)
 }
 
 /* ---- open ------------------------------------------------------------------------------- */
-
-static void sink_meta(struct ct_tracker *t)
-{
-    const struct ct__ledger *l = &t->ledger;
-    struct ct__sink_device sd[CT_MAX_DEVICES];
-    for (int i = 0; i < l->n_devs; i++)
-        sd[i] = (struct ct__sink_device){
-            .component = ct__component_name(l->devs[i].comp),
-            .name = l->devs[i].meta.name,
-            .meter = ct__ledger_meter_name(l, i),
-            .provenance = l->devs[i].meta.provenance,
-            .uuid = l->devs[i].meta.uuid,
-            .index = l->devs[i].meta.index,
-        };
-    const ct_options *o = &t->opt.o;
-    struct ct__sink_meta m = {
-        .pue = t->opt.pue,
-        .zone = t->grid.loc.zone,
-        .location = t->grid.loc.address,
-        .intensity_g_per_kwh = t->grid.ci.g_per_kwh,
-        .intensity_source = t->grid.ci.source,
-        .epochs = o->epochs,
-        .epochs_before_pred = o->epochs_before_pred,
-        .monitor_epochs = o->monitor_epochs,
-        .update_interval_s = o->update_interval_s,
-        .components = o->components,
-        .interpretable = o->interpretable,
-        .decimal_precision = o->decimal_precision,
-        .live = o->live,
-        .n_devices = l->n_devs,
-        .devices = sd,
-    };
-    ct__sinks_meta(&t->sinks, &m);
-    ct__sinks_intensity(&t->sinks, 0, t->grid.ci.g_per_kwh, t->grid.ci.source,
-                        !t->grid.ci.is_default);
-}
 
 static int start_carbon(struct ct_tracker *t)
 {
@@ -180,7 +145,7 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     if (rc != CT_OK)
         goto fail;
     ct__announce_location(&t->sinks, &t->opt, &t->grid, why);
-    sink_meta(t);
+    ct__records_meta(&t->sinks, &t->opt, &t->ledger, &t->grid);
 
     /* The first reading is the run's start; then the sampler. */
     ct__sampler_tick(&t->sampler);
@@ -225,80 +190,13 @@ static int epoch_start(ct_tracker *t)
     return CT_OK;
 }
 
-static void consumption(struct ct_tracker *t, struct ct__sink_consumption *c, const char *title,
-                        int epochs)
-{
-    memset(c, 0, sizeof(*c));
-    c->description = title;
-    c->epochs = epochs;
-    c->location = t->grid.loc.address;
-    c->in_force_g_per_kwh = t->grid.ci.g_per_kwh;
-    c->in_force_description = t->grid.ci.description;
-    c->refresh_s = t->opt.refresh_s;
-}
-
-static void predict(struct ct_tracker *t)
-{
-    const struct ct__prediction *p = &t->account.pred;
-    char title[128];
-    ct__account_predict(&t->account, t->opt.o.epochs, t->opt.refresh_s, &t->grid.ci, ct__wall_s());
-    struct ct__sink_consumption c;
-    consumption(
-        t, &c,
-        ct__fmt(title, sizeof(title), "Predicted consumption for %d epoch(s):", t->opt.o.epochs),
-        t->opt.o.epochs);
-    c.duration_s = p->duration_s;
-    c.energy_j = NAN;
-    c.energy_kwh = p->energy_kwh;
-    c.co2eq_g = p->co2eq_g;
-    c.intensity_g_per_kwh = p->intensity_g_per_kwh;
-    c.km_by_car = t->opt.o.interpretable ? ct__km_by_car(p->co2eq_g) : NAN;
-    c.basis = p->basis;
-    c.pred = p;
-    ct__sinks_prediction(&t->sinks, 0, &c);
-}
-
 static void finish(struct ct_tracker *t)
 {
-    char title[128];
-    double kwh, co2, avg, dur;
-
     ct__carbon_stop(&t->grid.carbon); /* cancels a request in flight: milliseconds */
     sync_carbon(t);
     ct__sampler_stop(&t->sampler);
     ct__sampler_tick(&t->sampler); /* a last reading: the whole run for the ledger and sinks */
-    ct__account_totals(&t->account, t->grid.ci.g_per_kwh, &kwh, &co2, &avg, &dur, NULL);
-
-    const struct ct__ledger *l = &t->ledger;
-    double dev_j[CT_MAX_DEVICES], total_j = 0;
-    int lost[CT_MAX_DEVICES];
-    for (int i = 0; i < l->n_devs; i++) {
-        dev_j[i] = l->devs[i].counted_j;
-        lost[i] = l->devs[i].lost;
-        total_j += dev_j[i];
-    }
-    size_t nf = 0;
-    double *fetched = ct__account_fetched(&t->account, &nf);
-    if (t->opt.o.epochs_before_pred == 0)
-        ct__strlcpy(title, "Actual consumption:", sizeof(title));
-    else
-        ct__fmt(title, sizeof(title), "Actual consumption for %d epoch(s):", t->account.n_epochs);
-    struct ct__sink_consumption c;
-    consumption(t, &c, title, t->account.n_epochs);
-    c.duration_s = dur;
-    c.energy_j = total_j;
-    c.energy_kwh = kwh;
-    c.co2eq_g = co2;
-    c.intensity_g_per_kwh = avg;
-    c.km_by_car = t->opt.o.interpretable ? ct__km_by_car(co2) : NAN;
-    c.early_stop = t->early_stop;
-    c.n_devices = l->n_devs;
-    c.device_energy_j = dev_j;
-    c.device_lost = lost;
-    c.fetched = fetched;
-    c.n_fetched = fetched ? nf : 0;
-    ct__sinks_summary(&t->sinks, 0, &c);
-    free(fetched);
+    ct__records_summary(&t->sinks, &t->opt, &t->ledger, &t->account, &t->grid, t->early_stop);
 
     ct__meters_close(&t->ledger.set); /* releases the hardware (nvmlShutdown) at stop */
     t->finished = 1;
@@ -306,39 +204,6 @@ static void finish(struct ct_tracker *t)
     say(t, CT__MSG_INFO, "Monitoring thread ended.");
     say(t, CT__MSG_OUTPUT, "Finished monitoring.");
     ct__sinks_close(&t->sinks);
-}
-
-static void fill_result(struct ct_tracker *t, ct_epoch_result *out, const struct ct__epoch *e,
-                        const double *dev_j)
-{
-    unsigned v = out->version;
-    memset(out, 0, sizeof(*out));
-    out->version = v;
-    if (!e)
-        return;
-    out->epoch = t->epoch_counter;
-    out->duration_s = e->duration_s;
-    out->energy_j = e->cpu_j + e->gpu_j;
-    out->cpu_energy_j = e->cpu_j;
-    out->gpu_energy_j = e->gpu_j;
-    out->cpu_power_w = e->duration_s > 0 ? e->cpu_j / e->duration_s : 0;
-    out->gpu_power_w = e->duration_s > 0 ? e->gpu_j / e->duration_s : 0;
-    out->energy_kwh_pue = e->energy_kwh;
-    out->intensity_g_per_kwh = e->intensity_g_per_kwh;
-    out->co2eq_g = e->co2eq_g;
-    out->n_devices = t->ledger.n_devs;
-    for (int i = 0; i < t->ledger.n_devs; i++) {
-        const struct ct__dev *d = &t->ledger.devs[i];
-        ct_device_energy *de = &out->devices[i];
-        ct__strlcpy(de->component, ct__component_name(d->comp), sizeof(de->component));
-        ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
-        ct__strlcpy(de->meter, ct__ledger_meter_name(&t->ledger, i), sizeof(de->meter));
-        de->provenance = d->meta.provenance;
-        de->lost = d->mark_lost;
-        de->energy_j = dev_j[i];
-        ct__strlcpy(de->uuid, d->meta.uuid, sizeof(de->uuid));
-        de->index = d->meta.index;
-    }
 }
 
 /* Ask whether to go on after the prediction; 0 = the user said stop. */
@@ -364,7 +229,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
         return CT_EINVAL;
     if (t->finished) {
         if (out && out->version >= 1)
-            fill_result(t, out, NULL, NULL);
+            ct__records_result(out, &t->ledger, 0, NULL, NULL);
         return CT_OK;
     }
     if (!t->in_epoch) {
@@ -383,32 +248,14 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     if (!e)
         return CT_ENOMEM;
 
-    struct ct__sink_epoch se = {
-        .epoch = t->epoch_counter,
-        .duration_s = duration_s,
-        .cpu_energy_j = cpu_j,
-        .gpu_energy_j = gpu_j,
-        .energy_kwh = e->energy_kwh,
-        .intensity_g_per_kwh = e->intensity_g_per_kwh,
-        .co2eq_g = e->co2eq_g,
-        .n_devices = t->ledger.n_devs,
-        .device_energy_j = dev_j,
-    };
-    for (int c = 0; c < t->opt.n_comp; c++) {
-        int comp = t->opt.comp_order[c];
-        if (!ct__ledger_has(&t->ledger, comp))
-            continue;
-        se.comp_name[se.n_comp] = ct__component_name(comp);
-        se.comp_energy_j[se.n_comp++] = comp == CT__COMP_GPU ? gpu_j : cpu_j;
-    }
-    ct__sinks_epoch(&t->sinks, now, &se);
+    ct__records_epoch(&t->sinks, &t->opt, &t->ledger, now, t->epoch_counter, e, dev_j);
     sync_carbon(t);
     if (out && out->version >= 1)
-        fill_result(t, out, e, dev_j);
+        ct__records_result(out, &t->ledger, t->epoch_counter, e, dev_j);
     tell_read_failures(t);
 
     if (t->epoch_counter == t->opt.ebp && t->opt.ebp > 0) {
-        predict(t);
+        ct__records_prediction(&t->sinks, &t->opt, &t->account, &t->grid);
         if (!confirm(t)) {
             t->early_stop = 1;
             finish(t);
