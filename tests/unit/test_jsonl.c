@@ -93,7 +93,7 @@ static void write_meta(struct ct__jsonl *j)
                               .live = 0,
                               .n_devices = 3,
                               .devices = devices};
-    ct__jsonl_meta(j, &m);
+    ct__sink_jsonl.meta(j, &m);
 }
 
 static const uint64_t S = 1000000000ull; /* one second in ns */
@@ -117,15 +117,16 @@ static void test_records_and_round_trip(void **state)
     /* Samples before the meta record are dropped: nothing describes the devices yet. */
     uint64_t uj[3];
     counters(0, uj);
-    ct__jsonl_sample(j, 1, uj, 3);
+    ct__sink_jsonl.sample(j, 1, uj, 3);
     write_meta(j);
-    ct__jsonl_intensity(j, 0, 151.6503, "table:owid:DK:2023", 0);
-    ct__jsonl_intensity(j, 0, 151.6503, "table:owid:DK:2023", 0); /* same: not written */
-    uint64_t t0 = ct__now_ns() + S;                               /* t_s counts from the open */
+    ct__sink_jsonl.intensity(j, 0, 151.6503, "table:owid:DK:2023", 0);
+    ct__sink_jsonl.intensity(j, 0, 151.6503, "table:owid:DK:2023", 0); /* same: not written */
+    uint64_t t0 = ct__now_ns() + S; /* t_s counts from the open */
     for (int t = 0; t <= 4; t++) {
         counters(t, uj);
-        ct__jsonl_sample(j, t0 + (uint64_t)t * S, uj, 3);
-        ct__jsonl_sample(j, t0 + (uint64_t)t * S - 1, uj, 3); /* older than the last: dropped */
+        ct__sink_jsonl.sample(j, t0 + (uint64_t)t * S, uj, 3);
+        ct__sink_jsonl.sample(j, t0 + (uint64_t)t * S - 1, uj,
+                              3); /* older than the last: dropped */
         if (t == 2 || t == 4) {
             double dev[3] = {400.0, 60.0, 10.0};
             struct ct__sink_epoch e = {.epoch = t / 2,
@@ -137,7 +138,7 @@ static void test_records_and_round_trip(void **state)
                                        .co2eq_g = 470.0 / 3.6e6 * 1.58 * 151.6503,
                                        .n_devices = 3,
                                        .device_energy_j = dev};
-            ct__jsonl_epoch(j, t0 + (uint64_t)t * S, &e);
+            ct__sink_jsonl.epoch(j, t0 + (uint64_t)t * S, &e);
         }
         if (t == 2) {
             struct ct__sink_consumption p = {.description = "Predicted consumption for 2 epoch(s):",
@@ -149,10 +150,10 @@ static void test_records_and_round_trip(void **state)
                                              .intensity_g_per_kwh = 151.6503,
                                              .km_by_car = 0.0626 / 107.5,
                                              .basis = "default"};
-            ct__jsonl_prediction(j, t0 + 2 * S, &p);
+            ct__sink_jsonl.prediction(j, t0 + 2 * S, &p);
         }
         if (t == 3)
-            ct__jsonl_intensity(j, t0 + 3 * S, 200.0, "electricitymaps:DK-DK1", 1);
+            ct__sink_jsonl.intensity(j, t0 + 3 * S, 200.0, "electricitymaps:DK-DK1", 1);
     }
     double dev_j[3] = {800.0, 120.0, 20.0};
     int lost[3] = {0, 0, 1};
@@ -169,7 +170,7 @@ static void test_records_and_round_trip(void **state)
                                      .n_devices = 3,
                                      .device_energy_j = dev_j,
                                      .device_lost = lost};
-    ct__jsonl_summary(j, t0 + 4 * S, &s);
+    ct__sink_jsonl.summary(j, t0 + 4 * S, &s);
 
     /* Flushed as written: the file is complete before close. */
     json_t *lines = read_lines(f->path);
@@ -268,11 +269,11 @@ static void test_killed_run(void **state)
     char why[256];
     assert_int_equal(ct__jsonl_open(&j, f->base, why, sizeof(why)), 0);
     write_meta(j);
-    ct__jsonl_intensity(j, 1, 100.0, "table", 0);
+    ct__sink_jsonl.intensity(j, 1, 100.0, "table", 0);
     uint64_t uj[3], t0 = ct__now_ns() + S;
     for (int t = 0; t <= 3; t++) {
         counters(t, uj);
-        ct__jsonl_sample(j, t0 + (uint64_t)t * S, uj, 3);
+        ct__sink_jsonl.sample(j, t0 + (uint64_t)t * S, uj, 3);
         if (t == 1) {
             double dev[3] = {200.0, 30.0, 5.0};
             struct ct__sink_epoch e = {.epoch = 1,
@@ -284,10 +285,10 @@ static void test_killed_run(void **state)
                                        .co2eq_g = 235.0 / 3.6e6 * 1.58 * 100.0,
                                        .n_devices = 3,
                                        .device_energy_j = dev};
-            ct__jsonl_epoch(j, t0 + S, &e);
+            ct__sink_jsonl.epoch(j, t0 + S, &e);
         }
         if (t == 2)
-            ct__jsonl_intensity(j, t0 + 2 * S + S / 2, 300.0, "live", 1);
+            ct__sink_jsonl.intensity(j, t0 + 2 * S + S / 2, 300.0, "live", 1);
     }
     ct__jsonl_close(&j);
     FILE *fp = fopen(f->path, "a");
@@ -328,7 +329,7 @@ static void *sampler(void *p)
     uint64_t uj[3];
     for (int t = 0; t < 300; t++) {
         counters(t, uj);
-        ct__jsonl_sample(a->j, 0, uj, 3); /* 0: the time is taken under the file's lock */
+        ct__sink_jsonl.sample(a->j, 0, uj, 3); /* 0: the time is taken under the file's lock */
     }
     return NULL;
 }
@@ -348,8 +349,8 @@ static void test_concurrent_writers(void **state)
     }
     for (int k = 0; k < 100; k++) {
         struct ct__sink_epoch e = {.epoch = k + 1, .duration_s = 0.5, .energy_kwh = NAN};
-        ct__jsonl_epoch(j, 0, &e);
-        ct__jsonl_intensity(j, 0, (double)(k % 7), "x", 0);
+        ct__sink_jsonl.epoch(j, 0, &e);
+        ct__sink_jsonl.intensity(j, 0, (double)(k % 7), "x", 0);
     }
     for (int i = 0; i < 3; i++)
         pthread_join(th[i], NULL);
@@ -380,12 +381,12 @@ static void test_open_errors_and_null(void **state)
     uint64_t uj[1] = {1};
     struct ct__sink_epoch e = {0};
     struct ct__sink_consumption c = {0};
-    ct__jsonl_meta(NULL, NULL);
-    ct__jsonl_sample(NULL, 0, uj, 1);
-    ct__jsonl_epoch(NULL, 0, &e);
-    ct__jsonl_intensity(NULL, 0, 1.0, "x", 0);
-    ct__jsonl_prediction(NULL, 0, &c);
-    ct__jsonl_summary(NULL, 0, &c);
+    ct__sink_jsonl.meta(NULL, NULL);
+    ct__sink_jsonl.sample(NULL, 0, uj, 1);
+    ct__sink_jsonl.epoch(NULL, 0, &e);
+    ct__sink_jsonl.intensity(NULL, 0, 1.0, "x", 0);
+    ct__sink_jsonl.prediction(NULL, 0, &c);
+    ct__sink_jsonl.summary(NULL, 0, &c);
     assert_int_equal(ct__jsonl_failed(NULL), 0);
     assert_string_equal(ct__jsonl_path(NULL), "");
     ct__jsonl_close(NULL);

@@ -134,8 +134,9 @@ int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, siz
     return 0;
 }
 
-void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__sink_meta *m)
+static void jsonl_meta(void *s, const struct ct__sink_meta *m)
 {
+    struct ct__jsonl *j = s;
     if (!j || !m)
         return;
     json_t *o = record(j, "meta", ct__now_ns());
@@ -190,8 +191,9 @@ void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__sink_meta *m)
     pthread_mutex_unlock(&j->lock);
 }
 
-void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *energy_uj, int n)
+static void jsonl_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, int n)
 {
+    struct ct__jsonl *j = s;
     if (!j || !energy_uj)
         return;
     pthread_mutex_lock(&j->lock);
@@ -232,8 +234,9 @@ void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *ener
     pthread_mutex_unlock(&j->lock);
 }
 
-void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_epoch *e)
+static void jsonl_epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
+    struct ct__jsonl *j = s;
     if (!j || !e)
         return;
     json_t *o = record(j, "epoch", now_or(now_ns));
@@ -265,9 +268,10 @@ void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink
     emit(j, o);
 }
 
-void ct__jsonl_intensity(struct ct__jsonl *j, uint64_t now_ns, double g_per_kwh, const char *source,
-                         int live)
+static void jsonl_intensity(void *s, uint64_t now_ns, double g_per_kwh, const char *source,
+                            int live)
 {
+    struct ct__jsonl *j = s;
     if (!j)
         return;
     now_ns = now_or(now_ns);
@@ -314,9 +318,9 @@ static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t
     return o;
 }
 
-void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
-                          const struct ct__sink_consumption *c)
+static void jsonl_prediction(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
 {
+    struct ct__jsonl *j = s;
     if (!j || !c)
         return;
     json_t *o = consumption(j, "prediction", now_ns, c);
@@ -325,8 +329,9 @@ void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
     emit(j, o);
 }
 
-void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_consumption *c)
+static void jsonl_summary(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
 {
+    struct ct__jsonl *j = s;
     if (!j || !c)
         return;
     json_t *o = consumption(j, "summary", now_ns, c);
@@ -372,36 +377,6 @@ void ct__jsonl_close(struct ct__jsonl **jp)
 
 /* ---- as a sink ---------------------------------------------------------------------------- */
 
-static void sink_meta(void *s, const struct ct__sink_meta *m)
-{
-    ct__jsonl_meta(s, m);
-}
-
-static void sink_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, int n)
-{
-    ct__jsonl_sample(s, now_ns, energy_uj, n);
-}
-
-static void sink_epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
-{
-    ct__jsonl_epoch(s, now_ns, e);
-}
-
-static void sink_intensity(void *s, uint64_t now_ns, double g_per_kwh, const char *source, int live)
-{
-    ct__jsonl_intensity(s, now_ns, g_per_kwh, source, live);
-}
-
-static void sink_prediction(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
-{
-    ct__jsonl_prediction(s, now_ns, c);
-}
-
-static void sink_summary(void *s, uint64_t now_ns, const struct ct__sink_consumption *c)
-{
-    ct__jsonl_summary(s, now_ns, c);
-}
-
 static void sink_close(void *s)
 {
     struct ct__jsonl *j = s;
@@ -410,11 +385,11 @@ static void sink_close(void *s)
 
 const struct ct__sink_ops ct__sink_jsonl = {
     .name = "jsonl",
-    .meta = sink_meta,
-    .sample = sink_sample,
-    .epoch = sink_epoch,
-    .intensity = sink_intensity,
-    .prediction = sink_prediction,
-    .summary = sink_summary,
+    .meta = jsonl_meta,
+    .sample = jsonl_sample,
+    .epoch = jsonl_epoch,
+    .intensity = jsonl_intensity,
+    .prediction = jsonl_prediction,
+    .summary = jsonl_summary,
     .close = sink_close,
 };

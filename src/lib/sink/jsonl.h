@@ -23,33 +23,20 @@ struct ct__jsonl;
  * Returns 0 or -errno, with `why` naming the path. */
 int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, size_t len);
 
-/* The run's setup: devices, PUE, location, intensity in force, options. Once, after open. */
-void ct__jsonl_meta(struct ct__jsonl *j, const struct ct__sink_meta *m);
-
-/* One sampler reading: every device's unfolded counter in microjoules (meta order). The log
- * holds energy since the first sample written and the average power since the previous one.
- * Samples before the meta record, and samples older than the last one written, are dropped.
- * now_ns: CLOCK_MONOTONIC (ct__now_ns()) of the reading; 0 = now. */
-void ct__jsonl_sample(struct ct__jsonl *j, uint64_t now_ns, const uint64_t *energy_uj, int n);
-
-void ct__jsonl_epoch(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_epoch *e);
-
-/* The intensity in force changed (or was fetched again): written only when the value or source
- * differs from the last one written. live: fetched from a live provider. */
-void ct__jsonl_intensity(struct ct__jsonl *j, uint64_t now_ns, double g_per_kwh, const char *source,
-                         int live);
-
-void ct__jsonl_prediction(struct ct__jsonl *j, uint64_t now_ns,
-                          const struct ct__sink_consumption *c);
-void ct__jsonl_summary(struct ct__jsonl *j, uint64_t now_ns, const struct ct__sink_consumption *c);
-
 /* 1 once a write failed (later records were dropped). */
 int ct__jsonl_failed(const struct ct__jsonl *j);
 
 /* Path of the file (valid until close). */
 const char *ct__jsonl_path(const struct ct__jsonl *j);
 
-/* The log as a sink (sink.h); its state is the struct ct__jsonl, which close frees. */
+/*
+ * The log as a sink (sink.h); its state is the struct ct__jsonl (NULL: nothing is written),
+ * which close frees. Records: meta (the run's setup, once, after open); sample (every device's
+ * unfolded counter in microjoules, meta order: the log holds energy since the first sample written
+ * and the average power since the previous one; samples before the meta record and samples older
+ * than the last one written are dropped; now_ns 0 = now); epoch; intensity (written only when the
+ * value or source differs from the last one written); prediction; summary.
+ */
 extern const struct ct__sink_ops ct__sink_jsonl;
 
 /* Close and free; *j becomes NULL. NULL and *j == NULL are fine. */
