@@ -144,7 +144,7 @@ static uint64_t samples_of(ct_tracker *t)
 }
 
 /*
- * A day at 1 Hz: the sampler's whole per-tick work is ct__read_all(), so calling it 86,400
+ * A day at 1 Hz: the sampler's whole per-tick work is ct__sampler_tick(), so calling it 86,400
  * times leaves the tracker exactly as 24 h of ticks would, in seconds instead of a day; an
  * epoch ends every 3,600 samples (one per hour). Then the live sampler at 1 kHz for live_s
  * seconds, past the ring's size, to show the thread itself does not grow either.

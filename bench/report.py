@@ -336,7 +336,7 @@ class Report:
                  ("cpu-tdp", "CPU estimate (cpu-tdp, /proc/stat)", "cpu-tdp"),
                  ("nvml-counter", "NVML fake, 4 GPUs, energy counters", "NVML energy"),
                  ("nvml-power", "NVML fake, 4 GPUs, power only", "NVML power"),
-                 ("tracker-cpu", "whole sample `ct__read_all` (RAPL 4 zones, lock, ring)", "")]
+                 ("tracker-cpu", "whole sample `ct__sampler_tick` (RAPL 4 zones: ledger, account, sinks)", "")]
         rows = []
         self.per_counter = {}
         for key, desc, short in names:
@@ -441,7 +441,7 @@ class Report:
                  f"({d['epoch_storage_bytes']:,} bytes for the day's {d['epochs']} epochs, "
                  f"{lib['epoch']['epoch_storage_bytes']:,} bytes after "
                  f"{lib['epoch']['pairs']:,} epochs). The day is replayed by calling "
-                 "`ct__read_all` (the sampler's whole per-tick work) 86,400 times, which leaves "
+                 "`ct__sampler_tick` (the sampler's whole per-tick work) 86,400 times, which leaves "
                  "the tracker in the state a day of 1 Hz ticks would, in "
                  f"{fmt(d['wall_s'])} s; the live run lets the real sampler thread run at 1 kHz "
                  f"for {fmt(lv['seconds'], 1)} s, past the ring's size "
