@@ -1,0 +1,44 @@
+/*
+ * settings.h - the settings a meter or a carbon provider declares in its own file (a library
+ * path, a service URL, an API key: {key, environment variable, default, secret}) and the values a
+ * tracker resolved for them at open. A backend reads its values with ct__settings_get(); secrets
+ * are wiped when freed and redacted from any text with ct__settings_redact().
+ */
+#ifndef CT_UTIL_SETTINGS_H
+#define CT_UTIL_SETTINGS_H
+
+#include <stddef.h>
+
+/* One setting as its backend declares it; arrays end with a {NULL} row. */
+struct ct__setting_decl {
+    const char *key;  /* "url", "api_key", "library": the user names it "<backend>.<key>" */
+    const char *env;  /* environment variable that sets it, or NULL */
+    const char *def;  /* default value, or NULL */
+    int secret;       /* 1: never shown; wiped when freed; redacted from messages */
+    const char *help; /* one line */
+};
+
+/* The resolved values of a tracker (owned copies). */
+struct ct__settings {
+    struct ct__setting_value {
+        const char *backend; /* static: the backend's name */
+        const struct ct__setting_decl *decl;
+        char *value; /* NULL = not set and no default */
+    } * v;
+    size_t n;
+};
+
+/* Record a value (copied; NULL = none) for backend.decl->key. CT_OK or CT_ENOMEM. */
+int ct__settings_put(struct ct__settings *s, const char *backend,
+                     const struct ct__setting_decl *decl, const char *value);
+
+/* The value of backend.key, or NULL (not declared, not set and no default). NULL s is fine. */
+const char *ct__settings_get(const struct ct__settings *s, const char *backend, const char *key);
+
+/* Redact every secret value (and any 6+ character prefix of it) in text. */
+void ct__settings_redact(const struct ct__settings *s, char *text);
+
+/* Wipe the secrets and free everything. */
+void ct__settings_free(struct ct__settings *s);
+
+#endif
