@@ -555,9 +555,12 @@ static int cmd_epochs(const struct opts *o)
             added_j += dev_j;
             int found = 0;
             for (int d = 0; d < res.n_devices; d++) {
-                if (strcmp(res.devices[d].name, channels[i].label) == 0) {
+                ct_device_energy de = CT_DEVICE_ENERGY_INIT;
+                if (ct_epoch_device(t, (size_t)d, &de) != CT_OK)
+                    continue;
+                if (strcmp(de.name, channels[i].label) == 0) {
                     found = 1;
-                    if (fabs(res.devices[d].energy_j - dev_j) > 1e-6)
+                    if (fabs(de.energy_j - dev_j) > 1e-6)
                         device_mismatches++;
                 }
             }

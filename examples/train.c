@@ -162,7 +162,7 @@ int main(int argc, char **argv)
         if (tracker)
             ct_epoch_start(tracker);
         double loss = train_epoch(m, x, y, samples, 0.01f);
-        ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
+        ct_epoch_result r = CT_EPOCH_RESULT_INIT;
         if (tracker)
             ct_epoch_end(tracker, &r);
         printf("epoch %d/%d: loss %.4f, accuracy %.3f", e, epochs, loss,

@@ -32,17 +32,20 @@ extern "C" {
 #define CT_API
 #endif
 
-/* Version. Same major version = ABI compatible (structs only grow at the end). */
+/* Version. Same major version = ABI compatible: every struct the API fills or reads carries a
+ * version, and the library honours the layout of each version (see "Versioned result structs").
+ * The minor version grows with the API (0.2: ct_epoch_result version 2, ct_summary version 3,
+ * ct_device_energy versioned, the device accessors). */
 #define CT_VERSION_MAJOR 0
-#define CT_VERSION_MINOR 1
+#define CT_VERSION_MINOR 2
 #define CT_VERSION_PATCH 0
 #define CT_VERSION_HEX ((CT_VERSION_MAJOR << 16) | (CT_VERSION_MINOR << 8) | CT_VERSION_PATCH)
-#define CT_VERSION_STRING "0.1.0"
+#define CT_VERSION_STRING "0.2.0"
 #define CT_VERSION_CHECK(x, y, z) (CT_VERSION_HEX >= (((x) << 16) | ((y) << 8) | (z)))
 
 /** Version of the library actually loaded (CT_VERSION_HEX of its build). Thread-safe. */
 CT_API unsigned ct_version(void);
-/** Version string of the library actually loaded, e.g. "0.1.0". Static storage. */
+/** Version string of the library actually loaded, e.g. "0.2.0". Static storage. */
 CT_API const char *ct_version_string(void);
 
 /*
@@ -277,7 +280,8 @@ CT_API const ct_option_desc *ct_option_info(size_t i);
 CT_API int ct_options_set(ct_options *o, const char *name, const char *value, char *errbuf,
                           size_t errlen);
 
-/** sizeof() of a public struct as this library was built: "ct_options", "ct_epoch_result",
+/** sizeof() of a public struct as this library was built, i.e. of its current version
+ *  (CT_OPTIONS_VERSION, CT_EPOCH_RESULT_VERSION, ...): "ct_options", "ct_epoch_result",
  *  "ct_summary", "ct_device_energy" or "ct_option_desc"; 0 for any other name. For bindings
  *  that mirror the structs (the Python package checks its ctypes layouts against it).
  *  Thread-safe. */
@@ -315,14 +319,32 @@ typedef struct ct_tracker ct_tracker;
  */
 CT_API int ct_tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, size_t errlen);
 
-/** Maximum number of devices a tracker reports. */
+/*
+ * Versioned result structs (as libgit2's option structs). Each struct the library fills starts
+ * with `unsigned version`: set it to the header's CT_*_VERSION (the CT_*_INIT macros and the
+ * ct_*_init() functions do). The library writes exactly the bytes that version of the struct
+ * had, never more, so a program built against an older carbontracker.h keeps working with a
+ * newer library; a version this library does not know (0, or newer than it) is refused with
+ * CT_EINVAL and nothing is written. Per-device figures are not part of any struct: they come one
+ * device at a time from ct_epoch_device() and ct_summary_device(), so the number of devices a
+ * tracker supports is not part of the ABI.
+ */
+
+/** Maximum number of devices a tracker measures (devices beyond it are not counted). Not part of
+ *  the ABI: no public struct has an array of this size. */
 #define CT_MAX_DEVICES 64
 
-/** One device's share of an epoch or a run. */
+/* 1: the first versioned layout (the result structs of version 1 and 2 of ct_summary and 1 of
+ *    ct_epoch_result held arrays of it without the version field). */
+#define CT_DEVICE_ENERGY_VERSION 1
+
+/** One device's share of an epoch or of the run, from ct_epoch_device() or ct_summary_device().
+ *  Energies are before PUE. */
 typedef struct ct_device_energy {
-    char component[8]; /* "cpu" or "gpu" */
+    unsigned version;  /* set to CT_DEVICE_ENERGY_VERSION by the caller */
+    char component[8]; /* "cpu" or "gpu" (DRAM counts as cpu, as upstream) */
     char name[96];     /* upstream label: "cpu:0", "dram:0", a GPU or CPU model name */
-    char meter[24];    /* "rapl-powercap", "cpu-tdp", "sim-cpu", "sim-gpu", ... */
+    char meter[24];    /* "rapl-powercap", "cpu-tdp", "nvml", "sim-cpu", "sim-gpu", ... */
     int provenance;    /* ct_provenance */
     int lost;          /* 1: the device stopped answering; energy is what was measured before */
     double energy_j;   /* energy in joules, before PUE */
@@ -330,7 +352,21 @@ typedef struct ct_device_energy {
     int index;         /* the meter's device index (NVML index for GPUs), -1 when none */
 } ct_device_energy;
 
-#define CT_EPOCH_RESULT_VERSION 1
+#define CT_DEVICE_ENERGY_INIT                                                                      \
+    {                                                                                              \
+        .version = CT_DEVICE_ENERGY_VERSION                                                        \
+    }
+
+/**
+ * Zero the bytes that CT_DEVICE_ENERGY_VERSION `version` defined and set d->version.
+ * @return CT_OK; CT_EINVAL when `d` is NULL or `version` is 0 or newer than the library knows
+ *         (`d` untouched). Thread-safe.
+ */
+CT_API int ct_device_energy_init(ct_device_energy *d, unsigned version);
+
+/* 1: with `ct_device_energy devices[64]` (without its version field) after n_devices;
+ * 2: no device array (ct_epoch_device() gives each device). */
+#define CT_EPOCH_RESULT_VERSION 2
 
 /** Result of one epoch, filled by ct_epoch_end(). Energies before PUE unless named _pue. */
 typedef struct ct_epoch_result {
@@ -345,9 +381,21 @@ typedef struct ct_epoch_result {
     double energy_kwh_pue;      /* energy_j / 3.6e6 x PUE, as upstream prints */
     double intensity_g_per_kwh; /* carbon intensity in force */
     double co2eq_g;             /* energy_kwh_pue x intensity */
-    int n_devices;
-    ct_device_energy devices[CT_MAX_DEVICES];
+    int n_devices;              /* devices measured: ct_epoch_device(t, 0 .. n_devices-1) */
 } ct_epoch_result;
+
+#define CT_EPOCH_RESULT_INIT                                                                       \
+    {                                                                                              \
+        .version = CT_EPOCH_RESULT_VERSION                                                         \
+    }
+
+/**
+ * Zero the bytes that CT_EPOCH_RESULT_VERSION `version` defined and set r->version (for bindings
+ * and callers that cannot use CT_EPOCH_RESULT_INIT).
+ * @return CT_OK; CT_EINVAL when `r` is NULL or `version` is 0 or newer than the library knows
+ *         (`r` untouched). Thread-safe.
+ */
+CT_API int ct_epoch_result_init(ct_epoch_result *r, unsigned version);
 
 /**
  * Start an epoch: reads every energy counter (microseconds, no other I/O).
@@ -360,11 +408,29 @@ CT_API int ct_epoch_start(ct_tracker *t);
  * End the epoch: reads every counter, computes the epoch's energy (counter at end minus counter
  * at start), writes the per-epoch log lines, prints the prediction after epochs_before_pred
  * epochs and the actual consumption after monitor_epochs epochs (then monitoring ends).
- * @param out  optional; receives the epoch's measurements (set out->version first).
- * @return CT_OK; CT_ESTATE without a matching ct_epoch_start() (out untouched); CT_ESTOPPED when
- *         the confirm callback said stop. After monitoring ended: no-op, CT_OK, out->epoch = 0.
+ * @param out  optional; receives the epoch's measurements, written only up to the end of the
+ *             struct as out->version defined it (set it first: CT_EPOCH_RESULT_INIT). Each
+ *             device's share: ct_epoch_device().
+ * @return CT_OK; CT_EINVAL for a NULL tracker, or an out->version of 0 or newer than the library
+ *         knows (ct_errmsg says which; the epoch stays open, out untouched); CT_ESTATE without a
+ *         matching ct_epoch_start() (out untouched); CT_ESTOPPED when the confirm callback said
+ *         stop. After monitoring ended: no-op, CT_OK, out->epoch = 0 (the rest zeroed).
  */
 CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out);
+
+/**
+ * Device `i` of the latest completed epoch (the one the last ct_epoch_end() that counted
+ * returned): its name, meter, provenance, energy in joules before PUE and whether it was lost at
+ * the epoch's end. Devices are numbered 0 .. n_devices-1 in the order of ct_epoch_result and of
+ * ct_summary_device(); before the first epoch completes, energy_j is 0. The figures stay
+ * readable after monitoring ended.
+ * @param out  receives the device, written only up to the end of the struct as out->version
+ *             defined it (set it first: CT_DEVICE_ENERGY_INIT). Owned by the caller.
+ * @return CT_OK; CT_EINVAL when `t` or `out` is NULL, `i` is not below the tracker's device
+ *         count, or out->version is 0 or newer than the library knows (out untouched; for a bad
+ *         version ct_errmsg says which). Thread: the tracker's (one thread at a time).
+ */
+CT_API int ct_epoch_device(const ct_tracker *t, size_t i, ct_device_energy *out);
 
 /**
  * Finish monitoring early (or at the end of a loop whose monitor_epochs was not reached):
@@ -374,7 +440,10 @@ CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out);
  */
 CT_API int ct_stop(ct_tracker *t);
 
-#define CT_SUMMARY_VERSION 2 /* 2: caller_cpu_s, carbon_cpu_s, sampler_cpu_s */
+/* 1: with `ct_device_energy devices[64]` (without its version field) after n_devices;
+ * 2: caller_cpu_s, carbon_cpu_s, sampler_cpu_s added after devices[];
+ * 3: no device array (ct_summary_device() gives each device). */
+#define CT_SUMMARY_VERSION 3
 
 /** Totals of a run, readable at any time, also after ct_stop(). */
 typedef struct ct_summary {
@@ -400,9 +469,7 @@ typedef struct ct_summary {
     double pred_co2eq_g;
     double tracker_cpu_s; /* CPU time (s) the tracker used so far, the measurement's overhead:
                              sampler_cpu_s + caller_cpu_s + carbon_cpu_s */
-    int n_devices;
-    ct_device_energy devices[CT_MAX_DEVICES]; /* energy of the counted epochs per device */
-    /* Since version 2 (filled only when out->version >= 2): */
+    int n_devices;        /* devices measured: ct_summary_device(t, 0 .. n_devices-1) */
     double caller_cpu_s;  /* CPU time (s) of the caller's thread inside ct_tracker_open(),
                              ct_epoch_start(), ct_epoch_end() and ct_stop() (probing, logs,
                              messages, boundary reads) */
@@ -411,9 +478,38 @@ typedef struct ct_summary {
     double sampler_cpu_s; /* CPU time (s) of the sampler thread */
 } ct_summary;
 
-/** Copy the run's totals into `out` (set out->version first: a version-1 caller's smaller
- *  struct is written only up to its end). @return CT_OK or CT_EINVAL. */
+#define CT_SUMMARY_INIT                                                                            \
+    {                                                                                              \
+        .version = CT_SUMMARY_VERSION                                                              \
+    }
+
+/**
+ * Zero the bytes that CT_SUMMARY_VERSION `version` defined and set s->version (for bindings and
+ * callers that cannot use CT_SUMMARY_INIT).
+ * @return CT_OK; CT_EINVAL when `s` is NULL or `version` is 0 or newer than the library knows
+ *         (`s` untouched). Thread-safe.
+ */
+CT_API int ct_summary_init(ct_summary *s, unsigned version);
+
+/**
+ * Copy the run's totals into `out`, written only up to the end of the struct as out->version
+ * defined it (set it first: CT_SUMMARY_INIT). Each device's share: ct_summary_device().
+ * @return CT_OK; CT_EINVAL when `t` or `out` is NULL or out->version is 0 or newer than the
+ *         library knows (out untouched; ct_errmsg says which). Thread: the tracker's.
+ */
 CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out);
+
+/**
+ * Device `i`'s share of the run: its name, meter, provenance, the energy of the counted epochs in
+ * joules before PUE (what the JSON summary's devices[i].energy_j shows) and whether it stopped
+ * answering. Devices are numbered 0 .. n_devices-1 as in ct_summary and ct_epoch_device().
+ * @param out  receives the device, written only up to the end of the struct as out->version
+ *             defined it (set it first: CT_DEVICE_ENERGY_INIT). Owned by the caller.
+ * @return CT_OK; CT_EINVAL when `t` or `out` is NULL, `i` is not below the tracker's device
+ *         count, or out->version is 0 or newer than the library knows (out untouched; for a bad
+ *         version ct_errmsg says which). Thread: the tracker's (one thread at a time).
+ */
+CT_API int ct_summary_device(const ct_tracker *t, size_t i, ct_device_energy *out);
 
 /**
  * The run's summary as a JSON object (fields documented in carbontracker(1)).

@@ -8,7 +8,7 @@ CARBONTRACKER_LIBRARY, next to the package, the path recorded by `make install`,
 See doc/python.md.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .exceptions import CarbonTrackerError  # noqa: E402
 from .tracker import CarbonTracker  # noqa: E402

@@ -17,17 +17,17 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c
 from .exceptions import LibraryNotFoundError
 
 #: The library version this package was written against: same major, minor at least this.
-EXPECTED_VERSION = (0, 1)
+EXPECTED_VERSION = (0, 2)
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 #: Names tried next to the package (a wheel or a copy of the build's library).
 _LOCAL_NAMES = ("libcarbontracker.so", "libcarbontracker.so.0")
 
-CT_MAX_DEVICES = 64
 CT_OPTIONS_VERSION = 1
-CT_EPOCH_RESULT_VERSION = 1
-CT_SUMMARY_VERSION = 2
+CT_DEVICE_ENERGY_VERSION = 1
+CT_EPOCH_RESULT_VERSION = 2
+CT_SUMMARY_VERSION = 3
 
 # Message levels (ct_level).
 CT_LEVEL_OUTPUT, CT_LEVEL_INFO, CT_LEVEL_WARNING, CT_LEVEL_ERROR = 0, 1, 2, 3
@@ -91,8 +91,9 @@ class Options(Structure):
 
 
 class DeviceEnergy(Structure):
-    """struct ct_device_energy."""
+    """struct ct_device_energy (from ct_epoch_device() and ct_summary_device())."""
     _fields_ = [
+        ("version", c_uint),
         ("component", c_char * 8),
         ("name", c_char * 96),
         ("meter", c_char * 24),
@@ -119,7 +120,6 @@ class EpochResult(Structure):
         ("intensity_g_per_kwh", c_double),
         ("co2eq_g", c_double),
         ("n_devices", c_int),
-        ("devices", DeviceEnergy * CT_MAX_DEVICES),
     ]
 
 
@@ -148,8 +148,6 @@ class Summary(Structure):
         ("pred_co2eq_g", c_double),
         ("tracker_cpu_s", c_double),
         ("n_devices", c_int),
-        ("devices", DeviceEnergy * CT_MAX_DEVICES),
-        # Since CT_SUMMARY_VERSION 2:
         ("caller_cpu_s", c_double),
         ("carbon_cpu_s", c_double),
         ("sampler_cpu_s", c_double),
@@ -186,6 +184,13 @@ STRUCTS = {
     "ct_option_desc": OptionDesc,
 }
 
+#: The versioned result structs: their init function and the version this package mirrors.
+_VERSIONED = {
+    DeviceEnergy: ("ct_device_energy_init", CT_DEVICE_ENERGY_VERSION),
+    EpochResult: ("ct_epoch_result_init", CT_EPOCH_RESULT_VERSION),
+    Summary: ("ct_summary_init", CT_SUMMARY_VERSION),
+}
+
 _P = POINTER
 _TRACKER = c_void_p  # ct_tracker * (opaque)
 _PARSE_RESULT = c_void_p  # ct_parse_result * (opaque)
@@ -209,8 +214,13 @@ FUNCTIONS = {
     "ct_tracker_open": (c_int, [_P(_TRACKER), _P(Options), c_char_p, c_size_t], True),
     "ct_epoch_start": (c_int, [_TRACKER], True),
     "ct_epoch_end": (c_int, [_TRACKER, _P(EpochResult)], True),
+    "ct_epoch_device": (c_int, [_TRACKER, c_size_t, _P(DeviceEnergy)], True),
     "ct_stop": (c_int, [_TRACKER], True),
     "ct_get_summary": (c_int, [_TRACKER, _P(Summary)], True),
+    "ct_summary_device": (c_int, [_TRACKER, c_size_t, _P(DeviceEnergy)], True),
+    "ct_device_energy_init": (c_int, [_P(DeviceEnergy), c_uint], True),
+    "ct_epoch_result_init": (c_int, [_P(EpochResult), c_uint], True),
+    "ct_summary_init": (c_int, [_P(Summary), c_uint], True),
     "ct_summary_json": (c_int, [_TRACKER, _P(c_void_p)], True),
     "ct_probe_json": (c_int, [_P(Options), _P(c_void_p)], True),
     "ct_track_pid": (c_int, [_TRACKER, c_int], True),
@@ -268,6 +278,18 @@ class Library:
         size = max(self.sizes[cname], ctypes.sizeof(cls))
         buf = (c_char * size)()
         return cls.from_buffer(buf)
+
+    def new_versioned(self, cls):
+        """A mirrored result struct (EpochResult, Summary, DeviceEnergy) initialised by the
+        library for the version this package mirrors (CT_*_VERSION above): the library writes
+        exactly that version's bytes."""
+        obj = self.new(cls)
+        init, version = _VERSIONED[cls]
+        rc = getattr(self, init)(ctypes.byref(obj), version)
+        if rc != 0:
+            raise LibraryNotFoundError(
+                f"{self.path}: {init}() refused version {version} ({self.status_text(rc)})")
+        return obj
 
     def take_string(self, ptr):
         """Decode a char * the library allocated and free it with ct_free()."""

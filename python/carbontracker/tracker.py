@@ -135,7 +135,19 @@ def _device_dict(d):
     return out
 
 
-def _epoch_dict(r):
+def _devices(native, accessor, n):
+    """[dict] of devices 0..n-1 through ct_epoch_device() or ct_summary_device()."""
+    lib = native.lib
+    out = []
+    for i in range(n):
+        d = lib.new_versioned(_lib.DeviceEnergy)
+        if accessor(native.handle, i, byref(d)) != CT_OK:
+            break
+        out.append(_device_dict(d))
+    return out
+
+
+def _epoch_dict(r, devices):
     return {
         "epoch": r.epoch,
         "duration_s": r.duration_s,
@@ -147,7 +159,7 @@ def _epoch_dict(r):
         "energy_kwh": r.energy_kwh_pue,
         "intensity_g_per_kwh": r.intensity_g_per_kwh,
         "co2eq_g": r.co2eq_g,
-        "devices": [_device_dict(r.devices[i]) for i in range(min(r.n_devices, len(r.devices)))],
+        "devices": devices,
     }
 
 
@@ -318,12 +330,12 @@ class CarbonTracker:
             if not self._running():
                 return None
             lib = self._native.lib
-            res = lib.new(_lib.EpochResult)
-            res.version = _lib.CT_EPOCH_RESULT_VERSION
+            res = lib.new_versioned(_lib.EpochResult)
             rc = lib.ct_epoch_end(self._native.handle, byref(res))
             out = None
             if rc in (CT_OK, CT_ESTOPPED) and res.epoch > 0:
-                out = _epoch_dict(res)
+                out = _epoch_dict(res, _devices(self._native, lib.ct_epoch_device,
+                                                res.n_devices))
                 self.epoch_results.append(out)
                 self._note_lost(out["devices"])
             if rc == CT_ESTOPPED:
@@ -434,8 +446,7 @@ class CarbonTracker:
 
     def _finished(self):
         lib = self._native.lib
-        s = lib.new(_lib.Summary)
-        s.version = _lib.CT_SUMMARY_VERSION
+        s = lib.new_versioned(_lib.Summary)
         return lib.ct_get_summary(self._native.handle, byref(s)) == CT_OK and s.finished
 
     def _summary_dict(self):
@@ -447,8 +458,7 @@ class CarbonTracker:
         if rc != CT_OK:
             raise error_for(rc, lib.status_text(rc))
         d = json.loads(lib.take_string(ptr.value))
-        s = lib.new(_lib.Summary)
-        s.version = _lib.CT_SUMMARY_VERSION
+        s = lib.new_versioned(_lib.Summary)
         if lib.ct_get_summary(self._native.handle, byref(s)) != CT_OK:
             return d
 
@@ -466,9 +476,9 @@ class CarbonTracker:
             put(p, "duration_s", s.pred_duration_s)
             put(p, "energy_kwh", s.pred_energy_kwh)
             put(p, "co2eq_g", s.pred_co2eq_g)
-        for i, dev in enumerate(d.get("devices") or []):
-            if i < s.n_devices:
-                put(dev, "energy_j", s.devices[i].energy_j)
+        devices = _devices(self._native, lib.ct_summary_device, s.n_devices)
+        for dev, native_dev in zip(d.get("devices") or [], devices):
+            put(dev, "energy_j", native_dev["energy_j"])
         mine = {r["epoch"]: r for r in self.epoch_results}
         for e in d.get("epochs_detail") or []:
             r = mine.get(e.get("epoch"))

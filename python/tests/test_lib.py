@@ -25,10 +25,14 @@ def header_fields(struct):
         for i, piece in enumerate(decl.split(",")):
             m = re.search(r"(\w+)\s*(?:\[(\w+)\])?\s*$", piece.strip())
             length = m.group(2)
-            if length == "CT_MAX_DEVICES":
-                length = _lib.CT_MAX_DEVICES
             out.append((m.group(1), int(length) if length else None))
     return out
+
+
+def header_structs():
+    """Names of every `typedef struct NAME {...} NAME;` in the header."""
+    with open(os.path.join(_support.SOURCE_DIR, "include", "carbontracker.h")) as f:
+        return re.findall(r"typedef struct (\w+) \{", f.read())
 
 
 class TestStructs(unittest.TestCase):
@@ -42,6 +46,29 @@ class TestStructs(unittest.TestCase):
                 self.assertEqual(ctypes.sizeof(cls), self.lib.ct_struct_size(cname.encode()))
         self.assertEqual(self.lib.ct_struct_size(b"ct_tracker"), 0)
         self.assertEqual(self.lib.ct_struct_size(None), 0)
+
+    def test_every_struct_is_mirrored(self):
+        # Every struct of the header crosses the API: each one is mirrored and checked here.
+        self.assertEqual(sorted(header_structs()), sorted(_lib.STRUCTS))
+        for cname in _lib.STRUCTS:
+            self.assertGreater(self.lib.ct_struct_size(cname.encode()), 0, cname)
+
+    def test_versioned_structs(self):
+        # new_versioned() lets the library initialise the version this package mirrors; the
+        # library knows it (a newer one is refused) and writes only its bytes.
+        for cls, version in ((_lib.EpochResult, _lib.CT_EPOCH_RESULT_VERSION),
+                             (_lib.Summary, _lib.CT_SUMMARY_VERSION),
+                             (_lib.DeviceEnergy, _lib.CT_DEVICE_ENERGY_VERSION)):
+            with self.subTest(struct=cls.__name__):
+                self.assertEqual(self.lib.new_versioned(cls).version, version)
+                init = getattr(self.lib, _lib._VERSIONED[cls][0])
+                size = ctypes.sizeof(cls) + 64
+                buf = ctypes.create_string_buffer(b"\xab" * size, size)
+                obj = cls.from_buffer(buf)
+                self.assertEqual(init(ctypes.byref(obj), version + 1), -2)  # CT_EINVAL
+                self.assertEqual(set(buf.raw), {0xAB})
+                self.assertEqual(init(ctypes.byref(obj), version), 0)
+                self.assertEqual(set(buf.raw[ctypes.sizeof(cls):]), {0xAB})
 
     def test_fields_follow_the_header(self):
         for cname, cls in _lib.STRUCTS.items():
@@ -106,7 +133,7 @@ class TestLoading(unittest.TestCase):
             "try:\n    CarbonTracker(epochs=1)\n"
             "except LibraryNotFoundError as e:\n    print('refused:', e)\n", env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(r.stdout.startswith("0.1.0\nrefused: libcarbontracker could not be "
+        self.assertTrue(r.stdout.startswith("0.2.0\nrefused: libcarbontracker could not be "
                                             "loaded"), r.stdout)
         self.assertIn("/nonexistent/libcarbontracker.so (CARBONTRACKER_LIBRARY)", r.stdout)
 
@@ -115,8 +142,8 @@ class TestLoading(unittest.TestCase):
         fake = types.SimpleNamespace(path="libfake.so", version=real.version,
                                      version_string=real.version_string, sizes=dict(real.sizes))
         _lib._check_version(fake)  # the real library passes
-        for version, text in ((0x010100, "this Python package needs 0.1 or a later 0.x"),
-                              (0x000000, "this Python package needs 0.1 or a later 0.x")):
+        for version, text in ((0x010200, "this Python package needs 0.2 or a later 0.x"),
+                              (0x000100, "this Python package needs 0.2 or a later 0.x")):
             fake.version, fake.version_string = version, "x.y.z"
             with self.assertRaises(exceptions.LibraryNotFoundError) as cm:
                 _lib._check_version(fake)

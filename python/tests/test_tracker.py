@@ -20,6 +20,23 @@ from carbontracker.tracker import CarbonTracker
 DK_INTENSITY = 151.6503  # table:owid:DK:2023, as the C tests
 
 
+class _DeviceV0(ctypes.Structure):
+    """ct_device_energy as 0.1 laid it out (no version field), the element of its arrays."""
+    _fields_ = [("component", ctypes.c_char * 8), ("name", ctypes.c_char * 96),
+                ("meter", ctypes.c_char * 24), ("provenance", ctypes.c_int),
+                ("lost", ctypes.c_int), ("energy_j", ctypes.c_double),
+                ("uuid", ctypes.c_char * 96), ("index", ctypes.c_int)]
+
+
+class _EpochResultV1(ctypes.Structure):
+    """ct_epoch_result version 1 (carbontracker 0.1)."""
+    _fields_ = [("version", ctypes.c_uint), ("epoch", ctypes.c_int)] + [
+        (n, ctypes.c_double) for n in ("duration_s", "energy_j", "cpu_energy_j", "gpu_energy_j",
+                                       "cpu_power_w", "gpu_power_w", "energy_kwh_pue",
+                                       "intensity_g_per_kwh", "co2eq_g")] + [
+        ("n_devices", ctypes.c_int), ("devices", _DeviceV0 * 64)]
+
+
 def quiet(**kw):
     """A tracker whose console text is captured: (tracker, StringIO)."""
     buf = io.StringIO()
@@ -71,12 +88,42 @@ class TestEnergy(_support.FixtureTestCase):
         self.assertEqual(t.summary["energy_j"], 99.000001 + 7.0)
         self.assertEqual([e["epoch"] for e in t.epoch_results], [1, 2])
 
-    def run_c_api(self, steps):
-        """The same sequence through the C API directly (ctypes, no tracker.py)."""
+    def test_version_1_epoch_result_of_an_old_program(self):
+        # A program built against 0.1 passes the version-1 layout with its 64-device array: the
+        # library fills the array (ctypes lays the struct out on its own, independently of the C
+        # compiler) and writes nothing past its end.
         lib = _lib.load()
+        h = self.open_c_api(lib, 2)
+        try:
+            self.assertEqual(lib.ct_epoch_start(h), 0)
+            self.fx.advance("intel-rapl:0", 2000000)
+            self.fx.advance("intel-rapl:1:0", 500001)
+            size = ctypes.sizeof(_EpochResultV1)
+            self.assertEqual(size, 88 + 64 * 248)
+            buf = ctypes.create_string_buffer(b"\xab" * (size + 64), size + 64)
+            r = _EpochResultV1.from_buffer(buf)
+            r.version = 1
+            self.assertEqual(lib.ct_epoch_end(h, ctypes.cast(ctypes.byref(r),
+                                                             ctypes.POINTER(_lib.EpochResult))), 0)
+            self.assertEqual(set(buf.raw[size:]), {0xAB})
+            self.assertEqual((r.version, r.epoch, r.n_devices), (1, 1, 4))
+            self.assertEqual(r.energy_j, 2.500001)
+            for i in range(4):
+                d = lib.new_versioned(_lib.DeviceEnergy)
+                self.assertEqual(lib.ct_epoch_device(h, i, ctypes.byref(d)), 0)
+                self.assertEqual(r.devices[i].name, d.name)
+                self.assertEqual(r.devices[i].meter, d.meter)
+                self.assertEqual(r.devices[i].energy_j, d.energy_j)
+            self.assertEqual([r.devices[i].energy_j for i in range(4)], [2.0, 0.0, 0.0, 0.500001])
+            self.assertEqual(r.devices[4].name, b"")
+        finally:
+            lib.ct_tracker_free(h)
+
+    def open_c_api(self, lib, epochs):
+        """A tracker on the fixture opened through the C API directly (ctypes, no tracker.py)."""
         o = lib.new(_lib.Options)
         lib.ct_options_init(ctypes.byref(o))
-        o.epochs = len(steps)
+        o.epochs = epochs
         o.update_interval_s = 10
         o.sysfs_root = self.fx.sys.encode()
         o.proc_root = self.fx.proc.encode()
@@ -86,6 +133,12 @@ class TestEnergy(_support.FixtureTestCase):
         err = ctypes.create_string_buffer(512)
         self.assertEqual(lib.ct_tracker_open(ctypes.byref(h), ctypes.byref(o), err, 512), 0,
                          err.value)
+        return h
+
+    def run_c_api(self, steps):
+        """The same sequence through the C API directly (ctypes, no tracker.py)."""
+        lib = _lib.load()
+        h = self.open_c_api(lib, len(steps))
         results = []
         try:
             for step in steps:
@@ -93,11 +146,18 @@ class TestEnergy(_support.FixtureTestCase):
                 for zone, uj in step:
                     self.fx.advance(zone, uj)
                 r = lib.new(_lib.EpochResult)
-                r.version = 1
+                r.version = _lib.CT_EPOCH_RESULT_VERSION
                 self.assertEqual(lib.ct_epoch_end(h, ctypes.byref(r)), 0)
-                results.append(r)
+                devices = []
+                for i in range(r.n_devices):
+                    d = lib.new(_lib.DeviceEnergy)
+                    d.version = _lib.CT_DEVICE_ENERGY_VERSION
+                    self.assertEqual(lib.ct_epoch_device(h, i, ctypes.byref(d)), 0)
+                    devices.append(d)
+                self.assertEqual(lib.ct_epoch_device(h, r.n_devices, ctypes.byref(d)), -2)
+                results.append((r, devices))
             s = lib.new(_lib.Summary)
-            s.version = 1
+            s.version = _lib.CT_SUMMARY_VERSION
             lib.ct_stop(h)
             self.assertEqual(lib.ct_get_summary(h, ctypes.byref(s)), 0)
         finally:
@@ -118,7 +178,7 @@ class TestEnergy(_support.FixtureTestCase):
                     self.fx.advance(zone, uj)
                 py.append(t.epoch_end())
             t.stop()
-        for c, p in zip(c_results, py):
+        for (c, c_devices), p in zip(c_results, py):
             for key, cfield in (("epoch", "epoch"), ("energy_j", "energy_j"),
                                 ("cpu_energy_j", "cpu_energy_j"), ("gpu_energy_j", "gpu_energy_j"),
                                 ("energy_kwh", "energy_kwh_pue"),
@@ -127,8 +187,8 @@ class TestEnergy(_support.FixtureTestCase):
                 self.assertEqual(p[key], getattr(c, cfield), key)
             self.assertEqual(len(p["devices"]), c.n_devices)
             for i, d in enumerate(p["devices"]):
-                self.assertEqual(d["name"], c.devices[i].name.decode())
-                self.assertEqual(d["energy_j"], c.devices[i].energy_j)
+                self.assertEqual(d["name"], c_devices[i].name.decode())
+                self.assertEqual(d["energy_j"], c_devices[i].energy_j)
         s = t.summary
         self.assertEqual(s["energy_j"], c_summary.energy_j)
         self.assertEqual(s["energy_kwh"], c_summary.energy_kwh)

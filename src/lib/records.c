@@ -132,35 +132,41 @@ void ct__records_summary(struct ct__sinks *k, const struct ct__opts *p, const st
     free(fetched);
 }
 
-void ct__records_result(ct_epoch_result *out, const struct ct__ledger *l, int epoch,
-                        const struct ct__epoch *e, const double *dev_j)
+void ct__records_epoch_devices(struct ct__device_figures *f, const struct ct__ledger *l,
+                               const double *dev_j)
 {
-    unsigned v = out->version;
-    memset(out, 0, sizeof(*out));
-    out->version = v;
-    if (!e)
-        return;
-    out->epoch = epoch;
-    out->duration_s = e->duration_s;
-    out->energy_j = e->cpu_j + e->gpu_j;
-    out->cpu_energy_j = e->cpu_j;
-    out->gpu_energy_j = e->gpu_j;
-    out->cpu_power_w = e->duration_s > 0 ? e->cpu_j / e->duration_s : 0;
-    out->gpu_power_w = e->duration_s > 0 ? e->gpu_j / e->duration_s : 0;
-    out->energy_kwh_pue = e->energy_kwh;
-    out->intensity_g_per_kwh = e->intensity_g_per_kwh;
-    out->co2eq_g = e->co2eq_g;
-    out->n_devices = l->n_devs;
+    f->n = l->n_devs;
     for (int i = 0; i < l->n_devs; i++) {
-        const struct ct__dev *d = &l->devs[i];
-        ct_device_energy *de = &out->devices[i];
-        ct__strlcpy(de->component, ct__component_name(d->comp), sizeof(de->component));
-        ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
-        ct__strlcpy(de->meter, ct__ledger_meter_name(l, i), sizeof(de->meter));
-        de->provenance = d->meta.provenance;
-        de->lost = d->mark_lost;
-        de->energy_j = dev_j[i];
-        ct__strlcpy(de->uuid, d->meta.uuid, sizeof(de->uuid));
-        de->index = d->meta.index;
+        f->energy_j[i] = dev_j[i];
+        f->lost[i] = l->devs[i].mark_lost;
     }
+}
+
+void ct__records_run_devices(struct ct__device_figures *f, const struct ct__ledger *l)
+{
+    f->n = l->n_devs;
+    for (int i = 0; i < l->n_devs; i++) {
+        f->energy_j[i] = l->devs[i].counted_j;
+        f->lost[i] = l->devs[i].lost;
+    }
+}
+
+void ct__records_result(ct_epoch_result *out, const struct ct__ledger *l, int epoch,
+                        const struct ct__epoch *e, const struct ct__device_figures *f)
+{
+    ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
+    if (e) {
+        r.epoch = epoch;
+        r.duration_s = e->duration_s;
+        r.energy_j = e->cpu_j + e->gpu_j;
+        r.cpu_energy_j = e->cpu_j;
+        r.gpu_energy_j = e->gpu_j;
+        r.cpu_power_w = e->duration_s > 0 ? e->cpu_j / e->duration_s : 0;
+        r.gpu_power_w = e->duration_s > 0 ? e->gpu_j / e->duration_s : 0;
+        r.energy_kwh_pue = e->energy_kwh;
+        r.intensity_g_per_kwh = e->intensity_g_per_kwh;
+        r.co2eq_g = e->co2eq_g;
+        r.n_devices = f->n;
+    }
+    ct__epoch_result_put(out, &r, l, f);
 }

@@ -5,6 +5,7 @@
 #include "tracker.h"
 
 #include "account.h"
+#include "records.h"
 #include "util/sysfs.h"
 
 #include <jansson.h>
@@ -20,14 +21,11 @@ static const char *method_name(int method)
     return ct__loc_method_name(method);
 }
 
-CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
+/* The run's totals, complete, in the current layout. */
+static void summarize(const ct_tracker *t, ct_summary *out)
 {
-    if (!t || !out || out->version < 1)
-        return CT_EINVAL;
-    unsigned v = out->version;
-    /* A version-1 struct ends before caller_cpu_s. */
-    memset(out, 0, v >= 2 ? sizeof(*out) : offsetof(ct_summary, caller_cpu_s));
-    out->version = v;
+    memset(out, 0, sizeof(*out));
+    out->version = CT_SUMMARY_VERSION;
     const struct ct__account *a = &t->account;
     /* Energy-weighted: each sampling interval's energy at the intensity in force then. */
     ct__account_totals(a, t->grid.ci.g_per_kwh, &out->energy_kwh, &out->co2eq_g,
@@ -52,24 +50,21 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
     double sampler_s, caller_s, carbon_s;
     ct__tracker_cpu(t, &sampler_s, &caller_s, &carbon_s);
     out->tracker_cpu_s = sampler_s + caller_s + carbon_s;
-    if (v >= 2) {
-        out->caller_cpu_s = caller_s;
-        out->carbon_cpu_s = carbon_s;
-        out->sampler_cpu_s = sampler_s;
-    }
+    out->caller_cpu_s = caller_s;
+    out->carbon_cpu_s = carbon_s;
+    out->sampler_cpu_s = sampler_s;
     out->n_devices = t->ledger.n_devs;
-    for (int i = 0; i < t->ledger.n_devs; i++) {
-        const struct ct__dev *d = &t->ledger.devs[i];
-        ct_device_energy *de = &out->devices[i];
-        ct__strlcpy(de->component, ct__component_name(d->comp), sizeof(de->component));
-        ct__strlcpy(de->name, d->meta.name, sizeof(de->name));
-        ct__strlcpy(de->meter, ct__ledger_meter_name(&t->ledger, i), sizeof(de->meter));
-        de->provenance = d->meta.provenance;
-        de->lost = d->lost;
-        de->energy_j = d->counted_j;
-        ct__strlcpy(de->uuid, d->meta.uuid, sizeof(de->uuid));
-        de->index = d->meta.index;
-    }
+}
+
+CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
+{
+    if (!t || !out || ct__summary_check(t, out) != CT_OK)
+        return CT_EINVAL;
+    ct_summary s;
+    struct ct__device_figures f;
+    summarize(t, &s);
+    ct__records_run_devices(&f, &t->ledger);
+    ct__summary_put(out, &s, &t->ledger, &f);
     return CT_OK;
 }
 
@@ -95,8 +90,8 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     if (!t || !json)
         return CT_EINVAL;
     *json = NULL;
-    ct_summary s = {.version = CT_SUMMARY_VERSION};
-    ct_get_summary(t, &s);
+    ct_summary s;
+    summarize(t, &s);
     json_t *root = json_object();
     if (!root)
         return CT_ENOMEM;
@@ -139,18 +134,19 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     json_object_set_new(root, "carbon_cpu_s", num(s.carbon_cpu_s));
     json_t *devs = json_array();
     for (int i = 0; i < s.n_devices; i++) {
+        ct_device_energy de = {.version = CT_DEVICE_ENERGY_VERSION};
+        ct_summary_device(t, (size_t)i, &de);
         json_t *d = json_object();
-        json_object_set_new(d, "component", json_string(s.devices[i].component));
-        json_object_set_new(d, "name", json_string(s.devices[i].name));
-        json_object_set_new(d, "meter", json_string(s.devices[i].meter));
-        json_object_set_new(d, "provenance",
-                            json_string(ct_provenance_name(s.devices[i].provenance)));
-        json_object_set_new(d, "lost", json_boolean(s.devices[i].lost));
-        json_object_set_new(d, "energy_j", num(s.devices[i].energy_j));
-        if (s.devices[i].uuid[0])
-            json_object_set_new(d, "uuid", json_string(s.devices[i].uuid));
-        if (s.devices[i].index >= 0)
-            json_object_set_new(d, "index", json_integer(s.devices[i].index));
+        json_object_set_new(d, "component", json_string(de.component));
+        json_object_set_new(d, "name", json_string(de.name));
+        json_object_set_new(d, "meter", json_string(de.meter));
+        json_object_set_new(d, "provenance", json_string(ct_provenance_name(de.provenance)));
+        json_object_set_new(d, "lost", json_boolean(de.lost));
+        json_object_set_new(d, "energy_j", num(de.energy_j));
+        if (de.uuid[0])
+            json_object_set_new(d, "uuid", json_string(de.uuid));
+        if (de.index >= 0)
+            json_object_set_new(d, "index", json_integer(de.index));
         json_array_append_new(devs, d);
     }
     json_object_set_new(root, "devices", devs);

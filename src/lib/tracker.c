@@ -225,11 +225,11 @@ static int confirm(struct ct_tracker *t)
 
 static int epoch_end(ct_tracker *t, ct_epoch_result *out)
 {
-    if (!t)
+    if (!t || (out && ct__epoch_result_check(t, out) != CT_OK))
         return CT_EINVAL;
     if (t->finished) {
-        if (out && out->version >= 1)
-            ct__records_result(out, &t->ledger, 0, NULL, NULL);
+        if (out)
+            ct__records_result(out, &t->ledger, 0, NULL, &t->last_epoch);
         return CT_OK;
     }
     if (!t->in_epoch) {
@@ -249,9 +249,10 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
         return CT_ENOMEM;
 
     ct__records_epoch(&t->sinks, &t->opt, &t->ledger, now, t->epoch_counter, e, dev_j);
+    ct__records_epoch_devices(&t->last_epoch, &t->ledger, dev_j);
     sync_carbon(t);
-    if (out && out->version >= 1)
-        ct__records_result(out, &t->ledger, t->epoch_counter, e, dev_j);
+    if (out)
+        ct__records_result(out, &t->ledger, t->epoch_counter, e, &t->last_epoch);
     tell_read_failures(t);
 
     if (t->epoch_counter == t->opt.ebp && t->opt.ebp > 0) {

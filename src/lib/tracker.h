@@ -6,6 +6,7 @@
 #ifndef CT_TRACKER_H
 #define CT_TRACKER_H
 
+#include "abi.h"
 #include "account.h"
 #include "grid.h"
 #include "ledger.h"
@@ -26,6 +27,7 @@ struct ct_tracker {
     struct ct__upstream upstream; /* console and upstream's log files */
     struct ct__sinks sinks;       /* upstream, then the JSON-lines log */
 
+    struct ct__device_figures last_epoch; /* the latest completed epoch's (ct_epoch_device) */
     int epoch_counter;
     int in_epoch;
     uint64_t epoch_t0_ns;

@@ -116,7 +116,7 @@ static ct_tracker *open_tracker(struct gx *g, const ct_options *o)
 }
 
 /* The epoch's result, every number as the exact double. */
-static void doc_epoch(struct gx *g, int rc, const ct_epoch_result *r)
+static void doc_epoch(struct gx *g, const ct_tracker *t, int rc, const ct_epoch_result *r)
 {
     doc_add(g,
             "## epoch_end -> %s: epoch %d energy_j %.17g cpu_energy_j %.17g gpu_energy_j %.17g "
@@ -130,9 +130,10 @@ static void doc_epoch(struct gx *g, int rc, const ct_epoch_result *r)
         g->n_epochs++;
     }
     for (int i = 0; i < r->n_devices; i++) {
-        const ct_device_energy *d = &r->devices[i];
-        doc_add(g, "##   %s %s %s %s lost %d index %d energy_j %.17g\n", d->component, d->name,
-                d->meter, ct_provenance_name(d->provenance), d->lost, d->index, d->energy_j);
+        ct_device_energy d = CT_DEVICE_ENERGY_INIT;
+        assert_int_equal(ct_epoch_device(t, (size_t)i, &d), CT_OK);
+        doc_add(g, "##   %s %s %s %s lost %d index %d energy_j %.17g\n", d.component, d.name,
+                d.meter, ct_provenance_name(d.provenance), d.lost, d.index, d.energy_j);
     }
 }
 
@@ -144,7 +145,7 @@ static int epoch(struct gx *g, ct_tracker *t, const char *const *zones, const ui
         assert_int_equal(pcf_advance(g->sys, zones[i], uj[i]), 0);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
     rc = ct_epoch_end(t, &r);
-    doc_epoch(g, rc, &r);
+    doc_epoch(g, t, rc, &r);
     return rc;
 }
 
@@ -359,7 +360,7 @@ static void test_cpu_estimate(void **state)
         assert_int_equal(prf_stat_advance(g->proc, 0, 400), 0);
         ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
         rc = ct_epoch_end(t, &r);
-        doc_epoch(g, rc, &r);
+        doc_epoch(g, t, rc, &r);
         assert_int_equal(rc, CT_OK);
     }
     finish(g, t, "cpu-estimate");

@@ -836,6 +836,21 @@ static struct stamp epoch_end(struct fx *f, ct_epoch_result *r)
     return s;
 }
 
+/* Device i of the latest completed epoch (ct_epoch_device) or of the run (ct_summary_device). */
+static ct_device_energy epoch_dev(struct fx *f, int i)
+{
+    ct_device_energy d = CT_DEVICE_ENERGY_INIT;
+    assert_int_equal(ct_epoch_device(f->t, (size_t)i, &d), CT_OK);
+    return d;
+}
+
+static ct_device_energy run_dev(struct fx *f, int i)
+{
+    ct_device_energy d = CT_DEVICE_ENERGY_INIT;
+    assert_int_equal(ct_summary_device(f->t, (size_t)i, &d), CT_OK);
+    return d;
+}
+
 static void test_tracker_gpus(void **st)
 {
     struct fx *f = *st;
@@ -853,7 +868,8 @@ static void test_tracker_gpus(void **st)
     struct stamp s1 = epoch_end(f, &r);
     assert_int_equal(r.n_devices, 2);
     double d = r.duration_s;
-    const ct_device_energy *a = &r.devices[0], *p = &r.devices[1];
+    ct_device_energy dev_a = epoch_dev(f, 0), dev_p = epoch_dev(f, 1);
+    const ct_device_energy *a = &dev_a, *p = &dev_p;
     assert_string_equal(a->component, "gpu");
     assert_string_equal(a->meter, "nvml");
     assert_string_equal(a->name, "NVIDIA A100-SXM4-40GB");
@@ -920,8 +936,8 @@ static void test_tracker_all_components(void **st)
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
     struct stamp s1 = epoch_end(f, &r);
     assert_int_equal(r.n_devices, 2);
-    assert_string_equal(r.devices[0].component, "gpu");
-    assert_string_equal(r.devices[1].component, "cpu");
+    assert_string_equal(epoch_dev(f, 0).component, "gpu");
+    assert_string_equal(epoch_dev(f, 1).component, "cpu");
     assert_counter_energy(r.gpu_energy_j, 250, s0, s1);
     ct_tracker_free(f->t);
     f->t = NULL;
@@ -967,15 +983,16 @@ static void test_tracker_lost_gpu(void **st)
     struct stamp s0 = epoch_start(f);
     sleep_ms(150);
     struct stamp s1 = epoch_end(f, &r1);
-    assert_int_equal(r1.devices[0].lost, 0);
-    assert_counter_energy(r1.devices[0].energy_j, 250, s0, s1);
+    ct_device_energy r1d0 = epoch_dev(f, 0);
+    assert_int_equal(r1d0.lost, 0);
+    assert_counter_energy(r1d0.energy_j, 250, s0, s1);
     struct stamp s2 = epoch_start(f);
     sleep_ms(150);
     struct stamp s3 = epoch_end(f, &r2); /* CT_OK: the run goes on */
-    assert_int_equal(r2.devices[0].lost, 1);
-    ct_assert_double_equal(0, r2.devices[0].energy_j);
-    assert_int_equal(r2.devices[1].lost, 0);
-    assert_counter_energy(r2.devices[1].energy_j, 150, s2, s3);
+    assert_int_equal(epoch_dev(f, 0).lost, 1);
+    ct_assert_double_equal(0, epoch_dev(f, 0).energy_j);
+    assert_int_equal(epoch_dev(f, 1).lost, 0);
+    assert_counter_energy(epoch_dev(f, 1).energy_j, 150, s2, s3);
     ct_assert_contains(f->con.text,
                        "CarbonTracker: WARNING - gpu device NVIDIA A100-SXM4-40GB " U0
                        " stopped answering and is marked lost; the energy measured until "
@@ -983,9 +1000,9 @@ static void test_tracker_lost_gpu(void **st)
     ct_stop(f->t);
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     assert_int_equal(ct_get_summary(f->t, &s), CT_OK);
-    assert_int_equal(s.devices[0].lost, 1);
-    ct_assert_double_equal(r1.devices[0].energy_j, s.devices[0].energy_j); /* kept */
-    assert_int_equal(s.devices[1].lost, 0);
+    assert_int_equal(run_dev(f, 0).lost, 1);
+    ct_assert_double_equal(r1d0.energy_j, run_dev(f, 0).energy_j); /* kept */
+    assert_int_equal(run_dev(f, 1).lost, 0);
     char *json = NULL;
     assert_int_equal(ct_summary_json(f->t, &json), CT_OK);
     ct_assert_contains(json, "\"lost\": true");
@@ -1010,9 +1027,9 @@ static void test_tracker_by_pid_late(void **st)
     sleep_ms(2600);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
     assert_int_equal(ct_epoch_end(f->t, &r), CT_OK);
-    ct_assert_cmp_double(r.devices[0].energy_j, >, 200 * 0.3);
-    ct_assert_cmp_double(r.devices[0].energy_j, <, 200 * (r.duration_s - 1.5));
-    ct_assert_double_equal(0, r.devices[1].energy_j);
+    ct_assert_cmp_double(epoch_dev(f, 0).energy_j, >, 200 * 0.3);
+    ct_assert_cmp_double(epoch_dev(f, 0).energy_j, <, 200 * (r.duration_s - 1.5));
+    ct_assert_double_equal(0, epoch_dev(f, 1).energy_j);
     ct_tracker_free(f->t);
     f->t = NULL;
 }

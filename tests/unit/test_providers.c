@@ -334,7 +334,8 @@ static void test_em_zone_latest_and_forecast(void **state)
                             "GET");
         assert_string_equal(fake_http_header(reqs, i, "auth-token"), KEY);
         assert_string_equal(fake_http_header(reqs, i, "accept"), "application/json");
-        ct_assert_prefix(fake_http_header(reqs, i, "user-agent"), "carbontracker/0.1.0 (");
+        ct_assert_prefix(fake_http_header(reqs, i, "user-agent"),
+                         "carbontracker/" CT_VERSION_STRING " (");
         assert_string_equal(fake_http_header(reqs, i, "user-agent"), ct__http_user_agent());
     }
     json_decref(reqs);
