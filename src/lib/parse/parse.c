@@ -15,26 +15,9 @@
 
 /* ---- building a result ------------------------------------------------------------------ */
 
-static int new_result(ct_parse_result **out)
+/* The end of building r (NULL: out of memory) after rc: its totals, then *out = r; or r freed. */
+static int finish(ct_parse_result *r, int rc, ct_parse_result **out)
 {
-    *out = calloc(1, sizeof(**out));
-    return *out ? CT_OK : CT_ENOMEM;
-}
-
-CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out_bytes,
-                          size_t out_len, ct_parse_result **out)
-{
-    if (!out)
-        return CT_EINVAL;
-    *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc != CT_OK)
-        return rc;
-    struct ct__prun *run = ct__parse_new_run(r);
-    rc = run ? ct__parse_run_bytes(run, std_bytes, std_len, NULL, out_bytes, out_len, NULL, NULL, 0,
-                                   NULL)
-             : CT_ENOMEM;
     if (rc == CT_OK)
         rc = ct__parse_totals(r);
     if (rc != CT_OK) {
@@ -43,6 +26,20 @@ CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out
     }
     *out = r;
     return CT_OK;
+}
+
+CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out_bytes,
+                          size_t out_len, ct_parse_result **out)
+{
+    if (!out)
+        return CT_EINVAL;
+    *out = NULL;
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
+    int rc = run ? ct__parse_run_bytes(run, std_bytes, std_len, NULL, out_bytes, out_len, NULL,
+                                       NULL, 0, NULL)
+                 : CT_ENOMEM;
+    return finish(r, rc, out);
 }
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -61,24 +58,14 @@ CT_API int ct_parse_files(const char *std_log, const char *output_log, const cha
         return CT_EINVAL;
     }
     *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc != CT_OK)
-        return rc;
-    struct ct__prun *run = ct__parse_new_run(r);
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
     const char *failed = NULL;
     int err = 0;
-    rc = run ? ct__parse_run_files(run, std_log, output_log, jsonl, &failed, &err) : CT_ENOMEM;
+    int rc = run ? ct__parse_run_files(run, std_log, output_log, jsonl, &failed, &err) : CT_ENOMEM;
     if (rc == CT_EIO)
         set_err(errbuf, errlen, "cannot read %s: %s", failed, strerror(-err));
-    if (rc == CT_OK)
-        rc = ct__parse_totals(r);
-    if (rc != CT_OK) {
-        ct_parse_result_free(r);
-        return rc;
-    }
-    *out = r;
-    return CT_OK;
+    return finish(r, rc, out);
 }
 
 CT_API int ct_parse_dir(const char *dir, int recursive, ct_parse_result **out, char *errbuf,
@@ -91,18 +78,9 @@ CT_API int ct_parse_dir(const char *dir, int recursive, ct_parse_result **out, c
         return CT_EINVAL;
     }
     *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc == CT_OK)
-        rc = ct__parse_dir_runs(r, dir, recursive, errbuf, errlen);
-    if (rc == CT_OK)
-        rc = ct__parse_totals(r);
-    if (rc != CT_OK) {
-        ct_parse_result_free(r);
-        return rc;
-    }
-    *out = r;
-    return CT_OK;
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    int rc = r ? ct__parse_dir_runs(r, dir, recursive, errbuf, errlen) : CT_ENOMEM;
+    return finish(r, rc, out);
 }
 
 /* ---- result ----------------------------------------------------------------------------- */
