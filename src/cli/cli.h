@@ -52,4 +52,14 @@ int cli_json_open(const char *path);
 int cli_json_commit(int fd, const char *path, const json_t *root);
 void cli_json_abandon(int fd, const char *path);
 
+/*
+ * The --json summary of --list-devices and of a run, with its messages on stderr.
+ * cli_summary_open(): cli_json_open(), saying "cannot write 'FILE.tmp': why" when that fails.
+ * cli_summary_commit(): nothing (0) when *fd is closed; else commits `root` (NULL: out of memory,
+ * FILE.tmp removed), sets *fd to -1 and returns 0, or -errno after saying "cannot write 'FILE':
+ * why".
+ */
+int cli_summary_open(const char *path);
+int cli_summary_commit(int *fd, const char *path, const json_t *root);
+
 #endif

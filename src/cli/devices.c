@@ -143,14 +143,8 @@ int cli_list_devices(struct cli *c)
     int json_fd = -1;
     int exit_status = 0;
 
-    if (c->json_path) {
-        json_fd = cli_json_open(c->json_path);
-        if (json_fd < 0) {
-            fprintf(stderr, "carbontracker: cannot write '%s.tmp': %s\n", c->json_path,
-                    strerror(-json_fd));
-            return CLI_EXIT_SOFTWARE;
-        }
-    }
+    if (c->json_path && (json_fd = cli_summary_open(c->json_path)) < 0)
+        return CLI_EXIT_SOFTWARE;
     /* When nothing can be measured the probe still describes why: that is the report. */
     int rc = ct_probe_json(&c->opts, &text);
     if (rc == CT_EINVAL) {
@@ -171,14 +165,8 @@ int cli_list_devices(struct cli *c)
     }
     if (!c->quiet)
         print_report(root);
-    if (json_fd >= 0) {
-        rc = cli_json_commit(json_fd, c->json_path, root);
-        json_fd = -1;
-        if (rc != 0) {
-            fprintf(stderr, "carbontracker: cannot write '%s': %s\n", c->json_path, strerror(-rc));
-            exit_status = CLI_EXIT_SOFTWARE;
-        }
-    }
+    if (cli_summary_commit(&json_fd, c->json_path, root) != 0)
+        exit_status = CLI_EXIT_SOFTWARE;
 
 cleanup:
     if (json_fd >= 0)

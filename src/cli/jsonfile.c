@@ -73,3 +73,29 @@ int cli_json_commit(int fd, const char *path, const json_t *root)
     free(text);
     return rc;
 }
+
+int cli_summary_open(const char *path)
+{
+    int fd = cli_json_open(path);
+    if (fd < 0)
+        fprintf(stderr, "carbontracker: cannot write '%s.tmp': %s\n", path, strerror(-fd));
+    return fd;
+}
+
+int cli_summary_commit(int *fd, const char *path, const json_t *root)
+{
+    int rc = 0;
+
+    if (*fd < 0)
+        return 0;
+    if (root) {
+        rc = cli_json_commit(*fd, path, root);
+    } else {
+        cli_json_abandon(*fd, path);
+        rc = -ENOMEM;
+    }
+    *fd = -1;
+    if (rc != 0)
+        fprintf(stderr, "carbontracker: cannot write '%s': %s\n", path, strerror(-rc));
+    return rc;
+}

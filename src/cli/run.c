@@ -298,14 +298,8 @@ int cli_run(struct cli *c)
         fprintf(stderr, "carbontracker: cannot run '%s': %s\n", c->command[0], strerror(err));
         return exec_failure_status(err);
     }
-    if (c->json_path) {
-        json_fd = cli_json_open(c->json_path);
-        if (json_fd < 0) {
-            fprintf(stderr, "carbontracker: cannot write '%s.tmp': %s\n", c->json_path,
-                    strerror(-json_fd));
-            return CLI_EXIT_SOFTWARE;
-        }
-    }
+    if (c->json_path && (json_fd = cli_summary_open(c->json_path)) < 0)
+        return CLI_EXIT_SOFTWARE;
 
     /*
      * Block the forwarded signals before the tracker starts its sampler thread, so that the
@@ -352,13 +346,8 @@ int cli_run(struct cli *c)
 
     if (json_fd >= 0) {
         summary = summary_json(t, c->command, exit_status);
-        rc = summary ? cli_json_commit(json_fd, c->json_path, summary) : -ENOMEM;
-        json_fd = -1;
-        if (rc != 0) {
-            fprintf(stderr, "carbontracker: cannot write '%s': %s\n", c->json_path, strerror(-rc));
-            if (exit_status == 0)
-                exit_status = CLI_EXIT_SOFTWARE;
-        }
+        if (cli_summary_commit(&json_fd, c->json_path, summary) != 0 && exit_status == 0)
+            exit_status = CLI_EXIT_SOFTWARE;
     }
 
 cleanup:

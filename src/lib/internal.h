@@ -45,10 +45,12 @@ void ct__strlcpy(char *dst, const char *src, size_t len);
 void ct__redact_secret(char *text, const char *secret);
 
 /*
- * Python-compatible number formatting. ct__fmt_fixed: "%.<prec>f". ct__fmt_plain: a plain
- * fixed-point decimal without exponent, at most 12 fractional digits, trailing zeros removed but
- * one digit kept after the point ("287.53", "0.0") - what upstream's parser reads.
+ * Python-compatible number formatting. ct__fmt_fixed: f"{v:.<prec>f}", "%.<prec>f" in the
+ * current locale, and "nan", "inf", "-inf". ct__fmt_plain: a plain fixed-point decimal without
+ * exponent, at most 12 fractional digits, trailing zeros removed but one digit kept after the
+ * point ("287.53", "0.0") - what upstream's parser reads.
  */
+void ct__fmt_fixed(double v, int prec, char *buf, size_t len);
 void ct__fmt_plain(double v, char *buf, size_t len);
 /* Python repr() of a float: the shortest text that reads back to the same double
  * ("151.6503", "1.58", "481.0"). */

@@ -6,6 +6,7 @@
 #include "model.h"
 #include "report.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,101 @@ static void *alloc_n(size_t n, size_t size)
 {
     return calloc(n ? n : 1, size);
 }
+
+/* One member of a struct read from a JSON object: a number (NaN when absent) or a string
+ * (pointing into the tree; NULL when absent). */
+struct rfield {
+    const char *key;
+    int is_str;
+    size_t offset;
+};
+#define NUM(type, member, key)                                                                     \
+    {                                                                                              \
+        key, 0, offsetof(type, member)                                                             \
+    }
+#define STR(type, member, key)                                                                     \
+    {                                                                                              \
+        key, 1, offsetof(type, member)                                                             \
+    }
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void read_fields(const json_t *o, void *rec, const struct rfield *f, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        char *at = (char *)rec + f[k].offset;
+        if (f[k].is_str)
+            *(const char **)at = jstr(o, f[k].key);
+        else
+            *(double *)at = jnum(o, f[k].key);
+    }
+}
+
+/* The objects of array a as *n records of `size` bytes, each read by the n_fields fields; NULL
+ * when out of memory. */
+static void *read_records(const json_t *a, size_t *n, size_t size, const struct rfield *fields,
+                          size_t n_fields)
+{
+    const json_t *v;
+    size_t i;
+    char *recs = alloc_n(json_array_size(a), size);
+
+    if (!recs)
+        return NULL;
+    *n = json_array_size(a);
+    json_array_foreach(a, i, v)
+    {
+        read_fields(v, recs + i * size, fields, n_fields);
+    }
+    return recs;
+}
+
+static const struct rfield run_fields[] = {
+    STR(struct rp_run, std_file, "standard_filename"),
+    STR(struct rp_run, out_file, "output_filename"),
+    STR(struct rp_run, jsonl_file, "jsonl_filename"),
+    STR(struct rp_run, source, "source"),
+    STR(struct rp_run, version, "carbontracker_version"),
+    STR(struct rp_run, location, "location"),
+    NUM(struct rp_run, pue, "pue"),
+    NUM(struct rp_run, intensity_g_per_kwh, "intensity_g_per_kwh"),
+};
+/* The "epoch" number is read apart: it defaults to the position. */
+static const struct rfield epoch_fields[] = {
+    NUM(struct rp_epoch, duration_s, "duration_s"),
+    NUM(struct rp_epoch, cpu_power_w, "cpu_power_w"),
+    NUM(struct rp_epoch, gpu_power_w, "gpu_power_w"),
+    NUM(struct rp_epoch, energy_j, "energy_j"),
+    NUM(struct rp_epoch, energy_kwh, "energy_kwh"),
+    NUM(struct rp_epoch, co2eq_g, "co2eq_g"),
+};
+static const struct rfield device_fields[] = {
+    STR(struct rp_device, component, "component"), STR(struct rp_device, name, "name"),
+    STR(struct rp_device, meter, "meter"),         STR(struct rp_device, provenance, "provenance"),
+    NUM(struct rp_device, energy_j, "energy_j"),
+};
+static const struct rfield sample_fields[] = {
+    NUM(struct rp_sample, t_s, "t_s"),
+    NUM(struct rp_sample, cpu_w, "cpu_w"),
+    NUM(struct rp_sample, gpu_w, "gpu_w"),
+};
+static const struct rfield isample_fields[] = {
+    NUM(struct rp_isample, t_s, "t_s"),
+    NUM(struct rp_isample, g_per_kwh, "g_per_kwh"),
+    STR(struct rp_isample, source, "source"),
+};
+/* The run's "derived" object (the PUE, the intensity and the epoch count are read apart). */
+static const struct rfield derived_fields[] = {
+    NUM(struct rp_run, energy_j, "energy_j"),
+    NUM(struct rp_run, energy_kwh, "energy_kwh"),
+    NUM(struct rp_run, energy_kwh_pue, "energy_kwh_pue"),
+    NUM(struct rp_run, co2eq_g, "co2eq_g"),
+    NUM(struct rp_run, km, "car_km"),
+    NUM(struct rp_run, duration_s, "duration_s"),
+    NUM(struct rp_run, epochs_s, "epochs_duration_s"),
+    NUM(struct rp_run, power_w, "power_w"),
+    NUM(struct rp_run, cpu_power_w, "cpu_power_w"),
+    NUM(struct rp_run, gpu_power_w, "gpu_power_w"),
+};
 
 /* Sum of a per-epoch row of avg_power_usages (W): one number per device. */
 static double row_sum(const json_t *row)
@@ -91,18 +187,11 @@ static int load_run(const json_t *jr, struct rp_run *r)
     const json_t *a, *v, *comps = json_object_get(jr, "components");
     size_t i;
 
-    r->std_file = jstr(jr, "standard_filename");
-    r->out_file = jstr(jr, "output_filename");
-    r->jsonl_file = jstr(jr, "jsonl_filename");
-    r->source = jstr(jr, "source");
-    r->version = jstr(jr, "carbontracker_version");
-    r->location = jstr(jr, "location");
-    r->pue = jnum(jr, "pue");
+    read_fields(jr, r, run_fields, N_OF(run_fields));
     r->early_stop = jtrue(jr, "early_stop");
     r->truncated = jtrue(jr, "truncated");
     load_consumption(json_object_get(jr, "actual"), &r->actual);
     load_consumption(json_object_get(jr, "pred"), &r->pred);
-    r->intensity_g_per_kwh = jnum(jr, "intensity_g_per_kwh");
     if (json_object_get(jr, "aggregated")) {
         r->aggregated = jstr(jr, "aggregated");
     } else if (r->actual.present || r->pred.present) {
@@ -119,21 +208,14 @@ static int load_run(const json_t *jr, struct rp_run *r)
         if (epochs_from_components(comps, r) != 0)
             return -1;
     } else {
-        r->n_epochs = json_array_size(a);
-        r->epochs = alloc_n(r->n_epochs, sizeof(*r->epochs));
+        r->epochs =
+            read_records(a, &r->n_epochs, sizeof(*r->epochs), epoch_fields, N_OF(epoch_fields));
         if (!r->epochs)
             return -1;
         json_array_foreach(a, i, v)
         {
-            struct rp_epoch *e = &r->epochs[i];
             json_t *num = json_object_get(v, "epoch");
-            e->epoch = json_is_integer(num) ? (int)json_integer_value(num) : (int)i + 1;
-            e->duration_s = jnum(v, "duration_s");
-            e->cpu_power_w = jnum(v, "cpu_power_w");
-            e->gpu_power_w = jnum(v, "gpu_power_w");
-            e->energy_j = jnum(v, "energy_j");
-            e->energy_kwh = jnum(v, "energy_kwh");
-            e->co2eq_g = jnum(v, "co2eq_g");
+            r->epochs[i].epoch = json_is_integer(num) ? (int)json_integer_value(num) : (int)i + 1;
         }
     }
 
@@ -160,18 +242,10 @@ static int load_run(const json_t *jr, struct rp_run *r)
             }
         }
     } else {
-        r->devices = alloc_n(r->n_devices, sizeof(*r->devices));
+        r->devices =
+            read_records(a, &r->n_devices, sizeof(*r->devices), device_fields, N_OF(device_fields));
         if (!r->devices)
             return -1;
-        json_array_foreach(a, i, v)
-        {
-            struct rp_device *d = &r->devices[i];
-            d->component = jstr(v, "component");
-            d->name = jstr(v, "name");
-            d->meter = jstr(v, "meter");
-            d->provenance = jstr(v, "provenance");
-            d->energy_j = jnum(v, "energy_j");
-        }
     }
     for (i = 0; i < r->n_devices; i++) {
         const char *c = r->devices[i].component;
@@ -181,29 +255,12 @@ static int load_run(const json_t *jr, struct rp_run *r)
             r->has_gpu = 1;
     }
 
-    a = json_object_get(jr, "samples");
-    r->n_samples = json_array_size(a);
-    r->samples = alloc_n(r->n_samples, sizeof(*r->samples));
-    if (!r->samples)
+    r->samples = read_records(json_object_get(jr, "samples"), &r->n_samples, sizeof(*r->samples),
+                              sample_fields, N_OF(sample_fields));
+    r->isamples = read_records(json_object_get(jr, "intensity_samples"), &r->n_isamples,
+                               sizeof(*r->isamples), isample_fields, N_OF(isample_fields));
+    if (!r->samples || !r->isamples)
         return -1;
-    json_array_foreach(a, i, v)
-    {
-        r->samples[i].t_s = jnum(v, "t_s");
-        r->samples[i].cpu_w = jnum(v, "cpu_w");
-        r->samples[i].gpu_w = jnum(v, "gpu_w");
-    }
-
-    a = json_object_get(jr, "intensity_samples");
-    r->n_isamples = json_array_size(a);
-    r->isamples = alloc_n(r->n_isamples, sizeof(*r->isamples));
-    if (!r->isamples)
-        return -1;
-    json_array_foreach(a, i, v)
-    {
-        r->isamples[i].t_s = jnum(v, "t_s");
-        r->isamples[i].g_per_kwh = jnum(v, "g_per_kwh");
-        r->isamples[i].source = jstr(v, "source");
-    }
     return 0;
 }
 
@@ -227,19 +284,10 @@ static void load_derived(const json_t *jr, struct rp_run *r)
                                 : strcmp(ci_from, "consumption") == 0 ? 2
                                                                       : 0;
     }
-    r->energy_j = jnum(d, "energy_j");
-    r->energy_kwh = jnum(d, "energy_kwh");
-    r->energy_kwh_pue = jnum(d, "energy_kwh_pue");
-    r->co2eq_g = jnum(d, "co2eq_g");
-    r->km = jnum(d, "car_km");
-    r->duration_s = jnum(d, "duration_s");
+    read_fields(d, r, derived_fields, N_OF(derived_fields));
     r->n_epochs_shown = json_is_integer(json_object_get(d, "epochs"))
                             ? (int)json_integer_value(json_object_get(d, "epochs"))
                             : (int)r->n_epochs;
-    r->epochs_s = jnum(d, "epochs_duration_s");
-    r->power_w = jnum(d, "power_w");
-    r->cpu_power_w = jnum(d, "cpu_power_w");
-    r->gpu_power_w = jnum(d, "gpu_power_w");
     for (size_t i = 0; i < r->n_epochs; i++) {
         const json_t *f = json_array_get(figs, i);
         r->epochs[i].kwh_shown = jnum(f, "energy_kwh");

@@ -6,6 +6,7 @@
 #include "format.h"
 
 #include <carbontracker.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,58 +31,54 @@ static void section_header(struct rp_doc *d, const struct report *rep, const cha
     d->y += 58;
 }
 
+/* A KPI card: accent, label, value (text) and note (printf). */
+__attribute__((format(printf, 5, 6))) static void
+kpi(struct rp_kpi *k, rgb accent, const char *label, const char *value, const char *note, ...)
+{
+    va_list ap;
+    k->accent = accent;
+    k->label = label;
+    snprintf(k->value, sizeof(k->value), "%s", value);
+    va_start(ap, note);
+    vsnprintf(k->note, sizeof(k->note), note, ap);
+    va_end(ap);
+}
+
 /* Single-run KPIs. */
 static void run_kpis(struct rp_doc *d, const struct rp_run *r)
 {
     struct rp_kpi k[6];
-    char a[48], b[48], c[48];
+    char v[64], note[sizeof(k[0].note)], a[48], b[48], c[48];
     int actual = r->actual.present;
 
     memset(k, 0, sizeof(k));
-    k[0].accent = C_CO2;
-    k[0].label = actual ? "CO2EQ EMISSIONS" : "CO2EQ (LOGGED EPOCHS)";
-    fmt_co2(k[0].value, sizeof(k[0].value), r->co2eq_g);
     if (isnan(r->co2eq_g))
-        snprintf(k[0].note, sizeof(k[0].note), "no carbon intensity in the logs");
+        snprintf(note, sizeof(note), "no carbon intensity in the logs");
     else
-        snprintf(k[0].note, sizeof(k[0].note), "\u2248 %s km travelled by car",
+        snprintf(note, sizeof(note), "\u2248 %s km travelled by car",
                  fmt_sig(a, sizeof(a), r->km, 4));
-
-    k[1].accent = C_ENERGY;
-    k[1].label = "ENERGY WITH PUE";
-    fmt_kwh(k[1].value, sizeof(k[1].value), r->energy_kwh_pue);
-    snprintf(k[1].note, sizeof(k[1].note), "PUE %.2f%s, as printed on the console", r->pue_used,
-             r->pue_inferred == 1   ? " (inferred)"
-             : r->pue_inferred == 2 ? " (unknown)"
-                                    : "");
-
-    k[2].accent = C_ENERGY;
-    k[2].label = "ENERGY WITHOUT PUE";
-    fmt_kwh(k[2].value, sizeof(k[2].value), r->energy_kwh);
-    snprintf(k[2].note, sizeof(k[2].note), "%s J at the devices",
-             fmt_joules(a, sizeof(a), r->energy_j));
-
-    k[3].accent = C_TOTAL;
-    k[3].label = "DURATION";
-    fmt_duration(k[3].value, sizeof(k[3].value), r->duration_s);
-    snprintf(k[3].note, sizeof(k[3].note), "sum of the epochs' wall time");
-
-    k[4].accent = C_TOTAL;
-    k[4].label = "EPOCHS";
-    snprintf(k[4].value, sizeof(k[4].value), "%d", r->n_epochs_shown);
+    kpi(&k[0], C_CO2, actual ? "CO2EQ EMISSIONS" : "CO2EQ (LOGGED EPOCHS)",
+        fmt_co2(v, sizeof(v), r->co2eq_g), "%s", note);
+    kpi(&k[1], C_ENERGY, "ENERGY WITH PUE", fmt_kwh(v, sizeof(v), r->energy_kwh_pue),
+        "PUE %.2f%s, as printed on the console", r->pue_used,
+        r->pue_inferred == 1   ? " (inferred)"
+        : r->pue_inferred == 2 ? " (unknown)"
+                               : "");
+    kpi(&k[2], C_ENERGY, "ENERGY WITHOUT PUE", fmt_kwh(v, sizeof(v), r->energy_kwh),
+        "%s J at the devices", fmt_joules(a, sizeof(a), r->energy_j));
+    kpi(&k[3], C_TOTAL, "DURATION", fmt_duration(v, sizeof(v), r->duration_s),
+        "sum of the epochs' wall time");
+    snprintf(v, sizeof(v), "%d", r->n_epochs_shown);
     if (r->pred.present && r->pred.epochs != r->n_epochs_shown)
-        snprintf(k[4].note, sizeof(k[4].note), "of %d predicted", r->pred.epochs);
+        kpi(&k[4], C_TOTAL, "EPOCHS", v, "of %d predicted", r->pred.epochs);
     else
-        snprintf(k[4].note, sizeof(k[4].note), "%s", actual ? "completed" : "logged");
-
-    k[5].accent = C_GPU;
-    k[5].label = "AVERAGE POWER";
-    fmt_power(k[5].value, sizeof(k[5].value), r->power_w);
+        kpi(&k[4], C_TOTAL, "EPOCHS", v, "%s", actual ? "completed" : "logged");
+    fmt_power(v, sizeof(v), r->power_w);
     if (r->has_cpu && r->has_gpu)
-        snprintf(k[5].note, sizeof(k[5].note), "CPU %s + GPU %s, without PUE",
-                 fmt_power(b, sizeof(b), r->cpu_power_w), fmt_power(c, sizeof(c), r->gpu_power_w));
+        kpi(&k[5], C_GPU, "AVERAGE POWER", v, "CPU %s + GPU %s, without PUE",
+            fmt_power(b, sizeof(b), r->cpu_power_w), fmt_power(c, sizeof(c), r->gpu_power_w));
     else
-        snprintf(k[5].note, sizeof(k[5].note), "%s only, without PUE", r->has_gpu ? "GPU" : "CPU");
+        kpi(&k[5], C_GPU, "AVERAGE POWER", v, "%s only, without PUE", r->has_gpu ? "GPU" : "CPU");
     kpi_grid(d, k, 6);
 }
 
@@ -280,7 +277,7 @@ static void draw_overview(struct rp_doc *d, const struct report *rep)
         {"Duration", 66, RIGHT}, {"Energy (kWh)", 66, RIGHT},   {"CO2eq (g)", 60, RIGHT},
         {"Status", 58, LEFT},    {"Total uses", 66, LEFT}};
     struct rp_kpi k[6];
-    char what[600], a[48];
+    char what[600], v[64], a[48];
     const char *head[8];
     double dur = 0, kwh_no_pue = 0;
     int epochs = 0;
@@ -294,32 +291,18 @@ static void draw_overview(struct rp_doc *d, const struct report *rep)
         epochs += rep->runs[i].n_epochs_shown;
     }
     memset(k, 0, sizeof(k));
-    k[0].accent = C_CO2;
-    k[0].label = "TOTAL CO2EQ";
-    fmt_co2(k[0].value, sizeof(k[0].value), rep->total_g);
-    snprintf(k[0].note, sizeof(k[0].note), "\u2248 %s km travelled by car",
-             fmt_sig(a, sizeof(a), rep->total_km, 4));
-    k[1].accent = C_ENERGY;
-    k[1].label = "TOTAL ENERGY WITH PUE";
-    fmt_kwh(k[1].value, sizeof(k[1].value), rep->total_kwh);
-    snprintf(k[1].note, sizeof(k[1].note), "as --parse aggregates (see below)");
-    k[2].accent = C_ENERGY;
-    k[2].label = "ENERGY WITHOUT PUE";
-    fmt_kwh(k[2].value, sizeof(k[2].value), kwh_no_pue);
-    snprintf(k[2].note, sizeof(k[2].note), "logged epochs of all runs");
-    k[3].accent = C_TOTAL;
-    k[3].label = "DURATION";
-    fmt_duration(k[3].value, sizeof(k[3].value), dur);
-    snprintf(k[3].note, sizeof(k[3].note), "all runs together");
-    k[4].accent = C_TOTAL;
-    k[4].label = "EPOCHS";
-    snprintf(k[4].value, sizeof(k[4].value), "%d", epochs);
-    snprintf(k[4].note, sizeof(k[4].note), "all runs together");
-    k[5].accent = C_TOTAL;
-    k[5].label = "RUNS";
-    snprintf(k[5].value, sizeof(k[5].value), "%zu", rep->n_runs);
-    snprintf(k[5].note, sizeof(k[5].note), "%zu file%s skipped", rep->n_skipped,
-             rep->n_skipped == 1 ? "" : "s");
+    kpi(&k[0], C_CO2, "TOTAL CO2EQ", fmt_co2(v, sizeof(v), rep->total_g),
+        "\u2248 %s km travelled by car", fmt_sig(a, sizeof(a), rep->total_km, 4));
+    kpi(&k[1], C_ENERGY, "TOTAL ENERGY WITH PUE", fmt_kwh(v, sizeof(v), rep->total_kwh),
+        "as --parse aggregates (see below)");
+    kpi(&k[2], C_ENERGY, "ENERGY WITHOUT PUE", fmt_kwh(v, sizeof(v), kwh_no_pue),
+        "logged epochs of all runs");
+    kpi(&k[3], C_TOTAL, "DURATION", fmt_duration(v, sizeof(v), dur), "all runs together");
+    snprintf(v, sizeof(v), "%d", epochs);
+    kpi(&k[4], C_TOTAL, "EPOCHS", v, "all runs together");
+    snprintf(v, sizeof(v), "%zu", rep->n_runs);
+    kpi(&k[5], C_TOTAL, "RUNS", v, "%zu file%s skipped", rep->n_skipped,
+        rep->n_skipped == 1 ? "" : "s");
     kpi_grid(d, k, 6);
 
     section(d, "Runs compared", 30);

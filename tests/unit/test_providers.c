@@ -902,12 +902,72 @@ static void test_failures_every_provider(void **state)
     }
 }
 
+/* ct__parse_series_reply with a format of its own: [[t_s, value], ...] under "v". */
+static const json_t *pairs(const json_t *root, struct ct__ci_series *out, char *why, size_t why_len)
+{
+    const json_t *a = json_object_get(root, "v");
+    snprintf(out->label, sizeof(out->label), "pairs");
+    if (json_is_array(a))
+        return a;
+    ct__why_add(why, why_len, "no v");
+    ct__why_service_says(why, why_len, json_object_get(root, "msg"));
+    return NULL;
+}
+
+static int pair_slot(const json_t *e, double *t_s, double *dur_s, double *g_per_kwh)
+{
+    (void)dur_s;
+    return json_unpack((json_t *)e, "[FF]", t_s, g_per_kwh) == 0 ? 0 : -1;
+}
+
+static void test_series_reply_format(void **state)
+{
+    (void)state;
+    static const struct ct__series_format f = {
+        .want_object = 1,
+        .entries = pairs,
+        .slot = pair_slot,
+        .default_dur_s = 60,
+        .none_usable = "nothing usable",
+        .counted = "pairs",
+    };
+    struct ct__ci_series s = {0};
+    char why[256] = "";
+    const char *ok = "{\"v\": [[200, 5], \"x\", [100, 1], [300, -1], [150, 9000]]}";
+
+    assert_int_equal(ct__parse_series_reply(&f, ok, strlen(ok), &s, why, sizeof(why)), CT_OK);
+    assert_int_equal(s.n, 2); /* "x", the negative and the too large value skipped */
+    assert_true(s.pts[0].t_s == 100 && s.pts[0].g_per_kwh == 1 && s.pts[0].dur_s == 100);
+    assert_true(s.pts[1].t_s == 200 && s.pts[1].g_per_kwh == 5 && s.pts[1].dur_s == 100);
+    assert_string_equal(s.label, "pairs");
+    assert_string_equal(why, "");
+    ct__series_free(&s);
+
+    const char *none = "{\"v\": [[1, -5], 7]}";
+    assert_int_equal(ct__parse_series_reply(&f, none, strlen(none), &s, why, sizeof(why)), CT_EIO);
+    assert_string_equal(why, "nothing usable (2 pairs)");
+    assert_int_equal(s.n, 0);
+    assert_string_equal(s.label, "");
+
+    why[0] = '\0';
+    const char *msg = "{\"msg\": \"go\\naway\"}";
+    assert_int_equal(ct__parse_series_reply(&f, msg, strlen(msg), &s, why, sizeof(why)), CT_EIO);
+    assert_string_equal(why, "no v; the service says \"go?away\"");
+
+    why[0] = '\0';
+    assert_int_equal(ct__parse_series_reply(&f, "[1]", 3, &s, why, sizeof(why)), CT_EIO);
+    assert_string_equal(why, "the reply is not a JSON object");
+    assert_int_equal(ct__parse_series_reply(&f, NULL, 3, &s, why, sizeof(why)), CT_EINVAL);
+    assert_int_equal(ct__parse_series_reply(&f, ok, strlen(ok), NULL, why, sizeof(why)), CT_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_parsers),
         cmocka_unit_test(test_parsers_edge_cases),
         cmocka_unit_test(test_series_and_times),
+        cmocka_unit_test(test_series_reply_format),
         cmocka_unit_test(test_em_zone_latest_and_forecast),
         cmocka_unit_test(test_em_coordinates_then_zone),
         cmocka_unit_test(test_em_failures),

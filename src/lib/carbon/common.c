@@ -87,6 +87,71 @@ struct json_t *ct__json_parse_object(const char *buf, size_t len, char *why, siz
     return root;
 }
 
+int ct__reply_open(const char *buf, size_t len, int want_object, void *out, size_t out_size,
+                   struct json_t **root, char *why, size_t why_len)
+{
+    *root = NULL;
+    if (out == NULL || (buf == NULL && len > 0))
+        return CT_EINVAL;
+    memset(out, 0, out_size);
+    *root = want_object ? ct__json_parse_object(buf, len, why, why_len)
+                        : ct__json_parse(buf, len, why, why_len);
+    return *root != NULL ? CT_OK : CT_EIO;
+}
+
+void ct__why_service_says(char *why, size_t why_len, const struct json_t *msg)
+{
+    char shown[128];
+
+    if (!json_is_string(msg))
+        return;
+    ct__printable_copy(shown, sizeof(shown), json_string_value(msg));
+    ct__why_add(why, why_len, "the service says \"%s\"", shown);
+}
+
+int ct__valid_intensity(double v)
+{
+    return isfinite(v) && v >= 0 && v <= CT__MAX_G_PER_KWH;
+}
+
+int ct__parse_series_reply(const struct ct__series_format *f, const char *buf, size_t len,
+                           struct ct__ci_series *out, char *why, size_t why_len)
+{
+    json_t *root;
+    const json_t *entries, *entry;
+    size_t i;
+    int rc = ct__reply_open(buf, len, f->want_object, out, sizeof(*out), &root, why, why_len);
+
+    if (rc != CT_OK)
+        return rc;
+    rc = CT_EIO;
+    entries = f->entries(root, out, why, why_len);
+    if (entries == NULL)
+        goto cleanup;
+    json_array_foreach(entries, i, entry)
+    {
+        double t, dur = 0, v;
+        if (f->slot(entry, &t, &dur, &v) != 0 || !ct__valid_intensity(v))
+            continue;
+        if (ct__series_add(out, t, dur, v) != CT_OK) {
+            rc = CT_ENOMEM;
+            goto cleanup;
+        }
+    }
+    if (out->n == 0) {
+        ct__why_add(why, why_len, "%s (%zu %s)", f->none_usable, json_array_size(entries),
+                    f->counted);
+        goto cleanup;
+    }
+    ct__series_finish(out, f->default_dur_s);
+    rc = CT_OK;
+cleanup:
+    if (rc != CT_OK)
+        ct__series_free(out);
+    json_decref(root);
+    return rc;
+}
+
 /* ---- series --------------------------------------------------------------------------- */
 
 int ct__series_add(struct ct__ci_series *s, double t_s, double dur_s, double g_per_kwh)

@@ -13,50 +13,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_G_PER_KWH 5000.0 /* no grid is dirtier than pure lignite (~1200) by this much */
-
-/* The service's own complaint ("message"/"error" string), for a reply without a value. */
+/* The service's own complaint ("message", else "error" string), for a reply without a value. */
 static void service_message(const json_t *root, char *why, size_t why_len)
 {
-    const char *keys[] = {"message", "error"};
-    char shown[128];
+    const json_t *m = json_object_get(root, "message");
 
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *m = json_object_get(root, keys[i]);
-        if (json_is_string(m)) {
-            ct__printable_copy(shown, sizeof(shown), json_string_value(m));
-            ct__why_add(why, why_len, "the service says \"%s\"", shown);
-            return;
-        }
-    }
-}
-
-static int valid_value(double v)
-{
-    return isfinite(v) && v >= 0 && v <= MAX_G_PER_KWH;
+    ct__why_service_says(why, why_len, json_is_string(m) ? m : json_object_get(root, "error"));
 }
 
 int ct__em_parse_latest(const char *buf, size_t len, struct ct__intensity *out, char *why,
                         size_t why_len)
 {
     json_error_t err;
-    json_t *root = NULL;
+    json_t *root;
     const char *zone = NULL, *datetime = NULL;
-    int estimated = 0, rc = CT_EIO;
+    int estimated = 0;
     double v = NAN, t = 0;
+    int rc = ct__reply_open(buf, len, 1, out, sizeof(*out), &root, why, why_len);
 
-    if (out == NULL || (buf == NULL && len > 0))
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    root = ct__json_parse_object(buf, len, why, why_len);
-    if (root == NULL)
-        return CT_EIO;
+    if (rc != CT_OK)
+        return rc;
+    rc = CT_EIO;
     if (json_unpack_ex(root, &err, 0, "{s:F}", "carbonIntensity", &v) != 0) {
         ct__why_add(why, why_len, "no carbonIntensity number in the reply (%s)", err.text);
         service_message(root, why, why_len);
         goto cleanup;
     }
-    if (!valid_value(v)) {
+    if (!ct__valid_intensity(v)) {
         ct__why_add(why, why_len, "carbonIntensity %g is out of range", v);
         goto cleanup;
     }
@@ -84,57 +67,48 @@ cleanup:
     return rc;
 }
 
-int ct__em_parse_forecast(const char *buf, size_t len, struct ct__ci_series *out, char *why,
-                          size_t why_len)
+/* {"zone": "DE", "forecast": [{"carbonIntensity": 302, "datetime": "..."}, ...]} */
+static const json_t *forecast_entries(const json_t *root, struct ct__ci_series *out, char *why,
+                                      size_t why_len)
 {
-    json_t *root = NULL, *arr;
+    const json_t *arr = json_object_get(root, "forecast");
     const char *zone = NULL;
-    size_t i, skipped = 0;
-    json_t *item;
-    int rc = CT_EIO;
 
-    if (out == NULL || (buf == NULL && len > 0))
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    root = ct__json_parse_object(buf, len, why, why_len);
-    if (root == NULL)
-        return CT_EIO;
-    arr = json_object_get(root, "forecast");
     if (!json_is_array(arr)) {
         ct__why_add(why, why_len, "no forecast array in the reply");
         service_message(root, why, why_len);
-        goto cleanup;
+        return NULL;
     }
-    json_array_foreach(arr, i, item)
-    {
-        double v, t;
-        const char *dt;
-        if (json_unpack(item, "{s:F, s:s}", "carbonIntensity", &v, "datetime", &dt) != 0 ||
-            !valid_value(v) || ct__parse_utc(dt, &t) != 0) {
-            skipped++;
-            continue;
-        }
-        if (ct__series_add(out, t, 0, v) != CT_OK) {
-            rc = CT_ENOMEM;
-            goto cleanup;
-        }
-    }
-    if (out->n == 0) {
-        ct__why_add(why, why_len, "the forecast has no usable values (%zu entries)",
-                    json_array_size(arr));
-        goto cleanup;
-    }
-    ct__series_finish(out, 3600);
-    json_unpack(root, "{s?s}", "zone", &zone);
+    json_unpack((json_t *)root, "{s?s}", "zone", &zone);
     if (zone != NULL)
         ct__printable_copy(out->label, sizeof(out->label), zone);
-    (void)skipped;
-    rc = CT_OK;
-cleanup:
-    if (rc != CT_OK)
-        ct__series_free(out);
-    json_decref(root);
-    return rc;
+    return arr;
+}
+
+static int forecast_slot(const json_t *entry, double *t_s, double *dur_s, double *g_per_kwh)
+{
+    const char *dt;
+
+    (void)dur_s; /* up to the next slot */
+    if (json_unpack((json_t *)entry, "{s:F, s:s}", "carbonIntensity", g_per_kwh, "datetime", &dt) !=
+        0)
+        return -1;
+    return ct__parse_utc(dt, t_s);
+}
+
+static const struct ct__series_format forecast_format = {
+    .want_object = 1,
+    .entries = forecast_entries,
+    .slot = forecast_slot,
+    .default_dur_s = 3600,
+    .none_usable = "the forecast has no usable values",
+    .counted = "entries",
+};
+
+int ct__em_parse_forecast(const char *buf, size_t len, struct ct__ci_series *out, char *why,
+                          size_t why_len)
+{
+    return ct__parse_series_reply(&forecast_format, buf, len, out, why, why_len);
 }
 
 /* ---- the provider ----------------------------------------------------------------------- */

@@ -14,55 +14,45 @@
 #include <string.h>
 
 #define SLOT_S 300.0
-#define MAX_G_PER_KWH 5000.0
 #define DK1_DK2_BORDER_LON 10.95 /* the Great Belt: Funen (DK1) / Zealand (DK2) */
+
+/* {"records": [{"Minutes5UTC": "...", "PriceArea": "DK1", "CO2Emission": 112.0}, ...]} */
+static const json_t *records(const json_t *root, struct ct__ci_series *out, char *why,
+                             size_t why_len)
+{
+    const json_t *arr = json_object_get(root, "records");
+
+    (void)out;
+    if (json_is_array(arr))
+        return arr;
+    ct__why_add(why, why_len, "no records in the reply");
+    ct__why_service_says(why, why_len, json_object_get(root, "message"));
+    return NULL;
+}
+
+static int record_slot(const json_t *rec, double *t_s, double *dur_s, double *g_per_kwh)
+{
+    const char *when = NULL;
+
+    *dur_s = SLOT_S;
+    if (json_unpack((json_t *)rec, "{s:s, s:F}", "Minutes5UTC", &when, "CO2Emission", g_per_kwh) !=
+        0)
+        return -1;
+    return ct__parse_utc(when, t_s);
+}
+
+static const struct ct__series_format records_format = {
+    .want_object = 0,
+    .entries = records,
+    .slot = record_slot,
+    .default_dur_s = SLOT_S,
+    .none_usable = "no usable records",
+    .counted = "in the reply",
+};
 
 int ct__eds_parse(const char *buf, size_t len, struct ct__ci_series *out, char *why, size_t why_len)
 {
-    json_t *root = NULL, *records, *rec;
-    size_t i;
-    int rc = CT_EIO;
-
-    if (out == NULL || (buf == NULL && len > 0))
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    root = ct__json_parse(buf, len, why, why_len);
-    if (root == NULL)
-        return CT_EIO;
-    records = json_object_get(root, "records");
-    if (!json_is_array(records)) {
-        const json_t *m = json_object_get(root, "message");
-        char shown[128];
-        ct__why_add(why, why_len, "no records in the reply");
-        if (json_is_string(m)) {
-            ct__printable_copy(shown, sizeof(shown), json_string_value(m));
-            ct__why_add(why, why_len, "the service says \"%s\"", shown);
-        }
-        goto cleanup;
-    }
-    json_array_foreach(records, i, rec)
-    {
-        const char *when = NULL;
-        double v, t;
-        if (json_unpack(rec, "{s:s, s:F}", "Minutes5UTC", &when, "CO2Emission", &v) != 0 ||
-            ct__parse_utc(when, &t) != 0 || !isfinite(v) || v < 0 || v > MAX_G_PER_KWH)
-            continue;
-        if (ct__series_add(out, t, SLOT_S, v) != CT_OK) {
-            rc = CT_ENOMEM;
-            goto cleanup;
-        }
-    }
-    if (out->n == 0) {
-        ct__why_add(why, why_len, "no usable records (%zu in the reply)", json_array_size(records));
-        goto cleanup;
-    }
-    ct__series_finish(out, SLOT_S);
-    rc = CT_OK;
-cleanup:
-    if (rc != CT_OK)
-        ct__series_free(out);
-    json_decref(root);
-    return rc;
+    return ct__parse_series_reply(&records_format, buf, len, out, why, why_len);
 }
 
 const char *ct__eds_area(const struct ct__location *loc)

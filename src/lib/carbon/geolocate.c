@@ -25,16 +25,13 @@ static void field(const json_t *root, const char *key, char *dst, size_t len)
 int ct__geo_parse_ipinfo(const char *buf, size_t len, struct ct__geo *out, char *why,
                          size_t why_len)
 {
-    json_t *root = NULL;
+    json_t *root;
     char loc[64];
-    int rc = CT_EIO;
+    int rc = ct__reply_open(buf, len, 1, out, sizeof(*out), &root, why, why_len);
 
-    if (out == NULL || (buf == NULL && len > 0))
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    root = ct__json_parse_object(buf, len, why, why_len);
-    if (root == NULL)
-        return CT_EIO;
+    if (rc != CT_OK)
+        return rc;
+    rc = CT_EIO;
     if (json_is_true(json_object_get(root, "bogon"))) {
         ct__why_add(why, why_len, "the service has no location for this address (bogon)");
         goto cleanup;
@@ -49,13 +46,7 @@ int ct__geo_parse_ipinfo(const char *buf, size_t len, struct ct__geo *out, char 
         out->country[1] < 'A' || out->country[1] > 'Z') {
         const json_t *e = json_object_get(root, "error");
         ct__why_add(why, why_len, "no country in the reply");
-        if (json_is_object(e))
-            e = json_object_get(e, "message");
-        if (json_is_string(e)) {
-            char shown[128];
-            ct__printable_copy(shown, sizeof(shown), json_string_value(e));
-            ct__why_add(why, why_len, "the service says \"%s\"", shown);
-        }
+        ct__why_service_says(why, why_len, json_is_object(e) ? json_object_get(e, "message") : e);
         goto cleanup;
     }
     if (loc[0] != '\0') {

@@ -177,90 +177,105 @@ static int is_posix_rule(const char *name)
     return 0;
 }
 
-/* Look `name` up in a zone.tab-style file: "CC[,CC...]<TAB>coords<TAB>TZ[<TAB>comments]". */
-static int tab_lookup(const char *dir, const char *file, const char *name, char cc[3])
+/* What a line of a zoneinfo file tells a lookup (scan_lines). */
+enum { LINE_FOUND = 0, LINE_NEXT = 1, LINE_STOP = 2 };
+
+/* Hand each line of dir/file to `match` until it answers other than LINE_NEXT: 0 when it answered
+ * LINE_FOUND, else -1 (also when the file cannot be read). */
+static int scan_lines(const char *dir, const char *file, int (*match)(const char *line, void *ctx),
+                      void *ctx)
 {
     char path[PATH_MAX];
-    FILE *f = NULL;
+    FILE *f;
     char *line = NULL;
     size_t cap = 0;
-    int rc = -1;
+    int answer = LINE_NEXT;
 
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
-        goto cleanup;
+        return -1;
     f = fopen(path, "re");
     if (f == NULL)
-        goto cleanup;
-    while (getline(&line, &cap, f) >= 0) {
-        char *tab1, *tab2, *tz;
-        size_t tz_len;
-
-        if (line[0] == '#')
-            continue;
-        tab1 = strchr(line, '\t');
-        if (tab1 == NULL)
-            continue;
-        tab2 = strchr(tab1 + 1, '\t');
-        if (tab2 == NULL)
-            continue;
-        tz = tab2 + 1;
-        tz_len = strcspn(tz, "\t\r\n");
-        if (tz_len != strlen(name) || strncmp(tz, name, tz_len) != 0)
-            continue;
-        if (!is_upper(line[0]) || !is_upper(line[1]) || (line[2] != '\t' && line[2] != ','))
-            continue;
-        cc[0] = line[0];
-        cc[1] = line[1];
-        cc[2] = '\0';
-        rc = 0;
-        break;
-    }
-cleanup:
+        return -1;
+    while (answer == LINE_NEXT && getline(&line, &cap, f) >= 0)
+        answer = match(line, ctx);
     free(line);
-    if (f != NULL)
-        fclose(f);
-    return rc;
+    fclose(f);
+    return answer == LINE_FOUND ? 0 : -1;
 }
 
-/* tzdata.zi link lines "L TARGET LINKNAME": the target of link `name`, or -1. */
+struct tab_query {
+    const char *name; /* the time zone looked for */
+    char *cc;         /* its country, when found */
+};
+
+/* A zone.tab-style line: "CC[,CC...]<TAB>coords<TAB>TZ[<TAB>comments]". */
+static int tab_line(const char *line, void *ctx)
+{
+    struct tab_query *q = ctx;
+    const char *tab1, *tab2, *tz;
+    size_t tz_len;
+
+    if (line[0] == '#')
+        return LINE_NEXT;
+    tab1 = strchr(line, '\t');
+    if (tab1 == NULL)
+        return LINE_NEXT;
+    tab2 = strchr(tab1 + 1, '\t');
+    if (tab2 == NULL)
+        return LINE_NEXT;
+    tz = tab2 + 1;
+    tz_len = strcspn(tz, "\t\r\n");
+    if (tz_len != strlen(q->name) || strncmp(tz, q->name, tz_len) != 0)
+        return LINE_NEXT;
+    if (!is_upper(line[0]) || !is_upper(line[1]) || (line[2] != '\t' && line[2] != ','))
+        return LINE_NEXT;
+    q->cc[0] = line[0];
+    q->cc[1] = line[1];
+    q->cc[2] = '\0';
+    return LINE_FOUND;
+}
+
+/* Look `name` up in a zone.tab-style file: 0 with cc set, or -1. */
+static int tab_lookup(const char *dir, const char *file, const char *name, char cc[3])
+{
+    struct tab_query q = {name, cc};
+    return scan_lines(dir, file, tab_line, &q);
+}
+
+struct link_query {
+    const char *name; /* the link looked for */
+    char *target;     /* its target, when found */
+    size_t len;
+};
+
+/* A tzdata.zi link line: "L TARGET LINKNAME". */
+static int link_line(const char *line, void *ctx)
+{
+    struct link_query *q = ctx;
+    const char *tgt, *link;
+    size_t tgt_len, link_len;
+
+    if (line[0] != 'L' || line[1] != ' ')
+        return LINE_NEXT;
+    tgt = line + 2;
+    tgt_len = strcspn(tgt, " \t\r\n");
+    link = tgt + tgt_len;
+    link += strspn(link, " \t");
+    link_len = strcspn(link, " \t\r\n");
+    if (link_len != strlen(q->name) || strncmp(link, q->name, link_len) != 0)
+        return LINE_NEXT;
+    if (tgt_len == 0 || tgt_len >= q->len)
+        return LINE_STOP;
+    memcpy(q->target, tgt, tgt_len);
+    q->target[tgt_len] = '\0';
+    return LINE_FOUND;
+}
+
+/* The target of tzdata.zi link `name`: 0, or -1. */
 static int zi_link_target(const char *dir, const char *name, char *target, size_t len)
 {
-    char path[PATH_MAX];
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = -1;
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/tzdata.zi", dir) >= sizeof(path))
-        goto cleanup;
-    f = fopen(path, "re");
-    if (f == NULL)
-        goto cleanup;
-    while (getline(&line, &cap, f) >= 0) {
-        char *tgt, *link;
-        size_t tgt_len, link_len;
-
-        if (line[0] != 'L' || line[1] != ' ')
-            continue;
-        tgt = line + 2;
-        tgt_len = strcspn(tgt, " \t\r\n");
-        link = tgt + tgt_len;
-        link += strspn(link, " \t");
-        link_len = strcspn(link, " \t\r\n");
-        if (link_len != strlen(name) || strncmp(link, name, link_len) != 0)
-            continue;
-        if (tgt_len == 0 || tgt_len >= len)
-            break;
-        memcpy(target, tgt, tgt_len);
-        target[tgt_len] = '\0';
-        rc = 0;
-        break;
-    }
-cleanup:
-    free(line);
-    if (f != NULL)
-        fclose(f);
-    return rc;
+    struct link_query q = {name, target, len};
+    return scan_lines(dir, "tzdata.zi", link_line, &q);
 }
 
 static int country_of(const char *dir, const char *name, char cc[3])

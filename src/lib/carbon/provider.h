@@ -167,6 +167,43 @@ struct json_t *ct__json_parse(const char *buf, size_t len, char *why, size_t why
  * object"). */
 struct json_t *ct__json_parse_object(const char *buf, size_t len, char *why, size_t why_len);
 
+/* The start of every reply parser: CT_EINVAL when out is NULL (or buf is NULL with len > 0);
+ * else *out (out_size bytes) is zeroed and the reply parsed as JSON (an object where want_object,
+ * as ct__json_parse_object): CT_OK with *root (free with json_decref), or CT_EIO with `why` set. */
+int ct__reply_open(const char *buf, size_t len, int want_object, void *out, size_t out_size,
+                   struct json_t **root, char *why, size_t why_len);
+
+/* Add "the service says "<text>"" to why when msg is a JSON string (shown printable, truncated);
+ * nothing otherwise. */
+void ct__why_service_says(char *why, size_t why_len, const struct json_t *msg);
+
+/* No grid is dirtier than pure lignite (~1200 gCO2eq/kWh) by this much: larger values are junk. */
+#define CT__MAX_G_PER_KWH 5000.0
+/* 1 when v is a believable intensity: finite, 0 to CT__MAX_G_PER_KWH. */
+int ct__valid_intensity(double v);
+
+/* What a live provider's series reply looks like, for ct__parse_series_reply: an array of entries
+ * somewhere in a JSON document, each entry one slot. */
+struct ct__series_format {
+    int want_object; /* the reply must be a JSON object */
+    /* The array of entries in the reply, or NULL with `why` set (the service's own complaint
+     * added where it gave one). May set out->label from the reply. */
+    const struct json_t *(*entries)(const struct json_t *root, struct ct__ci_series *out, char *why,
+                                    size_t why_len);
+    /* One entry: 0 with its start, length (0: up to the next slot) and value, or -1 to skip it
+     * (values that ct__valid_intensity refuses are skipped too). */
+    int (*slot)(const struct json_t *entry, double *t_s, double *dur_s, double *g_per_kwh);
+    double default_dur_s;    /* the length of a last slot whose length is not known */
+    const char *none_usable; /* why when no entry is usable, followed by " (N <counted>)" */
+    const char *counted;     /* "entries", "slots", "in the reply" */
+};
+
+/* Parse a series reply as `f` describes it into out (sorted, ct__series_finish). CT_OK; CT_EINVAL
+ * (out NULL, or buf NULL with len > 0); CT_EIO with `why` (not JSON, no entries, none usable:
+ * "<none_usable> (N <counted>)"), out empty; CT_ENOMEM. */
+int ct__parse_series_reply(const struct ct__series_format *f, const char *buf, size_t len,
+                           struct ct__ci_series *out, char *why, size_t why_len);
+
 /* Append a formatted note to why ("a; b"). */
 void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

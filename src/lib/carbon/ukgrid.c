@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define SLOT_S 1800.0
-#define MAX_G_PER_KWH 5000.0
 
 /* The number in intensity.actual when the API has it, else intensity.forecast. */
 static int slot_value(const json_t *slot, double *v)
@@ -32,36 +31,17 @@ static int slot_value(const json_t *slot, double *v)
         *v = json_number_value(forecast);
     else
         return -1;
-    return isfinite(*v) && *v >= 0 && *v <= MAX_G_PER_KWH ? 0 : -1;
+    return 0;
 }
 
-static void service_error(const json_t *root, char *why, size_t why_len)
+/* The slots: {"data": [slot...]} (national), {"data": [{"shortname": ..., "data": [slot...]}]}
+ * (regional current) or {"data": {"shortname": ..., "data": [slot...]}} (regional from/to,
+ * fw24h); the label is the region's short name, or "GB". */
+static const json_t *data_slots(const json_t *root, struct ct__ci_series *out, char *why,
+                                size_t why_len)
 {
-    const json_t *e = json_object_get(root, "error");
-    const json_t *m = json_is_object(e) ? json_object_get(e, "message") : e;
-    char shown[128];
+    const json_t *data = json_object_get(root, "data"), *slots = NULL, *region = NULL, *e;
 
-    if (json_is_string(m)) {
-        ct__printable_copy(shown, sizeof(shown), json_string_value(m));
-        ct__why_add(why, why_len, "the service says \"%s\"", shown);
-    }
-}
-
-int ct__ukgrid_parse(const char *buf, size_t len, struct ct__ci_series *out, char *why,
-                     size_t why_len)
-{
-    json_t *root = NULL;
-    const json_t *data, *slots = NULL, *region = NULL, *slot;
-    size_t i;
-    int rc = CT_EIO;
-
-    if (out == NULL || (buf == NULL && len > 0))
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    root = ct__json_parse(buf, len, why, why_len);
-    if (root == NULL)
-        return CT_EIO;
-    data = json_object_get(root, "data");
     if (json_is_array(data)) {
         const json_t *first = json_array_get(data, 0);
         if (json_is_object(first) && json_object_get(first, "intensity") != NULL) {
@@ -79,30 +59,10 @@ int ct__ukgrid_parse(const char *buf, size_t len, struct ct__ci_series *out, cha
             ct__why_add(why, why_len, "the reply has no data");
         else
             ct__why_add(why, why_len, "no intensity data in the reply");
-        service_error(root, why, why_len);
-        goto cleanup;
+        e = json_object_get(root, "error");
+        ct__why_service_says(why, why_len, json_is_object(e) ? json_object_get(e, "message") : e);
+        return NULL;
     }
-    json_array_foreach(slots, i, slot)
-    {
-        const char *from = NULL, *to = NULL;
-        double t, t_to, v, dur = SLOT_S;
-        if (!json_is_object(slot) ||
-            json_unpack((json_t *)slot, "{s:s, s?s}", "from", &from, "to", &to) != 0 ||
-            ct__parse_utc(from, &t) != 0 || slot_value(slot, &v) != 0)
-            continue;
-        if (to != NULL && ct__parse_utc(to, &t_to) == 0 && t_to > t)
-            dur = t_to - t;
-        if (ct__series_add(out, t, dur, v) != CT_OK) {
-            rc = CT_ENOMEM;
-            goto cleanup;
-        }
-    }
-    if (out->n == 0) {
-        ct__why_add(why, why_len, "the reply has no usable intensity (%zu slots)",
-                    json_array_size(slots));
-        goto cleanup;
-    }
-    ct__series_finish(out, SLOT_S);
     if (region != NULL) {
         const json_t *name = json_object_get(region, "shortname");
         if (json_is_string(name))
@@ -110,12 +70,39 @@ int ct__ukgrid_parse(const char *buf, size_t len, struct ct__ci_series *out, cha
     } else {
         snprintf(out->label, sizeof(out->label), "GB");
     }
-    rc = CT_OK;
-cleanup:
-    if (rc != CT_OK)
-        ct__series_free(out);
-    json_decref(root);
-    return rc;
+    return slots;
+}
+
+/* {"from": "...Z", "to": "...Z", "intensity": {"forecast": 180, "actual": 175}}; a slot without
+ * "to" is SLOT_S long. */
+static int data_slot(const json_t *entry, double *t_s, double *dur_s, double *g_per_kwh)
+{
+    const char *from = NULL, *to = NULL;
+    double t_to;
+
+    if (!json_is_object(entry) ||
+        json_unpack((json_t *)entry, "{s:s, s?s}", "from", &from, "to", &to) != 0 ||
+        ct__parse_utc(from, t_s) != 0 || slot_value(entry, g_per_kwh) != 0)
+        return -1;
+    *dur_s = SLOT_S;
+    if (to != NULL && ct__parse_utc(to, &t_to) == 0 && t_to > *t_s)
+        *dur_s = t_to - *t_s;
+    return 0;
+}
+
+static const struct ct__series_format slots_format = {
+    .want_object = 0,
+    .entries = data_slots,
+    .slot = data_slot,
+    .default_dur_s = SLOT_S,
+    .none_usable = "the reply has no usable intensity",
+    .counted = "slots",
+};
+
+int ct__ukgrid_parse(const char *buf, size_t len, struct ct__ci_series *out, char *why,
+                     size_t why_len)
+{
+    return ct__parse_series_reply(&slots_format, buf, len, out, why, why_len);
 }
 
 /* ---- the provider ----------------------------------------------------------------------- */

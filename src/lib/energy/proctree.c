@@ -146,6 +146,28 @@ static int parse_pid(const char *s, char **end)
     return (int)v;
 }
 
+/* The directory `path` under proc_fd, or NULL when it is gone or not shown. */
+static DIR *open_dir(int proc_fd, const char *path)
+{
+    int dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return NULL;
+    DIR *dir = fdopendir(dfd);
+    if (!dir)
+        close(dfd);
+    return dir;
+}
+
+/* The name of the next entry of dir that is a pid or tid (all digits, at most 10), or NULL. */
+static const char *next_id(DIR *dir)
+{
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL)
+        if (all_digits(de->d_name) && strlen(de->d_name) <= 10)
+            return de->d_name;
+    return NULL;
+}
+
 /*
  * Add the children of pid from every <pid>/task/<tid>/children. Returns CT_OK (also when pid is
  * gone), CT_ENOMEM, or 1 when the kernel has no children files (the caller falls back to a scan).
@@ -155,21 +177,14 @@ static int add_children(int proc_fd, int pid, struct tree *t)
     char path[64];
     int rc = CT_OK;
     snprintf(path, sizeof(path), "%d/task", pid);
-    int dfd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
+    DIR *dir = open_dir(proc_fd, path);
+    if (!dir)
         return CT_OK; /* exited, or not shown */
-    DIR *dir = fdopendir(dfd);
-    if (!dir) {
-        close(dfd);
-        return CT_OK;
-    }
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!all_digits(de->d_name) || strlen(de->d_name) > 10)
-            continue;
+    const char *tid;
+    while ((tid = next_id(dir)) != NULL) {
         char rel[96];
         int err = 0;
-        snprintf(rel, sizeof(rel), "%.16s/children", de->d_name);
+        snprintf(rel, sizeof(rel), "%.16s/children", tid);
         int tfd = dirfd(dir);
         char *text = read_file(tfd, rel, &err);
         if (!text) {
@@ -179,7 +194,7 @@ static int add_children(int proc_fd, int pid, struct tree *t)
                 break;
             }
             /* The thread's directory is there but not its children file: not compiled in. */
-            if (err == ENOENT && fstatat(tfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+            if (err == ENOENT && fstatat(tfd, tid, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
                 rc = 1;
                 break;
             }
@@ -238,21 +253,14 @@ static int scan_tree(int proc_fd, struct tree *t)
     } *all = NULL;
     size_t n = 0, cap = 0;
     int rc = CT_OK;
-    int dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
+    DIR *dir = open_dir(proc_fd, ".");
+    if (!dir)
         return CT_OK;
-    DIR *dir = fdopendir(dfd);
-    if (!dir) {
-        close(dfd);
-        return CT_OK;
-    }
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!all_digits(de->d_name) || strlen(de->d_name) > 10)
-            continue;
+    const char *name;
+    while ((name = next_id(dir)) != NULL) {
         char rel[64];
         int err = 0;
-        snprintf(rel, sizeof(rel), "%.16s/stat", de->d_name);
+        snprintf(rel, sizeof(rel), "%.16s/stat", name);
         char *text = read_file(proc_fd, rel, &err);
         if (!text) {
             if (err == ENOMEM) {
@@ -262,7 +270,7 @@ static int scan_tree(int proc_fd, struct tree *t)
             continue;
         }
         char *end;
-        int pid = parse_pid(de->d_name, &end);
+        int pid = parse_pid(name, &end);
         int ppid = stat_ppid(text);
         free(text);
         if (pid < 0 || ppid < 0)

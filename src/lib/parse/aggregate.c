@@ -447,17 +447,9 @@ int ct__parse_totals(struct ct_parse_result *r)
 /* Python's f"{v:.16f}". */
 static void py_f16(double v, char *buf, size_t len)
 {
-    if (isnan(v)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(buf, len, "%s", v < 0 ? "-inf" : "inf");
-        return;
-    }
     locale_t c = ct__parse_c_locale();
     locale_t old = c ? uselocale(c) : (locale_t)0;
-    snprintf(buf, len, "%.16f", v);
+    ct__fmt_fixed(v, 16, buf, len);
     if (c)
         uselocale(old);
 }

@@ -8,32 +8,16 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- building a result ------------------------------------------------------------------ */
 
-static int new_result(ct_parse_result **out)
+/* The end of building r (NULL: out of memory) after rc: its totals, then *out = r; or r freed. */
+static int finish(ct_parse_result *r, int rc, ct_parse_result **out)
 {
-    *out = calloc(1, sizeof(**out));
-    return *out ? CT_OK : CT_ENOMEM;
-}
-
-CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out_bytes,
-                          size_t out_len, ct_parse_result **out)
-{
-    if (!out)
-        return CT_EINVAL;
-    *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc != CT_OK)
-        return rc;
-    struct ct__prun *run = ct__parse_new_run(r);
-    rc = run ? ct__parse_run_bytes(run, std_bytes, std_len, NULL, out_bytes, out_len, NULL, NULL, 0,
-                                   NULL)
-             : CT_ENOMEM;
     if (rc == CT_OK)
         rc = ct__parse_totals(r);
     if (rc != CT_OK) {
@@ -42,6 +26,20 @@ CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out
     }
     *out = r;
     return CT_OK;
+}
+
+CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out_bytes,
+                          size_t out_len, ct_parse_result **out)
+{
+    if (!out)
+        return CT_EINVAL;
+    *out = NULL;
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
+    int rc = run ? ct__parse_run_bytes(run, std_bytes, std_len, NULL, out_bytes, out_len, NULL,
+                                       NULL, 0, NULL)
+                 : CT_ENOMEM;
+    return finish(r, rc, out);
 }
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -60,24 +58,14 @@ CT_API int ct_parse_files(const char *std_log, const char *output_log, const cha
         return CT_EINVAL;
     }
     *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc != CT_OK)
-        return rc;
-    struct ct__prun *run = ct__parse_new_run(r);
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
     const char *failed = NULL;
     int err = 0;
-    rc = run ? ct__parse_run_files(run, std_log, output_log, jsonl, &failed, &err) : CT_ENOMEM;
+    int rc = run ? ct__parse_run_files(run, std_log, output_log, jsonl, &failed, &err) : CT_ENOMEM;
     if (rc == CT_EIO)
         set_err(errbuf, errlen, "cannot read %s: %s", failed, strerror(-err));
-    if (rc == CT_OK)
-        rc = ct__parse_totals(r);
-    if (rc != CT_OK) {
-        ct_parse_result_free(r);
-        return rc;
-    }
-    *out = r;
-    return CT_OK;
+    return finish(r, rc, out);
 }
 
 CT_API int ct_parse_dir(const char *dir, int recursive, ct_parse_result **out, char *errbuf,
@@ -90,18 +78,9 @@ CT_API int ct_parse_dir(const char *dir, int recursive, ct_parse_result **out, c
         return CT_EINVAL;
     }
     *out = NULL;
-    ct_parse_result *r = NULL;
-    int rc = new_result(&r);
-    if (rc == CT_OK)
-        rc = ct__parse_dir_runs(r, dir, recursive, errbuf, errlen);
-    if (rc == CT_OK)
-        rc = ct__parse_totals(r);
-    if (rc != CT_OK) {
-        ct_parse_result_free(r);
-        return rc;
-    }
-    *out = r;
-    return CT_OK;
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    int rc = r ? ct__parse_dir_runs(r, dir, recursive, errbuf, errlen) : CT_ENOMEM;
+    return finish(r, rc, out);
 }
 
 /* ---- result ----------------------------------------------------------------------------- */
@@ -174,6 +153,77 @@ static void push(struct jb *b, json_t *a, json_t *v)
     if (!a || !v || json_array_append_new(a, v) != 0)
         b->bad = 1;
 }
+
+/* One member of an object written from a struct: the key is the member's name. */
+enum jkind {
+    J_INT,  /* int */
+    J_NUM,  /* double, null when not finite */
+    J_STR,  /* char *, never NULL */
+    J_NSTR, /* char *, null when NULL */
+};
+struct jfield {
+    const char *key;
+    enum jkind kind;
+    size_t offset;
+};
+#define JFIELD(type, member, kind)                                                                 \
+    {                                                                                              \
+#member, kind, offsetof(type, member)                                                      \
+    }
+
+static json_t *field_json(const char *rec, const struct jfield *f)
+{
+    const void *at = rec + f->offset;
+    switch (f->kind) {
+    case J_INT:
+        return json_integer(*(const int *)at);
+    case J_NUM:
+        return num_json(*(const double *)at);
+    case J_STR:
+        return json_string(*(char *const *)at);
+    case J_NSTR:
+        return str_json(*(char *const *)at);
+    }
+    return NULL;
+}
+
+/* An array of n records of `size` bytes, each an object of the n_fields fields. */
+static json_t *records_json(struct jb *b, const void *recs, size_t n, size_t size,
+                            const struct jfield *fields, size_t n_fields)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        for (size_t k = 0; k < n_fields; k++)
+            member(b, o, fields[k].key, field_json((const char *)recs + i * size, &fields[k]));
+        push(b, a, o);
+    }
+    return a;
+}
+#define RECORDS_JSON(b, recs, n, fields)                                                           \
+    records_json(b, recs, n, sizeof(*(recs)), fields, sizeof(fields) / sizeof(fields[0]))
+
+static const struct jfield epoch_fields[] = {
+    JFIELD(struct ct__pepoch, epoch, J_INT),       JFIELD(struct ct__pepoch, duration_s, J_NUM),
+    JFIELD(struct ct__pepoch, cpu_power_w, J_NUM), JFIELD(struct ct__pepoch, gpu_power_w, J_NUM),
+    JFIELD(struct ct__pepoch, energy_j, J_NUM),    JFIELD(struct ct__pepoch, energy_kwh, J_NUM),
+    JFIELD(struct ct__pepoch, co2eq_g, J_NUM),
+};
+static const struct jfield device_fields[] = {
+    JFIELD(struct ct__pdevice, component, J_STR), JFIELD(struct ct__pdevice, name, J_STR),
+    JFIELD(struct ct__pdevice, meter, J_NSTR),    JFIELD(struct ct__pdevice, provenance, J_NSTR),
+    JFIELD(struct ct__pdevice, energy_j, J_NUM),
+};
+static const struct jfield sample_fields[] = {
+    JFIELD(struct ct__psample, t_s, J_NUM),
+    JFIELD(struct ct__psample, cpu_w, J_NUM),
+    JFIELD(struct ct__psample, gpu_w, J_NUM),
+};
+static const struct jfield isample_fields[] = {
+    JFIELD(struct ct__pisample, t_s, J_NUM),
+    JFIELD(struct ct__pisample, g_per_kwh, J_NUM),
+    JFIELD(struct ct__pisample, source, J_NSTR),
+};
 
 static json_t *equivalents(struct jb *b, const struct ct__equiv *eq, size_t n)
 {
@@ -275,53 +325,11 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
     member(b, o, "location", str_json(run->location));
     member(b, o, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
 
-    json_t *eps = json_array();
-    for (size_t i = 0; i < run->n_epochs; i++) {
-        const struct ct__pepoch *e = &run->epochs[i];
-        json_t *eo = json_object();
-        member(b, eo, "epoch", json_integer(e->epoch));
-        member(b, eo, "duration_s", num_json(e->duration_s));
-        member(b, eo, "cpu_power_w", num_json(e->cpu_power_w));
-        member(b, eo, "gpu_power_w", num_json(e->gpu_power_w));
-        member(b, eo, "energy_j", num_json(e->energy_j));
-        member(b, eo, "energy_kwh", num_json(e->energy_kwh));
-        member(b, eo, "co2eq_g", num_json(e->co2eq_g));
-        push(b, eps, eo);
-    }
-    member(b, o, "epochs", eps);
-
-    json_t *devs = json_array();
-    for (size_t i = 0; i < run->n_devices; i++) {
-        const struct ct__pdevice *d = &run->devices[i];
-        json_t *dobj = json_object();
-        member(b, dobj, "component", json_string(d->component));
-        member(b, dobj, "name", json_string(d->name));
-        member(b, dobj, "meter", str_json(d->meter));
-        member(b, dobj, "provenance", str_json(d->provenance));
-        member(b, dobj, "energy_j", num_json(d->energy_j));
-        push(b, devs, dobj);
-    }
-    member(b, o, "devices", devs);
-
-    json_t *smp = json_array();
-    for (size_t i = 0; i < run->n_samples; i++) {
-        json_t *so = json_object();
-        member(b, so, "t_s", num_json(run->samples[i].t_s));
-        member(b, so, "cpu_w", num_json(run->samples[i].cpu_w));
-        member(b, so, "gpu_w", num_json(run->samples[i].gpu_w));
-        push(b, smp, so);
-    }
-    member(b, o, "samples", smp);
-
-    json_t *is = json_array();
-    for (size_t i = 0; i < run->n_isamples; i++) {
-        json_t *io = json_object();
-        member(b, io, "t_s", num_json(run->isamples[i].t_s));
-        member(b, io, "g_per_kwh", num_json(run->isamples[i].g_per_kwh));
-        member(b, io, "source", str_json(run->isamples[i].source));
-        push(b, is, io);
-    }
-    member(b, o, "intensity_samples", is);
+    member(b, o, "epochs", RECORDS_JSON(b, run->epochs, run->n_epochs, epoch_fields));
+    member(b, o, "devices", RECORDS_JSON(b, run->devices, run->n_devices, device_fields));
+    member(b, o, "samples", RECORDS_JSON(b, run->samples, run->n_samples, sample_fields));
+    member(b, o, "intensity_samples",
+           RECORDS_JSON(b, run->isamples, run->n_isamples, isample_fields));
     member(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
     member(b, o, "derived", ct__parse_derive_json(run));
     return o;

@@ -85,6 +85,26 @@ CT_API int ct_timestring(double seconds, int with_ms, char *buf, size_t len)
     return CT_OK;
 }
 
+/* Python's text of a NaN or an infinity ("nan", "inf", "-inf") into buf: 1 when v is one, else 0
+ * (buf untouched). */
+static int fmt_nonfinite(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        ct__strlcpy(buf, "nan", len);
+    else if (isinf(v))
+        ct__strlcpy(buf, v < 0 ? "-inf" : "inf", len);
+    else
+        return 0;
+    return 1;
+}
+
+void ct__fmt_fixed(double v, int prec, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0 || fmt_nonfinite(v, buf, len))
+        return;
+    snprintf(buf, len, "%.*f", prec, v);
+}
+
 void ct__fmt_plain(double v, char *buf, size_t len)
 {
     /* The longest "%.12f" of a finite double: sign, 309 integer digits, point, 12 digits. */
@@ -93,15 +113,7 @@ void ct__fmt_plain(double v, char *buf, size_t len)
 
     if (buf == NULL || len == 0)
         return;
-    if (isnan(v)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(buf, len, "%s", v < 0 ? "-inf" : "inf");
-        return;
-    }
-    snprintf(tmp, sizeof(tmp), "%.12f", v);
+    ct__fmt_fixed(v, 12, tmp, sizeof(tmp));
     n = strlen(tmp);
     /* "%.12f" always has a point followed by 12 digits: drop trailing zeros, keep one digit. */
     while (n > 2 && tmp[n - 1] == '0' && tmp[n - 2] != '.')
@@ -111,14 +123,8 @@ void ct__fmt_plain(double v, char *buf, size_t len)
 
 void ct__fmt_repr(double v, char *buf, size_t len)
 {
-    if (isnan(v)) {
-        ct__strlcpy(buf, "nan", len);
+    if (fmt_nonfinite(v, buf, len))
         return;
-    }
-    if (isinf(v)) {
-        ct__strlcpy(buf, v < 0 ? "-inf" : "inf", len);
-        return;
-    }
     /* The shortest digits that read back to the same double, as d.ddde[+-]XX. */
     char e[64];
     int prec = 1;
