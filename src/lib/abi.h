@@ -109,16 +109,10 @@ size_t ct__summary_size(unsigned version);
 int ct__version_check(const char *name, unsigned version, size_t size, unsigned current, char *msg,
                       size_t len);
 
-/* ct__version_check() for the caller's ct_epoch_result / ct_summary, the text in ct_errmsg(t). */
-int ct__epoch_result_check(const ct_tracker *t, const ct_epoch_result *out);
-int ct__summary_check(const ct_tracker *t, const ct_summary *out);
-
-/* Per-device figures of an epoch or of the run, for the ledger's devices 0 .. n-1. */
-struct ct__device_figures {
-    int n;
-    double energy_j[CT_MAX_DEVICES];
-    int lost[CT_MAX_DEVICES];
-};
+/* ct__version_check() for the caller's ct_epoch_result / ct_summary (the tracker passes its
+ * detail message, ct_errmsg()). */
+int ct__epoch_result_check(const ct_epoch_result *out, char *msg, size_t len);
+int ct__summary_check(const ct_summary *out, char *msg, size_t len);
 
 /* The ledger's device i with this energy (J) and lost mark, as the current ct_device_energy
  * (every field; version CT_DEVICE_ENERGY_VERSION). */

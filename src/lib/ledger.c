@@ -184,3 +184,22 @@ const char *ct__ledger_meter_name(const struct ct__ledger *l, int i)
 {
     return l->set.meters[l->devs[i].meter].ops->name;
 }
+
+void ct__ledger_epoch_figures(const struct ct__ledger *l, const double *dev_j,
+                              struct ct__device_figures *f)
+{
+    f->n = l->n_devs;
+    for (int i = 0; i < l->n_devs; i++) {
+        f->energy_j[i] = dev_j[i];
+        f->lost[i] = l->devs[i].mark_lost;
+    }
+}
+
+void ct__ledger_run_figures(const struct ct__ledger *l, struct ct__device_figures *f)
+{
+    f->n = l->n_devs;
+    for (int i = 0; i < l->n_devs; i++) {
+        f->energy_j[i] = l->devs[i].counted_j;
+        f->lost[i] = l->devs[i].lost;
+    }
+}

@@ -93,6 +93,21 @@ int ct__ledger_next_loss(struct ct__ledger *l, double *kept_j);
  * for the first batch ever, as upstream warns once), else 0. Caller's thread. */
 int ct__ledger_new_failure(struct ct__ledger *l, char *msg, size_t len);
 
+/* Per-device figures of an epoch or of the run, for the ledger's devices 0 .. n-1. */
+struct ct__device_figures {
+    int n;
+    double energy_j[CT_MAX_DEVICES];
+    int lost[CT_MAX_DEVICES];
+};
+
+/* A completed epoch's per-device figures: dev_j (ct__ledger_epoch_energy) and each device's
+ * lost mark at the epoch's end; kept for ct_epoch_device(). */
+void ct__ledger_epoch_figures(const struct ct__ledger *l, const double *dev_j,
+                              struct ct__device_figures *f);
+
+/* Each device's energy in the counted epochs and its lost mark (ct_summary_device()). */
+void ct__ledger_run_figures(const struct ct__ledger *l, struct ct__device_figures *f);
+
 /* The name of the meter that measures device i. */
 const char *ct__ledger_meter_name(const struct ct__ledger *l, int i);
 

@@ -132,25 +132,6 @@ void ct__records_summary(struct ct__sinks *k, const struct ct__opts *p, const st
     free(fetched);
 }
 
-void ct__records_epoch_devices(struct ct__device_figures *f, const struct ct__ledger *l,
-                               const double *dev_j)
-{
-    f->n = l->n_devs;
-    for (int i = 0; i < l->n_devs; i++) {
-        f->energy_j[i] = dev_j[i];
-        f->lost[i] = l->devs[i].mark_lost;
-    }
-}
-
-void ct__records_run_devices(struct ct__device_figures *f, const struct ct__ledger *l)
-{
-    f->n = l->n_devs;
-    for (int i = 0; i < l->n_devs; i++) {
-        f->energy_j[i] = l->devs[i].counted_j;
-        f->lost[i] = l->devs[i].lost;
-    }
-}
-
 void ct__records_result(ct_epoch_result *out, const struct ct__ledger *l, int epoch,
                         const struct ct__epoch *e, const struct ct__device_figures *f)
 {

@@ -28,16 +28,8 @@ void ct__records_prediction(struct ct__sinks *k, const struct ct__opts *p, struc
 void ct__records_summary(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
                          const struct ct__account *a, const struct ct__grid *g, int early_stop);
 
-/* A completed epoch's per-device figures: dev_j (ct__ledger_epoch_energy) and each device's
- * lost mark at the epoch's end; kept for ct_epoch_device(). */
-void ct__records_epoch_devices(struct ct__device_figures *f, const struct ct__ledger *l,
-                               const double *dev_j);
-
-/* Each device's energy in the counted epochs and its lost mark (ct_summary_device()). */
-void ct__records_run_devices(struct ct__device_figures *f, const struct ct__ledger *l);
-
 /* The caller's epoch result (e NULL: cleared, version kept), written as out->version (known,
- * ct__epoch_result_check) lays it out; f: the epoch's devices (ct__records_epoch_devices). */
+ * ct__epoch_result_check) lays it out; f: the epoch's devices (ct__ledger_epoch_figures). */
 void ct__records_result(ct_epoch_result *out, const struct ct__ledger *l, int epoch,
                         const struct ct__epoch *e, const struct ct__device_figures *f);
 

@@ -58,12 +58,13 @@ static void summarize(const ct_tracker *t, ct_summary *out)
 
 CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out)
 {
-    if (!t || !out || ct__summary_check(t, out) != CT_OK)
+    if (!t || !out ||
+        ct__summary_check(out, ((struct ct_tracker *)t)->errmsg, sizeof(t->errmsg)) != CT_OK)
         return CT_EINVAL;
     ct_summary s;
     struct ct__device_figures f;
     summarize(t, &s);
-    ct__records_run_devices(&f, &t->ledger);
+    ct__ledger_run_figures(&t->ledger, &f);
     ct__summary_put(out, &s, &t->ledger, &f);
     return CT_OK;
 }

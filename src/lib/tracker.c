@@ -225,7 +225,7 @@ static int confirm(struct ct_tracker *t)
 
 static int epoch_end(ct_tracker *t, ct_epoch_result *out)
 {
-    if (!t || (out && ct__epoch_result_check(t, out) != CT_OK))
+    if (!t || (out && ct__epoch_result_check(out, t->errmsg, sizeof(t->errmsg)) != CT_OK))
         return CT_EINVAL;
     if (t->finished) {
         if (out)
@@ -249,7 +249,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
         return CT_ENOMEM;
 
     ct__records_epoch(&t->sinks, &t->opt, &t->ledger, now, t->epoch_counter, e, dev_j);
-    ct__records_epoch_devices(&t->last_epoch, &t->ledger, dev_j);
+    ct__ledger_epoch_figures(&t->ledger, dev_j, &t->last_epoch);
     sync_carbon(t);
     if (out)
         ct__records_result(out, &t->ledger, t->epoch_counter, e, &t->last_epoch);
