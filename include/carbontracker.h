@@ -114,7 +114,7 @@ CT_API void ct_message_stdout(void *user, int level, const char *text);
  */
 typedef int (*ct_confirm_fn)(void *user, const char *question);
 
-#define CT_OPTIONS_VERSION 1
+#define CT_OPTIONS_VERSION 2 /* 2: settings, environment */
 
 /**
  * Tracker options. Initialise with CT_OPTIONS_INIT or ct_options_init(), then set fields.
@@ -193,6 +193,18 @@ typedef struct ct_options {
     const char *energidataservice_url;   /* NULL = "https://api.energidataservice.dk" */
     const char *geolocation_url;         /* ipinfo-compatible, GET <url>/json; NULL =
                                             "https://ipinfo.io" */
+
+    /* Since version 2. The settings that meters and carbon providers declare (a library path, a
+       service URL, an API key; ct_setting_info() lists them), as "<backend>.<key>=VALUE"
+       strings in a NULL-terminated array, e.g. {"ukgrid.url=http://127.0.0.1:8080", NULL};
+       NULL = none. A later entry for the same setting wins; the fields above that name a
+       setting (nvml_library, electricitymaps_api_key, the *_url fields) win over both. Read by
+       ct_tracker_open() (not kept); an unknown name is CT_EINVAL. */
+    const char *const *settings;
+    /* Since version 2. Where the settings' environment variables are looked up: "NAME=VALUE"
+       strings in a NULL-terminated array (the process's `environ`); NULL = none. Set by
+       ct_options_from_env(); read by ct_tracker_open() (not kept). */
+    const char *const *environment;
 } ct_options;
 
 #define CT_OPTIONS_INIT                                                                            \
@@ -208,7 +220,7 @@ typedef struct ct_options {
         .live = 0, .electricitymaps_api_key = NULL, .latitude = NAN, .longitude = NAN,             \
         .postcode = NULL, .carbon_refresh_s = NAN, .http_timeout_s = NAN,                          \
         .electricitymaps_url = NULL, .ukgrid_url = NULL, .energidataservice_url = NULL,            \
-        .geolocation_url = NULL                                                                    \
+        .geolocation_url = NULL, .settings = NULL, .environment = NULL                             \
     }
 
 /** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro);
@@ -279,6 +291,29 @@ CT_API const ct_option_desc *ct_option_info(size_t i);
  */
 CT_API int ct_options_set(ct_options *o, const char *name, const char *value, char *errbuf,
                           size_t errlen);
+
+/* ---- Settings of the meters and carbon providers ------------------------------------------
+ *
+ * Each meter and carbon provider declares its own settings (a library path, a service URL, an API
+ * key). They are set through ct_options.settings ("<backend>.<key>=VALUE"), through their
+ * environment variable (ct_options.environment, filled by ct_options_from_env()), and, for API
+ * keys, with ct_set_api_key(). Entries are static and immutable (thread-safe).
+ */
+
+/** One setting of a meter or a carbon provider. Grows only at the end. */
+typedef struct ct_setting_desc {
+    const char *backend;       /* the meter or provider: "nvml", "electricitymaps", "ukgrid" */
+    const char *key;           /* "library", "url", "api_key"; the setting is "<backend>.<key>" */
+    const char *env;           /* the environment variable that sets it, or NULL */
+    const char *default_value; /* the value when nothing sets it, or NULL */
+    int secret;                /* 1: never printed or logged (API keys) */
+    const char *help;          /* one line */
+} ct_setting_desc;
+
+/** Number of settings the library's meters and providers declare. Thread-safe. */
+CT_API size_t ct_setting_count(void);
+/** Setting `i` (0 .. ct_setting_count() - 1) in registry order, or NULL. Static storage. */
+CT_API const ct_setting_desc *ct_setting_info(size_t i);
 
 /** sizeof() of a public struct as this library was built, i.e. of its current version
  *  (CT_OPTIONS_VERSION, CT_EPOCH_RESULT_VERSION, ...): "ct_options", "ct_epoch_result",

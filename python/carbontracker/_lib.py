@@ -24,7 +24,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 #: Names tried next to the package (a wheel or a copy of the build's library).
 _LOCAL_NAMES = ("libcarbontracker.so", "libcarbontracker.so.0")
 
-CT_OPTIONS_VERSION = 1
+CT_OPTIONS_VERSION = 2
 CT_DEVICE_ENERGY_VERSION = 1
 CT_EPOCH_RESULT_VERSION = 2
 CT_SUMMARY_VERSION = 3
@@ -87,6 +87,8 @@ class Options(Structure):
         ("ukgrid_url", c_char_p),
         ("energidataservice_url", c_char_p),
         ("geolocation_url", c_char_p),
+        ("settings", c_void_p),
+        ("environment", c_void_p),
     ]
 
 
@@ -175,6 +177,18 @@ class OptionDesc(Structure):
     ]
 
 
+class SettingDesc(Structure):
+    """struct ct_setting_desc: one setting of a meter or carbon provider, from ct_setting_info()."""
+    _fields_ = [
+        ("backend", c_char_p),
+        ("key", c_char_p),
+        ("env", c_char_p),
+        ("default_value", c_char_p),
+        ("secret", c_int),
+        ("help", c_char_p),
+    ]
+
+
 #: Mirrored struct per C name, for ct_struct_size() checks.
 STRUCTS = {
     "ct_options": Options,
@@ -182,6 +196,7 @@ STRUCTS = {
     "ct_summary": Summary,
     "ct_device_energy": DeviceEnergy,
     "ct_option_desc": OptionDesc,
+    "ct_setting_desc": SettingDesc,
 }
 
 #: The versioned result structs: their init function and the version this package mirrors.
@@ -209,6 +224,8 @@ FUNCTIONS = {
     "ct_option_count": (c_size_t, [], False),
     "ct_option_info": (_P(OptionDesc), [c_size_t], False),
     "ct_options_set": (c_int, [_P(Options), c_char_p, c_char_p, c_char_p, c_size_t], False),
+    "ct_setting_count": (c_size_t, [], False),
+    "ct_setting_info": (_P(SettingDesc), [c_size_t], False),
     "ct_struct_size": (c_size_t, [c_char_p], False),
     "ct_options_from_env": (c_int, [_P(Options)], True),
     "ct_tracker_open": (c_int, [_P(_TRACKER), _P(Options), c_char_p, c_size_t], True),

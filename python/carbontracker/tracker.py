@@ -16,7 +16,7 @@ import threading
 import traceback
 import weakref
 
-from ctypes import byref, c_char_p, c_double, c_void_p, create_string_buffer
+from ctypes import byref, c_char_p, c_double, c_void_p, cast, create_string_buffer
 
 from . import _lib
 from .exceptions import (CarbonTrackerError, DeviceLostError, FetcherNameError,
@@ -30,19 +30,36 @@ CT_ESTOPPED = -10
 _default_api_keys = {}
 
 
+def _api_key_backends():
+    """The carbon providers that take an API key, by lower-case name (the library's settings
+    named "<provider>.api_key"); "electricitymaps" alone for a library without the list."""
+    lib = _lib.load()
+    names = {"electricitymaps": "electricitymaps"}
+    if lib.has("ct_setting_count"):
+        for i in range(lib.ct_setting_count()):
+            d = lib.ct_setting_info(i).contents
+            if d.key == b"api_key":
+                name = d.backend.decode()
+                names[name.lower()] = name
+    return names
+
+
 def _check_api_keys(api_keys):
-    """Upstream's set_api_keys() rules: names are case-insensitive and only "electricitymaps" is
-    known. Returns {lower-case name: key}."""
+    """Upstream's set_api_keys() rules: names are case-insensitive and must be a provider that
+    takes a key ("electricitymaps", and whichever others the library declares). Returns
+    {provider name: key}."""
     if api_keys is None:
         return {}
     if not hasattr(api_keys, "items"):
         raise InvalidArgumentError(
             'api_keys must be a dict such as {"electricitymaps": "KEY"}', -2)
+    known = _api_key_backends()
     out = {}
     for name, key in api_keys.items():
-        if str(name).lower() != "electricitymaps":
+        canonical = known.get(str(name).lower())
+        if canonical is None:
             raise FetcherNameError(f"Invalid API name '{name}' given.", -2)
-        out["electricitymaps"] = key
+        out[canonical] = key
     return out
 
 
@@ -265,6 +282,13 @@ class CarbonTracker:
             o.zone = str(zone).encode()
         if keys.get("electricitymaps"):
             o.electricitymaps_api_key = str(keys["electricitymaps"]).encode()
+        # Other providers' keys as the library's settings ("<provider>.api_key=KEY"); the array
+        # lives until ct_tracker_open() has read it.
+        entries = [f"{name}.api_key={key}".encode() for name, key in keys.items()
+                   if name != "electricitymaps" and key]
+        settings = (c_char_p * (len(entries) + 1))(*entries, None)
+        if entries:
+            o.settings = cast(settings, c_void_p)
         for name, value in (options or {}).items():
             self._set_option(o, name, value)
         message = _lib.MESSAGE_FN(self._console.message)
@@ -285,7 +309,7 @@ class CarbonTracker:
                 if value is not None:
                     setattr(o, name, value)
         if live is None:
-            live = bool(o.electricitymaps_api_key)
+            live = bool(o.electricitymaps_api_key) or bool(entries)
         if not (options and "live" in options):
             o.live = 1 if live else 0
 

@@ -30,7 +30,11 @@ static const char usage_tail[] =
     "  --json FILE            write a JSON summary (or the --list-devices probe)\n"
     "  --offline              no network: the yearly table for the zone or time zone\n"
     "                         (also CARBONTRACKER_OFFLINE=1)\n"
-    "  --api_keys JSON        '{\"electricitymaps\": \"KEY\"}' (or ELECTRICITYMAPS_API_KEY)\n"
+    "  --api_keys JSON        '{\"electricitymaps\": \"KEY\"}' (or ELECTRICITYMAPS_API_KEY); any\n"
+    "                         provider with an api_key setting\n"
+    "  --set NAME=VALUE       a meter's or provider's setting, e.g. ukgrid.url=URL\n"
+    "                         (repeatable; --list-settings lists them)\n"
+    "  --list-settings        list the meters' and providers' settings and exit\n"
     "  --list-devices         show what can be measured here, and why not\n"
     "  --parse DIR            print the energy and CO2eq of every run logged in DIR\n"
     "                         (upstream's aggregate sentence) and exit; with --json\n"
@@ -55,6 +59,8 @@ static const char usage_tail[] =
 enum opt_id {
     OPT_FIELD, /* a ct_options field, set through ct_options_set() */
     OPT_API_KEYS,
+    OPT_SET,
+    OPT_LIST_SETTINGS,
     OPT_PARSE,
     OPT_RECURSIVE,
     OPT_REPORT,
@@ -85,6 +91,8 @@ static const struct opt_def {
 } opt_defs[] = {
     /* clang-format off */
     {"api-keys", 0, 1, OPT_API_KEYS, NULL},
+    {"set", 0, 1, OPT_SET, NULL},
+    {"list-settings", 0, 0, OPT_LIST_SETTINGS, NULL},
     {"parse", 0, 1, OPT_PARSE, NULL},
     {"recursive", 0, 0, OPT_RECURSIVE, NULL},
     {"report", 0, 1, OPT_REPORT, NULL},
@@ -144,12 +152,69 @@ static void usage(void)
     fputs(usage_tail, stdout);
 }
 
+/* The meters' and providers' settings given (--set, --api_keys), NULL-terminated; the strings
+ * live until exit. */
+#define MAX_SETTINGS 64
+static const char *settings[MAX_SETTINGS + 1];
+static size_t n_settings;
+
+/* The setting named "<backend>.<key>" (backend without case), or NULL. */
+static const ct_setting_desc *setting_named(const char *backend, size_t blen, const char *key)
+{
+    for (size_t i = 0; i < ct_setting_count(); i++) {
+        const ct_setting_desc *d = ct_setting_info(i);
+        if (strlen(d->backend) == blen && strncasecmp(d->backend, backend, blen) == 0 &&
+            strcmp(d->key, key) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static int add_setting(const char *entry)
+{
+    if (n_settings >= MAX_SETTINGS)
+        return cli_usage_error("too many --set options (at most %d)", MAX_SETTINGS);
+    settings[n_settings++] = entry;
+    return 0;
+}
+
+/* --set NAME=VALUE: NAME must be a declared setting (the library checks again at open). */
+static int check_setting(const char *entry)
+{
+    const char *eq = strchr(entry, '='), *dot = strchr(entry, '.');
+    if (!eq || !dot || dot > eq)
+        return cli_usage_error("--set expects NAME=VALUE such as ukgrid.url=http://host:8080, "
+                               "got '%s'",
+                               entry);
+    char key[64];
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+    if (!setting_named(entry, (size_t)(dot - entry), key))
+        return cli_usage_error("unknown setting '%.*s' (carbontracker --list-settings lists them)",
+                               (int)(eq - entry), entry);
+    return add_setting(entry);
+}
+
+/* --list-settings: every setting, its variable and default (secrets' values are never shown). */
+static int list_settings(void)
+{
+    for (size_t i = 0; i < ct_setting_count(); i++) {
+        const ct_setting_desc *d = ct_setting_info(i);
+        char name[96];
+        snprintf(name, sizeof(name), "%s.%s", d->backend, d->key);
+        printf("%-28s %s\n", name, d->help);
+        printf("%-28s environment %s; default %s%s\n", "", d->env ? d->env : "(none)",
+               d->default_value ? d->default_value : "(none)", d->secret ? "; secret" : "");
+    }
+    return 0;
+}
+
 /*
- * --api_keys: a JSON object of strings whose names are known providers (case-insensitive, as
- * upstream's set_api_keys). The key itself is never printed; *key_out receives a copy that lives
- * until exit. Returns 0 or an exit status.
+ * --api_keys: a JSON object of strings whose names are providers with an api_key setting
+ * (case-insensitive, as upstream's set_api_keys). The key itself is never printed; Electricity
+ * Maps' goes to its option field, the others become "<provider>.api_key=KEY" settings. Returns 0
+ * or an exit status.
  */
-static int check_api_keys(const char *text, char **key_out)
+static int check_api_keys(const char *text, ct_options *o)
 {
     json_error_t jerr;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -164,7 +229,8 @@ static int check_api_keys(const char *text, char **key_out)
     }
     json_object_foreach(root, name, value)
     {
-        if (strcasecmp(name, "electricitymaps") != 0) {
+        const ct_setting_desc *d = setting_named(name, strlen(name), "api_key");
+        if (!d) {
             rc = cli_usage_error("Invalid API name '%s' given.", name);
             goto cleanup;
         }
@@ -172,8 +238,23 @@ static int check_api_keys(const char *text, char **key_out)
             rc = cli_usage_error("--api_keys: the key for '%s' must be a string", name);
             goto cleanup;
         }
-        free(*key_out);
-        *key_out = strdup(json_string_value(value));
+        static char *em_key; /* these live until exit */
+        char *entry = NULL;
+        if (strcmp(d->backend, "electricitymaps") == 0) {
+            free(em_key);
+            entry = em_key = strdup(json_string_value(value));
+            o->electricitymaps_api_key = entry;
+        } else if (asprintf(&entry, "%s.api_key=%s", d->backend, json_string_value(value)) < 0) {
+            entry = NULL;
+        } else {
+            rc = add_setting(entry);
+        }
+        if (!entry) {
+            rc = cli_usage_error("out of memory");
+            goto cleanup;
+        }
+        if (rc != 0)
+            goto cleanup;
     }
 cleanup:
     json_decref(root);
@@ -307,6 +388,10 @@ static int apply(struct cli *c, struct pending *p, const struct opt *d, const ch
     case OPT_API_KEYS:
         p->api_keys = value;
         break;
+    case OPT_SET:
+        return check_setting(value) ? CLI_EXIT_USAGE : -1;
+    case OPT_LIST_SETTINGS:
+        return list_settings();
     case OPT_REPORT:
         report_input = value;
         break;
@@ -441,12 +526,11 @@ int cli_parse(struct cli *c, int argc, char **argv)
         return cli_usage_error("invalid option: When using simulated GPU (sim_gpu), you must also "
                                "specify the GPU power consumption (sim_gpu_watts)");
     if (p.api_keys) {
-        static char *api_key; /* lives until exit */
-        rc = check_api_keys(p.api_keys, &api_key);
+        rc = check_api_keys(p.api_keys, &c->opts);
         if (rc != 0)
             return rc;
-        c->opts.electricitymaps_api_key = api_key;
     }
+    c->opts.settings = n_settings ? settings : NULL;
     if (c->list_devices && c->command)
         return cli_usage_error("--list-devices takes no command (got '%s')", c->command[0]);
     if (report_output && !report_input)

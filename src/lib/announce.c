@@ -98,11 +98,9 @@ void ct__announce_location(struct ct__sinks *k, const struct ct__opts *p, const 
     char every[32];
     int geo = g->loc.method == CT__LOC_NONE || g->loc.method == CT__LOC_TIMEZONE;
     ct__fmt_seconds(p->refresh_s, every, sizeof(every));
-    ct__sinks_message(
-        k, CT__MSG_NOTE,
-        ct__fmt(buf, sizeof(buf),
-                "Live carbon intensity: fetched every %s s in the background%s%s.", every,
-                geo ? "; the location is looked up by IP at " : "",
-                geo ? (p->o.geolocation_url ? p->o.geolocation_url : CT__DEFAULT_GEOLOCATION_URL)
-                    : ""));
+    ct__sinks_message(k, CT__MSG_NOTE,
+                      ct__fmt(buf, sizeof(buf),
+                              "Live carbon intensity: fetched every %s s in the background%s%s.",
+                              every, geo ? "; the location is looked up by IP at " : "",
+                              geo ? ct__settings_get(&p->settings, "geolocation", "url") : ""));
 }

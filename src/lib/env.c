@@ -7,8 +7,10 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Whether a field still holds its default (NaN-aware; strings by content). */
 static int at_default(const ct_options *o, const ct_options *d, const ct_option_desc *f)
@@ -79,5 +81,8 @@ CT_API int ct_options_from_env(ct_options *o)
         if (store(o, &r->d, v) != 0)
             rc = CT_EINVAL; /* the field is left; the others are still read */
     }
+    /* The settings' variables are looked up in the environment at ct_tracker_open(). */
+    if (offsetof(ct_options, environment) + sizeof(o->environment) <= end && !o->environment)
+        o->environment = (const char *const *)environ;
     return rc;
 }

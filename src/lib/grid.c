@@ -55,15 +55,7 @@ int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_foreca
         .refresh_s = p->refresh_s,
         .cfg =
             {
-                .electricitymaps_url = o->electricitymaps_url ? o->electricitymaps_url
-                                                              : CT__DEFAULT_ELECTRICITYMAPS_URL,
-                .ukgrid_url = o->ukgrid_url ? o->ukgrid_url : CT__DEFAULT_UKGRID_URL,
-                .energidataservice_url = o->energidataservice_url
-                                             ? o->energidataservice_url
-                                             : CT__DEFAULT_ENERGIDATASERVICE_URL,
-                .geolocation_url =
-                    o->geolocation_url ? o->geolocation_url : CT__DEFAULT_GEOLOCATION_URL,
-                .electricitymaps_key = o->electricitymaps_api_key,
+                .settings = &p->settings,
                 .timeout_ms = (long)(timeout_s * 1000 < 1 ? 1 : timeout_s * 1000),
                 .connect_timeout_ms = (long)(timeout_s * 1000 < 5000 ? timeout_s * 1000 : 5000),
                 .max_reply_bytes = 0,

@@ -5,6 +5,8 @@
  */
 #include "options.h"
 
+#include "backends.h"
+
 #include "account.h"
 #include "energy/sim.h"
 #include "meters.h"
@@ -294,26 +296,15 @@ int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t
         *f = p->own[i];
     }
     int rc = validate(p, errbuf, errlen);
-    if (rc != CT_OK && errbuf && errlen)
+    if (rc == CT_OK)
+        rc = ct__backends_resolve(&p->settings, &p->o, errbuf, errlen);
+    p->o.settings = NULL; /* resolved: the caller's arrays are not kept */
+    p->o.environment = NULL;
+    if (rc != CT_OK && errbuf && errlen) {
         ct__opts_redact(errbuf, &p->o);
-    return rc;
-}
-
-int ct__opts_set_string(struct ct__opts *p, const char **field, const char *value)
-{
-    for (size_t i = 0; i < CT__OPTS_N_FIELDS; i++) {
-        if (!(ct__option_rows[i].flags & CT__OPT_OWNED) ||
-            field != field_at(&p->o, ct__option_rows[i].d.offset))
-            continue;
-        char *own = value && *value ? ct__strdup(value) : NULL;
-        if (value && *value && !own)
-            return CT_ENOMEM;
-        release(p->own[i], ct__option_rows[i].flags & CT__OPT_SECRET);
-        p->own[i] = own;
-        *field = own;
-        return CT_OK;
+        ct__settings_redact(&p->settings, errbuf);
     }
-    return CT_EINVAL;
+    return rc;
 }
 
 void ct__opts_free(struct ct__opts *p)
@@ -322,4 +313,5 @@ void ct__opts_free(struct ct__opts *p)
         release(p->own[i], ct__option_rows[i].flags & CT__OPT_SECRET);
         p->own[i] = NULL;
     }
+    ct__settings_free(&p->settings);
 }

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "options_table.h"
+#include "util/settings.h"
 
 struct ct__opts {
     ct_options o;                 /* owned strings point into own[] */
@@ -19,6 +20,8 @@ struct ct__opts {
     double refresh_s; /* carbon_refresh_s, or 900 */
     int comp_order[2];
     int n_comp;
+    struct ct__settings settings; /* every meter's and provider's settings, resolved (backends.h);
+                                     o.settings and o.environment are NULL after open */
 };
 
 /* Copy `in` (only as many bytes as its version defined; later fields get their defaults; owned
@@ -27,11 +30,7 @@ struct ct__opts {
  * ct__opts_free() still releases what was copied. */
 int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t errlen);
 
-/* Replace one owned string field (e.g. the API key after open); NULL or "" clears it. The old
- * value is wiped when the field is a secret. CT_OK or CT_ENOMEM. */
-int ct__opts_set_string(struct ct__opts *p, const char **field, const char *value);
-
-/* Release the copies (secrets wiped first). */
+/* Release the copies and the settings (secrets wiped first). */
 void ct__opts_free(struct ct__opts *p);
 
 #endif

@@ -121,7 +121,11 @@
     X(energidataservice_url, STRING, NULL, "CARBONTRACKER_ENERGIDATASERVICE_URL",                  \
       CT__OPT_OWNED, NULL, NULL, "Energi Data Service API base URL")                               \
     X(geolocation_url, STRING, NULL, "CARBONTRACKER_GEOLOCATION_URL", CT__OPT_OWNED, NULL, NULL,   \
-      "ipinfo-compatible geolocation base URL")
+      "ipinfo-compatible geolocation base URL")                                                    \
+    X(settings, POINTER, NULL, NULL, 0, NULL, NULL,                                                \
+      "meters' and providers' settings, \"<backend>.<key>=VALUE\", NULL-terminated")              \
+    X(environment, POINTER, NULL, NULL, 0, NULL, NULL,                                             \
+      "\"NAME=VALUE\" array the settings' environment variables are read from")
 /* clang-format on */
 
 /* Number of rows (= fields of ct_options). */
@@ -135,9 +139,11 @@
  */
 #define CT__OPTIONS_V1_END                                                                         \
     (offsetof(ct_options, geolocation_url) + sizeof(((ct_options *)0)->geolocation_url))
+#define CT__OPTIONS_V2_END                                                                         \
+    (offsetof(ct_options, environment) + sizeof(((ct_options *)0)->environment))
 #define CT__OPTIONS_SIZES                                                                          \
     {                                                                                              \
-        0, CT__OPTIONS_V1_END                                                                      \
+        0, CT__OPTIONS_V1_END, CT__OPTIONS_V2_END                                                  \
     }
 
 /* ct__options_size(version): the table above; 0 for an unknown version. */

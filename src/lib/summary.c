@@ -5,6 +5,7 @@
 #include "tracker.h"
 
 #include "account.h"
+#include "backends.h"
 #include "records.h"
 #include "util/sysfs.h"
 
@@ -191,13 +192,18 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         return CT_EINVAL;
     *json = NULL;
     ct_options o;
-    if (opts)
-        o = *opts;
-    else
-        ct_options_init(&o);
+    ct_options_init(&o);
+    if (opts) { /* only the bytes the caller's version has */
+        size_t size = ct__options_size(opts->version);
+        memcpy(&o, opts, size ? size : sizeof(o));
+        o.version = CT_OPTIONS_VERSION;
+    }
     int order[2], n = 0;
     char why[512] = "";
-    if (ct__parse_components(o.components, order, &n, why, sizeof(why)) != CT_OK) {
+    struct ct__settings settings = {0};
+    if (ct__parse_components(o.components, order, &n, why, sizeof(why)) != CT_OK ||
+        ct__backends_resolve(&settings, &o, why, sizeof(why)) != CT_OK) {
+        ct__settings_free(&settings);
         json_t *e = json_pack("{s:s}", "error", why);
         *json = e ? json_dumps(e, JSON_INDENT(2)) : NULL;
         json_decref(e);
@@ -207,10 +213,13 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         .sysfs_fd = ct__root_open(o.sysfs_root ? o.sysfs_root : "/sys"),
         .proc_fd = ct__root_open(o.proc_root ? o.proc_root : "/proc"),
         .opts = &o,
+        .settings = &settings,
     };
     struct ct__meter_set *set = calloc(1, sizeof(*set));
-    if (!set)
+    if (!set) {
+        ct__settings_free(&settings);
         return CT_ENOMEM;
+    }
     int rc = ct__meters_select(set, ct__meters, &ctx, order, n, 1, why, sizeof(why));
     json_t *root = json_object();
     json_t *meters = json_array();
@@ -258,6 +267,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         json_object_set_new(root, "error", json_string(why));
     ct__meters_close(set);
     free(set);
+    ct__settings_free(&settings);
     if (ctx.sysfs_fd >= 0)
         close(ctx.sysfs_fd);
     if (ctx.proc_fd >= 0)

@@ -6,6 +6,7 @@
 #include "tracker.h"
 
 #include "announce.h"
+#include "backends.h"
 #include "records.h"
 #include "sink/jsonl.h"
 #include "util/sysfs.h"
@@ -128,7 +129,10 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     t->proc_fd = ct__root_open(t->opt.o.proc_root ? t->opt.o.proc_root : "/proc");
 
     /* A missing root is "no meter there", not an error. */
-    struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd, .proc_fd = t->proc_fd, .opts = &t->opt.o};
+    struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd,
+                                .proc_fd = t->proc_fd,
+                                .opts = &t->opt.o,
+                                .settings = &t->opt.settings};
     rc = ct__ledger_setup(&t->ledger, &ctx, t->opt.comp_order, t->opt.n_comp, why, sizeof(why));
     if (rc != CT_OK) {
         if (errbuf && errlen)
@@ -351,25 +355,28 @@ CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key)
 {
     if (!t || !provider)
         return CT_EINVAL;
-    if (strcasecmp(provider, "electricitymaps") != 0) {
+    const char *name = ct__backends_find(provider, "api_key");
+    if (!name) {
         ct__fmt(t->errmsg, sizeof(t->errmsg), "Invalid API name '%s' given.", provider);
         return CT_EINVAL;
     }
     if (t->finished)
         return CT_OK; /* monitoring is over: nothing will be fetched again */
-    if (t->grid.carbon.running) {
-        ct__carbon_set_key(&t->grid.carbon, key);
-        return CT_OK;
-    }
-    /* Offline until now: the key turns live fetching on (no thread runs, so the old key string
-     * can be replaced safely). */
-    int rc = ct__opts_set_string(&t->opt, &t->opt.o.electricitymaps_api_key, key);
-    if (rc != CT_OK || !t->opt.o.electricitymaps_api_key)
+    if (t->grid.carbon.running)
+        return ct__carbon_set_setting(&t->grid.carbon, name, "api_key", key);
+    /* Offline until now: a key turns live fetching on (no thread runs, so the settings can be
+     * changed in place). */
+    int rc = ct__settings_set(&t->opt.settings, name, "api_key", key);
+    if (rc != CT_OK || !key || !*key)
         return rc;
     t->opt.o.live = 1;
     rc = start_carbon(t);
-    if (rc == CT_OK)
-        say(t, CT__MSG_NOTE, "Live carbon intensity: turned on by a new Electricity Maps API key.");
+    if (rc == CT_OK) {
+        char buf[160];
+        say(t, CT__MSG_NOTE,
+            ct__fmt(buf, sizeof(buf), "Live carbon intensity: turned on by a new %s API key.",
+                    strcmp(name, "electricitymaps") == 0 ? "Electricity Maps" : name));
+    }
     return rc;
 }
 

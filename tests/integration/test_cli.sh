@@ -157,6 +157,27 @@ check "--api_keys that is not an object -> 64" test "$rc" = 64
 ct --log_dir "$T/l-api" --api_keys '{"ElectricityMaps": "SECRETKEY123"}' -- true
 check "--api_keys with a known provider (any case) runs the command" test "$rc" = 0
 check "--api_keys with a valid key prints nothing on stderr" test -z "$(cat "$T/err")"
+
+# The meters' and providers' settings: --list-settings, --set.
+ct --list-settings
+check "--list-settings exits 0" test "$rc" = 0
+check "--list-settings names each provider's URL with its variable" \
+    grep -qE '^ +environment CARBONTRACKER_UKGRID_URL; default https://api.carbonintensity.org.uk$' "$T/out"
+check "--list-settings lists the NVML library" grep -q '^nvml.library ' "$T/out"
+check "--list-settings marks the key secret, no value" grep -q 'ELECTRICITYMAPS_API_KEY; default (none); secret$' "$T/out"
+ct --log_dir "$T/l-set" --set ukgrid.token=x -- true
+check "--set with an unknown setting -> 64" test "$rc" = 64
+check "--set: names it and where the list is" \
+    grep -qF "unknown setting 'ukgrid.token' (carbontracker --list-settings lists them)" "$T/err"
+ct --log_dir "$T/l-set" --set ukgrid.url -- true
+check "--set without a value -> 64" test "$rc" = 64
+ct --log_dir "$T/l-set" --offline --set ukgrid.url=ftp://example.org -- true
+check "--set with a URL that is not http(s) -> 64" test "$rc" = 64
+check "--set: says which setting" grep -qF "ukgrid.url must be an http:// or https:// URL" "$T/err"
+ct --log_dir "$T/l-set" --offline --set ukgrid.url=http://127.0.0.1:1 -- true
+check "--set with a valid setting runs the command" test "$rc" = 0
+ct --log_dir "$T/l-set" --api_keys '{"ukgrid": "k"}' -- true
+check "--api_keys for a provider without a key -> 64" test "$rc" = 64
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
 ct --parse "$T/l-api" -- true

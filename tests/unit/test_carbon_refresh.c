@@ -803,6 +803,61 @@ static void test_key_turns_an_offline_tracker_live(void **state)
     assert_paths((const char *[]){LATEST, NULL});
 }
 
+/* Providers' settings come from ct_options.settings and from the environment array alone: no
+ * option field names them (the way every new provider is configured). */
+static void test_settings_and_environment(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    char em[160], uk[160];
+    snprintf(em, sizeof(em), "electricitymaps.url=%s", em_url);
+    snprintf(uk, sizeof(uk), "ukgrid.url=%s", dead_url);
+    const char *settings[] = {"electricitymaps.url=http://127.0.0.1:1/overridden", em, uk, NULL};
+    const char *env[] = {"OTHER=1", "ELECTRICITYMAPS_API_KEY=" KEY, NULL};
+
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}]}]}");
+    o.zone = "DE";
+    o.electricitymaps_api_key = NULL;
+    o.electricitymaps_url = NULL;
+    o.ukgrid_url = NULL;
+    o.settings = settings;
+    o.environment = env;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    ct_assert_double_equal(132.0, ct__carbon_intensity_now(&t->grid.carbon));
+    json_t *reqs = fake_http_requests(&srv);
+    assert_int_equal(json_array_size(reqs), 1); /* the later entry won: the test server */
+    assert_string_equal(fake_http_path(reqs, 0), "/v3/carbon-intensity/latest?zone=DE");
+    assert_string_equal(fake_http_header(reqs, 0, "auth-token"), KEY);
+    json_decref(reqs);
+    assert_null(t->opt.o.settings); /* resolved at open, not kept */
+    assert_null(t->opt.o.environment);
+    ct_stop(t);
+    assert_no_key(f, t);
+    ct_tracker_free(t);
+
+    /* An unknown name, a malformed entry and a URL that is not http(s) are refused at open. */
+    char err[256];
+    const char *unknown[] = {"ukgrid.token=x", NULL};
+    const char *malformed[] = {"ukgrid.url", NULL};
+    const char *ftp[] = {"ukgrid.url=ftp://example.org", NULL};
+    o.environment = NULL;
+    o.settings = unknown;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(
+        err, "unknown setting 'ukgrid.token' (carbontracker --list-settings lists them)");
+    o.settings = malformed;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "setting 'ukgrid.url' must be NAME=VALUE, e.g. "
+                             "ukgrid.url=http://host:8080");
+    o.settings = ftp;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "ukgrid.url must be an http:// or https:// URL");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +875,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_set_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_turns_an_offline_tracker_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_and_environment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "backends.h"
 #include "console_capture.h"
 #include "ct_assert.h"
 #include "energy/meter.h"
@@ -60,6 +61,7 @@ struct fx {
     char proc[PATH_MAX];
     ct_options o;
     struct ct__probe_ctx ctx;
+    struct ct__settings settings; /* o's settings, resolved by probe() as a tracker does */
     void *state;
     char why[1024];
     int n;
@@ -141,6 +143,7 @@ static int teardown(void **st)
     /* nvmlShutdown once per successful nvmlInit, never more. */
     int inits = log_count(f, "init"), shutdowns = log_count(f, "shutdown");
     int extra = log_count(f, "shutdown-uninitialized");
+    ct__settings_free(&f->settings);
     if (f->ctx.proc_fd >= 0)
         close(f->ctx.proc_fd);
     if (f->sys[0])
@@ -170,6 +173,9 @@ static int probe(struct fx *f)
     M->close(f->state);
     f->state = NULL;
     f->why[0] = '\0';
+    ct__settings_free(&f->settings);
+    assert_int_equal(ct__backends_resolve(&f->settings, &f->o, NULL, 0), CT_OK);
+    f->ctx.settings = &f->settings;
     int rc = M->probe(&f->ctx, &f->state, f->why, sizeof(f->why));
     if (rc == CT_OK) {
         memset(f->devs, 0, sizeof(f->devs));

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../fakes/fake_http.h"
+#include "backends.h"
 #include "carbon/electricitymaps.h"
 #include "carbon/energidataservice.h"
 #include "carbon/geolocate.h"
@@ -46,22 +47,30 @@ static int group_setup(void **state)
     return 0;
 }
 
+/* The providers' settings as a tracker resolves them, with the test server's URLs (cfg()). */
+static struct ct__settings S;
+
 static int group_teardown(void **state)
 {
     (void)state;
     ct__http_free(client);
+    ct__settings_free(&S);
     fake_http_stop(&srv);
     return 0;
 }
 
 static struct ct__carbon_cfg cfg(void)
 {
+    ct_options o = CT_OPTIONS_INIT;
+    o.electricitymaps_url = em_url;
+    o.ukgrid_url = uk_url;
+    o.energidataservice_url = eds_url;
+    o.geolocation_url = geo_url;
+    o.electricitymaps_api_key = KEY;
+    ct__settings_free(&S);
+    assert_int_equal(ct__backends_resolve(&S, &o, NULL, 0), CT_OK);
     struct ct__carbon_cfg c = {
-        .electricitymaps_url = em_url,
-        .ukgrid_url = uk_url,
-        .energidataservice_url = eds_url,
-        .geolocation_url = geo_url,
-        .electricitymaps_key = KEY,
+        .settings = &S,
         .timeout_ms = 3000,
         .connect_timeout_ms = 1000,
         .max_reply_bytes = 0,
@@ -69,6 +78,12 @@ static struct ct__carbon_cfg cfg(void)
         .now_s = T0 + 420, /* 10:07 */
     };
     return c;
+}
+
+/* Change one resolved setting of the cfg() in use. */
+static void set(const char *backend, const char *key, const char *value)
+{
+    assert_int_equal(ct__settings_set(&S, backend, key, value), CT_OK);
 }
 
 static struct ct__location loc_zone(const char *zone, const char *country)
@@ -443,7 +458,7 @@ static void test_em_refused_and_no_key(void **state)
     char why[512] = "", want[128];
     (void)state;
 
-    c.electricitymaps_url = dead_url;
+    set("electricitymaps", "url", dead_url);
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_EIO);
     snprintf(want, sizeof(want), "Failed to connect to 127.0.0.1 port %s",
              strrchr(dead_url, ':') + 1);
@@ -451,15 +466,15 @@ static void test_em_refused_and_no_key(void **state)
     ct_assert_contains(why, "Couldn't connect to server");
 
     c = cfg();
-    c.electricitymaps_key = NULL;
+    set("electricitymaps", "api_key", NULL);
     assert_int_equal(ct__provider_electricitymaps.suitable(&c, &l), 0);
     why[0] = '\0';
     fake_http_routes(&srv, "{\"routes\": []}");
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_EPERM);
     assert_string_equal(why, "no API key");
-    c.electricitymaps_key = "";
+    set("electricitymaps", "api_key", "");
     assert_int_equal(ct__provider_electricitymaps.suitable(&c, &l), 0);
-    c.electricitymaps_key = KEY;
+    set("electricitymaps", "api_key", KEY);
     memset(&none, 0, sizeof(none));
     assert_int_equal(ct__provider_electricitymaps.suitable(&c, &none), 0);
     assert_requests((const char *[]){NULL});
@@ -712,7 +727,7 @@ static void test_eds_forecast_and_failures(void **state)
     assert_int_equal(ct__provider_energidataservice.current(&c, &l, &ci, why, sizeof(why)), CT_EIO);
     assert_string_equal(why, "malformed JSON at line 1 column 50: string or '}' expected near '}'");
 
-    c.energidataservice_url = dead_url;
+    set("energidataservice", "url", dead_url);
     why[0] = '\0';
     assert_int_equal(ct__provider_energidataservice.current(&c, &l, &ci, why, sizeof(why)), CT_EIO);
     ct_assert_contains(why, "Couldn't connect to server");
@@ -893,8 +908,10 @@ static void test_failures_every_provider(void **state)
         {
             struct ct__carbon_cfg c = cfg();
             char why[512] = "";
-            c.electricitymaps_url = c.ukgrid_url = c.energidataservice_url = c.geolocation_url =
-                dead_url;
+            set("electricitymaps", "url", dead_url);
+            set("ukgrid", "url", dead_url);
+            set("energidataservice", "url", dead_url);
+            set("geolocation", "url", dead_url);
             assert_int_equal(call_provider(p, &c, why, sizeof(why)), CT_EIO);
             if (strstr(why, "Couldn't connect to server") == NULL)
                 fail_msg("%s refused: \"%s\"", names[p], why);

@@ -376,6 +376,11 @@ void ct__format_utc(double t_s, const char *fmt, char *buf, size_t len)
 
 /* ---- HTTP ----------------------------------------------------------------------------- */
 
+const char *ct__cfg_setting(const struct ct__carbon_cfg *cfg, const char *backend, const char *key)
+{
+    return cfg ? ct__settings_get(cfg->settings, backend, key) : NULL;
+}
+
 double ct__cfg_now(const struct ct__carbon_cfg *cfg)
 {
     return cfg != NULL && cfg->now_s > 0 ? cfg->now_s : ct__wall_s();

@@ -113,9 +113,23 @@ int ct__em_parse_forecast(const char *buf, size_t len, struct ct__ci_series *out
 
 /* ---- the provider ----------------------------------------------------------------------- */
 
+static const struct ct__setting_decl em_settings[] = {
+    {"url", "CARBONTRACKER_ELECTRICITYMAPS_URL", "https://api.electricitymap.org/v3", 0,
+     "base URL of the Electricity Maps API"},
+    {"api_key", "ELECTRICITYMAPS_API_KEY", NULL, 1,
+     "Electricity Maps auth token: live intensity for any zone"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const char *api_key(const struct ct__carbon_cfg *cfg)
+{
+    return ct__cfg_setting(cfg, "electricitymaps", "api_key");
+}
+
 static int has_key(const struct ct__carbon_cfg *cfg)
 {
-    return cfg != NULL && cfg->electricitymaps_key != NULL && cfg->electricitymaps_key[0] != '\0';
+    const char *key = api_key(cfg);
+    return key != NULL && key[0] != '\0';
 }
 
 static int em_suitable(const struct ct__carbon_cfg *cfg, const struct ct__location *loc)
@@ -153,7 +167,7 @@ static int em_get(const struct ct__carbon_cfg *cfg, const struct ct__location *l
         ct__why_add(why, why_len, "no API key");
         return CT_EPERM;
     }
-    if ((size_t)snprintf(header, sizeof(header), "auth-token: %s", cfg->electricitymaps_key) >=
+    if ((size_t)snprintf(header, sizeof(header), "auth-token: %s", api_key(cfg)) >=
         sizeof(header)) {
         ct__why_add(why, why_len, "the API key is too long");
         rc = CT_EINVAL;
@@ -165,11 +179,13 @@ static int em_get(const struct ct__carbon_cfg *cfg, const struct ct__location *l
         goto cleanup;
     }
     snprintf(path, sizeof(path), "/carbon-intensity/%s?%s", endpoint, q);
-    rc = ct__carbon_get(cfg, cfg->electricitymaps_url, path, headers, resp, why, why_len);
+    rc = ct__carbon_get(cfg, ct__cfg_setting(cfg, "electricitymaps", "url"), path, headers, resp,
+                        why, why_len);
     if (rc == CT_EIO && (resp->status == 400 || resp->status == 404) && q[0] == 'l' &&
         query(loc, 1, q, sizeof(q)) == 0) {
         snprintf(path, sizeof(path), "/carbon-intensity/%s?%s", endpoint, q);
-        rc = ct__carbon_get(cfg, cfg->electricitymaps_url, path, headers, resp, why, why_len);
+        rc = ct__carbon_get(cfg, ct__cfg_setting(cfg, "electricitymaps", "url"), path, headers,
+                            resp, why, why_len);
     }
 cleanup:
     explicit_bzero(header, sizeof(header));
@@ -206,6 +222,7 @@ static int em_forecast(const struct ct__carbon_cfg *cfg, const struct ct__locati
 
 const struct ct__carbon_provider ct__provider_electricitymaps = {
     .name = "electricitymaps",
+    .settings = em_settings,
     .suitable = em_suitable,
     .current = em_current,
     .forecast = em_forecast,

@@ -96,8 +96,8 @@ static int filter(const struct ct__location *loc, char *buf, size_t len)
 static int fetch(const struct ct__carbon_cfg *cfg, const char *path, struct ct__ci_series *out,
                  char *why, size_t why_len)
 {
-    return ct__carbon_fetch_series(cfg, cfg->energidataservice_url, path, ct__eds_parse, out, why,
-                                   why_len);
+    return ct__carbon_fetch_series(cfg, ct__cfg_setting(cfg, "energidataservice", "url"), path,
+                                   ct__eds_parse, out, why, why_len);
 }
 
 static int eds_current(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
@@ -166,8 +166,15 @@ static int eds_forecast(const struct ct__carbon_cfg *cfg, const struct ct__locat
     return CT_OK;
 }
 
+static const struct ct__setting_decl eds_settings[] = {
+    {"url", "CARBONTRACKER_ENERGIDATASERVICE_URL", "https://api.energidataservice.dk", 0,
+     "base URL of the Energi Data Service API (Denmark)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
 const struct ct__carbon_provider ct__provider_energidataservice = {
     .name = "energidataservice",
+    .settings = eds_settings,
     .suitable = eds_suitable,
     .current = eds_current,
     .forecast = eds_forecast,

@@ -73,6 +73,12 @@ cleanup:
     return rc;
 }
 
+const struct ct__setting_decl ct__geolocation_settings[] = {
+    {"url", "CARBONTRACKER_GEOLOCATION_URL", "https://ipinfo.io", 0,
+     "ipinfo-compatible IP geolocation service (GET <url>/json)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
 int ct__geolocate(const struct ct__carbon_cfg *cfg, struct ct__geo *out, char *why, size_t why_len)
 {
     static const char *const headers[] = {"Accept: application/json", NULL};
@@ -82,7 +88,8 @@ int ct__geolocate(const struct ct__carbon_cfg *cfg, struct ct__geo *out, char *w
     if (cfg == NULL || out == NULL)
         return CT_EINVAL;
     memset(out, 0, sizeof(*out));
-    rc = ct__carbon_get(cfg, cfg->geolocation_url, "/json", headers, &resp, why, why_len);
+    rc = ct__carbon_get(cfg, ct__cfg_setting(cfg, "geolocation", "url"), "/json", headers, &resp,
+                        why, why_len);
     if (rc != CT_OK)
         return rc;
     rc = ct__geo_parse_ipinfo(resp.body, resp.len, out, why, why_len);

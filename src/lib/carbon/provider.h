@@ -8,6 +8,7 @@
 #define CT_CARBON_PROVIDER_H
 
 #include "../internal.h"
+#include "../util/settings.h"
 
 #include <stddef.h>
 
@@ -109,25 +110,20 @@ void ct__format_utc(double t_s, const char *fmt, char *buf, size_t len);
 
 struct ct__http;
 
-/* What the live providers need: where the services are, the key, timeouts, the client and a clock
- * seam. Strings are borrowed. */
+/* What the live providers need: their settings (where the services are, the keys), timeouts, the
+ * client and a clock seam. Borrowed. */
 struct ct__carbon_cfg {
-    const char *electricitymaps_url;   /* base, e.g. "https://api.electricitymap.org/v3" */
-    const char *ukgrid_url;            /* "https://api.carbonintensity.org.uk" */
-    const char *energidataservice_url; /* "https://api.energidataservice.dk" */
-    const char *geolocation_url;       /* "https://ipinfo.io" (GET <url>/json) */
-    const char *electricitymaps_key;   /* NULL or "" = none; sent only as the auth-token header */
-    long timeout_ms;                   /* whole request */
+    const struct ct__settings *settings; /* every provider's declared settings, resolved: a
+                                            provider reads its own with ct__cfg_setting() */
+    long timeout_ms;                     /* whole request */
     long connect_timeout_ms;
     size_t max_reply_bytes;
     struct ct__http *http; /* the carbon thread's client (cancellable) */
     double now_s;          /* wall clock for request windows; 0 = the real clock */
 };
 
-#define CT__DEFAULT_ELECTRICITYMAPS_URL "https://api.electricitymap.org/v3"
-#define CT__DEFAULT_UKGRID_URL "https://api.carbonintensity.org.uk"
-#define CT__DEFAULT_ENERGIDATASERVICE_URL "https://api.energidataservice.dk"
-#define CT__DEFAULT_GEOLOCATION_URL "https://ipinfo.io"
+/* The value of a provider's setting (e.g. "ukgrid", "url"), or NULL. */
+const char *ct__cfg_setting(const struct ct__carbon_cfg *cfg, const char *backend, const char *key);
 
 /* Current wall-clock seconds of a configuration (cfg->now_s, else the real clock). */
 double ct__cfg_now(const struct ct__carbon_cfg *cfg);
@@ -210,6 +206,10 @@ void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
 
 struct ct__carbon_provider {
     const char *name; /* "table", "electricitymaps", "ukgrid", "energidataservice" */
+    /* The provider's settings ({NULL}-terminated, or NULL): a service URL, an API key... The
+     * user sets them as "<name>.<key>" (ct_options.settings, the command's --set) or through the
+     * declared environment variable; ct_setting_info() lists them. */
+    const struct ct__setting_decl *settings;
     /* 1 if this provider can answer for the location. */
     int (*suitable)(const struct ct__carbon_cfg *cfg, const struct ct__location *loc);
     /* Current intensity. CT_OK, or negative with `why` set. */
@@ -227,6 +227,8 @@ extern const struct ct__carbon_provider ct__provider_table;
 extern const struct ct__carbon_provider ct__provider_electricitymaps;
 extern const struct ct__carbon_provider ct__provider_ukgrid;
 extern const struct ct__carbon_provider ct__provider_energidataservice;
+/* IP geolocation's settings (geolocate.c): its service URL. */
+extern const struct ct__setting_decl ct__geolocation_settings[];
 /* The live providers in the order they are tried (NULL-terminated; refresh.c). */
 extern const struct ct__carbon_provider *const ct__live_providers[];
 

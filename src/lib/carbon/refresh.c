@@ -65,7 +65,7 @@ static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof(e->text), fmt, ap);
     va_end(ap);
-    ct__redact_secret(e->text, c->o.cfg.electricitymaps_key); /* a safety net */
+    ct__settings_redact(&c->settings, e->text); /* a safety net */
 }
 
 /* Record a value coming into force (under lock). */
@@ -107,7 +107,7 @@ static void table_value(const struct ct__location *loc, struct ct__intensity *ci
 static void no_source_reason(const struct ct__carbon *c, const struct ct__location *loc, char *buf,
                              size_t len)
 {
-    const char *key = c->o.cfg.electricitymaps_key;
+    const char *key = ct__cfg_setting(&c->o.cfg, "electricitymaps", "api_key");
 
     if (key != NULL && key[0] != '\0')
         snprintf(buf, len, "the location is unknown (give a zone or coordinates)");
@@ -295,7 +295,7 @@ static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc
     pthread_mutex_lock(&c->lock);
     c->forecast_expected = expected;
     ct__strlcpy(c->forecast_why, reasons, sizeof(c->forecast_why));
-    ct__redact_secret(c->forecast_why, c->o.cfg.electricitymaps_key);
+    ct__settings_redact(&c->settings, c->forecast_why);
     if (expected && !c->forecast_told) {
         event(c, CT__CEV_NOTE, "No carbon intensity forecast (%s).", reasons);
         c->forecast_told = 1;
@@ -312,11 +312,14 @@ static int cycle(struct ct__carbon *c)
 
     pthread_mutex_lock(&c->lock);
     loc = c->loc;
-    if (c->key_changed) { /* only this thread reads cfg: switch it to its own copy */
-        ct__strlcpy(c->key_own, c->key_pending, sizeof(c->key_own));
-        c->o.cfg.electricitymaps_key = c->key_own[0] ? c->key_own : NULL;
-        c->key_changed = 0;
-        c->failure_told = 0; /* a failure with the new key is news */
+    if (c->settings_changed) { /* only this thread reads its settings: take the new ones */
+        struct ct__settings fresh = {0};
+        if (ct__settings_copy(&fresh, &c->pending) == CT_OK) {
+            ct__settings_free(&c->settings);
+            c->settings = fresh;
+            c->settings_changed = 0;
+            c->failure_told = 0; /* a failure with a new key is news */
+        }
     }
     pthread_mutex_unlock(&c->lock);
     if (!c->geo_done && geolocate(c, &loc) == CT_ESTOPPED)
@@ -386,6 +389,16 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
     pthread_mutex_lock(&c->lock);
     c->o = *o;
     c->o.cfg.http = NULL;
+    /* The thread's own copy of the settings (ct__carbon_set_setting changes them while it runs),
+     * and the copy that callers change. */
+    ct__settings_free(&c->settings);
+    ct__settings_free(&c->pending);
+    if (ct__settings_copy(&c->settings, o->cfg.settings) != CT_OK ||
+        ct__settings_copy(&c->pending, o->cfg.settings) != CT_OK) {
+        pthread_mutex_unlock(&c->lock);
+        return CT_ENOMEM;
+    }
+    c->o.cfg.settings = &c->settings;
     c->want_forecast = o->want_forecast;
     c->loc = *loc;
     c->cur = *table_value_in;
@@ -420,14 +433,18 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
     return CT_OK;
 }
 
-void ct__carbon_set_key(struct ct__carbon *c, const char *key)
+int ct__carbon_set_setting(struct ct__carbon *c, const char *backend, const char *key,
+                           const char *value)
 {
     pthread_mutex_lock(&c->lock);
-    ct__strlcpy(c->key_pending, key ? key : "", sizeof(c->key_pending));
-    c->key_changed = 1;
-    c->kick = 1;
-    pthread_cond_broadcast(&c->cond);
+    int rc = ct__settings_set(&c->pending, backend, key, value);
+    if (rc == CT_OK) {
+        c->settings_changed = 1;
+        c->kick = 1;
+        pthread_cond_broadcast(&c->cond);
+    }
     pthread_mutex_unlock(&c->lock);
+    return rc;
 }
 
 void ct__carbon_stop(struct ct__carbon *c)
@@ -451,6 +468,8 @@ void ct__carbon_free(struct ct__carbon *c)
     ct__http_free(c->http);
     c->http = NULL;
     ct__series_free(&c->forecast);
+    ct__settings_free(&c->settings);
+    ct__settings_free(&c->pending);
     free(c->samples);
     free(c->events);
     c->samples = NULL;

@@ -64,20 +64,22 @@ struct ct__carbon {
     struct ct__carbon_event *events;
     size_t n_events, cap_events;
 
-    char key_pending[256]; /* a key set while running (ct__carbon_set_key), under lock */
-    int key_changed;
+    struct ct__settings pending; /* the settings as callers changed them (under lock) */
+    int settings_changed;
 
     double cpu_s; /* the thread's CPU time, set when it ends (under lock) */
     int exited;   /* the thread has ended (under lock) */
 
     /* The thread's own. */
     int geo_done, failure_told, failing, forecast_told;
-    char key_own[256]; /* the key in use after ct__carbon_set_key (cfg points here) */
+    struct ct__settings settings; /* the settings in use (o.cfg.settings points here) */
 };
 
-/* Give the running thread a new Electricity Maps key ("" = none); it takes effect at the next
- * fetch, which starts at once. The old key string is not touched (the thread may be using it). */
-void ct__carbon_set_key(struct ct__carbon *c, const char *key);
+/* Change a provider's setting (e.g. "electricitymaps", "api_key") while the thread runs (NULL or
+ * "" = none); it takes effect at the next fetch, which starts at once. CT_OK, CT_EINVAL (no such
+ * setting), CT_ENOMEM. */
+int ct__carbon_set_setting(struct ct__carbon *c, const char *backend, const char *key,
+                           const char *value);
 
 /* Prepare (mutex, condition); always call before ct__carbon_start/free. */
 void ct__carbon_init(struct ct__carbon *c);

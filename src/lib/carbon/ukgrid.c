@@ -117,7 +117,8 @@ static int uk_suitable(const struct ct__carbon_cfg *cfg, const struct ct__locati
 static int fetch(const struct ct__carbon_cfg *cfg, const char *path, struct ct__ci_series *out,
                  char *why, size_t why_len)
 {
-    return ct__carbon_fetch_series(cfg, cfg->ukgrid_url, path, ct__ukgrid_parse, out, why, why_len);
+    return ct__carbon_fetch_series(cfg, ct__cfg_setting(cfg, "ukgrid", "url"), path,
+                                   ct__ukgrid_parse, out, why, why_len);
 }
 
 static void describe(const struct ct__ci_point *p, const char *what, char *buf, size_t len)
@@ -202,8 +203,15 @@ static int uk_forecast(const struct ct__carbon_cfg *cfg, const struct ct__locati
     return fetch(cfg, path, out, why, why_len);
 }
 
+static const struct ct__setting_decl uk_settings[] = {
+    {"url", "CARBONTRACKER_UKGRID_URL", "https://api.carbonintensity.org.uk", 0,
+     "base URL of the carbonintensity.org.uk API (Great Britain)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
 const struct ct__carbon_provider ct__provider_ukgrid = {
     .name = "ukgrid",
+    .settings = uk_settings,
     .suitable = uk_suitable,
     .current = uk_current,
     .forecast = uk_forecast,

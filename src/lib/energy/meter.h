@@ -11,6 +11,7 @@
 #define CT_ENERGY_METER_H
 
 #include "../internal.h"
+#include "../util/settings.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,8 @@ struct ct__probe_ctx {
     int sysfs_fd;           /* dirfd of the sysfs root (default /sys) */
     int proc_fd;            /* dirfd of the proc root (default /proc) */
     const ct_options *opts; /* the tracker's options (sim_* values, include_psys, ...) */
+    const struct ct__settings *settings; /* every meter's declared settings, resolved; a meter
+                                            reads its own with ct__settings_get() */
 };
 
 /* One device as a meter describes it. */
@@ -40,6 +43,9 @@ struct ct__reading {
 struct ct__meter_ops {
     const char *name; /* "rapl-powercap", "cpu-tdp", "sim-cpu", ... (shown to users) */
     int component;    /* CT__COMP_CPU or CT__COMP_GPU */
+    /* The meter's settings ({NULL}-terminated, or NULL): e.g. a vendor library's path. The user
+     * sets them as "<name>.<key>" or through the declared environment variable. */
+    const struct ct__setting_decl *settings;
 
     /*
      * The hardware the meter measures: "cpu-package", "gpu-nvidia", later "gpu-amd", "node"...

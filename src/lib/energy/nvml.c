@@ -182,8 +182,9 @@ static int nvml_probe(const struct ct__probe_ctx *ctx, void **state, char *why, 
     s->proc_fd = -1;
     s->opts = o;
     s->by_pid = o && o->devices_by_pid;
-    ct__strlcpy(s->lib, o && o->nvml_library ? o->nvml_library : NVML_DEFAULT_LIBRARY,
-                sizeof(s->lib));
+    const char *lib = ct__settings_get(ctx->settings, "nvml", "library");
+    int lib_given = ct__settings_given(ctx->settings, "nvml", "library");
+    ct__strlcpy(s->lib, lib ? lib : NVML_DEFAULT_LIBRARY, sizeof(s->lib));
     const char *cvd = o ? o->cuda_visible_devices : NULL;
     if (!s->by_pid && cvd && strspn(cvd, " \t") == strlen(cvd)) {
         ct__strlcpy(why, "CUDA_VISIBLE_DEVICES is empty: no GPU selected", why_len);
@@ -191,7 +192,7 @@ static int nvml_probe(const struct ct__probe_ctx *ctx, void **state, char *why, 
         goto fail;
     }
 
-    rc = ct__nvml_load(&s->api, s->lib, o && o->nvml_library, why, why_len);
+    rc = ct__nvml_load(&s->api, s->lib, lib_given, why, why_len);
     if (rc != CT_OK)
         goto fail;
     if (!s->api.driver_version ||
@@ -299,9 +300,16 @@ static void nvml_detail(void *vs, char *buf, size_t len)
                s->api.procs_sym ? s->api.procs_sym : "no process lists");
 }
 
+static const struct ct__setting_decl nvml_settings[] = {
+    {"library", "CARBONTRACKER_NVML_LIBRARY", NVML_DEFAULT_LIBRARY, 0,
+     "the NVML library to load (NVIDIA GPUs)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
 const struct ct__meter_ops ct__meter_nvml = {
     .name = "nvml",
     .component = CT__COMP_GPU,
+    .settings = nvml_settings,
     .domain = "gpu-nvidia",
     .probe = nvml_probe,
     .describe = nvml_describe,

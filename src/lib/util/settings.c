@@ -9,7 +9,7 @@
 #include <string.h>
 
 int ct__settings_put(struct ct__settings *s, const char *backend,
-                     const struct ct__setting_decl *decl, const char *value)
+                     const struct ct__setting_decl *decl, const char *value, int given)
 {
     char *copy = value ? ct__strdup(value) : NULL;
     if (value && !copy)
@@ -20,16 +20,65 @@ int ct__settings_put(struct ct__settings *s, const char *backend,
         return CT_ENOMEM;
     }
     s->v = v;
-    s->v[s->n++] = (struct ct__setting_value){.backend = backend, .decl = decl, .value = copy};
+    s->v[s->n++] =
+        (struct ct__setting_value){.backend = backend, .decl = decl, .value = copy, .given = given};
     return CT_OK;
+}
+
+static struct ct__setting_value *find(const struct ct__settings *s, const char *backend,
+                                      const char *key)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (strcmp(s->v[i].backend, backend) == 0 && strcmp(s->v[i].decl->key, key) == 0)
+            return &s->v[i];
+    return NULL;
+}
+
+static void release(struct ct__setting_value *v)
+{
+    if (v->value && v->decl->secret)
+        explicit_bzero(v->value, strlen(v->value));
+    free(v->value);
+    v->value = NULL;
 }
 
 const char *ct__settings_get(const struct ct__settings *s, const char *backend, const char *key)
 {
-    for (size_t i = 0; s && i < s->n; i++)
-        if (strcmp(s->v[i].backend, backend) == 0 && strcmp(s->v[i].decl->key, key) == 0)
-            return s->v[i].value;
-    return NULL;
+    const struct ct__setting_value *v = find(s, backend, key);
+    return v ? v->value : NULL;
+}
+
+int ct__settings_given(const struct ct__settings *s, const char *backend, const char *key)
+{
+    const struct ct__setting_value *v = find(s, backend, key);
+    return v ? v->given : 0;
+}
+
+int ct__settings_set(struct ct__settings *s, const char *backend, const char *key,
+                     const char *value)
+{
+    struct ct__setting_value *v = find(s, backend, key);
+    if (!v)
+        return CT_EINVAL;
+    char *copy = value && *value ? ct__strdup(value) : NULL;
+    if (value && *value && !copy)
+        return CT_ENOMEM;
+    release(v);
+    v->value = copy;
+    v->given = 1;
+    return CT_OK;
+}
+
+int ct__settings_copy(struct ct__settings *dst, const struct ct__settings *src)
+{
+    for (size_t i = 0; src && i < src->n; i++) {
+        const struct ct__setting_value *v = &src->v[i];
+        if (ct__settings_put(dst, v->backend, v->decl, v->value, v->given) != CT_OK) {
+            ct__settings_free(dst);
+            return CT_ENOMEM;
+        }
+    }
+    return CT_OK;
 }
 
 void ct__settings_redact(const struct ct__settings *s, char *text)
@@ -41,11 +90,8 @@ void ct__settings_redact(const struct ct__settings *s, char *text)
 
 void ct__settings_free(struct ct__settings *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->v[i].value && s->v[i].decl->secret)
-            explicit_bzero(s->v[i].value, strlen(s->v[i].value));
-        free(s->v[i].value);
-    }
+    for (size_t i = 0; i < s->n; i++)
+        release(&s->v[i]);
     free(s->v);
     s->v = NULL;
     s->n = 0;

@@ -24,16 +24,30 @@ struct ct__settings {
         const char *backend; /* static: the backend's name */
         const struct ct__setting_decl *decl;
         char *value; /* NULL = not set and no default */
+        int given;   /* 1: set by the user (an option, a setting, the environment), not the
+                        default */
     } * v;
     size_t n;
 };
 
-/* Record a value (copied; NULL = none) for backend.decl->key. CT_OK or CT_ENOMEM. */
+/* Record a value (copied; NULL = none) for backend.decl->key; given: set by the user rather than
+ * the declared default. CT_OK or CT_ENOMEM. */
 int ct__settings_put(struct ct__settings *s, const char *backend,
-                     const struct ct__setting_decl *decl, const char *value);
+                     const struct ct__setting_decl *decl, const char *value, int given);
+
+/* Replace the value of backend.key (copied; NULL or "" = none), as given by the user; the old
+ * value is wiped when it is a secret. CT_OK, CT_EINVAL (no such setting), CT_ENOMEM. */
+int ct__settings_set(struct ct__settings *s, const char *backend, const char *key,
+                     const char *value);
+
+/* A copy of src in dst (dst empty). CT_OK or CT_ENOMEM (dst then empty). */
+int ct__settings_copy(struct ct__settings *dst, const struct ct__settings *src);
 
 /* The value of backend.key, or NULL (not declared, not set and no default). NULL s is fine. */
 const char *ct__settings_get(const struct ct__settings *s, const char *backend, const char *key);
+
+/* 1 when backend.key was set by the user (not the default). */
+int ct__settings_given(const struct ct__settings *s, const char *backend, const char *key);
 
 /* Redact every secret value (and any 6+ character prefix of it) in text. */
 void ct__settings_redact(const struct ct__settings *s, char *text);

@@ -1,0 +1,171 @@
+/*
+ * test_settings.c - the settings that meters and carbon providers declare: the public list,
+ * resolution from the options (option field, then "<backend>.<key>=VALUE", then the environment
+ * array, then the default), the store (set, copy, redaction) and a meter configured through one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "backends.h"
+#include "ct_assert.h"
+#include "util/settings.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const ct_setting_desc *find(const char *backend, const char *key)
+{
+    for (size_t i = 0; i < ct_setting_count(); i++) {
+        const ct_setting_desc *d = ct_setting_info(i);
+        if (strcmp(d->backend, backend) == 0 && strcmp(d->key, key) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static void test_the_list(void **state)
+{
+    (void)state;
+    ct_assert_cmp_uint(ct_setting_count(), >=, 6);
+    assert_null(ct_setting_info(ct_setting_count()));
+    for (size_t i = 0; i < ct_setting_count(); i++) {
+        const ct_setting_desc *d = ct_setting_info(i);
+        assert_non_null(d->help);
+        for (size_t j = i + 1; j < ct_setting_count(); j++) {
+            const ct_setting_desc *e = ct_setting_info(j);
+            if (strcmp(d->backend, e->backend) == 0 && strcmp(d->key, e->key) == 0)
+                fail_msg("%s.%s is declared twice", d->backend, d->key);
+        }
+        /* Only keys are secrets. */
+        assert_int_equal(d->secret, strcmp(d->key, "api_key") == 0);
+    }
+    const ct_setting_desc *d = find("ukgrid", "url");
+    assert_non_null(d);
+    assert_string_equal(d->env, "CARBONTRACKER_UKGRID_URL");
+    assert_string_equal(d->default_value, "https://api.carbonintensity.org.uk");
+    d = find("electricitymaps", "api_key");
+    assert_non_null(d);
+    assert_string_equal(d->env, "ELECTRICITYMAPS_API_KEY");
+    assert_null(d->default_value);
+    d = find("nvml", "library");
+    assert_non_null(d);
+    assert_string_equal(d->default_value, "libnvidia-ml.so.1");
+    assert_non_null(find("geolocation", "url"));
+    assert_non_null(find("energidataservice", "url"));
+    assert_string_equal(ct__backends_find("ElectricityMaps", "api_key"), "electricitymaps");
+    assert_null(ct__backends_find("ukgrid", "api_key"));
+    ct_assert_cmp_uint(ct_struct_size("ct_setting_desc"), ==, sizeof(ct_setting_desc));
+}
+
+/* Option field, then the user's settings (the later one), then the environment, then default. */
+static void test_precedence(void **state)
+{
+    (void)state;
+    struct ct__settings s = {0};
+    ct_options o = CT_OPTIONS_INIT;
+
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+    assert_string_equal(ct__settings_get(&s, "ukgrid", "url"),
+                        "https://api.carbonintensity.org.uk");
+    assert_int_equal(ct__settings_given(&s, "ukgrid", "url"), 0);
+    assert_null(ct__settings_get(&s, "electricitymaps", "api_key"));
+    assert_null(ct__settings_get(&s, "ukgrid", "api_key")); /* not declared */
+    ct__settings_free(&s);
+
+    const char *env[] = {"CARBONTRACKER_UKGRID_URL=http://env", "ELECTRICITYMAPS_API_KEY=",
+                         "CARBONTRACKER_NVML_LIBRARY=/env/libnvidia-ml.so.1", NULL};
+    o.environment = env;
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+    assert_string_equal(ct__settings_get(&s, "ukgrid", "url"), "http://env");
+    assert_int_equal(ct__settings_given(&s, "ukgrid", "url"), 1);
+    assert_null(ct__settings_get(&s, "electricitymaps", "api_key")); /* empty: not set */
+    assert_string_equal(ct__settings_get(&s, "nvml", "library"), "/env/libnvidia-ml.so.1");
+    ct__settings_free(&s);
+
+    const char *set[] = {"ukgrid.url=http://first", "ukgrid.url=http://second",
+                         "nvml.library=/set/lib.so", NULL};
+    o.settings = set;
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+    assert_string_equal(ct__settings_get(&s, "ukgrid", "url"), "http://second");
+    assert_string_equal(ct__settings_get(&s, "nvml", "library"), "/set/lib.so");
+    ct__settings_free(&s);
+
+    o.ukgrid_url = "http://field";
+    o.nvml_library = "/field/lib.so";
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+    assert_string_equal(ct__settings_get(&s, "ukgrid", "url"), "http://field");
+    assert_string_equal(ct__settings_get(&s, "nvml", "library"), "/field/lib.so");
+    ct__settings_free(&s);
+}
+
+static void test_store(void **state)
+{
+    (void)state;
+    struct ct__settings s = {0}, c = {0};
+    ct_options o = CT_OPTIONS_INIT;
+    o.electricitymaps_api_key = "SECRETKEY123456";
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+
+    char text[] = "failed with SECRETKEY123456 and SECRETKEY12 and SECR";
+    ct__settings_redact(&s, text);
+    assert_string_equal(text, "failed with *** and *** and SECR");
+
+    assert_int_equal(ct__settings_copy(&c, &s), CT_OK);
+    assert_int_equal(ct__settings_set(&s, "electricitymaps", "api_key", "NEWKEY"), CT_OK);
+    assert_string_equal(ct__settings_get(&s, "electricitymaps", "api_key"), "NEWKEY");
+    assert_string_equal(ct__settings_get(&c, "electricitymaps", "api_key"), "SECRETKEY123456");
+    assert_int_equal(ct__settings_set(&s, "electricitymaps", "api_key", ""), CT_OK);
+    assert_null(ct__settings_get(&s, "electricitymaps", "api_key"));
+    assert_int_equal(ct__settings_set(&s, "electricitymaps", "token", "x"), CT_EINVAL);
+    assert_null(ct__settings_get(NULL, "ukgrid", "url"));
+    ct__settings_free(&s);
+    ct__settings_free(&c); /* ASan: every copy released */
+}
+
+/* A meter's setting reaches it: the NVML meter loads the library named by nvml.library. */
+static void test_meter_setting(void **state)
+{
+    (void)state;
+    const char *fake = getenv("CT_FAKE_NVML");
+    assert_non_null(fake);
+    char entry[4200];
+    snprintf(entry, sizeof(entry), "nvml.library=%s", fake);
+    const char *set[] = {entry, NULL};
+    const char *missing[] = {"nvml.library=/nonexistent/libnvidia-ml.so.1", NULL};
+    ct_options o = CT_OPTIONS_INIT;
+    o.components = "gpu";
+    char *json = NULL;
+
+    for (int k = 0; k < 2; k++) {
+        o.settings = k == 0 ? set : missing;
+        assert_int_equal(ct_probe_json(&o, &json), CT_OK);
+        json_t *root = json_loads(json, 0, NULL);
+        assert_non_null(root);
+        json_t *m = json_array_get(json_object_get(root, "meters"), 0);
+        assert_string_equal(json_string_value(json_object_get(m, "meter")), "nvml");
+        const char *reason = json_string_value(json_object_get(m, "reason"));
+        if (k == 0) /* loaded: the fake without a scenario has no driver */
+            ct_assert_contains(reason, "NVML could not start: Driver Not Loaded");
+        else
+            ct_assert_contains(reason, "/nonexistent/libnvidia-ml.so.1");
+        json_decref(root);
+        ct_free(json);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_list),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_meter_setting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
