@@ -12,6 +12,7 @@
  */
 #include "bench_common.h"
 
+#include "backends.h"
 #include "meters.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
@@ -116,9 +117,15 @@ static int bench_meter(const struct args *a, const ct_options *o)
     double *batches = NULL;
     long n_batches = 0;
     uint64_t cpu_ns = 0, wall_ns = 0;
+    struct ct__settings settings = {0}; /* the meters' settings, resolved as a tracker does */
     struct ct__probe_ctx ctx = {.sysfs_fd = ct__root_open(o->sysfs_root ? o->sysfs_root : "/sys"),
                                 .proc_fd = ct__root_open(o->proc_root ? o->proc_root : "/proc"),
-                                .opts = o};
+                                .opts = o,
+                                .settings = &settings};
+    if (ct__backends_resolve(&settings, o, why, sizeof(why)) != CT_OK) {
+        fprintf(stderr, "bench_sampler: %s\n", why);
+        goto cleanup;
+    }
     if (!m.ops) {
         fprintf(stderr, "bench_sampler: no meter named '%s' in the registry\n", a->meter);
         goto cleanup;
@@ -140,6 +147,7 @@ static int bench_meter(const struct args *a, const ct_options *o)
     rc = 0;
 cleanup:
     free(batches);
+    ct__settings_free(&settings);
     if (m.ops && m.state)
         m.ops->close(m.state);
     if (ctx.sysfs_fd >= 0)

@@ -21,6 +21,7 @@
  */
 #include "bench_common.h"
 
+#include "backends.h"
 #include "carbontracker.h"
 #include "meters.h"
 #include "powercap_fixture.h"
@@ -442,8 +443,13 @@ static int cmd_sweep(const struct opts *o)
     memset(pollers, 0, sizeof(pollers));
     ct_options co = CT_OPTIONS_INIT;
     co.nvml_library = o->nvml;
-    struct ct__probe_ctx ctx = {.sysfs_fd = -1, .proc_fd = -1, .opts = &co};
+    struct ct__settings settings = {0}; /* nvml.library, resolved as a tracker does */
+    struct ct__probe_ctx ctx = {.sysfs_fd = -1, .proc_fd = -1, .opts = &co, .settings = &settings};
     char list[256], why[1024];
+    if (ct__backends_resolve(&settings, &co, why, sizeof(why)) != CT_OK) {
+        fprintf(stderr, "trace_driver: %s\n", why);
+        goto cleanup;
+    }
     snprintf(list, sizeof(list), "%s", o->rates);
     uint64_t t0 = bench_mono_ns();
     for (char *save = NULL, *r = strtok_r(list, ",", &save); r && n < MAX_RATES;
@@ -492,6 +498,7 @@ static int cmd_sweep(const struct opts *o)
 cleanup:
     for (int i = 0; i < n; i++)
         ct__meter_nvml.close(pollers[i].state);
+    ct__settings_free(&settings);
     return rc;
 }
 
