@@ -60,7 +60,7 @@ static void add_energy(struct ct__account *a, uint64_t total_uj)
     if (total_uj <= a->co2_last_uj)
         return;
     uint64_t d = total_uj - a->co2_last_uj;
-    a->co2_last_uj = total_uj;
+    __atomic_store_n(&a->co2_last_uj, total_uj, __ATOMIC_RELAXED);
     if (!a->co2_on)
         return;
     double ci = ct__carbon_intensity_now(a->carbon);
@@ -73,6 +73,11 @@ static void add_energy(struct ct__account *a, uint64_t total_uj)
 
 void ct__account_energy(struct ct__account *a, uint64_t total_uj)
 {
+    /* co2_last_uj only grows (the epoch's account opens at a boundary total, which no earlier
+     * reading exceeds), so a reading without new energy needs no lock: the common case when a
+     * counter updates more slowly than it is sampled. */
+    if (total_uj <= __atomic_load_n(&a->co2_last_uj, __ATOMIC_RELAXED))
+        return;
     pthread_mutex_lock(&a->lock);
     add_energy(a, total_uj);
     pthread_mutex_unlock(&a->lock);
@@ -81,7 +86,7 @@ void ct__account_energy(struct ct__account *a, uint64_t total_uj)
 void ct__account_epoch_open(struct ct__account *a, uint64_t total_uj)
 {
     pthread_mutex_lock(&a->lock);
-    a->co2_last_uj = total_uj;
+    __atomic_store_n(&a->co2_last_uj, total_uj, __ATOMIC_RELAXED);
     a->co2_jg = 0;
     a->co2_ci_min = INFINITY;
     a->co2_ci_max = -INFINITY;

@@ -52,6 +52,7 @@ struct ct__ledger {
     struct ct__sample ring[CT__RING];
 };
 
+/* Prepare a ledger in zeroed memory (its tracker is calloc'ed). */
 void ct__ledger_init(struct ct__ledger *l);
 /* Close the meters (idempotent) and release the lock. */
 void ct__ledger_free(struct ct__ledger *l);

@@ -26,10 +26,12 @@ void ct__sampler_free(struct ct__sampler *s)
 void ct__sampler_tick(struct ct__sampler *s)
 {
     uint64_t uj[CT_MAX_DEVICES], now;
-    uint64_t total = ct__ledger_read(s->ledger, 0, &now, uj);
+    int want = s->running ? s->want_samples : ct__sinks_want_samples(s->sinks);
+    uint64_t total = ct__ledger_read(s->ledger, 0, &now, want ? uj : NULL);
     ct__account_energy(s->account, total);
     /* Outside the meter lock: an epoch boundary never waits for a sink's file I/O. */
-    ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);
+    if (want)
+        ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);
 }
 
 static void advance(struct timespec *t, uint64_t ns)
@@ -79,6 +81,7 @@ int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns)
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
     s->period_ns = period_ns;
+    s->want_samples = ct__sinks_want_samples(s->sinks); /* the sinks do not change while it runs */
     s->stop_requested = 0;
     if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
         pthread_cond_destroy(&s->wake);

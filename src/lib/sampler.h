@@ -19,6 +19,7 @@ struct ct__sampler {
     struct ct__account *account;
     struct ct__sinks *sinks;
     uint64_t period_ns;
+    int want_samples; /* a sink takes samples (set at start) */
 
     pthread_t thread;
     int running; /* caller's thread */

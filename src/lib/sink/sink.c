@@ -36,6 +36,14 @@ void ct__sinks_sample(struct ct__sinks *k, uint64_t now_ns, const uint64_t *ener
     EACH(k, sample, now_ns, energy_uj, n);
 }
 
+int ct__sinks_want_samples(const struct ct__sinks *k)
+{
+    for (int i = 0; i < k->n; i++)
+        if (k->s[i].ops->sample)
+            return 1;
+    return 0;
+}
+
 void ct__sinks_epoch(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
     EACH(k, epoch, now_ns, e);

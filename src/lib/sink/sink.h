@@ -122,6 +122,8 @@ int ct__sinks_add(struct ct__sinks *k, const struct ct__sink_ops *ops, void *sta
 void ct__sinks_message(struct ct__sinks *k, int kind, const char *text);
 void ct__sinks_meta(struct ct__sinks *k, const struct ct__sink_meta *m);
 void ct__sinks_sample(struct ct__sinks *k, uint64_t now_ns, const uint64_t *energy_uj, int n);
+/* 1 when a sink takes samples (the sampler copies the counters only then). */
+int ct__sinks_want_samples(const struct ct__sinks *k);
 void ct__sinks_epoch(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_epoch *e);
 void ct__sinks_intensity(struct ct__sinks *k, uint64_t now_ns, double g_per_kwh, const char *source,
                          int live);
