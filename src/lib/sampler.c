@@ -23,15 +23,20 @@ void ct__sampler_free(struct ct__sampler *s)
     pthread_mutex_destroy(&s->wake_lock);
 }
 
-void ct__sampler_tick(struct ct__sampler *s)
+/* One reading: ledger, account and, when want, the sinks' samples. */
+static void tick(struct ct__sampler *s, int want)
 {
     uint64_t uj[CT_MAX_DEVICES], now;
-    int want = s->running ? s->want_samples : ct__sinks_want_samples(s->sinks);
     uint64_t total = ct__ledger_read(s->ledger, 0, &now, want ? uj : NULL);
     ct__account_energy(s->account, total);
     /* Outside the meter lock: an epoch boundary never waits for a sink's file I/O. */
     if (want)
         ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);
+}
+
+void ct__sampler_tick(struct ct__sampler *s)
+{
+    tick(s, ct__sinks_want_samples(s->sinks));
 }
 
 static void advance(struct timespec *t, uint64_t ns)
@@ -63,7 +68,7 @@ static void *sampler_main(void *arg)
         if (s->stop_requested)
             break;
         pthread_mutex_unlock(&s->wake_lock);
-        ct__sampler_tick(s);
+        tick(s, s->want_samples); /* set before the thread was created */
         pthread_mutex_lock(&s->wake_lock);
     }
     pthread_mutex_unlock(&s->wake_lock);
