@@ -468,6 +468,14 @@ class TestValidation(_support.FixtureTestCase):
         self.check("CPU name must be a non-empty string.", sim_cpu="", sim_cpu_tdp=10)
         self.check("GPU watts must be a non-negative number.", sim_gpu="G", sim_gpu_watts="lots")
 
+    def test_log_file_prefix_stays_in_the_log_dir(self):
+        with tempfile.TemporaryDirectory() as d:
+            logs = os.path.join(d, "a", "b")
+            self.check("log_file_prefix must be part of a file name: no '/' and no control "
+                       "characters", log_dir=logs, log_file_prefix="../../escaped",
+                       sim_cpu="X", sim_cpu_tdp=10)
+            self.assertEqual([f for f in os.listdir(d) if f.startswith("escaped")], [])
+
     def test_validation_ignores_ignore_errors(self):
         self.check("monitor_epochs cannot be zero", monitor_epochs=0, epochs_before_pred=0,
                    ignore_errors=True)

@@ -134,7 +134,7 @@ static const struct limit {
     {"longitude", -180, 180, 0, "between -180 and 180"},
     {"carbon_refresh_s", 0, INFINITY, 1, "greater than 0"},
     {"pue", 1.0, INFINITY, 0, "at least 1.0"},
-    {"decimal_precision", 0, 100, 0, NULL},
+    {"decimal_precision", 0, 30, 0, NULL},
 };
 
 static void usage(void)

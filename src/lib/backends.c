@@ -126,6 +126,14 @@ int ct__backends_resolve(struct ct__settings *s, const ct_options *o, char *errb
             int given = v != NULL;
             if (!v)
                 v = d->def;
+            if (!ct__setting_value_ok(v)) {
+                char name[96];
+                ct__fmt(name, sizeof(name), "%s.%s", b[i].name, d->key);
+                return invalid(errbuf, errlen,
+                               "%.*s contains a control character (a line break pasted with it?); "
+                               "give it on one line",
+                               name, strlen(name));
+            }
             if (from_user && strcmp(d->key, "url") == 0 && strncmp(v, "http://", 7) != 0 &&
                 strncmp(v, "https://", 8) != 0) {
                 char name[96];

@@ -125,6 +125,18 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* A prefix that stays in the log directory and on one line: no '/' (so no ".." component either)
+ * and no control character. */
+static int plain_name(const char *s)
+{
+    if (strchr(s, '/'))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
 static int invalid(char *errbuf, size_t errlen, const char *msg)
 {
     if (errbuf && errlen)
@@ -159,6 +171,10 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
         if (p->monitor == 0)
             return invalid(errbuf, errlen, "monitor_epochs cannot be zero");
     }
+    if (o->log_file_prefix && !plain_name(o->log_file_prefix))
+        return invalid(errbuf, errlen,
+                       "log_file_prefix must be part of a file name: no '/' and no control "
+                       "characters");
     if (!(o->update_interval_s > 0) || isinf(o->update_interval_s))
         return invalid(errbuf, errlen, "update_interval must be a positive number of seconds");
     if (o->decimal_precision < 0 || o->decimal_precision > 30)

@@ -360,6 +360,13 @@ CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key)
         ct__fmt(t->errmsg, sizeof(t->errmsg), "Invalid API name '%s' given.", provider);
         return CT_EINVAL;
     }
+    if (!ct__setting_value_ok(key)) {
+        ct__fmt(t->errmsg, sizeof(t->errmsg),
+                "The API key for '%s' contains a control character (a line break pasted with "
+                "it?); give it on one line.",
+                name);
+        return CT_EINVAL;
+    }
     if (t->finished)
         return CT_OK; /* monitoring is over: nothing will be fetched again */
     if (t->grid.carbon.running)

@@ -178,6 +178,21 @@ ct --log_dir "$T/l-set" --offline --set ukgrid.url=http://127.0.0.1:1 -- true
 check "--set with a valid setting runs the command" test "$rc" = 0
 ct --log_dir "$T/l-set" --api_keys '{"ukgrid": "k"}' -- true
 check "--api_keys for a provider without a key -> 64" test "$rc" = 64
+
+# Reliability: a prefix cannot leave the log directory, a key cannot carry a line break, and
+# --decimal_precision says the range the library takes.
+mkdir -p "$T/deep/l-pre"
+ct --offline --log_dir "$T/deep/l-pre" --log_file_prefix ../../escaped -- true
+check "--log_file_prefix with '/' -> 64" test "$rc" = 64
+check "--log_file_prefix: says why" grep -qF "log_file_prefix must be part of a file name" "$T/err"
+check "--log_file_prefix: nothing written outside the log directory" \
+    test -z "$(find "$T" -maxdepth 1 -name 'escaped*')"
+ELECTRICITYMAPS_API_KEY=$'SECRETKEY123\r\nX-Injected: 1' ct --offline --log_dir "$T/l-crlf" -- true
+check "a key with CR/LF -> 64" test "$rc" = 64
+check "a key with CR/LF: says so" grep -qF "electricitymaps.api_key contains a control character" "$T/err"
+check "a key with CR/LF: the key is not echoed" sh -c "! grep -q SECRETKEY '$T/err' '$T/out'"
+ct --decimal_precision 31 -- true
+check "--decimal_precision 31 -> 64 with the library's range" grep -qF "(0 to 30)" "$T/err"
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
 ct --parse "$T/l-api" -- true

@@ -362,6 +362,30 @@ static void test_redaction(void **state)
     ct__opts_free(&p);
 }
 
+/* The log file prefix stays in the log directory and on one line (reliability finding 5:
+ * "../../escaped" wrote two levels above it). */
+static void test_log_file_prefix(void **state)
+{
+    (void)state;
+    struct ct__opts p;
+    ct_options o = CT_OPTIONS_INIT;
+    char err[256];
+    const char *bad[] = {"../../escaped", "a/b", "/abs", "two\nlines", "tab\t"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o.log_file_prefix = bad[i];
+        assert_int_equal(ct__opts_init(&p, &o, err, sizeof(err)), CT_EINVAL);
+        assert_string_equal(err, "log_file_prefix must be part of a file name: no '/' and no "
+                                 "control characters");
+        ct__opts_free(&p);
+    }
+    const char *good[] = {"exp", "run..2", "..", "résumé"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        o.log_file_prefix = good[i];
+        assert_int_equal(ct__opts_init(&p, &o, err, sizeof(err)), CT_OK);
+        ct__opts_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,7 +393,7 @@ int main(void)
         cmocka_unit_test(test_init_version),      cmocka_unit_test(test_opts_init_versions),
         cmocka_unit_test(test_owned_strings),     cmocka_unit_test(test_set_by_name),
         cmocka_unit_test(test_from_env_rows),     cmocka_unit_test(test_from_env_semantics),
-        cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_redaction),         cmocka_unit_test(test_log_file_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,51 @@ static void test_store(void **state)
     ct__settings_free(&c); /* ASan: every copy released */
 }
 
+/* A value with a control character never becomes part of a request (reliability finding 4: a
+ * key with CR/LF became a request header): refused at open, by ct_set_api_key and in the store,
+ * without echoing the value. */
+static void test_control_characters(void **state)
+{
+    (void)state;
+    struct ct__settings s = {0};
+    ct_options o = CT_OPTIONS_INIT;
+    char err[256] = "";
+
+    o.electricitymaps_api_key = "a\r\nX-Injected: 1";
+    assert_int_equal(ct__backends_resolve(&s, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "electricitymaps.api_key contains a control character (a line break "
+                             "pasted with it?); give it on one line");
+    ct__settings_free(&s);
+
+    o.electricitymaps_api_key = NULL;
+    const char *env[] = {"CARBONTRACKER_UKGRID_URL=http://a\tb", NULL};
+    o.environment = env;
+    assert_int_equal(ct__backends_resolve(&s, &o, err, sizeof(err)), CT_EINVAL);
+    ct_assert_prefix(err, "ukgrid.url contains a control character");
+    ct__settings_free(&s);
+
+    o.environment = NULL;
+    assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
+    assert_int_equal(ct__settings_set(&s, "electricitymaps", "api_key", "KEY\nX: 1"), CT_EINVAL);
+    assert_null(ct__settings_get(&s, "electricitymaps", "api_key"));
+    assert_int_equal(ct__setting_value_ok("plain-key_123"), 1);
+    assert_int_equal(ct__setting_value_ok("del\x7f"), 0);
+    ct__settings_free(&s);
+
+    /* ct_set_api_key on an open tracker. */
+    o = (ct_options)CT_OPTIONS_INIT;
+    o.sim_cpu = "cpu";
+    o.sim_cpu_tdp_w = 10;
+    o.verbose = 0;
+    ct_tracker *t = NULL;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    assert_int_equal(ct_set_api_key(t, "electricitymaps", "k\r\nX-Injected: 1"), CT_EINVAL);
+    assert_string_equal(ct_errmsg(t), "The API key for 'electricitymaps' contains a control "
+                                      "character (a line break pasted with it?); give it on one "
+                                      "line.");
+    ct_tracker_free(t);
+}
+
 /* A meter's setting reaches it: the NVML meter loads the library named by nvml.library. */
 static void test_meter_setting(void **state)
 {
@@ -162,9 +207,8 @@ static void test_meter_setting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_the_list),
-        cmocka_unit_test(test_precedence),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_the_list),      cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_store),         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_meter_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,11 +54,19 @@ int ct__settings_given(const struct ct__settings *s, const char *backend, const 
     return v ? v->given : 0;
 }
 
+int ct__setting_value_ok(const char *value)
+{
+    for (const unsigned char *p = (const unsigned char *)value; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
 int ct__settings_set(struct ct__settings *s, const char *backend, const char *key,
                      const char *value)
 {
     struct ct__setting_value *v = find(s, backend, key);
-    if (!v)
+    if (!v || !ct__setting_value_ok(value))
         return CT_EINVAL;
     char *copy = value && *value ? ct__strdup(value) : NULL;
     if (value && *value && !copy)

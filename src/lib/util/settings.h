@@ -35,8 +35,13 @@ struct ct__settings {
 int ct__settings_put(struct ct__settings *s, const char *backend,
                      const struct ct__setting_decl *decl, const char *value, int given);
 
+/* 1 when a value holds no control character (a key or URL with CR/LF would become another request
+ * header). NULL is fine. */
+int ct__setting_value_ok(const char *value);
+
 /* Replace the value of backend.key (copied; NULL or "" = none), as given by the user; the old
- * value is wiped when it is a secret. CT_OK, CT_EINVAL (no such setting), CT_ENOMEM. */
+ * value is wiped when it is a secret. CT_OK, CT_EINVAL (no such setting, or a value with a
+ * control character), CT_ENOMEM. */
 int ct__settings_set(struct ct__settings *s, const char *backend, const char *key,
                      const char *value);
 
