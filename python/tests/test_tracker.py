@@ -468,6 +468,10 @@ class TestValidation(_support.FixtureTestCase):
         self.check("CPU name must be a non-empty string.", sim_cpu="", sim_cpu_tdp=10)
         self.check("GPU watts must be a non-negative number.", sim_gpu="G", sim_gpu_watts="lots")
 
+    def test_numbers_in_range(self):
+        self.check("update_interval must be between 0.001 and 86400 seconds (1 ms to 1 day), "
+                   "got 1e+308", update_interval=1e308, sim_cpu="X", sim_cpu_tdp=10)
+
     def test_log_file_prefix_stays_in_the_log_dir(self):
         with tempfile.TemporaryDirectory() as d:
             logs = os.path.join(d, "a", "b")

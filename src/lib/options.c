@@ -177,6 +177,12 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
                        "characters");
     if (!(o->update_interval_s > 0) || isinf(o->update_interval_s))
         return invalid(errbuf, errlen, "update_interval must be a positive number of seconds");
+    if (o->update_interval_s < 0.001 || o->update_interval_s > 86400)
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "update_interval must be between 0.001 and 86400 seconds (1 ms "
+                               "to 1 day), got %g",
+                               o->update_interval_s));
     if (o->decimal_precision < 0 || o->decimal_precision > 30)
         return invalid(errbuf, errlen,
                        ct__fmt(msg, sizeof(msg), "decimal_precision must be in 0..30, got %d",
@@ -185,6 +191,12 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
     if (!(p->pue >= 1.0) || isinf(p->pue))
         return invalid(errbuf, errlen,
                        ct__fmt(msg, sizeof(msg), "pue must be a number >= 1.0, got %g", o->pue));
+    if (p->pue > 10.0)
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "pue must be at most 10 (the worst data centres are near 3), "
+                               "got %g",
+                               o->pue));
     if (isnan(o->latitude) != isnan(o->longitude))
         return invalid(errbuf, errlen, "latitude and longitude must be given together");
     if (!isnan(o->latitude) && !(fabs(o->latitude) <= 90 && fabs(o->longitude) <= 180))

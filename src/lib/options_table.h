@@ -41,7 +41,7 @@
     X(monitor_epochs, INT, -1, NULL, 0, NULL, NULL,                                                \
       "epochs to monitor; -1 = all")                                                               \
     X(update_interval_s, DOUBLE, 1.0, NULL, 0, "interval", "SECONDS",                              \
-      "sampling interval, > 0, fractions allowed (default 1)")                                     \
+      "sampling interval, 0.001 to 86400, fractions allowed (default 1)")                          \
     X(components, STRING, "all", NULL, CT__OPT_OWNED, "components", "LIST",                        \
       "what to measure: all (default), cpu, gpu or gpu,cpu")                                       \
     X(log_dir, STRING, NULL, NULL, CT__OPT_OWNED, "log_dir", "DIR",                                \
@@ -55,7 +55,7 @@
     X(interpretable, INT, 1, NULL, 0, NULL, NULL,                                                  \
       "1: also print the km travelled by car")                                                     \
     X(pue, DOUBLE, NAN, "CARBONTRACKER_PUE", 0, "pue", "X",                                        \
-      "power usage effectiveness, >= 1.0 (default 1.58)")                                          \
+      "power usage effectiveness, 1.0 to 10 (default 1.58)")                                       \
     X(zone, STRING, NULL, "CARBONTRACKER_ZONE", CT__OPT_OWNED, "zone", "ZONE",                     \
       "grid zone or country code for the intensity, e.g. DK")                                      \
     X(sim_cpu, STRING, NULL, NULL, CT__OPT_OWNED, "sim-cpu", "NAME",                               \

@@ -193,6 +193,11 @@ check "a key with CR/LF: says so" grep -qF "electricitymaps.api_key contains a c
 check "a key with CR/LF: the key is not echoed" sh -c "! grep -q SECRETKEY '$T/err' '$T/out'"
 ct --decimal_precision 31 -- true
 check "--decimal_precision 31 -> 64 with the library's range" grep -qF "(0 to 30)" "$T/err"
+ct --offline --log_dir "$T/l-range" --interval 1e308 -- true
+check "--interval 1e308 -> 64" test "$rc" = 64
+check "--interval 1e308: the range" grep -qF "between 0.001 and 86400 seconds" "$T/err"
+ct --offline --log_dir "$T/l-range" --sim-cpu X --sim-cpu-tdp 1e300 -- true
+check "--sim-cpu-tdp 1e300 -> 64" test "$rc" = 64
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
 ct --parse "$T/l-api" -- true

@@ -386,14 +386,62 @@ static void test_log_file_prefix(void **state)
     }
 }
 
+/* Numbers are range-checked before any conversion (reliability finding 8: --interval 1e308
+ * sampled at 1 kHz, --sim-cpu-tdp 1e300 gave 0 J). */
+static void test_ranges(void **state)
+{
+    (void)state;
+    struct ct__opts p;
+    char err[256];
+    struct {
+        double interval, pue, tdp;
+        const char *want; /* NULL = accepted */
+    } cases[] = {
+        {1e308, NAN, NAN,
+         "update_interval must be between 0.001 and 86400 seconds (1 ms to 1 day), got 1e+308"},
+        {1e-7, NAN, NAN,
+         "update_interval must be between 0.001 and 86400 seconds (1 ms to 1 day), got 1e-07"},
+        {0.001, NAN, NAN, NULL},
+        {86400, NAN, NAN, NULL},
+        {1, 10.5, NAN, "pue must be at most 10 (the worst data centres are near 3), got 10.5"},
+        {1, 10, NAN, NULL},
+        {1, NAN, 1e300, "CPU TDP must be at most 100000 W, got 1e+300."},
+        {1, NAN, 100000, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_options o = CT_OPTIONS_INIT;
+        o.update_interval_s = cases[i].interval;
+        o.pue = cases[i].pue;
+        if (!isnan(cases[i].tdp)) {
+            o.sim_cpu = "X";
+            o.sim_cpu_tdp_w = cases[i].tdp;
+        }
+        err[0] = '\0';
+        int rc = ct__opts_init(&p, &o, err, sizeof(err));
+        ct__opts_free(&p);
+        if (cases[i].want) {
+            assert_int_equal(rc, CT_EINVAL);
+            assert_string_equal(err, cases[i].want);
+        } else {
+            assert_int_equal(rc, CT_OK);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_equals_macro), cmocka_unit_test(test_rows_cover_the_struct),
-        cmocka_unit_test(test_init_version),      cmocka_unit_test(test_opts_init_versions),
-        cmocka_unit_test(test_owned_strings),     cmocka_unit_test(test_set_by_name),
-        cmocka_unit_test(test_from_env_rows),     cmocka_unit_test(test_from_env_semantics),
-        cmocka_unit_test(test_redaction),         cmocka_unit_test(test_log_file_prefix),
+        cmocka_unit_test(test_init_equals_macro),
+        cmocka_unit_test(test_rows_cover_the_struct),
+        cmocka_unit_test(test_init_version),
+        cmocka_unit_test(test_opts_init_versions),
+        cmocka_unit_test(test_owned_strings),
+        cmocka_unit_test(test_set_by_name),
+        cmocka_unit_test(test_from_env_rows),
+        cmocka_unit_test(test_from_env_semantics),
+        cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_log_file_prefix),
+        cmocka_unit_test(test_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,9 @@ struct sim_kind {
     const char *msg_util;
 };
 
+/* The largest simulated power: 100 kW, more than any one CPU or GPU. */
+#define CT__SIM_MAX_W 100000.0
+
 static const struct sim_kind kind_cpu = {
     CT__COMP_CPU,
     "When using simulated CPU (sim_cpu), you must also specify the CPU TDP (sim_cpu_tdp)",
@@ -84,6 +87,13 @@ static int handler_check(const ct_options *o, const struct sim_kind *k, char *wh
     }
     if (!isfinite(value_w) || value_w < 0) {
         set_why(why, len, k->msg_value);
+        return CT_EINVAL;
+    }
+    if (value_w > CT__SIM_MAX_W) { /* no device draws that; its joules would lose all precision */
+        if (why && len > 0)
+            ct__fmt(why, len, "%s %s must be at most %.0f W, got %g.",
+                    k->comp == CT__COMP_CPU ? "CPU" : "GPU",
+                    k->comp == CT__COMP_CPU ? "TDP" : "watts", CT__SIM_MAX_W, value_w);
         return CT_EINVAL;
     }
     if (!isnan(util) && !(util >= 0.0 && util <= 1.0)) {
