@@ -114,6 +114,8 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     json_object_set_new(root, "zone", s.zone[0] ? json_string(s.zone) : json_null());
     json_object_set_new(root, "location", json_string(s.location));
     json_object_set_new(root, "location_method", json_string(s.location_method));
+    json_object_set_new(root, "log_write_error",
+                        t->write_error[0] ? json_string(t->write_error) : json_null());
     json_t *eq = json_object();
     if (t->opt.o.interpretable && isfinite(s.km_by_car))
         json_object_set_new(eq, CT__CAR_UNIT, num(s.km_by_car));

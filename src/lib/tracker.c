@@ -51,6 +51,21 @@ static void sync_carbon(struct ct_tracker *t)
     free(ev);
 }
 
+/* A log that could not be written (disk full, file too large, ...): once per sink, on the console
+ * (the log itself may not take it), and kept for the summary. Measuring goes on. */
+static void tell_write_failures(struct ct_tracker *t)
+{
+    char why[480], buf[512];
+    while (ct__sinks_next_failure(&t->sinks, why, sizeof(why))) {
+        if (!t->write_error[0])
+            ct__strlcpy(t->write_error, why, sizeof(t->write_error));
+        warn(t, ct__fmt(buf, sizeof(buf),
+                        "Could not write the log %s. Measuring goes on; that log is incomplete "
+                        "from here on.",
+                        why));
+    }
+}
+
 /* Devices lost and read failures since the last call, reported once each. */
 static void tell_read_failures(struct ct_tracker *t)
 {
@@ -66,6 +81,7 @@ static void tell_read_failures(struct ct_tracker *t)
     }
     if (ct__ledger_new_failure(&t->ledger, buf, sizeof(buf)))
         warn(t, buf);
+    tell_write_failures(t);
 }
 
 /* ---- open ------------------------------------------------------------------------------- */
@@ -201,12 +217,14 @@ static void finish(struct ct_tracker *t)
     ct__sampler_stop(&t->sampler);
     ct__sampler_tick(&t->sampler); /* a last reading: the whole run for the ledger and sinks */
     ct__records_summary(&t->sinks, &t->opt, &t->ledger, &t->account, &t->grid, t->early_stop);
+    tell_write_failures(t);
 
     ct__meters_close(&t->ledger.set); /* releases the hardware (nvmlShutdown) at stop */
     t->finished = 1;
     t->ended_at = ct__wall_s();
     say(t, CT__MSG_INFO, "Monitoring thread ended.");
     say(t, CT__MSG_OUTPUT, "Finished monitoring.");
+    tell_write_failures(t); /* one the last lines met */
     ct__sinks_close(&t->sinks);
 }
 

@@ -35,6 +35,7 @@ struct ct_tracker {
     uint64_t caller_cpu_ns;      /* CPU time of the caller's thread inside the public calls */
     double started_at, ended_at; /* wall clock */
     char errmsg[1024];
+    char write_error[512]; /* the first log write that failed, "FILE: reason" ("" = none) */
 };
 
 /* The tracker's own CPU time so far, in seconds: the sampler thread's (live while it runs),

@@ -198,6 +198,17 @@ check "--interval 1e308 -> 64" test "$rc" = 64
 check "--interval 1e308: the range" grep -qF "between 0.001 and 86400 seconds" "$T/err"
 ct --offline --log_dir "$T/l-range" --sim-cpu X --sim-cpu-tdp 1e300 -- true
 check "--sim-cpu-tdp 1e300 -> 64" test "$rc" = 64
+
+# A log that cannot be written (here: past the file size limit, as a full disk) is named on the
+# console once, the run goes on and the status is still the command's.
+bash -c 'ulimit -f 1; trap "" XFSZ; exec "$0" "$@"' "$CT_BIN" --offline --log_dir "$T/l-full" \
+    --json "$T/full.json" -- sh -c 'sleep 1; exit 3' >"$T/out" 2>"$T/err"
+rc=$?
+check "a log write failure keeps the command's status" test "$rc" = 3
+check "a log write failure is named on the console" \
+    grep -qE '^CarbonTracker: WARNING - Could not write the log .*_carbontracker.jsonl: File too large' "$T/out"
+check "the --json that cannot be written is named" grep -qF "full.json': File too large" "$T/err"
+check "no half-written --json is left" test ! -e "$T/full.json.tmp"
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
 ct --parse "$T/l-api" -- true

@@ -24,6 +24,7 @@ struct ct__jsonl {
     char path[4200];
     uint64_t t0_ns;
     int failed;
+    int write_errno; /* why the first write failed (0: out of memory) */
     int n_devices;
     /* samples: the first reading (the zero) and the previous one (for power) */
     int have_prev;
@@ -74,8 +75,11 @@ static void emit_locked(struct ct__jsonl *j, json_t *o)
     if (!j->failed && j->f) {
         size_t n = strlen(text);
         text[n] = '\n'; /* replaces the NUL: one write for the whole line */
-        if (fwrite(text, 1, n + 1, j->f) != n + 1 || fflush(j->f) != 0)
+        errno = 0;
+        if (fwrite(text, 1, n + 1, j->f) != n + 1 || fflush(j->f) != 0) {
             j->failed = 1;
+            j->write_errno = errno ? errno : EIO;
+        }
     }
     free(text);
 }
@@ -377,6 +381,16 @@ void ct__jsonl_close(struct ct__jsonl **jp)
 
 /* ---- as a sink ---------------------------------------------------------------------------- */
 
+static int jsonl_failed(void *s, char *why, size_t len)
+{
+    const struct ct__jsonl *j = s;
+    if (!j || !j->failed)
+        return 0;
+    ct__fmt(why, len, "%s: %s", j->path,
+            j->write_errno ? strerror(j->write_errno) : "out of memory; later records dropped");
+    return 1;
+}
+
 static void sink_close(void *s)
 {
     struct ct__jsonl *j = s;
@@ -391,5 +405,6 @@ const struct ct__sink_ops ct__sink_jsonl = {
     .intensity = jsonl_intensity,
     .prediction = jsonl_prediction,
     .summary = jsonl_summary,
+    .failed = jsonl_failed,
     .close = sink_close,
 };

@@ -85,12 +85,31 @@ static void stamp(char *buf, size_t len, int with_ms)
         snprintf(buf + n, len - n, ",%03ld", ts.tv_nsec / 1000000);
 }
 
-static void write_line(FILE *f, const char *prefix, const char *msg)
+/* Remember the first write that failed; later writes still try (space may come back). */
+static void note_failure(struct ct__logs *l, const char *suffix, int e)
+{
+    if (l->write_errno)
+        return;
+    l->write_errno = e ? e : EIO;
+    ct__fmt(l->write_path, sizeof(l->write_path), "%s%s", l->base, suffix);
+}
+
+static void write_line(struct ct__logs *l, FILE *f, const char *suffix, const char *prefix,
+                       const char *msg)
 {
     if (!f)
         return;
-    fprintf(f, "%s - %s\n", prefix, msg);
-    fflush(f);
+    errno = 0;
+    if (fprintf(f, "%s - %s\n", prefix, msg) < 0 || fflush(f) != 0)
+        note_failure(l, suffix, errno);
+}
+
+int ct__logs_failed(const struct ct__logs *l, char *why, size_t why_len)
+{
+    if (!l->write_errno)
+        return 0;
+    ct__fmt(why, why_len, "%s: %s", l->write_path, strerror(l->write_errno));
+    return 1;
 }
 
 void ct__log_std(struct ct__logs *l, const char *msg)
@@ -99,7 +118,7 @@ void ct__log_std(struct ct__logs *l, const char *msg)
     if (!l->std)
         return;
     stamp(ts, sizeof(ts), 0);
-    write_line(l->std, ts, msg);
+    write_line(l, l->std, "_carbontracker.log", ts, msg);
 }
 
 void ct__log_out(struct ct__logs *l, const char *msg)
@@ -108,7 +127,7 @@ void ct__log_out(struct ct__logs *l, const char *msg)
     if (!l->out)
         return;
     stamp(ts, sizeof(ts), 0);
-    write_line(l->out, ts, msg);
+    write_line(l, l->out, "_carbontracker_output.log", ts, msg);
 }
 
 void ct__log_err(struct ct__logs *l, const char *level, const char *msg)
@@ -120,12 +139,15 @@ void ct__log_err(struct ct__logs *l, const char *level, const char *msg)
         char path[4200];
         snprintf(path, sizeof(path), "%s_carbontracker_err.log", l->base);
         l->err = fopen(path, "a");
-        if (!l->err)
+        if (!l->err) {
+            note_failure(l, "_carbontracker_err.log", errno);
             return;
+        }
     }
     stamp(ts, sizeof(ts), 1);
-    fprintf(l->err, "%s - MainThread - %s - %s\n", ts, level, msg);
-    fflush(l->err);
+    char prefix[96];
+    ct__fmt(prefix, sizeof(prefix), "%s - MainThread - %s", ts, level);
+    write_line(l, l->err, "_carbontracker_err.log", prefix, msg);
 }
 
 void ct__logs_close(struct ct__logs *l)

@@ -13,9 +13,11 @@
 struct ct__logs {
     FILE *std;
     FILE *out;
-    FILE *err;           /* opened on the first warning */
-    char base[4096];     /* path without the "_carbontracker*.log" suffix */
-    char std_path[4200]; /* full path of the standard log */
+    FILE *err;             /* opened on the first warning */
+    char base[4096];       /* path without the "_carbontracker*.log" suffix */
+    char std_path[4200];   /* full path of the standard log */
+    int write_errno;       /* the first write that failed: its errno (0 = none) */
+    char write_path[4200]; /* and its file */
 };
 
 /* Create log_dir (and parents) if needed and open the standard and output logs.
@@ -29,6 +31,9 @@ void ct__log_std(struct ct__logs *l, const char *msg);
 void ct__log_out(struct ct__logs *l, const char *msg);
 /* "YYYY-MM-DD HH:MM:SS,mmm - MainThread - LEVEL - msg\n" to the error log. */
 void ct__log_err(struct ct__logs *l, const char *level, const char *msg);
+
+/* 1 when a write failed, with "PATH: reason" of the first failure in why; else 0. */
+int ct__logs_failed(const struct ct__logs *l, char *why, size_t why_len);
 
 void ct__logs_close(struct ct__logs *l);
 

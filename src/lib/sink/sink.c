@@ -10,6 +10,7 @@ int ct__sinks_add(struct ct__sinks *k, const struct ct__sink_ops *ops, void *sta
         return -1;
     k->s[k->n].ops = ops;
     k->s[k->n].state = state;
+    k->s[k->n].failure_told = 0;
     k->n++;
     return 0;
 }
@@ -64,6 +65,17 @@ void ct__sinks_prediction(struct ct__sinks *k, uint64_t now_ns,
 void ct__sinks_summary(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_consumption *c)
 {
     EACH(k, summary, now_ns, c);
+}
+
+int ct__sinks_next_failure(struct ct__sinks *k, char *why, size_t len)
+{
+    for (int i = 0; i < k->n; i++)
+        if (!k->s[i].failure_told && k->s[i].ops->failed &&
+            k->s[i].ops->failed(k->s[i].state, why, len)) {
+            k->s[i].failure_told = 1;
+            return 1;
+        }
+    return 0;
 }
 
 void ct__sinks_close(struct ct__sinks *k)

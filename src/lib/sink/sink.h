@@ -102,6 +102,9 @@ struct ct__sink_ops {
     void (*intensity)(void *s, uint64_t now_ns, double g_per_kwh, const char *source, int live);
     void (*prediction)(void *s, uint64_t now_ns, const struct ct__sink_consumption *c);
     void (*summary)(void *s, uint64_t now_ns, const struct ct__sink_consumption *c);
+    /* 1 when the sink could not write something, with "FILE: reason" of the first failure in
+     * why; 0 otherwise. Caller's thread. */
+    int (*failed)(void *s, char *why, size_t len);
     /* Flush and release; the sink is not called again. */
     void (*close)(void *s);
 };
@@ -112,6 +115,7 @@ struct ct__sinks {
     struct {
         const struct ct__sink_ops *ops;
         void *state;
+        int failure_told; /* its write failure was reported */
     } s[CT__MAX_SINKS];
     int n;
 };
@@ -130,6 +134,9 @@ void ct__sinks_intensity(struct ct__sinks *k, uint64_t now_ns, double g_per_kwh,
 void ct__sinks_prediction(struct ct__sinks *k, uint64_t now_ns,
                           const struct ct__sink_consumption *c);
 void ct__sinks_summary(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_consumption *c);
+/* The next sink whose writes failed and that was not reported yet: 1 with "FILE: reason" in why
+ * (each sink once), else 0. */
+int ct__sinks_next_failure(struct ct__sinks *k, char *why, size_t len);
 /* Close every sink and empty the list. */
 void ct__sinks_close(struct ct__sinks *k);
 

@@ -185,6 +185,12 @@ static void summary(void *s, uint64_t now_ns, const struct ct__sink_consumption 
     block(s, c);
 }
 
+static int logs_failed(void *s, char *why, size_t len)
+{
+    struct ct__upstream *u = s;
+    return ct__logs_failed(&u->logs, why, len);
+}
+
 static void sink_close(void *s)
 {
     struct ct__upstream *u = s;
@@ -197,5 +203,6 @@ const struct ct__sink_ops ct__sink_upstream = {
     .epoch = epoch,
     .prediction = prediction,
     .summary = summary,
+    .failed = logs_failed,
     .close = sink_close,
 };
