@@ -120,9 +120,9 @@ int ct__backends_resolve(struct ct__settings *s, const ct_options *o, char *errb
     for (size_t i = 0; rc == CT_OK && i < nb; i++) {
         for (const struct ct__setting_decl *d = b[i].settings; rc == CT_OK && d->key; d++) {
             const char *v = legacy_value(o, b[i].name, d->key);
-            int from_user = v == NULL && (v = user_value(o, b[i].name, d->key)) != NULL;
-            if (!v)
-                v = env_value(o, d->env);
+            /* Option fields are checked with the options; the rest here. */
+            int from_user = v == NULL && ((v = user_value(o, b[i].name, d->key)) != NULL ||
+                                          (v = env_value(o, d->env)) != NULL);
             int given = v != NULL;
             if (!v)
                 v = d->def;

@@ -88,6 +88,15 @@ static void test_precedence(void **state)
     assert_string_equal(ct__settings_get(&s, "nvml", "library"), "/env/libnvidia-ml.so.1");
     ct__settings_free(&s);
 
+    /* A URL from the environment is checked as one from the settings. */
+    char err[128];
+    const char *ftp[] = {"CARBONTRACKER_UKGRID_URL=ftp://example.org", NULL};
+    o.environment = ftp;
+    assert_int_equal(ct__backends_resolve(&s, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "ukgrid.url must be an http:// or https:// URL");
+    ct__settings_free(&s);
+    o.environment = env;
+
     const char *set[] = {"ukgrid.url=http://first", "ukgrid.url=http://second",
                          "nvml.library=/set/lib.so", NULL};
     o.settings = set;
