@@ -563,6 +563,20 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json);
 CT_API int ct_probe_json(const ct_options *opts, char **json);
 
 /**
+ * Every grid zone (Electricity Maps zone codes: "DE", "IE", "GB-NIR", ...) that some live
+ * carbon-intensity provider serves by name, with its providers in order of preference and
+ * whether an API key is needed, as a JSON object:
+ * {"zones": [{"zone": "DE", "key_needed": false, "providers": [{"name": "electricitymaps",
+ * "key_needed": true, "forecast": true}, {"name": "energycharts", ...}]}, ...],
+ * "any_zone": {"key_needed": true, "providers": [...]}} (zones sorted by code; "any_zone" holds
+ * the providers that answer for any zone). A zone's key_needed is true when every one of its
+ * providers needs a key. Makes no request. Thread-safe.
+ * @param json  receives the NUL-terminated text; free it with ct_free().
+ * @return CT_OK, CT_EINVAL (json NULL), CT_ENOMEM.
+ */
+CT_API int ct_zones_json(char **json);
+
+/**
  * Set the root of the tracked process tree after open (e.g. the command's child pid, known only
  * after fork). Meters that select devices by process (devices_by_pid) use it from their next
  * read on. @return CT_OK or CT_EINVAL (pid <= 0). Thread: the caller's.

@@ -512,6 +512,7 @@ class TestValidation(_support.FixtureTestCase):
         """As upstream, set_api_keys() on a running tracker is used at its next fetch: here an
         offline tracker turns live, fetches from a dead local port and says it fell back."""
         os.environ["CARBONTRACKER_ELECTRICITYMAPS_URL"] = "http://127.0.0.1:9/v3"
+        os.environ["CARBONTRACKER_ENERGYCHARTS_URL"] = "http://127.0.0.1:9"  # DE's keyless source
         try:
             t, buf = quiet(epochs=1000, zone="DE", live=False, verbose=1)
             with contextlib.redirect_stdout(buf):
@@ -525,6 +526,7 @@ class TestValidation(_support.FixtureTestCase):
                 t.stop()
         finally:
             del os.environ["CARBONTRACKER_ELECTRICITYMAPS_URL"]
+            del os.environ["CARBONTRACKER_ENERGYCHARTS_URL"]
         self.assertIn("Failed to retrieve carbon intensity", buf.getvalue())
         self.assertNotIn("SECRET-KEY-42", buf.getvalue())
 

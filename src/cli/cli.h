@@ -22,6 +22,7 @@ struct cli {
     ct_options opts;
     const char *json_path; /* --json FILE or NULL */
     int list_devices;      /* --list-devices */
+    int list_zones;        /* --zones */
     int offline;           /* --offline */
     int quiet;             /* -q: nothing from us on stdout */
     char **command;        /* COMMAND ARGS..., NULL-terminated (argv's tail); NULL if none */
@@ -40,6 +41,10 @@ int cli_run(struct cli *c);
 
 /* --list-devices: print what this machine can measure. Returns the exit status. */
 int cli_list_devices(struct cli *c);
+
+/* --zones: print the zones with live carbon intensity (and write them with --json). Returns
+ * the exit status. */
+int cli_list_zones(struct cli *c);
 
 /*
  * JSON files are written to "FILE.tmp" and renamed over FILE when complete, so a reader never

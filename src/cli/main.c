@@ -16,6 +16,7 @@
 static const char usage_head[] =
     "Usage: carbontracker [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       carbontracker --list-devices [OPTIONS]\n"
+    "       carbontracker --zones [--json FILE]\n"
     "       carbontracker --report LOG_OR_DIR [--output FILE]\n"
     "\n"
     "Run COMMAND, measure the energy it uses (CPU packages, DRAM, GPUs) and report\n"
@@ -36,6 +37,8 @@ static const char usage_tail[] =
     "                         (repeatable; --list-settings lists them)\n"
     "  --list-settings        list the meters' and providers' settings and exit\n"
     "  --list-devices         show what can be measured here, and why not\n"
+    "  --zones                list the zones with live carbon intensity, their\n"
+    "                         providers and whether a key is needed, and exit\n"
     "  --parse DIR            print the energy and CO2eq of every run logged in DIR\n"
     "                         (upstream's aggregate sentence) and exit; with --json\n"
     "                         FILE also every run's records\n"
@@ -68,6 +71,7 @@ enum opt_id {
     OPT_JSON,
     OPT_OFFLINE,
     OPT_LIST_DEVICES,
+    OPT_ZONES,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP,
@@ -100,6 +104,7 @@ static const struct opt_def {
     {"json", 0, 1, OPT_JSON, NULL},
     {"offline", 0, 0, OPT_OFFLINE, NULL},
     {"list-devices", 0, 0, OPT_LIST_DEVICES, NULL},
+    {"zones", 0, 0, OPT_ZONES, NULL},
     {"lat", 0, 1, OPT_FIELD, "latitude"},   /* alias of --latitude */
     {"lon", 0, 1, OPT_FIELD, "longitude"},  /* alias of --longitude */
     {"quiet", 'q', 0, OPT_QUIET, NULL},
@@ -417,6 +422,9 @@ static int apply(struct cli *c, struct pending *p, const struct opt *d, const ch
     case OPT_LIST_DEVICES:
         c->list_devices = 1;
         break;
+    case OPT_ZONES:
+        c->list_zones = 1;
+        break;
     case OPT_QUIET:
         c->quiet = 1;
         o->verbose = 0;
@@ -533,6 +541,12 @@ int cli_parse(struct cli *c, int argc, char **argv)
     c->opts.settings = n_settings ? settings : NULL;
     if (c->list_devices && c->command)
         return cli_usage_error("--list-devices takes no command (got '%s')", c->command[0]);
+    if (c->list_zones && (c->command || c->list_devices || report_input || parse_dir))
+        return cli_usage_error("--zones takes no command (got '%s')", c->command ? c->command[0]
+                                                                      : c->list_devices
+                                                                          ? "--list-devices"
+                                                                      : report_input ? "--report"
+                                                                                     : "--parse");
     if (report_output && !report_input)
         return cli_usage_error("--output needs --report");
     if (report_input && (c->command || c->list_devices))
@@ -546,7 +560,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
                                              : "--report";
         return cli_usage_error("--parse takes no command (got '%s')", what);
     }
-    if (!c->list_devices && !c->command && !report_input && !parse_dir)
+    if (!c->list_devices && !c->list_zones && !c->command && !report_input && !parse_dir)
         return cli_usage_error("no command given");
     return -1;
 }
@@ -563,5 +577,7 @@ int main(int argc, char **argv)
         return cli_report(report_input, report_output, c.quiet);
     if (c.list_devices)
         return cli_list_devices(&c);
+    if (c.list_zones)
+        return cli_list_zones(&c);
     return cli_run(&c);
 }

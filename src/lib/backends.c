@@ -4,6 +4,7 @@
 #include "backends.h"
 
 #include "carbon/provider.h"
+#include "carbon/refresh.h"
 #include "energy/meter.h"
 
 #include <pthread.h>
@@ -32,6 +33,8 @@ static size_t list_backends(struct backend *out)
             out[n++] = (struct backend){(*p)->name, (*p)->settings};
     if (n < MAX_BACKENDS)
         out[n++] = (struct backend){"geolocation", ct__geolocation_settings};
+    if (n < MAX_BACKENDS)
+        out[n++] = (struct backend){"carbon", ct__carbon_settings};
     return n;
 }
 

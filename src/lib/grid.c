@@ -45,7 +45,8 @@ void ct__grid_resolve(struct ct__grid *g, const struct ct__opts *p, char *why, s
     }
 }
 
-int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_forecast)
+int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_forecast, char *errbuf,
+                   size_t errlen)
 {
     const ct_options *o = &p->o;
     double timeout_s = isnan(o->http_timeout_s) ? 10.0 : o->http_timeout_s;
@@ -63,6 +64,9 @@ int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_foreca
     };
     if (co.cfg.connect_timeout_ms < 1)
         co.cfg.connect_timeout_ms = 1;
+    int rc = ct__carbon_age_limits(&p->settings, &co.stale_warn_s, &co.max_age_s, errbuf, errlen);
+    if (rc != CT_OK)
+        return rc;
     return ct__carbon_start(&g->carbon, &co, &g->loc, &g->ci);
 }
 

@@ -22,8 +22,10 @@ void ct__grid_free(struct ct__grid *g);
  * force. why: how the location was found, or "" (for the log). */
 void ct__grid_resolve(struct ct__grid *g, const struct ct__opts *p, char *why, size_t len);
 
-/* Start the carbon thread (live) or keep the table value (offline). CT_OK or CT_ENOMEM. */
-int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_forecast);
+/* Start the carbon thread (live) or keep the table value (offline). CT_OK, CT_ENOMEM, or
+ * CT_EINVAL with errbuf set (a carbon.* age limit that is not a number of seconds). */
+int ct__grid_start(struct ct__grid *g, const struct ct__opts *p, int want_forecast, char *errbuf,
+                   size_t errlen);
 
 /* Take the carbon thread's location, intensity and queued messages (caller frees *ev). */
 size_t ct__grid_sync(struct ct__grid *g, struct ct__carbon_event **ev);

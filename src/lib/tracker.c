@@ -86,9 +86,10 @@ static void tell_read_failures(struct ct_tracker *t)
 
 /* ---- open ------------------------------------------------------------------------------- */
 
-static int start_carbon(struct ct_tracker *t)
+static int start_carbon(struct ct_tracker *t, char *errbuf, size_t errlen)
 {
-    return ct__grid_start(&t->grid, &t->opt, t->opt.ebp > 0 && !t->account.predicted);
+    return ct__grid_start(&t->grid, &t->opt, t->opt.ebp > 0 && !t->account.predicted, errbuf,
+                          errlen);
 }
 
 /* The sinks: the console and upstream's logs always, the JSON-lines log beside them. */
@@ -161,7 +162,7 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
 
     ct__announce_meters(&t->sinks, &t->opt, &t->ledger, warn, t);
     ct__grid_resolve(&t->grid, &t->opt, why, sizeof(why));
-    rc = start_carbon(t);
+    rc = start_carbon(t, errbuf, errlen);
     if (rc != CT_OK)
         goto fail;
     ct__announce_location(&t->sinks, &t->opt, &t->grid, why);
@@ -395,7 +396,7 @@ CT_API int ct_set_api_key(ct_tracker *t, const char *provider, const char *key)
     if (rc != CT_OK || !key || !*key)
         return rc;
     t->opt.o.live = 1;
-    rc = start_carbon(t);
+    rc = start_carbon(t, t->errmsg, sizeof(t->errmsg));
     if (rc == CT_OK) {
         char buf[160];
         say(t, CT__MSG_NOTE,

@@ -22,12 +22,14 @@ done
 export CARBONTRACKER_SYSFS_ROOT="$T/sys" CARBONTRACKER_PROC_ROOT="$T/proc"
 export CARBONTRACKER_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1
 
-cat >"$T/routes.json" <<'JSON'
+# The value is from this hour: older ones are used with a warning, or skipped past 12 hours.
+hour=$(date -u +%Y-%m-%dT%H:00:00.000Z)
+cat >"$T/routes.json" <<JSON
 {"routes": [
  {"path": "/v3/carbon-intensity/latest", "query": "zone=DE",
-  "responses": [{"status": 200, "body": "{\"zone\": \"DE\", \"carbonIntensity\": 312, \"datetime\": \"2026-11-28T10:00:00.000Z\"}"}]},
+  "responses": [{"status": 200, "body": "{\\"zone\\": \\"DE\\", \\"carbonIntensity\\": 312, \\"datetime\\": \\"$hour\\"}"}]},
  {"path": "/v3/carbon-intensity/forecast", "query": "zone=DE",
-  "responses": [{"status": 200, "body": "{\"zone\": \"DE\", \"forecast\": []}"}]}
+  "responses": [{"status": 200, "body": "{\\"zone\\": \\"DE\\", \\"forecast\\": []}"}]}
 ]}
 JSON
 python3 "$CT_SOURCE_DIR/tests/fakes/http_server.py" --port 0 --port-file "$T/port" \
@@ -40,6 +42,9 @@ export CARBONTRACKER_ELECTRICITYMAPS_URL="http://127.0.0.1:$port/v3"
 export CARBONTRACKER_GEOLOCATION_URL="http://127.0.0.1:$port/geo"
 export CARBONTRACKER_UKGRID_URL="http://127.0.0.1:$port/uk"
 export CARBONTRACKER_ENERGIDATASERVICE_URL="http://127.0.0.1:$port/eds"
+export CARBONTRACKER_ENERGYCHARTS_URL="http://127.0.0.1:$port/ec"
+export CARBONTRACKER_EIRGRID_URL="http://127.0.0.1:$port/eirgrid"
+export CARBONTRACKER_ODRE_URL="http://127.0.0.1:$port/odre"
 
 "$CT_BIN" --log_dir "$T/logs" --json "$T/s.json" --zone DE \
     --api_keys '{"electricitymaps": "K3Y-secret"}' -- sleep 0.5 >"$T/out" 2>"$T/err"

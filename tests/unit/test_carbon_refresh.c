@@ -31,6 +31,12 @@
 
 static struct fake_http srv;
 static char em_url[128], dead_url[128], srv_url[128];
+/* The keyless providers of other zones point nowhere; the replayed recordings are from 2024, so
+ * the age limits are off except in the tests of stale values. */
+static char dead_settings[3][192];
+static const char *live_settings[] = {dead_settings[0],        dead_settings[1],
+                                      dead_settings[2],        "carbon.max_age_s=0",
+                                      "carbon.stale_warn_s=0", NULL};
 
 struct fx {
     char sys[4096];
@@ -48,6 +54,9 @@ static int group_setup(void **state)
     snprintf(em_url, sizeof(em_url), "http://127.0.0.1:%d/v3", srv.port);
     snprintf(srv_url, sizeof(srv_url), "http://127.0.0.1:%d", srv.port);
     snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", fake_http_refused_port());
+    snprintf(dead_settings[0], sizeof(dead_settings[0]), "energycharts.url=%s", dead_url);
+    snprintf(dead_settings[1], sizeof(dead_settings[1]), "eirgrid.url=%s", dead_url);
+    snprintf(dead_settings[2], sizeof(dead_settings[2]), "odre.url=%s", dead_url);
     return 0;
 }
 
@@ -114,6 +123,7 @@ static ct_options live_options(struct fx *f)
     o.ukgrid_url = dead_url;
     o.energidataservice_url = dead_url;
     o.geolocation_url = dead_url;
+    o.settings = live_settings;
     o.http_timeout_s = 2;
     return o;
 }
@@ -427,17 +437,17 @@ static void test_failures_fall_back_and_warn_once(void **state)
     fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
                            "\"responses\": [{\"status\": 401, \"body_file\": "
                            "\"electricitymaps/error_401.json\"}]}]}");
-    o.zone = "DE";
+    o.zone = "PL"; /* no keyless source: Electricity Maps alone */
     o.verbose = 2;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1);
     assert_int_equal(ct_epoch_start(t), CT_OK);
     next_cycle(t, 2); /* a second failure: a note, not a second warning */
     assert_int_equal(ct_epoch_end(t, &r), CT_OK);
-    ct_assert_double_equal(380.95047, r.intensity_g_per_kwh);
+    ct_assert_double_equal(661.92584, r.intensity_g_per_kwh);
     ct_assert_contains(f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon "
                                     "intensity: Defaulting to average carbon intensity "
-                                    "380.95047 gCO2/kWh. Reason: electricitymaps: HTTP 401 "
+                                    "661.92584 gCO2/kWh. Reason: electricitymaps: HTTP 401 "
                                     "Unauthorized (the API key is missing or was refused).\n");
     assert_int_equal(count(f->con.text, "WARNING"), 1);
     assert_int_equal(count(f->con.text, "Failed to retrieve carbon intensity"), 2);
@@ -483,7 +493,7 @@ static void test_failures_fall_back_and_warn_once(void **state)
     }
     ct_assert_contains(std, "); keeping the last value fetched, 302.50 gCO2/kWh from "
                             "electricitymaps at ");
-    ct_assert_contains(std, "fetched every 900 s at detected location DE (set by option): "
+    ct_assert_contains(std, "fetched every 900 s at detected location PL (set by option): "
                             "[302.5]\n");
     free(std);
     assert_int_equal(count(f->con.text, "WARNING"), 1);
@@ -501,7 +511,7 @@ static void test_last_good_value_warns_once(void **state)
                            "\"responses\": [{\"status\": 200, \"body_file\": "
                            "\"electricitymaps/latest_coords.json\"}, {\"status\": 500, "
                            "\"body\": \"\"}]}]}");
-    o.zone = "DE";
+    o.zone = "PL"; /* no keyless source: Electricity Maps alone */
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1);
     next_cycle(t, 2);
@@ -516,22 +526,23 @@ static void test_last_good_value_warns_once(void **state)
     ct_tracker_free(t);
 }
 
-static void test_no_key_outside_gb_and_dk(void **state)
+static void test_no_key_outside_the_keyless_zones(void **state)
 {
     struct fx *f = *state;
     ct_options o = live_options(f);
     ct_tracker *t = NULL;
 
-    o.zone = "DE";
+    o.zone = "PL";
     o.electricitymaps_api_key = NULL;
     assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
     wait_cycles(t, 1);
     assert_int_equal(ct_epoch_start(t), CT_OK);
     ct_assert_contains(
         f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
-                     "average carbon intensity 380.95047 gCO2/kWh. Reason: no live source for DE "
+                     "average carbon intensity 661.92584 gCO2/kWh. Reason: no live source for PL "
                      "without an Electricity Maps API key (--api_keys '{\"electricitymaps\": "
-                     "\"KEY\"}' or ELECTRICITYMAPS_API_KEY).\n");
+                     "\"KEY\"}' or ELECTRICITYMAPS_API_KEY; carbontracker --zones lists the zones "
+                     "with a keyless source).\n");
     ct_tracker_free(t);
     assert_paths((const char *[]){NULL});
 }
@@ -678,8 +689,8 @@ static void test_geolocation_fails(void **state)
     ct_assert_contains(
         f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
                      "average carbon intensity 481.0 gCO2/kWh. Reason: the location is unknown, "
-                     "and outside Great Britain and Denmark live data needs an Electricity Maps "
-                     "API key");
+                     "and outside the zones with a keyless source (carbontracker --zones lists "
+                     "them) live data needs an Electricity Maps API key");
     ct_summary s = {.version = CT_SUMMARY_VERSION};
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     assert_string_equal(s.location_method, "none");
@@ -813,7 +824,12 @@ static void test_settings_and_environment(void **state)
     char em[160], uk[160];
     snprintf(em, sizeof(em), "electricitymaps.url=%s", em_url);
     snprintf(uk, sizeof(uk), "ukgrid.url=%s", dead_url);
-    const char *settings[] = {"electricitymaps.url=http://127.0.0.1:1/overridden", em, uk, NULL};
+    const char *settings[] = {"electricitymaps.url=http://127.0.0.1:1/overridden",
+                              em,
+                              uk,
+                              dead_settings[0],
+                              "carbon.max_age_s=0",
+                              NULL};
     const char *env[] = {"OTHER=1", "ELECTRICITYMAPS_API_KEY=" KEY, NULL};
 
     fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", "
@@ -866,7 +882,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prediction_fallbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failures_fall_back_and_warn_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_good_value_warns_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_key_outside_gb_and_dk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_outside_the_keyless_zones, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_never_waits_for_a_slow_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_makes_no_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_geolocation_then_gb_regional, setup, teardown),

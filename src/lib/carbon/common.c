@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
@@ -150,6 +151,35 @@ cleanup:
         ct__series_free(out);
     json_decref(root);
     return rc;
+}
+
+/* ---- zones ---------------------------------------------------------------------------- */
+
+const char *ct__location_zone(const struct ct__location *loc)
+{
+    if (loc == NULL)
+        return "";
+    return loc->zone[0] != '\0' ? loc->zone : loc->country;
+}
+
+int ct__provider_serves(const struct ct__carbon_provider *p, const char *zone)
+{
+    if (p == NULL)
+        return 0;
+    if (p->zones == NULL)
+        return 1;
+    for (const char *const *z = p->zones; zone != NULL && zone[0] != '\0' && *z != NULL; z++)
+        if (strcasecmp(*z, zone) == 0)
+            return 1;
+    return 0;
+}
+
+int ct__provider_needs_key(const struct ct__carbon_provider *p)
+{
+    for (const struct ct__setting_decl *d = p != NULL ? p->settings : NULL; d && d->key; d++)
+        if (d->secret && strcmp(d->key, "api_key") == 0)
+            return 1;
+    return 0;
 }
 
 /* ---- series --------------------------------------------------------------------------- */
@@ -360,6 +390,14 @@ int ct__parse_utc(const char *s, double *t_s)
         return -1;
     *t_s = (double)t + frac - off;
     return 0;
+}
+
+void ct__fmt_age(double age_s, char *buf, size_t len)
+{
+    if (age_s < 7200)
+        snprintf(buf, len, "%.0f min", age_s / 60);
+    else
+        snprintf(buf, len, "%.1f h", age_s / 3600);
 }
 
 void ct__format_utc(double t_s, const char *fmt, char *buf, size_t len)

@@ -172,8 +172,11 @@ static const struct ct__setting_decl eds_settings[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
+static const char *const eds_zones[] = {"DK", "DK-DK1", "DK-DK2", "DK-BHM", NULL};
+
 const struct ct__carbon_provider ct__provider_energidataservice = {
     .name = "energidataservice",
+    .zones = eds_zones,
     .settings = eds_settings,
     .suitable = eds_suitable,
     .current = eds_current,

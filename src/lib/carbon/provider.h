@@ -105,6 +105,8 @@ const struct ct__ci_point *ct__series_at(const struct ct__ci_series *s, double n
 /* "2024-05-01T10:00:00.000Z", "2024-05-01T10:00Z", "2024-05-01T10:00:00" (UTC), with optional
  * "+HH:MM" offsets, to UTC seconds. 0, or -1 when malformed. */
 int ct__parse_utc(const char *s, double *t_s);
+/* An age for a message: "25 min" below two hours, else "5.5 h". */
+void ct__fmt_age(double age_s, char *buf, size_t len);
 /* UTC seconds as strftime(fmt) of gmtime. */
 void ct__format_utc(double t_s, const char *fmt, char *buf, size_t len);
 
@@ -120,6 +122,10 @@ struct ct__carbon_cfg {
     size_t max_reply_bytes;
     struct ct__http *http; /* the carbon thread's client (cancellable) */
     double now_s;          /* wall clock for request windows; 0 = the real clock */
+    /* The called provider's own state between calls (its state_size bytes, zeroed when the
+     * carbon thread starts, released with its state_free when the tracker is freed); NULL for
+     * a provider without state. The carbon thread sets it for each call on a copy of its cfg. */
+    void *state;
 };
 
 /* The value of a provider's setting (e.g. "ukgrid", "url"), or NULL. */
@@ -206,6 +212,9 @@ void ct__why_add(char *why, size_t why_len, const char *fmt, ...)
 
 struct ct__carbon_provider {
     const char *name; /* "table", "electricitymaps", "ukgrid", "energidataservice" */
+    /* clang-format off */
+    const char *const *zones; /* zone codes this provider serves live, NULL-terminated; NULL = any zone */
+    /* clang-format on */
     /* The provider's settings ({NULL}-terminated, or NULL): a service URL, an API key... The
      * user sets them as "<name>.<key>" (ct_options.settings, the command's --set) or through the
      * declared environment variable; ct_setting_info() lists them. */
@@ -219,14 +228,30 @@ struct ct__carbon_provider {
      * the provider has no forecast. CT_OK with out filled (sorted), or negative with `why`. */
     int (*forecast)(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
                     double window_s, struct ct__ci_series *out, char *why, size_t why_len);
+    /* Bytes of state the provider keeps between calls (a cache): the carbon thread allocates
+     * them zeroed and passes them as cfg->state; 0 = none. */
+    size_t state_size;
+    /* Releases what the state holds (not the state itself); NULL when it holds nothing. */
+    void (*state_free)(void *state);
 };
+
+/* 1 when p declares zones and `zone` (case-insensitive) is one of them, or p serves any zone. */
+int ct__provider_serves(const struct ct__carbon_provider *p, const char *zone);
+/* The zone a location asks for: its zone, else its country ("" when neither is known). */
+const char *ct__location_zone(const struct ct__location *loc);
+/* 1 when p needs an API key: its settings declare a secret "api_key". */
+int ct__provider_needs_key(const struct ct__carbon_provider *p);
 
 /* The offline per-country table (compiled in from data/carbon-intensity.csv). */
 extern const struct ct__carbon_provider ct__provider_table;
-/* Live providers (electricitymaps.c, ukgrid.c, energidataservice.c). */
+/* Live providers (electricitymaps.c, ukgrid.c, energidataservice.c, energycharts.c, eirgrid.c,
+ * odre.c). */
 extern const struct ct__carbon_provider ct__provider_electricitymaps;
 extern const struct ct__carbon_provider ct__provider_ukgrid;
 extern const struct ct__carbon_provider ct__provider_energidataservice;
+extern const struct ct__carbon_provider ct__provider_energycharts;
+extern const struct ct__carbon_provider ct__provider_eirgrid;
+extern const struct ct__carbon_provider ct__provider_odre;
 /* IP geolocation's settings (geolocate.c): its service URL. */
 extern const struct ct__setting_decl ct__geolocation_settings[];
 /* The live providers in the order they are tried (NULL-terminated; refresh.c). */

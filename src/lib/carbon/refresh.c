@@ -23,11 +23,94 @@
 /* Tried in this order: a configured Electricity Maps key first (the user asked for it), then the
  * free regional services. The table is the fallback, not in this list. */
 const struct ct__carbon_provider *const ct__live_providers[] = {
-    &ct__provider_electricitymaps,
-    &ct__provider_ukgrid,
-    &ct__provider_energidataservice,
-    NULL,
+    &ct__provider_electricitymaps, &ct__provider_ukgrid, &ct__provider_energidataservice,
+    &ct__provider_energycharts, /* before ODRE for FR: its current value and forecast agree */
+    &ct__provider_eirgrid,         &ct__provider_odre,   NULL,
 };
+
+const struct ct__setting_decl ct__carbon_settings[] = {
+    {"stale_warn_s", "CARBONTRACKER_STALE_WARN_S", "10800", 0,
+     "a live value older than this many seconds is used with a warning (0 = never warn)"},
+    {"max_age_s", "CARBONTRACKER_MAX_AGE_S", "43200", 0,
+     "a live value older than this many seconds is skipped (0 = no limit)"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* A setting's number of seconds: a decimal, 0 to 10 years. */
+static int seconds_setting(const struct ct__settings *s, const char *key, double def, double *out,
+                           char *errbuf, size_t errlen)
+{
+    const char *v = ct__settings_get(s, "carbon", key);
+    char *end = NULL;
+    double x;
+
+    *out = def;
+    if (v == NULL || v[0] == '\0')
+        return CT_OK;
+    errno = 0;
+    x = strtod(v, &end);
+    if (errno != 0 || end == v || *end != '\0' || !isfinite(x) || x < 0 || x > 3650 * 86400.0 ||
+        strpbrk(v, "xXnNiI") != NULL) {
+        if (errbuf != NULL && errlen > 0)
+            ct__fmt(errbuf, errlen,
+                    "carbon.%s must be a number of seconds from 0 (no limit) to 315360000, got "
+                    "'%.40s'",
+                    key, v);
+        return CT_EINVAL;
+    }
+    *out = x;
+    return CT_OK;
+}
+
+int ct__carbon_age_limits(const struct ct__settings *s, double *warn_s, double *max_s, char *errbuf,
+                          size_t errlen)
+{
+    int rc = seconds_setting(s, "stale_warn_s", CT__STALE_WARN_S, warn_s, errbuf, errlen);
+    if (rc == CT_OK)
+        rc = seconds_setting(s, "max_age_s", CT__STALE_MAX_S, max_s, errbuf, errlen);
+    return rc;
+}
+
+/* The cfg a provider is called with: the thread's, with the provider's own state. */
+static struct ct__carbon_cfg provider_cfg(const struct ct__carbon *c, size_t i)
+{
+    struct ct__carbon_cfg cfg = c->o.cfg;
+    cfg.state = c->pstate != NULL ? c->pstate[i] : NULL;
+    return cfg;
+}
+
+static size_t n_live_providers(void)
+{
+    size_t n = 0;
+    while (ct__live_providers[n] != NULL)
+        n++;
+    return n;
+}
+
+/* Allocate each provider's state (on the carbon thread, before its first call). A state that
+ * cannot be allocated leaves its provider stateless (NULL): it still answers, uncached. */
+static void alloc_states(struct ct__carbon *c)
+{
+    size_t n = n_live_providers();
+
+    c->pstate = calloc(n ? n : 1, sizeof(*c->pstate));
+    for (size_t i = 0; c->pstate != NULL && i < n; i++)
+        if (ct__live_providers[i]->state_size > 0)
+            c->pstate[i] = calloc(1, ct__live_providers[i]->state_size);
+}
+
+static void free_states(struct ct__carbon *c)
+{
+    if (c->pstate == NULL)
+        return;
+    for (size_t i = 0; ct__live_providers[i] != NULL; i++) {
+        if (c->pstate[i] != NULL && ct__live_providers[i]->state_free != NULL)
+            ct__live_providers[i]->state_free(c->pstate[i]);
+        free(c->pstate[i]);
+    }
+    free(c->pstate);
+    c->pstate = NULL;
+}
 
 void ct__carbon_init(struct ct__carbon *c)
 {
@@ -113,13 +196,14 @@ static void no_source_reason(const struct ct__carbon *c, const struct ct__locati
         snprintf(buf, len, "the location is unknown (give a zone or coordinates)");
     else if (loc->method == CT__LOC_NONE)
         snprintf(buf, len,
-                 "the location is unknown, and outside Great Britain and Denmark live data needs "
-                 "an Electricity Maps API key (--api_keys '{\"electricitymaps\": \"KEY\"}' or "
-                 "ELECTRICITYMAPS_API_KEY)");
+                 "the location is unknown, and outside the zones with a keyless source "
+                 "(carbontracker --zones lists them) live data needs an Electricity Maps API key "
+                 "(--api_keys '{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY)");
     else
         snprintf(buf, len,
                  "no live source for %s without an Electricity Maps API key (--api_keys "
-                 "'{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY)",
+                 "'{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY; carbontracker "
+                 "--zones lists the zones with a keyless source)",
                  loc->zone[0] ? loc->zone : loc->country);
 }
 
@@ -191,20 +275,41 @@ static int refresh_current(struct ct__carbon *c, const struct ct__location *loc)
     struct ct__intensity ci;
     int any = 0;
 
-    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
-        const struct ct__carbon_provider *p = *pp;
+    for (size_t i = 0; ct__live_providers[i] != NULL; i++) {
+        const struct ct__carbon_provider *p = ct__live_providers[i];
+        struct ct__carbon_cfg pcfg = provider_cfg(c, i);
+        double age_s;
         int rc;
-        if (!p->suitable(&c->o.cfg, loc))
+        if (!p->suitable(&pcfg, loc))
             continue;
         if (!any && need_curl(c) != CT_OK)
             return CT_ESTOPPED;
         any = 1;
         why[0] = '\0';
-        rc = p->current(&c->o.cfg, loc, &ci, why, sizeof(why));
+        rc = p->current(&pcfg, loc, &ci, why, sizeof(why));
         if (rc == CT_ESTOPPED)
             return rc;
+        age_s = ci.time_s > 0 ? ct__cfg_now(&c->o.cfg) - ci.time_s : 0;
+        if (rc == CT_OK && c->o.max_age_s > 0 && age_s > c->o.max_age_s) {
+            char a[32], m[32];
+            ct__fmt_age(age_s, a, sizeof(a));
+            ct__fmt_age(c->o.max_age_s, m, sizeof(m));
+            ct__why_add(reasons, sizeof(reasons),
+                        "%s: the newest value, %.2f gCO2/kWh, is %s old (more than %s: skipped)",
+                        p->name, ci.g_per_kwh, a, m);
+            continue;
+        }
         if (rc == CT_OK) {
             pthread_mutex_lock(&c->lock);
+            if (c->o.stale_warn_s > 0 && age_s > c->o.stale_warn_s) {
+                char a[32];
+                ct__fmt_age(age_s, a, sizeof(a));
+                event(c, c->stale_told ? CT__CEV_NOTE : CT__CEV_WARN,
+                      "Carbon intensity %.2f gCO2/kWh from %s is %s old (the newest the source "
+                      "has); using it.",
+                      ci.g_per_kwh, ci.source, a);
+                c->stale_told = 1;
+            }
             c->cur = ci;
             c->have_live = 1;
             add_sample(c, &ci, 1);
@@ -267,14 +372,15 @@ static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc
     pthread_mutex_lock(&c->lock);
     c->forecast_expected |= expected;
     pthread_mutex_unlock(&c->lock);
-    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
-        const struct ct__carbon_provider *p = *pp;
+    for (size_t i = 0; ct__live_providers[i] != NULL; i++) {
+        const struct ct__carbon_provider *p = ct__live_providers[i];
+        struct ct__carbon_cfg pcfg = provider_cfg(c, i);
         int rc;
-        if (p->forecast == NULL || !p->suitable(&c->o.cfg, loc))
+        if (p->forecast == NULL || !p->suitable(&pcfg, loc))
             continue;
         why[0] = '\0';
         memset(&s, 0, sizeof(s));
-        rc = p->forecast(&c->o.cfg, loc, FORECAST_WINDOW_S, &s, why, sizeof(why));
+        rc = p->forecast(&pcfg, loc, FORECAST_WINDOW_S, &s, why, sizeof(why));
         if (rc == CT_ESTOPPED) {
             ct__series_free(&s);
             return rc;
@@ -352,6 +458,7 @@ static void *carbon_main(void *arg)
     struct ct__carbon *c = arg;
     struct timespec cpu;
 
+    alloc_states(c);
     pthread_mutex_lock(&c->lock);
     while (!c->stop) {
         int more;
@@ -467,6 +574,7 @@ void ct__carbon_free(struct ct__carbon *c)
     ct__carbon_stop(c);
     ct__http_free(c->http);
     c->http = NULL;
+    free_states(c);
     ct__series_free(&c->forecast);
     ct__settings_free(&c->settings);
     ct__settings_free(&c->pending);

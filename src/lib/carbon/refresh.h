@@ -33,10 +33,25 @@ struct ct__carbon_event {
     char text[768];
 };
 
+/* A live value whose own time stamp is older than this is used with a warning (seconds). */
+#define CT__STALE_WARN_S (3 * 3600.0)
+/* ... and one older than this is skipped: the next provider, then the fallbacks. */
+#define CT__STALE_MAX_S (12 * 3600.0)
+
+/* The carbon thread's own settings ("carbon.stale_warn_s", "carbon.max_age_s"). */
+extern const struct ct__setting_decl ct__carbon_settings[];
+
+/* Read the age limits from resolved settings into *warn_s and *max_s (0 = no limit). CT_OK, or
+ * CT_EINVAL with errbuf naming the setting and the value. */
+int ct__carbon_age_limits(const struct ct__settings *s, double *warn_s, double *max_s, char *errbuf,
+                          size_t errlen);
+
 struct ct__carbon_opts {
     int live;                  /* 0: no thread, no network: the table value stays in force */
     int want_forecast;         /* fetch forecasts (a prediction will be made) */
     double refresh_s;          /* seconds between fetches */
+    double stale_warn_s;       /* a value older than this is used with a warning; 0 = never */
+    double max_age_s;          /* a value older than this is skipped; 0 = no limit */
     struct ct__carbon_cfg cfg; /* cfg.http is the thread's own client (set by start) */
 };
 
@@ -71,7 +86,8 @@ struct ct__carbon {
     int exited;   /* the thread has ended (under lock) */
 
     /* The thread's own. */
-    int geo_done, failure_told, failing, forecast_told;
+    int geo_done, failure_told, failing, forecast_told, stale_told;
+    void **pstate; /* each live provider's state (ct__live_providers order), NULL = none */
     struct ct__settings settings; /* the settings in use (o.cfg.settings points here) */
 };
 

@@ -209,8 +209,11 @@ static const struct ct__setting_decl uk_settings[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
+static const char *const uk_zones[] = {"GB", NULL};
+
 const struct ct__carbon_provider ct__provider_ukgrid = {
     .name = "ukgrid",
+    .zones = uk_zones,
     .settings = uk_settings,
     .suitable = uk_suitable,
     .current = uk_current,
