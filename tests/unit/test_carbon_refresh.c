@@ -15,6 +15,7 @@
 
 #include "../fakes/fake_http.h"
 #include "account.h"
+#include "carbon/eirgrid.h"
 #include "console_capture.h"
 #include "ct_assert.h"
 #include "powercap_fixture.h"
@@ -874,6 +875,164 @@ static void test_settings_and_environment(void **state)
     assert_string_equal(err, "ukgrid.url must be an http:// or https:// URL");
 }
 
+/* ---- keyless providers and stale values ------------------------------------------------ */
+
+/* Routes for one path answering with `body`. */
+static void route_body(const char *path, const char *body)
+{
+    json_t *root = json_pack("{s:[{s:s, s:[{s:i, s:s}]}]}", "routes", "path", path, "responses",
+                             "status", 200, "body", body);
+    char *text = json_dumps(root, 0);
+    fake_http_routes(&srv, text);
+    free(text);
+    json_decref(root);
+}
+
+/* The settings of a tracker that reaches one keyless provider, `name`, at the test server, with
+ * the default age limits. */
+static char one_provider[3][192];
+static void one_provider_settings(const char *name)
+{
+    static const char *const names[] = {"energycharts", "eirgrid", "odre"};
+    for (int i = 0; i < 3; i++)
+        snprintf(one_provider[i], sizeof(one_provider[i]), "%s.url=%s", names[i],
+                 strcmp(names[i], name) == 0 ? srv_url : dead_url);
+}
+
+static void test_energycharts_through_the_thread(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    const char *settings[] = {one_provider[0], one_provider[1], one_provider[2], NULL};
+    double q = floor(ct__wall_s() / 900) * 900;
+    json_t *ts = json_array(), *act = json_array(), *fc = json_array();
+
+    /* A day around now: actual values (300) up to the slot before now's, then a forecast of 200
+     * for 24 hours. */
+    for (int i = -8; i < 96; i++) {
+        json_array_append_new(ts, json_real(q + 900.0 * i));
+        json_array_append_new(act, i < 0 ? json_real(300) : json_null());
+        json_array_append_new(fc, i < 0 ? json_null() : json_real(200));
+    }
+    json_t *reply = json_pack("{s:o, s:o, s:o, s:b}", "unix_seconds", ts, "co2eq", act,
+                              "co2eq_forecast", fc, "deprecated", 0);
+    char *body = json_dumps(reply, 0);
+    json_decref(reply);
+    route_body("/co2eq", body);
+    free(body);
+    one_provider_settings("energycharts");
+    o.settings = settings;
+    o.zone = "DE";
+    o.electricitymaps_api_key = NULL;
+    o.epochs = 4;
+    o.epochs_before_pred = 1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    ct_assert_double_equal(300, ct__carbon_intensity_now(&t->grid.carbon));
+    /* The current value and the forecast from one request: the reply is in the state. */
+    assert_paths((const char *[]){"/co2eq?country=de", NULL});
+    next_cycle(t, 2); /* within 15 minutes: from the cache */
+    assert_paths((const char *[]){"/co2eq?country=de", NULL});
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    if (strstr(f->con.text, "is predicted to be 200.00 gCO2/kWh at detected location: DE (set by "
+                            "option).\n") == NULL)
+        fail_msg("no forecast from Energy-Charts in:\n%s", f->con.text);
+    json_t *root = summary(t);
+    assert_string_equal(json_string_value(json_object_get(root, "intensity_source")),
+                        "energycharts:DE");
+    json_decref(root);
+    ct_assert_not_contains(f->con.text, "WARNING");
+    ct_tracker_free(t);
+}
+
+/* EirGrid rows for Ireland whose newest value is `age_s` old (Irish wall-clock times). */
+static char *eirgrid_rows(double age_s, double value)
+{
+    json_t *rows = json_array();
+    double newest = floor((ct__wall_s() - age_s) / 900) * 900;
+    for (int i = -3; i <= 4; i++) {
+        double t = newest + 900.0 * i, back;
+        char local[32];
+        ct__format_utc(t + 3600, "%d-%b-%Y %H:%M:%S", local, sizeof(local));
+        if (ct__eirgrid_time(local, &back) != 0 || back != t) /* Irish time is GMT */
+            ct__format_utc(t, "%d-%b-%Y %H:%M:%S", local, sizeof(local));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:o}", "EffectiveTime", local,
+                                              "FieldName", "CO2_INTENSITY", "Region", "ROI",
+                                              "Value", i <= 0 ? json_real(value) : json_null()));
+    }
+    json_t *root = json_pack("{s:o, s:s}", "Rows", rows, "Status", "Success");
+    char *text = json_dumps(root, 0);
+    json_decref(root);
+    return text;
+}
+
+static void test_stale_value_used_with_a_warning(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    const char *settings[] = {one_provider[0], one_provider[1], one_provider[2], NULL};
+    char *body = eirgrid_rows(5 * 3600, 321);
+
+    route_body("/api/chart/", body);
+    free(body);
+    one_provider_settings("eirgrid");
+    o.settings = settings;
+    o.zone = "IE";
+    o.electricitymaps_api_key = NULL;
+    o.verbose = 2;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    next_cycle(t, 2);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    ct_assert_double_equal(321, ct__carbon_intensity_now(&t->grid.carbon));
+    /* One warning, then notes; the value is in force. */
+    ct_assert_contains(f->con.text, "CarbonTracker: WARNING - Carbon intensity 321.00 gCO2/kWh "
+                                    "from eirgrid:ROI is 5.");
+    ct_assert_contains(f->con.text, " h old (the newest the source has); using it.\n");
+    assert_int_equal(count(f->con.text, "WARNING"), 1);
+    assert_int_equal(count(f->con.text, "(the newest the source has); using it."), 2);
+    ct_tracker_free(t);
+}
+
+static void test_stale_value_skipped_past_the_limit(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    const char *settings[] = {one_provider[0], one_provider[1], one_provider[2],
+                              "carbon.max_age_s=7200", NULL};
+    char *body = eirgrid_rows(3 * 3600, 321);
+    char err[256] = "";
+
+    route_body("/api/chart/", body);
+    free(body);
+    one_provider_settings("eirgrid");
+    o.settings = settings;
+    o.zone = "IE";
+    o.electricitymaps_api_key = NULL;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    /* Skipped: the yearly table for Ireland, and the reason. */
+    ct_assert_contains(f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: "
+                                    "Defaulting to average carbon intensity ");
+    ct_assert_contains(f->con.text, "Reason: eirgrid: the newest value, 321.00 gCO2/kWh, is 3.");
+    ct_assert_contains(f->con.text, " h old (more than 2.0 h: skipped).\n");
+    assert_true(ct__carbon_intensity_now(&t->grid.carbon) != 321);
+    ct_tracker_free(t);
+
+    /* A limit that is not a number of seconds is refused at open. */
+    const char *bad[] = {"carbon.max_age_s=12h", NULL};
+    o.settings = bad;
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_EINVAL);
+    assert_string_equal(err, "carbon.max_age_s must be a number of seconds from 0 (no limit) to "
+                             "315360000, got '12h'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -892,6 +1051,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_set_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_turns_an_offline_tracker_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_and_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_energycharts_through_the_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_value_used_with_a_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_value_skipped_past_the_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
