@@ -64,6 +64,42 @@ sys.exit(0 if d["intensity_g_per_kwh"]==312 and "electricitymaps" in d["intensit
 check "the key is nowhere in the output, logs or JSON" \
     test -z "$(grep -rl 'K3Y-secret' "$T/out" "$T/err" "$T/logs" "$T/s.json")"
 
+# Without a key, DE's keyless source: Energy-Charts, one request for the value and the forecast.
+python3 - "$T/routes.json" <<'PY'
+import json, sys, time
+q = int(time.time()) // 900 * 900
+ts = [q + 900 * i for i in range(-8, 96)]
+reply = {"unix_seconds": ts, "co2eq": [410.5 if t < q else None for t in ts],
+         "co2eq_forecast": [None if t < q else 400.0 for t in ts], "deprecated": False}
+routes = json.load(open(sys.argv[1]))
+routes["routes"].append({"path": "/ec/co2eq", "query": "country=de",
+                         "responses": [{"status": 200, "body": json.dumps(reply)}]})
+json.dump(routes, open(sys.argv[1], "w"))
+PY
+: >"$T/requests.log"
+"$CT_BIN" --log_dir "$T/logs-ec" --json "$T/ec.json" --zone DE -- sleep 0.3 >"$T/out" 2>"$T/err"
+check "a keyless zone runs live" test "$?" = 0
+check "Energy-Charts answered DE, in one request" python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+reqs=[json.loads(l)["path"] for l in open(sys.argv[2])]
+sys.exit(0 if d["intensity_source"]=="energycharts:DE" and d["intensity_g_per_kwh"]==410.5
+         and reqs==["/ec/co2eq?country=de"] else 1)' "$T/ec.json" "$T/requests.log"
+
+# --zones: every zone with live data, its providers, whether a key is needed.
+"$CT_BIN" --zones --json "$T/zones.json" >"$T/out" 2>"$T/err"
+check "--zones exits 0" test "$?" = 0
+check "--zones lists Ireland's keyless source" grep -qE \
+    "^IE +not needed +electricitymaps \(key, forecast\), eirgrid$" "$T/out"
+check "--zones says a key is needed elsewhere" grep -qE "^any +needed +electricitymaps" "$T/out"
+check "--zones --json has every zone, sorted, with its providers" python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+z={e["zone"]: [p["name"] for p in e["providers"]] for e in d["zones"]}
+ok=z["FR"]==["electricitymaps","energycharts","odre"] and z["GB-NIR"]==["electricitymaps","eirgrid"]
+ok=ok and list(z)==sorted(z) and d["any_zone"]["key_needed"] is True
+sys.exit(0 if ok else 1)' "$T/zones.json"
+"$CT_BIN" --zones -- true >"$T/out" 2>"$T/err"
+check "--zones takes no command" test "$?" = 64
+
 n_before=$(wc -l <"$T/requests.log")
 "$CT_BIN" --offline --log_dir "$T/logs2" --zone DE --api_keys '{"electricitymaps": "K3Y-secret"}' \
     -- true >"$T/out" 2>"$T/err"
