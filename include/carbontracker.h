@@ -655,6 +655,20 @@ CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out
                           size_t out_len, ct_parse_result **out);
 
 /**
+ * Parse one run from the bytes of its files, read by the caller (pure: no I/O), exactly as
+ * ct_parse_files() would read those files: the JSON-lines log when `jsonl_bytes` is given and
+ * usable, else the two text logs. The names (any may be NULL) become the run's
+ * output_filename, standard_filename and jsonl_filename and label its skipped lines; they are
+ * only copied, never opened. Any buffer may be NULL with length 0. For programs that read the
+ * files themselves (the Python package reads them through Python's open()). Since 0.2.
+ * @return CT_OK; CT_EINVAL (out is NULL); CT_ENOMEM.
+ */
+CT_API int ct_parse_run_bytes(const char *std_bytes, size_t std_len, const char *std_name,
+                              const char *out_bytes, size_t out_len, const char *out_name,
+                              const char *jsonl_bytes, size_t jsonl_len, const char *jsonl_name,
+                              ct_parse_result **out);
+
+/**
  * The result as JSON: {"format": "carbontracker-parse", "format_version": 1, "runs": [...],
  * "totals": {...}, "skipped": [...]} (fields in carbontracker(1), PARSE JSON).
  * @param json  receives a NUL-terminated string; free it with ct_free().

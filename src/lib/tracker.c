@@ -242,7 +242,7 @@ static int confirm(struct ct_tracker *t)
         return 1;
     }
     say(t, CT__MSG_INFO, "Session ended by user.");
-    say(t, CT__MSG_OUTPUT, "Quitting...");
+    say(t, CT__MSG_QUIT, "Quitting...");
     return 0;
 }
 

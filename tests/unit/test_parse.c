@@ -778,6 +778,49 @@ static void test_parse_files(void **state)
     ct_parse_result_free(r);
 }
 
+/* The bytes of a run's files, read by the caller, give what ct_parse_files() gives for them:
+ * the same JSON (file names included), the JSON-lines log preferred, the text logs without it. */
+static void test_parse_run_bytes(void **state)
+{
+    (void)state;
+    char base[4200];
+    snprintf(base, sizeof(base), "%s/tests/fixtures/logs/ours/81818.4711_2025-07-01T120000Z",
+             src_dir());
+    char std[4300], out[4300], jl[4300];
+    snprintf(std, sizeof(std), "%s_carbontracker.log", base);
+    snprintf(out, sizeof(out), "%s_carbontracker_output.log", base);
+    snprintf(jl, sizeof(jl), "%s_carbontracker.jsonl", base);
+    char *sb = read_text(std), *ob = read_text(out), *jb = read_text(jl);
+    for (int with_jsonl = 0; with_jsonl < 2; with_jsonl++) {
+        ct_parse_result *want = NULL, *got = NULL;
+        assert_int_equal(ct_parse_files(std, out, with_jsonl ? jl : NULL, &want, NULL, 0), CT_OK);
+        assert_int_equal(ct_parse_run_bytes(sb, strlen(sb), std, ob, strlen(ob), out,
+                                            with_jsonl ? jb : NULL, with_jsonl ? strlen(jb) : 0, jl,
+                                            &got),
+                         CT_OK);
+        assert_int_equal(got->runs[0].source_jsonl, with_jsonl);
+        assert_int_equal(got->runs[0].naming_generation, 3);
+        json_t *a = result_json(want), *b = result_json(got);
+        assert_true(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+        ct_parse_result_free(want);
+        ct_parse_result_free(got);
+    }
+    /* No names: a run without file names, as ct_parse_bytes gives. */
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_run_bytes(sb, strlen(sb), NULL, NULL, 0, NULL, NULL, 0, NULL, &r),
+                     CT_OK);
+    assert_null(r->runs[0].standard_filename);
+    assert_int_equal(r->runs[0].naming_generation, 0);
+    ct_parse_result_free(r);
+    assert_int_equal(ct_parse_run_bytes(NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL),
+                     CT_EINVAL);
+    free(sb);
+    free(ob);
+    free(jb);
+}
+
 static void test_naming_generations(void **state)
 {
     (void)state;
@@ -1058,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_item17_two_files_and_item18_pairing),
         cmocka_unit_test(test_recursive_and_errors),
         cmocka_unit_test(test_parse_files),
+        cmocka_unit_test(test_parse_run_bytes),
         cmocka_unit_test(test_naming_generations),
         cmocka_unit_test(test_junk_never_crashes),
         cmocka_unit_test(test_skipped_cap),

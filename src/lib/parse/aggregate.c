@@ -171,6 +171,22 @@ static int set_name(char **dst, const char *path)
     return *dst ? CT_OK : CT_ENOMEM;
 }
 
+int ct__parse_run_named(struct ct__prun *run, const char *std, size_t std_len, const char *std_name,
+                        const char *out, size_t out_len, const char *out_name, const char *jsonl,
+                        size_t jsonl_len, const char *jsonl_name)
+{
+    int rc;
+    if ((rc = set_name(&run->standard_filename, std_name)) != CT_OK ||
+        (rc = set_name(&run->output_filename, out_name)) != CT_OK ||
+        (rc = set_name(&run->jsonl_filename, jsonl ? jsonl_name : NULL)) != CT_OK)
+        return rc;
+    const char *name = out_name ? out_name : std_name ? std_name : jsonl_name;
+    if (name)
+        run->naming_generation = ct__parse_naming_generation(name);
+    return ct__parse_run_bytes(run, std, std_len, std_name, out, out_len, out_name, jsonl,
+                               jsonl_len, jsonl_name);
+}
+
 int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, const char *jsonl,
                         const char **failed, int *err)
 {
@@ -201,12 +217,7 @@ int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, 
                 goto cleanup;
         }
     }
-    if ((rc = set_name(&run->standard_filename, std)) != CT_OK ||
-        (rc = set_name(&run->output_filename, out)) != CT_OK ||
-        (rc = set_name(&run->jsonl_filename, jsonl)) != CT_OK)
-        goto cleanup;
-    run->naming_generation = ct__parse_naming_generation(out ? out : std ? std : jsonl);
-    rc = ct__parse_run_bytes(run, b[0], n[0], std, b[1], n[1], out, b[2], n[2], jsonl);
+    rc = ct__parse_run_named(run, b[0], n[0], std, b[1], n[1], out, b[2], n[2], jsonl);
 cleanup:
     for (int i = 0; i < 3; i++)
         free(b[i]);

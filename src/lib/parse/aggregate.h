@@ -16,6 +16,12 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
                         const char *out_label, const char *jsonl, size_t jsonl_len,
                         const char *jsonl_label);
 
+/* As ct__parse_run_bytes, and the run keeps the names (any may be NULL) as its file names and
+ * naming generation, as a run read from those files would. CT_OK or CT_ENOMEM. */
+int ct__parse_run_named(struct ct__prun *run, const char *std, size_t std_len, const char *std_name,
+                        const char *out, size_t out_len, const char *out_name, const char *jsonl,
+                        size_t jsonl_len, const char *jsonl_name);
+
 /* Fill one run from files (any may be NULL; names are kept as given). A text log that cannot be
  * read: CT_EIO, *failed names it and *err holds -errno; an unreadable jsonl is a skipped entry.
  * CT_OK, CT_EIO or CT_ENOMEM. */

@@ -1,7 +1,8 @@
 /*
- * parse.c - the log parser's public API, the top layer: ct_parse_bytes, ct_parse_files and
- * ct_parse_dir build a result through aggregate.c; ct_parse_json serialises it (documented in
- * carbontracker(1), PARSE JSON); the accessors and ct_parse_result_free. Nothing below calls it.
+ * parse.c - the log parser's public API, the top layer: ct_parse_bytes, ct_parse_run_bytes,
+ * ct_parse_files and ct_parse_dir build a result through aggregate.c; ct_parse_json serialises it
+ * (documented in carbontracker(1), PARSE JSON); the accessors and ct_parse_result_free. Nothing
+ * below calls it.
  */
 #include "aggregate.h"
 #include "derive.h"
@@ -38,6 +39,22 @@ CT_API int ct_parse_bytes(const char *std_bytes, size_t std_len, const char *out
     struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
     int rc = run ? ct__parse_run_bytes(run, std_bytes, std_len, NULL, out_bytes, out_len, NULL,
                                        NULL, 0, NULL)
+                 : CT_ENOMEM;
+    return finish(r, rc, out);
+}
+
+CT_API int ct_parse_run_bytes(const char *std_bytes, size_t std_len, const char *std_name,
+                              const char *out_bytes, size_t out_len, const char *out_name,
+                              const char *jsonl_bytes, size_t jsonl_len, const char *jsonl_name,
+                              ct_parse_result **out)
+{
+    if (!out)
+        return CT_EINVAL;
+    *out = NULL;
+    ct_parse_result *r = calloc(1, sizeof(*r));
+    struct ct__prun *run = r ? ct__parse_new_run(r) : NULL;
+    int rc = run ? ct__parse_run_named(run, std_bytes, std_len, std_name, out_bytes, out_len,
+                                       out_name, jsonl_bytes, jsonl_len, jsonl_name)
                  : CT_ENOMEM;
     return finish(r, rc, out);
 }

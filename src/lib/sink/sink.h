@@ -25,6 +25,9 @@ enum ct__msg {
     CT__MSG_ERROR = 4,   /* err_critical: the same at ERROR */
     CT__MSG_BANNER = 5,  /* upstream's simulation banner: console as output, standard log */
     CT__MSG_ASKED = 6,   /* a question the confirm callback shows: output log only */
+    CT__MSG_QUIT = 7,    /* upstream's "Quitting...": the last console line; what follows (the
+                            actual consumption, "Finished monitoring.") goes to the logs only,
+                            as upstream exits there */
 };
 
 /* One device as the meta record describes it; "i" is its position in the array. */

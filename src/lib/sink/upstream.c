@@ -31,7 +31,7 @@ int ct__upstream_open_logs(struct ct__upstream *u, const char *log_dir, const ch
 
 static void deliver(struct ct__upstream *u, int level, const char *text)
 {
-    if (!u->message)
+    if (!u->message || u->console_closed)
         return;
     if (level == CT_LEVEL_OUTPUT && u->verbose <= 0)
         return;
@@ -46,9 +46,12 @@ static void message(void *s, int kind, const char *msg)
     char buf[8192];
     switch (kind) {
     case CT__MSG_OUTPUT:
+    case CT__MSG_QUIT:
         snprintf(buf, sizeof(buf), "CarbonTracker: %s", msg);
         ct__log_out(&u->logs, buf);
         deliver(u, CT_LEVEL_OUTPUT, buf);
+        if (kind == CT__MSG_QUIT)
+            u->console_closed = 1;
         break;
     case CT__MSG_INFO:
         ct__log_std(&u->logs, msg);

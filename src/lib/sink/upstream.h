@@ -18,6 +18,7 @@ struct ct__upstream {
     int verbose;
     int decimal_precision;
     int interpretable;
+    int console_closed; /* the user quit: the logs only from here on */
 };
 
 /* Prepare the sink from the options (no files yet). */
