@@ -8,55 +8,21 @@ run by mistake.
 """
 
 import os
-import shutil
 import sys
 
-
-def _is_command(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF" and os.access(path, os.X_OK)
-    except OSError:
-        return False
-
-
-def find_command():
-    """Path of the C command, or None."""
-    env = os.environ.get("CARBONTRACKER_COMMAND")
-    if env:
-        return env if _is_command(env) else None
-    from . import _lib
-    candidates = []
-    lib = _lib.library_path_hint()
-    if lib:
-        libdir = os.path.dirname(lib)
-        candidates.append(os.path.join(libdir, "carbontracker"))
-        for up in (os.path.dirname(libdir), os.path.dirname(os.path.dirname(libdir))):
-            candidates.append(os.path.join(up, "bin", "carbontracker"))
-    for d in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        if d:
-            candidates.append(os.path.join(d, "carbontracker"))
-    which = shutil.which("carbontracker")
-    if which:
-        candidates.append(which)
-    for c in candidates:
-        if _is_command(c):
-            return c
-    return None
+from .cli import NOT_FOUND, _MISSING, find_command
 
 
 def main(argv=None):
     args = sys.argv[1:] if argv is None else list(argv)
     cmd = find_command()
     if cmd is None:
-        sys.stderr.write("python -m carbontracker: the carbontracker command was not found (build "
-                         "it with make, install it with make install, or set "
-                         "CARBONTRACKER_COMMAND)\n")
-        return 127
+        sys.stderr.write(_MISSING)
+        return NOT_FOUND
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(cmd, [cmd] + args)
-    return 127  # not reached
+    return NOT_FOUND  # not reached
 
 
 if __name__ == "__main__":

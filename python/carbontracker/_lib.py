@@ -251,6 +251,8 @@ FUNCTIONS = {
     "ct_parse_files": (c_int, [c_char_p, c_char_p, c_char_p, _P(_PARSE_RESULT), c_char_p,
                                c_size_t], False),
     "ct_parse_bytes": (c_int, [c_char_p, c_size_t, c_char_p, c_size_t, _P(_PARSE_RESULT)], False),
+    "ct_parse_run_bytes": (c_int, [c_char_p, c_size_t, c_char_p, c_char_p, c_size_t, c_char_p,
+                                   c_char_p, c_size_t, c_char_p, _P(_PARSE_RESULT)], False),
     "ct_parse_json": (c_int, [_PARSE_RESULT, _P(c_void_p)], False),
     "ct_parse_aggregate_sentence": (c_int, [_PARSE_RESULT, _P(c_void_p)], False),
     "ct_parse_run_count": (c_size_t, [_PARSE_RESULT], False),

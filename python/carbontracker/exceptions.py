@@ -6,13 +6,15 @@ checks the table against ct_status_name()), and upstream carbontracker's excepti
 
 class CarbonTrackerError(Exception):
     """Base of every error raised by this package. ``status`` is the C status code (negative),
-    ``status_name`` its name without prefix ("EINVAL"); str(error) is the detail text."""
+    ``status_name`` its name without prefix ("EINVAL"); str(error) is the detail text, or the
+    class's ``default_message`` when none is given."""
 
     status = -1
     status_name = "ERROR"
+    default_message = ""
 
-    def __init__(self, message="", status=None):
-        super().__init__(message)
+    def __init__(self, message=None, status=None):
+        super().__init__(self.default_message if message is None or message == "" else message)
         if status is not None:
             self.status = status
 
@@ -35,10 +37,17 @@ STATUS_TABLE = (
     (-10, "ESTOPPED", "StoppedByUserError", None),
 )
 
+#: Upstream's default texts, where upstream's class has one (carbontracker/exceptions.py).
+_DEFAULT_MESSAGES = {
+    "NoComponentsAvailableError": "No components were available. CarbonTracker supports Intel "
+                                  "CPUs with the RAPL interface and NVIDIA GPUs.",
+}
+
 _BY_STATUS = {}
 for _value, _name, _cls_name, _extra in STATUS_TABLE:
     _bases = (CarbonTrackerError,) + ((_extra,) if _extra else ())
     _cls = type(_cls_name, _bases, {"status": _value, "status_name": _name,
+                                    "default_message": _DEFAULT_MESSAGES.get(_cls_name, ""),
                                     "__doc__": f"Status CT_{_name} ({_value})."})
     globals()[_cls_name] = _cls
     _BY_STATUS[_value] = _cls
@@ -68,7 +77,10 @@ class DeviceLostError(CarbonTrackerError):
     kept). Raised, with ignore_errors=False, at the tracker call after the one that saw it."""
 
 
-# Upstream names kept for ``except`` clauses; this package does not raise them itself.
+# Upstream's other names, with upstream's constructor arguments, so code that raises or catches
+# them keeps working. The package raises none of them itself: the library reports these
+# conditions as the status classes above (a RAPL counter it cannot read is a warning and a
+# fallback, a failed intensity fetch falls back to the last good value, then the table).
 class CPUError(CarbonTrackerError):
     pass
 
@@ -78,15 +90,40 @@ class GPUError(CarbonTrackerError):
 
 
 class UnitError(CarbonTrackerError):
-    pass
+    """A unit that is not the expected one: UnitError(expected_unit, received_unit, message),
+    as upstream; the three are kept as attributes."""
+
+    def __init__(self, expected_unit, received_unit, message):
+        super().__init__(message)
+        self.expected_unit = expected_unit
+        self.received_unit = received_unit
+        self.message = message
 
 
 class IntelRaplPermissionError(PermissionDeniedError):  # noqa: F821
-    pass
+    """RAPL counters that cannot be read: IntelRaplPermissionError(file_names=[...]), as
+    upstream; ``file_names`` is kept."""
+
+    def __init__(self, file_names, message=None):
+        names = list(file_names or [])
+        if message is None:
+            message = ("cannot read the RAPL energy counters " + ", ".join(names) +
+                       " (readable by root only since Linux 5.10; README.md, RAPL permissions, "
+                       "says how to allow it)")
+        super().__init__(message)
+        self.file_names = names
 
 
 class GPUPowerUsageRetrievalError(CarbonTrackerError):
     pass
+
+
+class CarbonIntensityFetcherError(CarbonTrackerError):
+    """A carbon intensity source failed (upstream's name)."""
+
+
+class IPLocationError(CarbonTrackerError):
+    """The location could not be found from the IP address (upstream's name)."""
 
 
 def error_for(status, message):
@@ -100,5 +137,6 @@ def error_for(status, message):
 __all__ = ["CarbonTrackerError", "LibraryNotFoundError", "ComponentNameError",
            "FetcherNameError", "MismatchedLogFilesError", "MismatchedEpochsError",
            "DeviceLostError", "CPUError", "GPUError", "UnitError", "IntelRaplPermissionError",
-           "GPUPowerUsageRetrievalError", "error_for", "STATUS_TABLE"] + [
+           "GPUPowerUsageRetrievalError", "CarbonIntensityFetcherError", "IPLocationError",
+           "error_for", "STATUS_TABLE"] + [
                row[2] for row in STATUS_TABLE]

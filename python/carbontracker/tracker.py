@@ -221,6 +221,13 @@ class CarbonTracker:
         self.log_file_prefix = log_file_prefix
         self.verbose = verbose
         self.decimal_precision = decimal_precision
+        self.api_keys = api_keys
+        self.sim_cpu = sim_cpu
+        self.sim_cpu_tdp = sim_cpu_tdp
+        self.sim_cpu_util = sim_cpu_util
+        self.sim_gpu = sim_gpu
+        self.sim_gpu_watts = sim_gpu_watts
+        self.sim_gpu_util = sim_gpu_util
         self.epoch_counter = 0
         self.deleted = False
         #: The dict epoch_end() returned for each measured epoch.
@@ -323,6 +330,7 @@ class CarbonTracker:
             if isinstance(exc, ValueError) or not ignore_errors:
                 raise exc
             self._ignored(exc)
+            self._log_open_error(exc)
             return
         self._native = _Native(lib, handle, (message, confirm))
         self._finalizer = weakref.finalize(self, self._native.close)
@@ -557,6 +565,26 @@ class CarbonTracker:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)) or not self.ignore_errors:
             raise exc
         self._ignored(exc)
+
+    def _log_open_error(self, exc):
+        """The tracker could not start and the error was ignored: as upstream, whose logger
+        exists before anything can fail, the log files are written anyway, with the standard
+        log's first lines, the error in the error log and the output log. Best effort: a log
+        directory that cannot be written is what may have failed."""
+        if self.log_dir is None:
+            return
+        from .loggerutil import Logger
+        text = "".join(traceback.format_exception_only(type(exc), exc))
+        try:
+            logger = Logger(log_dir=self.log_dir, verbose=self.verbose,
+                            log_prefix=self.log_file_prefix or "", console=False)
+        except OSError:
+            return
+        try:
+            logger.err_critical(f"Ignored error: {text}Continued training without monitoring...")
+            logger.output(f"Ignored error: {text}Continued training without monitoring...")
+        finally:
+            logger.close()
 
     def _ignored(self, exc):
         text = "".join(traceback.format_exception_only(type(exc), exc))
