@@ -11,7 +11,10 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       clang-format tzdata python3
       # --report: cairo draws it, fontconfig finds the font (DejaVu Sans); the tests read the PDF
       # with poppler-utils (pdftotext, pdftoppm, pdfinfo) and look at files with file(1).
-      libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file)
+      libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file
+      # The Python package's tests: the parser on a fake file system (pyfakefs, as upstream's
+      # tests use it) and an offline `pip install --no-build-isolation` of the package.
+      python3-pyfakefs python3-pip python3-setuptools)
 case "${1:-}" in
 "") ;;
 --bench) need+=(valgrind) ;;
