@@ -10,7 +10,8 @@ run by mistake. When none is found, main() says so and returns 127.
 
 While the command runs, this process ignores SIGINT and SIGQUIT, as system(3) does (the
 terminal sends them to the command too, which forwards them to what it wraps), and passes
-SIGTERM and SIGHUP on to it.
+SIGTERM and SIGHUP on to it. Where sys.stdout or sys.stderr is not a file of this process (a
+notebook, contextlib.redirect_stdout), the command's output is copied to it.
 """
 
 import os
@@ -18,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 #: The exit status when the command cannot be found or started (as a shell's).
 NOT_FOUND = 127
@@ -75,11 +77,18 @@ def run_command(args):
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             stream.flush()
+    # Where sys.stdout / sys.stderr are not the process's files (a notebook, redirect_stdout),
+    # the command's output is passed on to them instead.
+    relay = {name: _not_a_file(getattr(sys, name)) for name in ("stdout", "stderr")}
     try:
-        proc = subprocess.Popen([cmd] + list(args))
+        proc = subprocess.Popen([cmd] + list(args),
+                                stdout=subprocess.PIPE if relay["stdout"] else None,
+                                stderr=subprocess.PIPE if relay["stderr"] else None)
     except OSError as e:
         sys.stderr.write(f"carbontracker: cannot run {cmd}: {e}\n")
         return NOT_FOUND
+    pumps = [_pump(getattr(proc, name), getattr(sys, name)) for name in ("stdout", "stderr")
+             if relay[name]]
     in_main = _main_thread()  # signal handlers can only be set there
     saved = {}
     if in_main:
@@ -88,14 +97,40 @@ def run_command(args):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             saved[sig] = signal.signal(sig, lambda n, _f: proc.send_signal(n))
     try:
-        return _status(proc.wait())
+        status = _status(proc.wait())
+        for t in pumps:
+            t.join()
+        return status
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
 
 
+def _not_a_file(stream):
+    """Whether a Python stream is something other than an open file descriptor."""
+    if stream is None:
+        return False
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return True
+    return False
+
+
+def _pump(pipe, stream):
+    """A thread copying the command's output from pipe to a Python stream, line by line."""
+    def run():
+        with pipe:
+            for line in iter(pipe.readline, b""):
+                stream.write(line.decode("utf-8", "replace"))
+                stream.flush()
+
+    t = threading.Thread(target=run, name="carbontracker-output", daemon=True)
+    t.start()
+    return t
+
+
 def _main_thread():
-    import threading
     return threading.current_thread() is threading.main_thread()
 
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import random
 import sys
 import threading
 import traceback
@@ -577,7 +578,8 @@ class CarbonTracker:
         text = "".join(traceback.format_exception_only(type(exc), exc))
         try:
             logger = Logger(log_dir=self.log_dir, verbose=self.verbose,
-                            log_prefix=self.log_file_prefix or "", console=False)
+                            log_prefix=self.log_file_prefix or "",
+                            logger_id=str(random.randint(1, 999999)), console=False)
         except OSError:
             return
         try:

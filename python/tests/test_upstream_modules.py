@@ -234,6 +234,11 @@ class TestCli(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, f"carbontracker {__version__}\n")
+        # In-process, with sys.stdout not a file (a notebook): the output reaches it.
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            self.assertEqual(cli.main(["--version"]), 0)
+        self.assertEqual(buf.getvalue(), f"carbontracker {__version__}\n")
         # The wrapped command's exit status is the console script's.
         self.assertEqual(cli.main(["--offline", "-q", "--log_dir",
                                    tempfile.mkdtemp(dir=_support.TMP), "--", "sh", "-c",
@@ -286,7 +291,10 @@ class TestTrackerUpstream(_support.FixtureTestCase):
                 "\nContinued training without monitoring...")
         self.assertEqual(buf.getvalue(), "CarbonTracker: " + text + "\n")  # console: once
         names = os.listdir(self.fx.logs)
-        self.assertTrue(all(n.startswith(f"job_{os.getpid()}.") for n in names), names)
+        self.assertEqual(len(names), 3, names)
+        for n in names:  # as the library names them: {prefix_}{pid}.{1..999999}_{date}_...
+            self.assertRegex(n, rf"^job_{os.getpid()}\.\d{{1,6}}_\d{{4}}-\d\d-\d\dT\d{{6}}Z_"
+                                r"carbontracker(_output|_err)?\.log$")
         self.assertIn(" - carbontracker version " + __version__ + "\n",
                       self.fx.log("_carbontracker.log"))
         self.assertIn(" - CarbonTracker: " + text + "\n",
