@@ -1,13 +1,13 @@
 /*
- * gen_tables.c - build-time generator: turns data/cpu-tdp.csv and data/carbon-intensity.csv into
- * a C file with the tables declared in src/lib/tables.h, so the library needs no data files at
- * run time. Malformed rows are reported on stderr and skipped; the build fails on unreadable
- * input.
+ * gen_tables.c - build-time generator: turns data/cpu-tdp.csv, data/carbon-intensity.csv and
+ * data/cloud-regions.csv into a C file with the tables declared in src/lib/tables.h, so the library
+ * needs no data files at run time. Malformed rows are reported on stderr and skipped; the build
+ * fails on unreadable input.
  *
  * Each CPU name is also stored normalised (src/lib/energy/cpu_name.c, compiled into this
  * program), so that a TDP lookup normalises only the brand it looks for, not 2,000 table rows.
  *
- * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV OUTPUT_C
+ * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV CLOUD_REGIONS_CSV OUTPUT_C
  */
 #include "energy/cpu_name.h"
 #include "tables.h"
@@ -122,16 +122,65 @@ static int split_csv(char *line, char **fields, int max)
     return n;
 }
 
+/* 1 when s is a lower-case cloud or region name (letters, digits, '-') of 1 to max-1 chars. */
+static int is_name(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= max)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* data/cloud-regions.csv (cloud,region,zone,location) as ct__cloud_region_table, in file order.
+ * Returns the rows written, or -1 when a row is malformed (the build must not ship a wrong
+ * mapping silently). */
+static int emit_cloud_regions(FILE *in, const char *name, FILE *out)
+{
+    char line[512];
+    int lineno = 0, count = 0;
+
+    fprintf(out, "\nconst struct ct__cloud_region_entry ct__cloud_region_table[] = {\n");
+    while (fgets(line, sizeof(line), in)) {
+        char *f[5];
+        lineno++;
+        chomp(line);
+        if (lineno == 1 || line[0] == '\0')
+            continue;
+        int n = split_csv(line, f, 5);
+        size_t zl = n == 4 ? strlen(f[2]) : 0;
+        if (n != 4 ||
+            (strcmp(f[0], "aws") != 0 && strcmp(f[0], "gcp") != 0 && strcmp(f[0], "azure") != 0) ||
+            !is_name(f[1], 40) || zl < 2 || zl > 15 || f[2][0] < 'A' || f[2][0] > 'Z' ||
+            f[3][0] == '\0') {
+            fprintf(stderr, "ct_gen_tables: %s:%d: malformed cloud region row\n", name, lineno);
+            return -1;
+        }
+        fputs("    {", out);
+        for (int i = 0; i < 4; i++) {
+            emit_cstring(out, f[i]);
+            fputs(i < 3 ? ", " : "},\n", out);
+        }
+        count++;
+    }
+    fprintf(out, "};\nconst size_t ct__cloud_region_count = %d;\n", count);
+    return count;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s CPU_TDP_CSV INTENSITY_CSV OUTPUT_C\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s CPU_TDP_CSV INTENSITY_CSV CLOUD_REGIONS_CSV OUTPUT_C\n",
+                argv[0]);
         return 2;
     }
     FILE *tdp = fopen(argv[1], "r");
     FILE *ci = fopen(argv[2], "r");
-    FILE *out = fopen(argv[3], "w");
-    if (!tdp || !ci || !out) {
+    FILE *cloud = fopen(argv[3], "r");
+    FILE *out = fopen(argv[4], "w");
+    if (!tdp || !ci || !cloud || !out) {
         fprintf(stderr, "ct_gen_tables: cannot open input or output: %s\n", strerror(errno));
         return 1;
     }
@@ -209,11 +258,14 @@ int main(int argc, char **argv)
         fprintf(out, ", %d, %.17g},\n", rows[i].year, rows[i].value);
     }
     fprintf(out, "};\nconst size_t ct__intensity_count = %zu;\n", nrows);
-    if (fclose(out) != 0 || count == 0 || nrows == 0) {
-        fprintf(stderr, "ct_gen_tables: failed to write %s\n", argv[3]);
+    int nclouds = emit_cloud_regions(cloud, argv[3], out);
+    if (fclose(out) != 0 || count == 0 || nrows == 0 || nclouds <= 0) {
+        fprintf(stderr, "ct_gen_tables: failed to write %s\n", argv[4]);
+        remove(argv[4]);
         return 1;
     }
     fclose(tdp);
     fclose(ci);
+    fclose(cloud);
     return 0;
 }

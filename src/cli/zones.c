@@ -48,6 +48,9 @@ static void print_zones(const json_t *root)
     }
     printf("Keys: --api_keys '{\"<provider>\": \"KEY\"}' or the provider's variable "
            "(--list-settings). Elsewhere the yearly per-country table is used.\n");
+    printf("Cloud regions as zones (--zone aws:us-east-1, gcp:europe-west4, azure:westeurope): "
+           "%zu known; --zones --json FILE lists them with their grid zones.\n",
+           json_array_size(json_object_get(root, "cloud_regions")));
     fflush(stdout);
 }
 

@@ -3,6 +3,7 @@
  */
 #include "backends.h"
 
+#include "carbon/cloud.h"
 #include "carbon/provider.h"
 #include "carbon/refresh.h"
 #include "energy/meter.h"
@@ -35,6 +36,8 @@ static size_t list_backends(struct backend *out)
         out[n++] = (struct backend){"geolocation", ct__geolocation_settings};
     if (n < MAX_BACKENDS)
         out[n++] = (struct backend){"carbon", ct__carbon_settings};
+    if (n < MAX_BACKENDS)
+        out[n++] = (struct backend){"cloud", ct__cloud_settings};
     return n;
 }
 

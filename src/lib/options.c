@@ -8,6 +8,7 @@
 #include "backends.h"
 
 #include "account.h"
+#include "carbon/cloud.h"
 #include "energy/sim.h"
 #include "meters.h"
 
@@ -171,6 +172,13 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
         if (p->monitor == 0)
             return invalid(errbuf, errlen, "monitor_epochs cannot be zero");
     }
+    if (o->zone && strchr(o->zone, ':') && !ct__cloud_region_find(o->zone))
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "zone '%.60s' is not a cloud region carbontracker knows: give "
+                               "aws:REGION, gcp:REGION or azure:REGION (carbontracker --zones "
+                               "--json FILE lists them) or the grid zone",
+                               o->zone));
     if (o->log_file_prefix && !plain_name(o->log_file_prefix))
         return invalid(errbuf, errlen,
                        "log_file_prefix must be part of a file name: no '/' and no control "

@@ -112,6 +112,9 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     json_object_set_new(root, "intensity_g_per_kwh", num(s.intensity_g_per_kwh));
     json_object_set_new(root, "intensity_source", json_string(s.intensity_source));
     json_object_set_new(root, "zone", s.zone[0] ? json_string(s.zone) : json_null());
+    json_object_set_new(root, "cloud_region",
+                        t->grid.loc.cloud_region[0] ? json_string(t->grid.loc.cloud_region)
+                                                    : json_null());
     json_object_set_new(root, "location", json_string(s.location));
     json_object_set_new(root, "location_method", json_string(s.location_method));
     json_object_set_new(root, "log_write_error",
@@ -288,6 +291,8 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     ct__location_resolve(&q, &loc, note, sizeof(note));
     json_t *lj = json_object();
     json_object_set_new(lj, "zone", loc.zone[0] ? json_string(loc.zone) : json_null());
+    json_object_set_new(lj, "cloud_region",
+                        loc.cloud_region[0] ? json_string(loc.cloud_region) : json_null());
     json_object_set_new(lj, "method", json_string(method_name(loc.method)));
     json_object_set_new(lj, "address", json_string(loc.address));
     json_object_set_new(lj, "note", json_string(note));

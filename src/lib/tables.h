@@ -31,4 +31,15 @@ struct ct__intensity_entry {
 extern const struct ct__intensity_entry ct__intensity_table[];
 extern const size_t ct__intensity_count;
 
+/* data/cloud-regions.csv: a cloud provider's region -> the grid zone it draws from (Electricity
+ * Maps zone codes), in file order. */
+struct ct__cloud_region_entry {
+    const char *cloud;    /* "aws", "gcp", "azure" */
+    const char *region;   /* "us-east-1", "europe-west4", "westeurope" */
+    const char *zone;     /* "US-MIDA-PJM", "NL" */
+    const char *location; /* "Northern Virginia" */
+};
+extern const struct ct__cloud_region_entry ct__cloud_region_table[];
+extern const size_t ct__cloud_region_count;
+
 #endif

@@ -4,6 +4,7 @@
  * is needed (a provider needs one when its settings declare a secret api_key).
  */
 #include "carbon/provider.h"
+#include "tables.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -83,6 +84,16 @@ CT_API int ct_zones_json(char **json)
     json_object_set_new(root, "zones", zones);
     zones = NULL;
     json_object_set_new(root, "any_zone", entry(NULL));
+    json_t *clouds = json_array();
+    for (size_t i = 0; clouds != NULL && i < ct__cloud_region_count; i++) {
+        const struct ct__cloud_region_entry *e = &ct__cloud_region_table[i];
+        json_array_append_new(clouds,
+                              json_pack("{s:s, s:s, s:s, s:s}", "cloud", e->cloud, "region",
+                                        e->region, "zone", e->zone, "location", e->location));
+    }
+    if (clouds == NULL)
+        goto cleanup;
+    json_object_set_new(root, "cloud_regions", clouds);
     *json = json_dumps(root, JSON_COMPACT);
     rc = *json != NULL ? CT_OK : CT_ENOMEM;
 cleanup:

@@ -7,6 +7,8 @@
  */
 #include "carbon/provider.h"
 
+#include "carbon/cloud.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -334,6 +336,25 @@ static int zone_from_option(const char *zone, struct ct__location *out, char *wh
     if (n == 0)
         return 0;
     printable(shown, sizeof(shown), start, n);
+    if (memchr(start, ':', n) != NULL) { /* a cloud region: "aws:us-east-1" */
+        char name[64];
+        const struct ct__cloud_region_entry *e = NULL;
+        if (n < sizeof(name)) {
+            memcpy(name, start, n);
+            name[n] = '\0';
+            e = ct__cloud_region_find(name);
+        }
+        if (e == NULL) {
+            note(why, why_len,
+                 "zone \"%s\" ignored: not a cloud region carbontracker knows (aws:REGION, "
+                 "gcp:REGION or azure:REGION; carbontracker --zones --json FILE lists them); give "
+                 "the grid zone instead",
+                 shown);
+            return 0;
+        }
+        ct__cloud_location(e, CT__LOC_OPTION, "set by option", out);
+        return 1;
+    }
     if (n > MAX_ZONE_LEN) {
         note(why, why_len, "zone \"%s%s\" ignored: longer than %d characters", shown,
              n >= sizeof(shown) ? "..." : "", MAX_ZONE_LEN);
@@ -492,6 +513,8 @@ const char *ct__loc_method_name(int method)
         return "coordinates";
     case CT__LOC_GEOLOCATION:
         return "geolocation";
+    case CT__LOC_CLOUD:
+        return "cloud";
     }
     return "none";
 }

@@ -19,21 +19,23 @@ enum ct__loc_method {
     CT__LOC_TIMEZONE = 2,    /* TZ or /etc/localtime mapped through zone.tab */
     CT__LOC_COORDINATES = 3, /* latitude/longitude options */
     CT__LOC_GEOLOCATION = 4, /* IP geolocation (ipinfo-compatible service), on the carbon thread */
+    CT__LOC_CLOUD = 5,       /* the cloud's instance metadata service, on the carbon thread */
 };
 
-/* "none", "option", "timezone", "coordinates", "geolocation". */
+/* "none", "option", "timezone", "coordinates", "geolocation", "cloud". */
 const char *ct__loc_method_name(int method);
 
 struct ct__location {
-    int method;        /* enum ct__loc_method */
-    char zone[16];     /* zone or ISO alpha-2 country, upper case ("DK", "NA"); "" = unknown */
-    char country[8];   /* ISO alpha-2 country the zone lies in ("" = unknown) */
-    char tzname[64];   /* the time zone name used, when method == CT__LOC_TIMEZONE */
-    char address[128]; /* upstream's "detected location" text, e.g. "DK (from time zone
-                          Europe/Copenhagen)", "Copenhagen, Capital Region, DK"; "UNDETECTED" */
-    int has_coords;    /* lat/lon below are known */
-    double lat, lon;   /* degrees */
-    char postcode[16]; /* GB outward code ("RG41"), "" = unknown */
+    int method;            /* enum ct__loc_method */
+    char zone[16];         /* zone or ISO alpha-2 country, upper case ("DK", "NA"); "" = unknown */
+    char country[8];       /* ISO alpha-2 country the zone lies in ("" = unknown) */
+    char tzname[64];       /* the time zone name used, when method == CT__LOC_TIMEZONE */
+    char address[128];     /* upstream's "detected location" text, e.g. "DK (from time zone
+                              Europe/Copenhagen)", "Copenhagen, Capital Region, DK"; "UNDETECTED" */
+    int has_coords;        /* lat/lon below are known */
+    double lat, lon;       /* degrees */
+    char postcode[16];     /* GB outward code ("RG41"), "" = unknown */
+    char cloud_region[48]; /* "aws:us-east-1" when the zone came from a cloud region, else "" */
 };
 
 /* Inputs of the location lookup (the seams). */

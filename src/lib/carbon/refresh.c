@@ -5,6 +5,7 @@
  */
 #include "carbon/refresh.h"
 
+#include "carbon/cloud.h"
 #include "carbon/geolocate.h"
 #include "util/http.h"
 
@@ -227,6 +228,21 @@ static int need_curl(struct ct__carbon *c)
     return CT_ESTOPPED;
 }
 
+/* A location found on this thread comes into force, with its table value while nothing live was
+ * fetched (under lock). */
+static void take_location(struct ct__carbon *c, const struct ct__location *nl)
+{
+    c->loc = *nl;
+    if (!c->have_live) {
+        struct ct__intensity ci;
+        table_value(nl, &ci);
+        if (ci.g_per_kwh != c->cur.g_per_kwh || strcmp(ci.source, c->cur.source) != 0) {
+            c->cur = ci;
+            add_sample(c, &ci, 0);
+        }
+    }
+}
+
 /* Geolocate once when nothing explicit was given. Returns CT_ESTOPPED when cancelled. */
 static int geolocate(struct ct__carbon *c, struct ct__location *loc)
 {
@@ -251,19 +267,45 @@ static int geolocate(struct ct__carbon *c, struct ct__location *loc)
         return CT_OK;
     }
     ct__geo_location(&geo, &nl);
-    c->loc = nl;
-    if (!c->have_live) {
-        struct ct__intensity ci;
-        table_value(&nl, &ci);
-        if (ci.g_per_kwh != c->cur.g_per_kwh || strcmp(ci.source, c->cur.source) != 0) {
-            c->cur = ci;
-            add_sample(c, &ci, 0);
-        }
-    }
+    take_location(c, &nl);
     event(c, CT__CEV_NOTE, "Location: %s (from IP geolocation%s%s).", nl.address,
           nl.postcode[0] ? ", postcode " : "", nl.postcode);
     pthread_mutex_unlock(&c->lock);
     *loc = nl;
+    return CT_OK;
+}
+
+/* Ask the cloud's metadata service for the region when nothing explicit was given; a region found
+ * is the location, and IP geolocation is not needed. Returns CT_ESTOPPED when cancelled. */
+static int detect_cloud(struct ct__carbon *c, struct ct__location *loc)
+{
+    const struct ct__cloud_region_entry *e = NULL;
+    struct ct__location nl;
+    char why[512] = "";
+    int rc;
+
+    c->cloud_done = 1;
+    if (loc->method != CT__LOC_NONE && loc->method != CT__LOC_TIMEZONE)
+        return CT_OK;
+    if (need_curl(c) != CT_OK)
+        return CT_ESTOPPED;
+    rc = ct__cloud_detect(&c->o.cfg, &e, why, sizeof(why));
+    if (rc == CT_ESTOPPED)
+        return rc;
+    if (rc != CT_OK) {
+        pthread_mutex_lock(&c->lock);
+        if (strstr(why, "is not in carbontracker's table") != NULL)
+            event(c, CT__CEV_NOTE, "Cloud region: %s; give --zone.", why);
+        pthread_mutex_unlock(&c->lock);
+        return CT_OK;
+    }
+    ct__cloud_location(e, CT__LOC_CLOUD, "from the instance metadata service", &nl);
+    pthread_mutex_lock(&c->lock);
+    take_location(c, &nl);
+    event(c, CT__CEV_NOTE, "Location: %s, %s.", nl.address, e->location);
+    pthread_mutex_unlock(&c->lock);
+    *loc = nl;
+    c->geo_done = 1;
     return CT_OK;
 }
 
@@ -428,6 +470,8 @@ static int cycle(struct ct__carbon *c)
         }
     }
     pthread_mutex_unlock(&c->lock);
+    if (!c->cloud_done && detect_cloud(c, &loc) == CT_ESTOPPED)
+        return -1;
     if (!c->geo_done && geolocate(c, &loc) == CT_ESTOPPED)
         return -1;
     rc = refresh_current(c, &loc);

@@ -1,5 +1,6 @@
 /*
- * refresh.h - the carbon thread: IP geolocation (once), then the current intensity and the forecast
+ * refresh.h - the carbon thread: the cloud region from the instance metadata service, else IP
+ * geolocation (once, either), then the current intensity and the forecast
  * every refresh interval from the first suitable live provider, falling back to the last good value
  * and then the yearly table. It publishes the intensity in force (read by the sampler for the
  * energy-weighted CO2), the samples for the JSON summary, a cached forecast for the prediction, and
@@ -86,7 +87,7 @@ struct ct__carbon {
     int exited;   /* the thread has ended (under lock) */
 
     /* The thread's own. */
-    int geo_done, failure_told, failing, forecast_told, stale_told;
+    int geo_done, cloud_done, failure_told, failing, forecast_told, stale_told;
     void **pstate; /* each live provider's state (ct__live_providers order), NULL = none */
     struct ct__settings settings; /* the settings in use (o.cfg.settings points here) */
 };

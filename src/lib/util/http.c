@@ -225,6 +225,8 @@ static CURL *make_easy(struct ct__http *h, const struct ct__http_request *rq,
         connect_ms = total_ms;
     CURL_FN(curl_easy_setopt)(e, CURLOPT_URL, rq->url);
     CURL_FN(curl_easy_setopt)(e, CURLOPT_HTTPGET, 1L);
+    if (rq->put_empty) /* a PUT without a body (AWS's metadata token); the reply is read alike */
+        CURL_FN(curl_easy_setopt)(e, CURLOPT_CUSTOMREQUEST, "PUT");
     CURL_FN(curl_easy_setopt)(e, CURLOPT_NOSIGNAL, 1L);
     CURL_FN(curl_easy_setopt)(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     CURL_FN(curl_easy_setopt)(e, CURLOPT_TIMEOUT_MS, total_ms);

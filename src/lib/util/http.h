@@ -21,6 +21,7 @@ struct ct__http_request {
     long connect_timeout_ms;    /* <= 0: 5000 */
     long timeout_ms;            /* whole transfer; <= 0: 10000 */
     size_t max_bytes;           /* 0: CT__HTTP_MAX_REPLY_BYTES */
+    int put_empty;              /* 1: PUT with an empty body instead of GET */
 };
 
 struct ct__http_response {
