@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A small scripted HTTP server on 127.0.0.1 for the carbon-intensity tests.
 
-It replays recorded replies from a routes file and logs every request it receives (method, path
-with query, headers) as one JSON object per line, so that tests can assert the exact requests.
+It replays recorded replies from a routes file and logs every request it receives (method: GET,
+POST or PUT, path with query, headers) as one JSON object per line, so that tests can assert the
+exact requests.
 
     http_server.py --port 0 --port-file F --routes R --log L [--root DIR]
                    [--max-requests N] [--max-seconds S]
@@ -83,7 +84,7 @@ def make_handler(state, server_ref):
         def do_GET(self):
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            count = state.log({"method": "GET", "path": self.path, "headers": headers})
+            count = state.log({"method": self.command, "path": self.path, "headers": headers})
             resp = state.pick(parts.path, parts.query)
             if resp is None:
                 resp = {"status": 404, "body": json.dumps({"error": "no route for " + parts.path})}
@@ -113,6 +114,9 @@ def make_handler(state, server_ref):
                 threading.Thread(target=server_ref[0].shutdown, daemon=True).start()
 
         def do_POST(self):
+            self.do_GET()
+
+        def do_PUT(self):  # AWS's metadata token
             self.do_GET()
 
     return Handler

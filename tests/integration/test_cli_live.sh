@@ -100,6 +100,20 @@ sys.exit(0 if ok else 1)' "$T/zones.json"
 "$CT_BIN" --zones -- true >"$T/out" 2>"$T/err"
 check "--zones takes no command" test "$?" = 64
 
+# A cloud region by name: its grid zone is the zone, the region is kept beside it.
+"$CT_BIN" --offline --log_dir "$T/logs-cloud" --json "$T/cloud.json" --zone azure:westeurope \
+    -- true >"$T/out" 2>"$T/err"
+check "--zone azure:westeurope is the grid zone NL" python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if d["zone"]=="NL" and d["cloud_region"]=="azure:westeurope"
+         and d["intensity_source"].startswith("table:owid:NL:") else 1)' "$T/cloud.json"
+check "the location names both" grep -qF "NL (azure:westeurope, set by option)" "$T/out"
+"$CT_BIN" --offline --log_dir "$T/logs-cloud" --json "$T/cloud.json" --zone aws:mars-north-1 \
+    -- true >"$T/out" 2>"$T/err"
+check "an unknown cloud region is a usage error" test "$?" = 64
+check "which says what to do" grep -qF "zone 'aws:mars-north-1' is not a cloud region \
+carbontracker knows: give aws:REGION, gcp:REGION or azure:REGION" "$T/err"
+
 n_before=$(wc -l <"$T/requests.log")
 "$CT_BIN" --offline --log_dir "$T/logs2" --zone DE --api_keys '{"electricitymaps": "K3Y-secret"}' \
     -- true >"$T/out" 2>"$T/err"

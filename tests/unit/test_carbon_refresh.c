@@ -34,10 +34,11 @@ static struct fake_http srv;
 static char em_url[128], dead_url[128], srv_url[128];
 /* The keyless providers of other zones point nowhere; the replayed recordings are from 2024, so
  * the age limits are off except in the tests of stale values. */
-static char dead_settings[3][192];
-static const char *live_settings[] = {dead_settings[0],        dead_settings[1],
-                                      dead_settings[2],        "carbon.max_age_s=0",
-                                      "carbon.stale_warn_s=0", NULL};
+static char dead_settings[6][192];
+static const char *live_settings[] = {
+    dead_settings[0],     dead_settings[1],        dead_settings[2],
+    dead_settings[3],     dead_settings[4],        dead_settings[5],
+    "carbon.max_age_s=0", "carbon.stale_warn_s=0", NULL};
 
 struct fx {
     char sys[4096];
@@ -58,6 +59,10 @@ static int group_setup(void **state)
     snprintf(dead_settings[0], sizeof(dead_settings[0]), "energycharts.url=%s", dead_url);
     snprintf(dead_settings[1], sizeof(dead_settings[1]), "eirgrid.url=%s", dead_url);
     snprintf(dead_settings[2], sizeof(dead_settings[2]), "odre.url=%s", dead_url);
+    /* No instance metadata service either (CI machines may have one). */
+    snprintf(dead_settings[3], sizeof(dead_settings[3]), "cloud.gcp_url=%s", dead_url);
+    snprintf(dead_settings[4], sizeof(dead_settings[4]), "cloud.azure_url=%s", dead_url);
+    snprintf(dead_settings[5], sizeof(dead_settings[5]), "cloud.aws_url=%s", dead_url);
     return 0;
 }
 
@@ -1033,6 +1038,43 @@ static void test_stale_value_skipped_past_the_limit(void **state)
                              "315360000, got '12h'");
 }
 
+/* No zone given, on a Google Cloud machine: the metadata server names the region, its grid zone
+ * is the location (no IP geolocation), and the JSON keeps the region beside the zone. */
+static void test_cloud_region_detected(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    char gcp[192];
+    const char *settings[] = {dead_settings[0], dead_settings[1], dead_settings[2],     gcp,
+                              dead_settings[4], dead_settings[5], "carbon.max_age_s=0", NULL};
+
+    snprintf(gcp, sizeof(gcp), "cloud.gcp_url=%s/gcp", srv_url);
+    fake_http_routes(&srv, "{\"routes\": [{\"path\": \"/gcp/computeMetadata/v1/instance/zone\", "
+                           "\"responses\": [{\"status\": 200, \"body\": \"projects/42/zones/"
+                           "europe-west4-b\"}]}, {\"path\": \"/v3/carbon-intensity/latest\", "
+                           "\"responses\": [{\"status\": 200, \"body_file\": "
+                           "\"electricitymaps/latest_zone.json\"}]}]}");
+    o.zone = NULL;
+    o.settings = settings;
+    o.geolocation_url = srv_url;
+    o.verbose = 2;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    ct_assert_contains(f->con.text, "CarbonTracker: Location: NL (gcp:europe-west4, from the "
+                                    "instance metadata service), Eemshaven.\n");
+    assert_paths((const char *[]){"/gcp/computeMetadata/v1/instance/zone",
+                                  "/v3/carbon-intensity/latest?zone=NL", NULL});
+    json_t *root = summary(t);
+    assert_string_equal(json_string_value(json_object_get(root, "zone")), "NL");
+    assert_string_equal(json_string_value(json_object_get(root, "cloud_region")),
+                        "gcp:europe-west4");
+    assert_string_equal(json_string_value(json_object_get(root, "location_method")), "cloud");
+    json_decref(root);
+    ct_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1054,6 +1096,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_energycharts_through_the_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_value_used_with_a_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_value_skipped_past_the_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cloud_region_detected, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -17,6 +17,7 @@
 
 #include "../fakes/fake_http.h"
 #include "backends.h"
+#include "carbon/cloud.h"
 #include "carbon/eirgrid.h"
 #include "carbon/energycharts.h"
 #include "carbon/odre.h"
@@ -715,6 +716,177 @@ static void test_zones(void **state)
     ct_free(text);
 }
 
+/* ---- cloud regions ---------------------------------------------------------------------- */
+
+static void test_cloud_regions_by_name(void **state)
+{
+    static const struct {
+        const char *name, *zone, *country, *canonical;
+    } cases[] = {
+        {"aws:us-east-1", "US-MIDA-PJM", "US", "aws:us-east-1"},
+        {"AWS:US-East-1", "US-MIDA-PJM", "US", "aws:us-east-1"},
+        {"aws:us-east-1a", "US-MIDA-PJM", "US", "aws:us-east-1"}, /* an availability zone */
+        {"gcp:europe-west4", "NL", "NL", "gcp:europe-west4"},
+        {"gcp:europe-west4-a", "NL", "NL", "gcp:europe-west4"}, /* a GCP zone */
+        {"azure:westeurope", "NL", "NL", "azure:westeurope"},
+        {"azure:northeurope", "IE", "IE", "azure:northeurope"},
+        {"gcp:us-south1", "US-TEX-ERCO", "US", "gcp:us-south1"},
+    };
+    struct ct__location l;
+    char why[512];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ct__location_query q = {.zone = cases[i].name};
+        why[0] = '\0';
+        ct__location_resolve(&q, &l, why, sizeof(why));
+        if (strcmp(l.zone, cases[i].zone) != 0 || strcmp(l.country, cases[i].country) != 0 ||
+            strcmp(l.cloud_region, cases[i].canonical) != 0 || l.method != CT__LOC_OPTION ||
+            why[0] != '\0')
+            fail_msg("%s: zone \"%s\" country \"%s\" cloud \"%s\" method %d note \"%s\"",
+                     cases[i].name, l.zone, l.country, l.cloud_region, l.method, why);
+    }
+    struct ct__location_query q = {.zone = "azure:westeurope"};
+    ct__location_resolve(&q, &l, why, sizeof(why));
+    assert_string_equal(l.address, "NL (azure:westeurope, set by option)");
+
+    /* Unknown: said, and the next way to find the location is used. */
+    static const char *const unknown[] = {"aws:us-east-9",   "oracle:us-ashburn-1", "gcp:", ":x",
+                                          "aws:us-east-1ab", "gcp:europe-west4-ab"};
+    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        struct ct__location_query u = {.zone = unknown[i], .tz = ""};
+        why[0] = '\0';
+        ct__location_resolve(&u, &l, why, sizeof(why));
+        if (l.method == CT__LOC_OPTION || l.cloud_region[0] != '\0' ||
+            strstr(why, "not a cloud region carbontracker knows") == NULL)
+            fail_msg("%s: method %d, note \"%s\"", unknown[i], l.method, why);
+    }
+
+    /* The shipped table: well-formed, one row per region, the three clouds' major regions. */
+    size_t per_cloud[3] = {0};
+    for (size_t i = 0; i < ct__cloud_region_count; i++) {
+        const struct ct__cloud_region_entry *e = &ct__cloud_region_table[i];
+        char name[96];
+        per_cloud[e->cloud[0] == 'a' ? (e->cloud[1] == 'w' ? 0 : 2) : 1]++;
+        snprintf(name, sizeof(name), "%s:%s", e->cloud, e->region);
+        assert_ptr_equal(ct__cloud_region_find(name), e);
+        assert_true(e->zone[0] >= 'A' && e->zone[0] <= 'Z' && e->zone[1] >= 'A' &&
+                    e->zone[1] <= 'Z' && (e->zone[2] == '\0' || e->zone[2] == '-'));
+    }
+    ct_assert_cmp_uint(per_cloud[0], >=, 25);
+    ct_assert_cmp_uint(per_cloud[1], >=, 30);
+    ct_assert_cmp_uint(per_cloud[2], >=, 30);
+}
+
+/* Routes for the three metadata services (a NULL reply: that service is not there). */
+static void metadata_routes(const char *gcp, const char *azure, const char *aws_region)
+{
+    json_t *routes = json_array(), *root;
+    char *text;
+    if (gcp != NULL)
+        json_array_append_new(routes, json_pack("{s:s, s:[{s:i, s:s}]}", "path",
+                                                "/gcp/computeMetadata/v1/instance/zone",
+                                                "responses", "status", 200, "body", gcp));
+    if (azure != NULL)
+        json_array_append_new(routes, json_pack("{s:s, s:[{s:i, s:s}]}", "path",
+                                                "/azure/metadata/instance/compute/location",
+                                                "responses", "status", 200, "body", azure));
+    if (aws_region != NULL) {
+        json_array_append_new(routes,
+                              json_pack("{s:s, s:[{s:i, s:s}]}", "path", "/aws/latest/api/token",
+                                        "responses", "status", 200, "body", "AQAEAtoken=="));
+        json_array_append_new(routes, json_pack("{s:s, s:[{s:i, s:s}]}", "path",
+                                                "/aws/latest/meta-data/placement/region",
+                                                "responses", "status", 200, "body", aws_region));
+    }
+    root = json_pack("{s:o}", "routes", routes);
+    text = json_dumps(root, 0);
+    fake_http_routes(&srv, text);
+    free(text);
+    json_decref(root);
+}
+
+static struct ct__carbon_cfg cloud_cfg(void)
+{
+    struct ct__carbon_cfg c = cfg();
+    assert_int_equal(ct__settings_set(&S, "cloud", "gcp_url", fake_http_url(&srv, "/gcp")), CT_OK);
+    assert_int_equal(ct__settings_set(&S, "cloud", "azure_url", fake_http_url(&srv, "/azure")),
+                     CT_OK);
+    assert_int_equal(ct__settings_set(&S, "cloud", "aws_url", fake_http_url(&srv, "/aws")), CT_OK);
+    return c;
+}
+
+static void test_cloud_detection(void **state)
+{
+    const struct ct__cloud_region_entry *e;
+    char why[512] = "";
+    json_t *reqs;
+    (void)state;
+
+    /* Google Cloud: the instance's zone, with the Metadata-Flavor header. */
+    struct ct__carbon_cfg c = cloud_cfg();
+    metadata_routes("projects/123456789/zones/europe-west4-a\n", NULL, NULL);
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
+    assert_string_equal(e->zone, "NL");
+    assert_string_equal(e->region, "europe-west4");
+    reqs = fake_http_requests(&srv);
+    assert_int_equal(json_array_size(reqs), 1);
+    assert_string_equal(fake_http_path(reqs, 0), "/gcp/computeMetadata/v1/instance/zone");
+    assert_string_equal(fake_http_header(reqs, 0, "metadata-flavor"), "Google");
+    json_decref(reqs);
+
+    /* Azure: GCP's server is not there (404 here), then the location as text. */
+    metadata_routes(NULL, "westeurope", NULL);
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
+    assert_string_equal(e->cloud, "azure");
+    assert_string_equal(e->zone, "NL");
+    reqs = fake_http_requests(&srv);
+    assert_int_equal(json_array_size(reqs), 2);
+    assert_string_equal(fake_http_path(reqs, 1), "/azure/metadata/instance/compute/"
+                                                 "location?api-version=2021-02-01&format=text");
+    assert_string_equal(fake_http_header(reqs, 1, "metadata"), "true");
+    json_decref(reqs);
+
+    /* AWS, IMDSv2: a PUT for a token, then the region with it. */
+    metadata_routes(NULL, NULL, "us-east-2");
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
+    assert_string_equal(e->zone, "US-MIDA-PJM");
+    reqs = fake_http_requests(&srv);
+    assert_int_equal(json_array_size(reqs), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(reqs, 2), "method")),
+                        "PUT");
+    assert_string_equal(fake_http_path(reqs, 2), "/aws/latest/api/token");
+    assert_string_equal(fake_http_header(reqs, 2, "x-aws-ec2-metadata-token-ttl-seconds"), "60");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(reqs, 3), "method")),
+                        "GET");
+    assert_string_equal(fake_http_path(reqs, 3), "/aws/latest/meta-data/placement/region");
+    assert_string_equal(fake_http_header(reqs, 3, "x-aws-ec2-metadata-token"), "AQAEAtoken==");
+    json_decref(reqs);
+
+    /* A region the table lacks, a reply that is no region name, nothing there. */
+    metadata_routes(NULL, "marsnorth", NULL);
+    why[0] = '\0';
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_ENOTSUP);
+    assert_null(e);
+    ct_assert_contains(why, "azure: region azure:marsnorth is not in carbontracker's table");
+    metadata_routes("<html>captive portal</html>", NULL, NULL);
+    why[0] = '\0';
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_ENOTSUP);
+    ct_assert_contains(why, "gcp: not a region name");
+    metadata_routes(NULL, NULL, NULL);
+    why[0] = '\0';
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_ENOTSUP);
+    assert_string_equal(why, "gcp: HTTP 404; azure: HTTP 404; aws: HTTP 404");
+
+    /* Off: no request at all. */
+    metadata_routes("projects/1/zones/europe-west4-a", NULL, NULL);
+    assert_int_equal(ct__settings_set(&S, "cloud", "detect", "0"), CT_OK);
+    why[0] = '\0';
+    assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_ENOTSUP);
+    assert_string_equal(why, "cloud detection is off (cloud.detect=0)");
+    assert_requests((const char *[]){NULL});
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -729,6 +901,8 @@ int main(void)
         cmocka_unit_test(test_odre_latest),
         cmocka_unit_test(test_failures_every_provider),
         cmocka_unit_test(test_zones),
+        cmocka_unit_test(test_cloud_regions_by_name),
+        cmocka_unit_test(test_cloud_detection),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
