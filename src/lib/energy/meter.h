@@ -99,5 +99,8 @@ extern const struct ct__meter_ops ct__meter_cpu_tdp;
 extern const struct ct__meter_ops ct__meter_sim_cpu;
 extern const struct ct__meter_ops ct__meter_sim_gpu;
 extern const struct ct__meter_ops ct__meter_nvml;
+extern const struct ct__meter_ops ct__meter_rocm_smi;
+extern const struct ct__meter_ops ct__meter_amdgpu_hwmon;
+extern const struct ct__meter_ops ct__meter_intel_gpu_hwmon;
 
 #endif

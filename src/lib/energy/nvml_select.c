@@ -248,21 +248,7 @@ static int cmp_int(const void *a, const void *b)
 
 int ct__nvml_tracked_tree(const ct_options *opts, int proc_fd, int **tree)
 {
-    int n_tree = 0;
-    int root = opts && opts->tracked_pid > 0 ? opts->tracked_pid : (int)getpid();
-    *tree = NULL;
-    if (proc_fd >= 0)
-        n_tree = ct__proctree(proc_fd, root, tree, NULL);
-    if (n_tree <= 0) {
-        free(*tree);
-        *tree = malloc(sizeof(**tree));
-        if (!*tree)
-            return 0;
-        (*tree)[0] = root;
-        n_tree = 1;
-    }
-    qsort(*tree, (size_t)n_tree, sizeof(**tree), cmp_int);
-    return n_tree;
+    return ct__proctree_sorted(proc_fd, opts ? opts->tracked_pid : 0, tree);
 }
 
 int ct__nvml_runs_tracked(const struct ct__nvml_api *a, nvmlDevice_t h, const int *tree, int n_tree)

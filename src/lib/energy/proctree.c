@@ -344,3 +344,28 @@ fail:
     tree_reset(&t);
     return rc;
 }
+
+static int cmp_pid(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int ct__proctree_sorted(int proc_fd, int root_pid, int **tree)
+{
+    int n_tree = 0;
+    int root = root_pid > 0 ? root_pid : (int)getpid();
+    *tree = NULL;
+    if (proc_fd >= 0)
+        n_tree = ct__proctree(proc_fd, root, tree, NULL);
+    if (n_tree <= 0) {
+        free(*tree);
+        *tree = malloc(sizeof(**tree));
+        if (!*tree)
+            return 0;
+        (*tree)[0] = root;
+        n_tree = 1;
+    }
+    qsort(*tree, (size_t)n_tree, sizeof(**tree), cmp_pid);
+    return n_tree;
+}

@@ -28,4 +28,12 @@ enum ct__proctree_method {
  */
 int ct__proctree(int proc_fd, int root_pid, int **pids, int *method);
 
+/*
+ * The tracked process tree for the meters' devices_by_pid, sorted ascending for bsearch():
+ * root_pid (this process when <= 0) and its descendants read from proc_fd, or the root alone
+ * when proc cannot be read (proc_fd < 0 allowed). Returns the count with a malloc'ed array in
+ * *tree (free() it), or 0 (*tree NULL) when out of memory.
+ */
+int ct__proctree_sorted(int proc_fd, int root_pid, int **tree);
+
 #endif

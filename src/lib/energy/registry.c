@@ -10,8 +10,11 @@
 #include <stddef.h>
 
 const struct ct__meter_ops *const ct__meters[] = {
-    &ct__meter_nvml,          /* gpu-nvidia: NVML (dlopen'ed); GPU meters first */
-    &ct__meter_rapl_powercap, /* cpu-package: packages + DRAM, hardware counters */
-    &ct__meter_cpu_tdp,       /* cpu-package fallback: TDP x measured utilisation */
+    &ct__meter_nvml,            /* gpu-nvidia: NVML (dlopen'ed); GPU meters first */
+    &ct__meter_rocm_smi,        /* gpu-amd: ROCm SMI (dlopen'ed) */
+    &ct__meter_amdgpu_hwmon,    /* gpu-amd fallback: amdgpu hwmon power, integrated */
+    &ct__meter_intel_gpu_hwmon, /* gpu-intel: i915/xe hwmon energy counters */
+    &ct__meter_rapl_powercap,   /* cpu-package: packages + DRAM, hardware counters */
+    &ct__meter_cpu_tdp,         /* cpu-package fallback: TDP x measured utilisation */
     NULL,
 };
