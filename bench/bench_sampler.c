@@ -7,12 +7,16 @@
  * instructions per read, free of the probe's and the program's fixed costs.
  *
  * usage: bench_sampler --meter NAME|tracker [--reads N] [--batch B] [--sysfs ROOT]
- *                      [--proc ROOT] [--nvml LIB] [--components C] [--quiet]
- * Without --sysfs / --proc a server2 powercap tree and a proc tree are made (and removed).
+ *                      [--proc ROOT] [--nvml LIB] [--components C] [--set K=V]...
+ *                      [--gpus amd|intel] [--quiet]
+ * Without --sysfs / --proc a server2 powercap tree and a proc tree are made (and removed);
+ * --gpus adds four PCI GPUs to it (0000:03:00.0 .. 0000:06:00.0): AMD with amdgpu hwmon
+ * power1_input, or Intel xe with card and package energy counters.
  */
 #include "bench_common.h"
 
 #include "backends.h"
+#include "gpu_fixture.h"
 #include "meters.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
@@ -26,14 +30,17 @@ struct args {
     const char *meter;
     long reads;
     long batch;
-    const char *sysfs, *proc, *nvml, *components;
+    const char *sysfs, *proc, *nvml, *components, *gpus;
+    const char *settings[5];
+    int n_settings;
     int quiet;
 };
 
 static int usage(void)
 {
     fputs("usage: bench_sampler --meter NAME|tracker [--reads N] [--batch B] [--sysfs ROOT] "
-          "[--proc ROOT] [--nvml LIB] [--components C] [--quiet]\n",
+          "[--proc ROOT] [--nvml LIB] [--components C] [--set K=V]... [--gpus amd|intel] "
+          "[--quiet]\n",
           stderr);
     return 2;
 }
@@ -189,6 +196,36 @@ cleanup:
     return rc;
 }
 
+/* Four PCI GPUs of one vendor in the sysfs tree, laid out as the kernel does. */
+static int add_gpus(const char *root, const char *vendor)
+{
+    int amd = strcmp(vendor, "amd") == 0;
+    for (int i = 0; i < 4; i++) {
+        char pci[32], dir[64];
+        snprintf(pci, sizeof(pci), "0000:%02x:00.0", 3 + i);
+        snprintf(dir, sizeof(dir), "hwmon/hwmon%d", 2 + i);
+        int r = gpf_add_gpu(root, pci, amd ? 0x1002 : 0x8086, amd ? 0x740c : 0x56c0, 1 + i);
+        if (r == 0)
+            r = gpf_add_hwmon(root, pci, 2 + i, amd ? "amdgpu" : "xe");
+        char file[96];
+        snprintf(file, sizeof(file), "%s/%s", dir, amd ? "power1_input" : "energy1_input");
+        if (r == 0)
+            r = gpf_set(root, pci, file, amd ? "250000000" : "123456789");
+        if (r == 0 && !amd) {
+            snprintf(file, sizeof(file), "%s/energy1_label", dir);
+            r = gpf_set(root, pci, file, "card");
+            snprintf(file, sizeof(file), "%s/energy2_input", dir);
+            if (r == 0)
+                r = gpf_set(root, pci, file, "98765432");
+        }
+        if (r < 0) {
+            fprintf(stderr, "bench_sampler: cannot make GPU %s: %s\n", pci, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {.reads = 100000, .batch = 100};
@@ -215,6 +252,10 @@ int main(int argc, char **argv)
             a.nvml = v;
         else if (strcmp(k, "--components") == 0)
             a.components = v;
+        else if (strcmp(k, "--set") == 0 && a.n_settings < 4)
+            a.settings[a.n_settings++] = v;
+        else if (strcmp(k, "--gpus") == 0 && (strcmp(v, "amd") == 0 || strcmp(v, "intel") == 0))
+            a.gpus = v;
         else
             return usage();
     }
@@ -230,6 +271,8 @@ int main(int argc, char **argv)
             goto cleanup;
         made_sys = 1;
         a.sysfs = sys;
+        if (a.gpus && add_gpus(sys, a.gpus) < 0)
+            goto cleanup;
     }
     if (!a.proc) {
         struct prf_stat st = {.user = 100000, .system = 20000, .idle = 500000};
@@ -244,6 +287,7 @@ int main(int argc, char **argv)
     o.proc_root = a.proc;
     o.zone = "DK";
     o.nvml_library = a.nvml;
+    o.settings = a.settings;
     rc = strcmp(a.meter, "tracker") == 0 ? bench_tracker(&a, &o) : bench_meter(&a, &o);
 cleanup:
     if (made_sys)

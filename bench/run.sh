@@ -18,6 +18,7 @@ OUT=${BENCH_OUT:-$BUILD/bench-results}
 QUICK=${BENCH_QUICK:-0}
 WRITE=${BENCH_WRITE:-$([ "$QUICK" = 1 ] && echo 0 || echo 1)}
 FAKE_NVML=$B/fake-nvml/libnvidia-ml.so.1
+FAKE_RSMI=$B/fake-rsmi/librocm_smi64.so.1
 
 for f in "$CT" "$B/bench_exec" "$B/bench_sampler" "$B/bench_library" "$B/trace_driver"; do
     [ -x "$f" ] || {
@@ -143,6 +144,22 @@ if [ -f "$FAKE_NVML" ]; then
     FAKE_NVML_SCENARIO=$TMP/nvml-power.scn sampler nvml-power --meter nvml \
         --nvml "$FAKE_NVML" --sysfs "$SYS2" --proc "$PROC"
 fi
+
+# AMD and Intel GPUs: four of each in a GPU sysfs tree bench_sampler makes (--gpus); ROCm SMI is
+# the fake's, with energy accumulators, then power only.
+if [ -f "$FAKE_RSMI" ]; then
+    for k in 0 1 2 3; do
+        printf '[device]\npci = 0000:%02x:00.0\nwatts = 250\n' $((3 + k))
+    done >"$TMP/rsmi-counter.scn"
+    sed 's/^watts = 250$/watts = 250\nenergy_counter = no/' "$TMP/rsmi-counter.scn" \
+        >"$TMP/rsmi-power.scn"
+    FAKE_RSMI_SCENARIO=$TMP/rsmi-counter.scn sampler rsmi-counter --meter rocm-smi --gpus amd \
+        --set "rocm-smi.library=$FAKE_RSMI" --proc "$PROC"
+    FAKE_RSMI_SCENARIO=$TMP/rsmi-power.scn sampler rsmi-power --meter rocm-smi --gpus amd \
+        --set "rocm-smi.library=$FAKE_RSMI" --proc "$PROC"
+fi
+sampler amdgpu-hwmon --meter amdgpu-hwmon --gpus amd --proc "$PROC"
+sampler intel-gpu-hwmon --meter intel-gpu-hwmon --gpus intel --proc "$PROC"
 
 # ---- library ----------------------------------------------------------------------------------
 phase "library"

@@ -15,6 +15,12 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       # The Python package's tests: the parser on a fake file system (pyfakefs, as upstream's
       # tests use it) and an offline `pip install --no-build-isolation` of the package.
       python3-pyfakefs python3-pip python3-setuptools)
+# AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
+# librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
+# GPU. Debian builds ROCm for these architectures only.
+case "$(dpkg --print-architecture 2>/dev/null)" in
+amd64 | arm64 | ppc64el) need+=(librocm-smi-dev) ;;
+esac
 case "${1:-}" in
 "") ;;
 --bench) need+=(valgrind) ;;

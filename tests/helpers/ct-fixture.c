@@ -1,8 +1,10 @@
 /*
  * ct-fixture.c - command-line front end of the powercap fixture for shell integration tests:
  * build a fake powercap tree, move or break its counters, or drive a counter at a constant power
- * in real time while the tracked command runs. Exit: 0 ok, 1 failure (message on stderr), 2 usage.
+ * in real time while the tracked command runs; build PCI GPUs with their DRM and hwmon
+ * directories (gpu_fixture.h). Exit: 0 ok, 1 failure (message on stderr), 2 usage.
  */
+#include "gpu_fixture.h"
 #include "powercap_fixture.h"
 
 #include <errno.h>
@@ -23,7 +25,10 @@ static const char usage_text[] =
     "       ct-fixture vanish ROOT ZONE\n"
     "       ct-fixture drive ROOT ZONE WATTS SECONDS [STEP_MS]\n"
     "           advance ZONE at WATTS for SECONDS in real time, every STEP_MS (default 10),\n"
-    "           then print the microjoules added\n";
+    "           then print the microjoules added\n"
+    "       ct-fixture gpu ROOT PCI VENDOR DEVICE CARD [HWMON NAME]\n"
+    "           a PCI GPU (ids in hex) with DRM cardCARD and hwmonHWMON named NAME\n"
+    "       ct-fixture gpu-set ROOT PCI FILE TEXT  (FILE relative to the PCI device)\n";
 
 static int usage(void)
 {
@@ -124,6 +129,18 @@ int main(int argc, char **argv)
             return usage();
         }
         return r < 0 ? failed("cannot create", root, argv[3], r) : 0;
+    }
+    if (strcmp(cmd, "gpu") == 0 && (argc == 7 || argc == 9)) {
+        unsigned vendor = (unsigned)strtoul(argv[4], NULL, 16);
+        unsigned device = (unsigned)strtoul(argv[5], NULL, 16);
+        r = gpf_add_gpu(root, argv[3], vendor, device, atoi(argv[6]));
+        if (r == 0 && argc == 9)
+            r = gpf_add_hwmon(root, argv[3], atoi(argv[7]), argv[8]);
+        return r < 0 ? failed("cannot create", root, argv[3], r) : 0;
+    }
+    if (strcmp(cmd, "gpu-set") == 0 && argc == 6) {
+        r = gpf_set(root, argv[3], argv[4], argv[5]);
+        return r < 0 ? failed("cannot write", root, argv[4], r) : 0;
     }
     if (argc < 4)
         return usage();
