@@ -336,10 +336,12 @@ class Report:
                  ("cpu-tdp", "CPU estimate (cpu-tdp, /proc/stat)", "cpu-tdp"),
                  ("nvml-counter", "NVML fake, 4 GPUs, energy counters", "NVML energy"),
                  ("nvml-power", "NVML fake, 4 GPUs, power only", "NVML power"),
-                 ("rsmi-counter", "ROCm SMI fake, 4 GPUs, energy accumulators", ""),
-                 ("rsmi-power", "ROCm SMI fake, 4 GPUs, power only", ""),
-                 ("amdgpu-hwmon", "amdgpu hwmon `power1_input`, 4 GPUs (opened per read)", ""),
-                 ("intel-gpu-hwmon", "Intel xe hwmon `energy1_input`, 4 GPUs (opened per read)", ""),
+                 ("rsmi-counter", "ROCm SMI fake, 4 GPUs, energy accumulators", "ROCm SMI energy"),
+                 ("rsmi-power", "ROCm SMI fake, 4 GPUs, power only", "ROCm SMI power"),
+                 ("amdgpu-hwmon", "amdgpu hwmon `power1_input`, 4 GPUs (opened per read)",
+                  "amdgpu hwmon"),
+                 ("intel-gpu-hwmon", "Intel xe hwmon `energy1_input`, 4 GPUs (opened per read)",
+                  "Intel hwmon"),
                  ("tracker-cpu", "whole sample `ct__sampler_tick` (RAPL 4 zones: ledger, account, sinks)", "")]
         rows = []
         self.per_counter = {}

@@ -42,7 +42,8 @@ void ct__pci_from_bdfid(uint64_t bdfid, char *buf, size_t len);
 
 /*
  * Read one hwmon attribute holding an unsigned decimal (µW, µJ), opening it relative to the
- * hwmon directory's fd each time: a GPU unplugged or reset makes the open fail at once.
+ * hwmon directory's fd each time (openat, pread, close): a GPU unplugged or reset makes the open
+ * fail at once.
  * Returns 0, -errno (-ENOENT: gone) or -EINVAL (not a number).
  */
 int ct__hwmon_read_u64(int hwmon_fd, const char *attr, uint64_t *out);
