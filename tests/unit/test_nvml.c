@@ -353,8 +353,8 @@ static void test_power_integration_exact(void **st)
     assert_int_equal(f->devs[0].provenance, CT_PROVENANCE_INTEGRATED);
     assert_string_equal(f->devs[0].info,
                         "driver 550.54.14; power samples (nvmlDeviceGetPowerUsage) integrated at "
-                        "10 Hz: no energy counter on this GPU (older than Volta)");
-    assert_int_equal(M->max_interval_ns(f->state), 100 * MS); /* the sampler polls at 10 Hz */
+                        "20 Hz: no energy counter on this GPU (older than Volta)");
+    assert_int_equal(M->max_interval_ns(f->state), 50 * MS); /* the sampler polls at 20 Hz */
     /* Constant power: the trapezoid is exact over the timestamps passed to read(). */
     uint64_t t0 = ct__now_ns();
     assert_int_equal(M->read(f->state, t0, f->out), CT_OK);
@@ -415,13 +415,13 @@ static void test_mixed_boards(void **st)
     assert_string_equal(f->devs[3].uuid, U3);
     assert_int_equal(f->devs[3].index, 3);
     ct_assert_contains(f->devs[0].info, "driver 535.104.05; ");
-    assert_int_equal(M->max_interval_ns(f->state), 100 * MS);
+    assert_int_equal(M->max_interval_ns(f->state), 50 * MS);
     struct stamp sa = rdb(f), sb = sa;
     uint64_t a_uj[4];
     for (int i = 0; i < 4; i++)
         a_uj[i] = f->out[i].energy_uj;
     while (sb.before - sa.before < 500 * MS) {
-        sleep_ms(100); /* the sampler's 10 Hz */
+        sleep_ms(50); /* the sampler's 20 Hz */
         sb = rdb(f);
     }
     const double watts[4] = {250, 300, 120, 200};
@@ -442,7 +442,7 @@ static void test_mixed_boards(void **st)
     char buf[512];
     detail(f, buf, sizeof(buf));
     ct_assert_contains(buf, "driver 535.104.05, 4 GPUs; measured: 0 (energy counter), 1 (energy "
-                            "counter), 2 (power at 10 Hz), 3 (energy counter);");
+                            "counter), 2 (power at 20 Hz), 3 (energy counter);");
 }
 
 static void test_unusable_board(void **st)
@@ -698,7 +698,7 @@ static void test_by_pid(void **st)
                        "devices_by_pid: counted from when a process of the tracked "
                        "tree runs on it (one does now)");
     ct_assert_contains(f->devs[3].info, "(none yet; checked every 2 s)");
-    assert_int_equal(M->max_interval_ns(f->state), 100 * MS); /* G4 is power-only */
+    assert_int_equal(M->max_interval_ns(f->state), 50 * MS); /* G4 is power-only */
 
     uint64_t t0 = ct__now_ns();
     sleep_ms(50);
@@ -866,7 +866,7 @@ static void test_tracker_gpus(void **st)
     assert_int_equal(ct_tracker_open(&f->t, &o, err, sizeof(err)), CT_OK);
     ct_assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
                                     "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
-    assert_int_equal(f->t->sampler.period_ns, 100 * MS); /* the power-only GPU sets 10 Hz */
+    assert_int_equal(f->t->sampler.period_ns, 50 * MS); /* the power-only GPU sets 20 Hz */
 
     struct stamp s0 = epoch_start(f);
     sleep_ms(600);
@@ -888,7 +888,7 @@ static void test_tracker_gpus(void **st)
     assert_int_equal(p->provenance, CT_PROVENANCE_INTEGRATED);
     double ea = assert_counter_energy(a->energy_j, 250, s0, s1);
     double ep = fabs(p->energy_j - 100 * d) / (100 * d);
-    print_message("tracker epoch %.3f s: counter %.4f J (%.4f%%), 10 Hz power %.6f J (%.6f%%)\n", d,
+    print_message("tracker epoch %.3f s: counter %.4f J (%.4f%%), 20 Hz power %.6f J (%.6f%%)\n", d,
                   a->energy_j, ea * 100, p->energy_j, ep * 100);
     /* Constant power integrated over the epoch boundaries' own timestamps: exact. */
     ct_assert_double_near(100 * d, p->energy_j, 1e-5);

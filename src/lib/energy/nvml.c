@@ -1,11 +1,13 @@
 /*
  * nvml.c - NVIDIA GPU energy through NVML, dlopen'ed at run time (libnvidia-ml.so.1, or the
  * nvml_library option). Each GPU's exact energy counter (Volta and newer) is read at the epoch
- * boundaries; older GPUs' power is sampled at 10 Hz and integrated with the trapezoid rule. The
+ * boundaries; older GPUs' power is sampled at 20 Hz and integrated with the trapezoid rule. The
  * GPUs are chosen by CUDA_VISIBLE_DEVICES, or by the processes of the tracked process tree. This
  * file is the meter; the library and its GPUs are nvml_lib.c's, the selection nvml_select.c's.
  */
 #include "nvml.h"
+
+#include "gpu_sysfs.h" /* CT__GPU_POWER_POLL_NS */
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 
 #define NVML_DEFAULT_LIBRARY "libnvidia-ml.so.1"
 #define NS_PER_S 1000000000ULL
-#define POWER_POLL_NS (NS_PER_S / 10) /* power-only GPUs are sampled at 10 Hz */
+#define POWER_POLL_NS CT__GPU_POWER_POLL_NS /* power-only GPUs are sampled at 20 Hz */
 #define PID_RECHECK_NS (2 * NS_PER_S) /* devices_by_pid: process lists re-read every 2 s */
 
 enum method { METHOD_NONE = 0, METHOD_COUNTER, METHOD_POWER };
@@ -155,7 +157,7 @@ static void choose_method(struct ct__nvml_state *s, struct ct__nvml_gpu *g, uint
         if (rp == NVML_SUCCESS) {
             g->method = METHOD_POWER;
             ct__fmt(g->method_why, sizeof(g->method_why),
-                    "power samples (nvmlDeviceGetPowerUsage) integrated at 10 Hz: %s",
+                    "power samples (nvmlDeviceGetPowerUsage) integrated at 20 Hz: %s",
                     !a->energy ? "the library has no nvmlDeviceGetTotalEnergyConsumption"
                     : re == NVML_ERROR_NOT_SUPPORTED
                         ? "no energy counter on this GPU (older than Volta)"
@@ -288,7 +290,7 @@ static void nvml_detail(void *vs, char *buf, size_t len)
     for (int i = 0; i < s->n_sel; i++) {
         const struct ct__nvml_gpu *g = &s->all[s->sel[i]];
         ct__append(buf, len, &off, "%s %u (%s%s%s%s)", i ? "," : "", g->index,
-                   g->method == METHOD_COUNTER ? "energy counter" : "power at 10 Hz",
+                   g->method == METHOD_COUNTER ? "energy counter" : "power at 20 Hz",
                    g->resets ? ", counter reset" : "", g->lost ? ", lost: " : "",
                    g->lost ? ct__nvml_errstr(&s->api, g->last_error) : "");
     }
