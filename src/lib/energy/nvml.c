@@ -17,7 +17,7 @@
 #define NVML_DEFAULT_LIBRARY "libnvidia-ml.so.1"
 #define NS_PER_S 1000000000ULL
 #define POWER_POLL_NS CT__GPU_POWER_POLL_NS /* power-only GPUs are sampled at 20 Hz */
-#define PID_RECHECK_NS (2 * NS_PER_S) /* devices_by_pid: process lists re-read every 2 s */
+#define PID_RECHECK_NS (2 * NS_PER_S)       /* devices_by_pid: process lists re-read every 2 s */
 
 enum method { METHOD_NONE = 0, METHOD_COUNTER, METHOD_POWER };
 
