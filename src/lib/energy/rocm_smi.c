@@ -111,7 +111,10 @@ static int load(struct rsmi_api *a, const char *lib, int named, char *why, size_
         if (named)
             ct__fmt(why, why_len, "cannot load the ROCm SMI library %s: %s", lib, err);
         else
-            ct__fmt(why, why_len, "%s not found (ROCm SMI is not installed)", lib);
+            ct__fmt(why, why_len,
+                    "%s not found (ROCm SMI is not installed; Debian's librocm-smi64-1 or ROCm "
+                    "gives the GPUs' energy accumulators)",
+                    lib);
         return CT_ENOTSUP;
     }
     const char *missing = NULL;
