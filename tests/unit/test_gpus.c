@@ -428,11 +428,14 @@ static void test_rsmi_step_trace(void **st)
     uint64_t start = ct__now_ns(), t = start;
     assert_int_equal(rd_at(f, start), CT_OK);
     double e0 = joules(f, 0);
+    uint64_t longest = 0;
     while (t - start < 1500 * MS) {
         struct timespec ts = {0, (long)period};
         nanosleep(&ts, NULL);
+        uint64_t prev = t;
         t = ct__now_ns();
         assert_int_equal(rd_at(f, t), CT_OK);
+        longest = t - prev > longest ? t - prev : longest;
     }
     /* The truth over [start, t] on the trace's clock (60 W before it starts). */
     static const double s[] = {-1e9, 0.13, 0.21, 0.47, 0.62, 0.9, 1.07, 1.3, 1e9};
@@ -445,15 +448,16 @@ static void test_rsmi_step_trace(void **st)
     }
     double got = joules(f, 0) - e0;
     /* Sampling cannot see where inside an interval a step fell: each step costs at most its
-     * height times half the longest interval (plus the scheduling delay of a read). The 2 %
+     * height times half the longest interval between reads (on a loaded machine, longer than the
+     * 50 ms asked for). The 2 %
      * claim over bursty traces is test_amd_hwmon's, in exact simulated time. */
     double bound = 0;
     for (int i = 1; i < 8; i++)
         if (s[i] > a && s[i] < b)
-            bound += fabs(w[i] - w[i - 1]) * (double)period / 1e9 / 2;
+            bound += fabs(w[i] - w[i - 1]) * (double)longest / 1e9 / 2;
     print_message("step trace: %.3f J integrated, %.3f J true (%.2f%%), step bound %.3f J\n", got,
                   truth, 100 * fabs(got - truth) / truth, bound);
-    ct_assert_double_within(truth, got, bound * 1.5);
+    ct_assert_double_within(truth, got, bound);
 }
 
 static void test_rsmi_reset_and_lost(void **st)
