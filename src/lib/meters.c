@@ -63,6 +63,14 @@ static int add_probe(struct ct__meter_set *set, const struct ct__meter_ops *ops,
         ops->detail(state, pr->detail, sizeof(pr->detail));
     if (!want || set->n_meters >= CT__MAX_METERS) {
         ops->close(state);
+        for (int i = 0; i < set->n_meters; i++)
+            if (strcmp(set->meters[i].ops->domain, ops->domain) == 0) {
+                ct__fmt(pr->why, sizeof(pr->why),
+                        "works, not used: %s measures the %s domain (a fallback when it is not "
+                        "here)",
+                        set->meters[i].ops->name, ops->domain);
+                break;
+            }
         return CT_OK;
     }
     struct ct__meter_inst *m = &set->meters[set->n_meters];

@@ -696,6 +696,14 @@ static void test_json_outputs(void **state)
     assert_string_equal(json_string_value(json_object_get(m0, "status")), "error");
     assert_string_equal(json_string_value(json_object_get(m0, "code")), "EPERM");
     ct_assert_contains(json_string_value(json_object_get(m0, "reason")), "udev");
+    /* then the other counters of the cpu-package domain (not in this tree), then the estimate */
+    const char *const chain[] = {"rapl-perf", "rapl-msr", "amd-energy"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *mi = meter_named(root, chain[i]);
+        assert_non_null(mi);
+        assert_string_equal(json_string_value(json_object_get(mi, "status")), "not-here");
+        assert_false(json_is_true(json_object_get(mi, "selected")));
+    }
     json_t *m1 = meter_named(root, "cpu-tdp");
     assert_true(json_is_true(json_object_get(m1, "selected")));
     json_decref(root);

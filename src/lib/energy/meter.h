@@ -95,6 +95,9 @@ extern const struct ct__meter_ops *const ct__meters[];
 
 /* Individual meters (one file each). */
 extern const struct ct__meter_ops ct__meter_rapl_powercap;
+extern const struct ct__meter_ops ct__meter_rapl_perf;
+extern const struct ct__meter_ops ct__meter_rapl_msr;
+extern const struct ct__meter_ops ct__meter_amd_energy;
 extern const struct ct__meter_ops ct__meter_cpu_tdp;
 extern const struct ct__meter_ops ct__meter_sim_cpu;
 extern const struct ct__meter_ops ct__meter_sim_gpu;

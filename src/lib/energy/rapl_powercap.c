@@ -4,6 +4,7 @@
  * hardware counter is unfolded into a 64-bit counter that starts at 0 at probe.
  */
 #include "../util/sysfs.h"
+#include "counter.h"
 #include "meter.h"
 
 #include <dirent.h>
@@ -547,28 +548,13 @@ static int rapl_describe(void *vs, struct ct__meter_dev *devs, int max)
 static uint64_t unfold(struct rapl_state *s, struct zone *z, uint64_t cur_uj, uint64_t now_ns)
 {
     uint64_t elapsed_ns = now_ns > z->prev_ns ? now_ns - z->prev_ns : 0;
-    uint64_t delta_uj = 0;
-    int reset = 0;
-
-    if (z->range_uj > 0 && cur_uj > z->range_uj) {
-        reset = 1;
-    } else if (cur_uj >= z->prev_uj) {
-        delta_uj = cur_uj - z->prev_uj;
-    } else if (z->range_uj == 0 || z->prev_uj > z->range_uj) {
-        reset = 1;
-    } else {
-        delta_uj = (z->range_uj - z->prev_uj) + cur_uj;
-        double most_uj = 2.0 * (double)z->max_power_uw * ((double)elapsed_ns / (double)NS_PER_S);
-        if ((double)delta_uj > most_uj)
-            reset = 1;
-    }
+    int reset;
+    uint64_t delta_uj = ct__counter_step(z->prev_uj, cur_uj, z->range_uj, (double)z->max_power_uw,
+                                         elapsed_ns, &reset);
     z->prev_uj = cur_uj;
     if (now_ns > z->prev_ns)
         z->prev_ns = now_ns;
-    if (reset) {
-        s->resets++;
-        return 0;
-    }
+    s->resets += (unsigned long)reset;
     return delta_uj;
 }
 
