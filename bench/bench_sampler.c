@@ -11,11 +11,15 @@
  *                      [--gpus amd|intel] [--quiet]
  * Without --sysfs / --proc a server2 powercap tree and a proc tree are made (and removed);
  * --gpus adds four PCI GPUs to it (0000:03:00.0 .. 0000:06:00.0): AMD with amdgpu hwmon
- * power1_input, or Intel xe with card and package energy counters.
+ * power1_input, or Intel xe with card and package energy counters. For the meters rapl-perf,
+ * rapl-msr and amd-energy the tree made is instead two sockets with the perf `power` PMU (read
+ * through the tests' fake perf source: the meter's own cost, without the read(2) system call),
+ * the msr files of CPUs 0 and 4, and an amd_energy chip.
  */
 #include "bench_common.h"
 
 #include "backends.h"
+#include "cpu_fixture.h"
 #include "gpu_fixture.h"
 #include "meters.h"
 #include "powercap_fixture.h"
@@ -226,6 +230,30 @@ static int add_gpus(const char *root, const char *vendor)
     return 0;
 }
 
+/* Two sockets (CPUs 0-3, 4-7) for the CPU meters without powercap; msr_setting receives
+ * "rapl-msr.dev_dir=<sys>/dev/cpu". */
+static int make_cpu2(const char *sys, char *msr_setting, size_t len)
+{
+    char dir[2100];
+    snprintf(dir, sizeof(dir), "%s/dev/cpu", sys);
+    snprintf(msr_setting, len, "rapl-msr.dev_dir=%s", dir);
+    int r = cpf_topology(sys, 8, 4);
+    if (r == 0)
+        r = cpf_perf_pmu(sys, 23, "0,4", 1);
+    for (int cpu = 0; r == 0 && cpu < 8; cpu += 4) {
+        r = cpf_msr_set(dir, cpu, 0x606, 0xA0E03ULL);
+        if (r == 0)
+            r = cpf_msr_set(dir, cpu, 0x611, 123456789ULL);
+        if (r == 0)
+            r = cpf_msr_set(dir, cpu, 0x619, 98765ULL);
+        for (uint64_t config = 2; r == 0 && config <= 3; config++)
+            cpf_perf_set(config, cpu, 1000000000000ULL);
+    }
+    if (r == 0)
+        r = cpf_amd_energy(sys, 2, 2, 8, 5000000ULL);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {.reads = 100000, .batch = 100};
@@ -263,16 +291,24 @@ int main(int argc, char **argv)
         return usage();
     if (a.batch > a.reads)
         a.batch = a.reads;
+    if (strcmp(a.meter, "rapl-perf") == 0)
+        cpf_perf_install();
 
-    char sys[4096] = "", proc[4096] = "";
+    char sys[2048] = "", proc[4096] = "", msr_setting[2200] = "";
     int made_sys = 0, made_proc = 0, rc = 1;
+    int cpu2 = strcmp(a.meter, "rapl-perf") == 0 || strcmp(a.meter, "rapl-msr") == 0 ||
+               strcmp(a.meter, "amd-energy") == 0;
     if (!a.sysfs) {
-        if (pcf_mkroot(sys, sizeof(sys), "bench-sys") < 0 || pcf_create(sys, "server2") < 0)
+        if (pcf_mkroot(sys, sizeof(sys), "bench-sys") < 0 ||
+            (cpu2 ? make_cpu2(sys, msr_setting, sizeof(msr_setting)) : pcf_create(sys, "server2")) <
+                0)
             goto cleanup;
         made_sys = 1;
         a.sysfs = sys;
         if (a.gpus && add_gpus(sys, a.gpus) < 0)
             goto cleanup;
+        if (cpu2 && a.n_settings < 4)
+            a.settings[a.n_settings++] = msr_setting;
     }
     if (!a.proc) {
         struct prf_stat st = {.user = 100000, .system = 20000, .idle = 500000};

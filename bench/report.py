@@ -334,6 +334,11 @@ class Report:
     def sampler(self):
         names = [("rapl", "RAPL powercap, server2 (4 zones)", "RAPL"),
                  ("cpu-tdp", "CPU estimate (cpu-tdp, /proc/stat)", "cpu-tdp"),
+                 ("rapl-perf", "RAPL perf_event, 2 sockets (pkg + ram), fake perf source "
+                  "(the meter without the read(2) system call)", "rapl-perf"),
+                 ("rapl-msr", "RAPL MSR, 2 sockets (pkg + DRAM), fixture msr files", "rapl-msr"),
+                 ("amd-energy", "amd_energy hwmon, 2 sockets (16 core counters skipped)",
+                  "amd-energy"),
                  ("nvml-counter", "NVML fake, 4 GPUs, energy counters", "NVML energy"),
                  ("nvml-power", "NVML fake, 4 GPUs, power only", "NVML power"),
                  ("rsmi-counter", "ROCm SMI fake, 4 GPUs, energy accumulators", "ROCm SMI energy"),
