@@ -14,7 +14,9 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file
       # The Python package's tests: the parser on a fake file system (pyfakefs, as upstream's
       # tests use it) and an offline `pip install --no-build-isolation` of the package.
-      python3-pyfakefs python3-pip python3-setuptools)
+      python3-pyfakefs python3-pip python3-setuptools
+      # the node meters' tests check their fake ipmitool against the real one's output format
+      ipmitool)
 # AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
 # librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
 # GPU. Debian builds ROCm for these architectures only.

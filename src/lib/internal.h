@@ -15,9 +15,10 @@
 enum ct__component {
     CT__COMP_CPU = 1,
     CT__COMP_GPU = 2,
+    CT__COMP_NODE = 4, /* whole-machine meters: shown beside the components, never added */
 };
 
-/* "cpu" / "gpu". */
+/* "cpu" / "gpu" / "node". */
 const char *ct__component_name(int comp);
 
 /* Monotonic clock in nanoseconds (CLOCK_MONOTONIC). */

@@ -25,8 +25,23 @@ int ct__ledger_setup(struct ct__ledger *l, const struct ct__probe_ctx *ctx, cons
     int rc = ct__meters_select(&l->set, ct__meters, ctx, order, n_order, 0, why, why_len);
     if (rc != CT_OK)
         return rc;
+    int base = 0;
     for (int m = 0; m < l->set.n_meters; m++) {
         struct ct__meter_inst *mi = &l->set.meters[m];
+        if (mi->ops->component == CT__COMP_NODE) {
+            /* Node meters come after every component's (meters.c): their readings follow. */
+            if (l->n_node == 0)
+                l->node_base = base;
+            for (int i = 0; i < mi->n_devs && l->n_node < CT__MAX_NODE_DEVS; i++) {
+                struct ct__node_dev *nd = &l->node[l->n_node++];
+                memset(nd, 0, sizeof(*nd));
+                nd->meta = mi->devs[i];
+                nd->meter = mi->ops->name;
+            }
+            base += mi->n_devs;
+            continue;
+        }
+        base += mi->n_devs;
         for (int i = 0; i < mi->n_devs && l->n_devs < CT_MAX_DEVICES; i++) {
             struct ct__dev *d = &l->devs[l->n_devs++];
             memset(d, 0, sizeof(*d));
@@ -69,6 +84,13 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
         base += mi->n_devs;
     }
     uint64_t cpu = 0, gpu = 0;
+    for (int k = 0; k < l->n_node; k++) {
+        struct ct__node_dev *nd = &l->node[k];
+        const struct ct__reading *r = &l->readings[l->node_base + k];
+        if (r->energy_uj > nd->cur_uj)
+            nd->cur_uj = r->energy_uj;
+        nd->lost = r->lost;
+    }
     for (int i = 0; i < l->n_devs; i++) {
         struct ct__dev *d = &l->devs[i];
         if (l->readings[i].energy_uj > d->cur_uj)
@@ -90,6 +112,8 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
     s->t_ns = now;
     s->cpu_uj = cpu;
     s->gpu_uj = gpu;
+    l->node_components_uj = cpu + gpu;
+    l->last_read_ns = now;
     l->samples++;
     pthread_mutex_unlock(&l->lock);
     if (now_ns)
@@ -97,9 +121,33 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
     return cpu + gpu;
 }
 
+int ct__ledger_node(const struct ct__ledger *l, struct ct__node_snapshot *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (l->n_node == 0)
+        return 0;
+    /* The lock is the only thing a reader changes (the summary holds a const tracker). */
+    pthread_mutex_t *lock = (pthread_mutex_t *)&l->lock;
+    pthread_mutex_lock(lock);
+    out->n = l->n_node;
+    for (int k = 0; k < l->n_node; k++) {
+        out->devs[k] = l->node[k];
+        out->node_uj += l->node[k].cur_uj - l->node[k].first_uj;
+    }
+    out->components_uj = l->node_components_uj;
+    out->t_ns = l->last_read_ns;
+    out->start_ns = l->start_ns;
+    pthread_mutex_unlock(lock);
+    return out->n;
+}
+
 void ct__ledger_start(struct ct__ledger *l)
 {
     pthread_mutex_lock(&l->lock);
+    for (int k = 0; k < l->n_node; k++)
+        l->node[k].first_uj = l->node[k].cur_uj;
+    l->node_components_uj = 0;
+    l->start_ns = l->last_read_ns;
     for (int i = 0; i < l->n_devs; i++)
         l->devs[i].first_uj = l->devs[i].epoch_start_uj = l->devs[i].mark_uj = l->devs[i].cur_uj;
     pthread_mutex_unlock(&l->lock);

@@ -29,6 +29,28 @@ struct ct__dev {
     int lost_told;           /* the loss was reported (caller's thread) */
 };
 
+/* A whole-machine device (CT__COMP_NODE meters): kept beside the components, never in their
+ * totals, epochs or device lists. */
+struct ct__node_dev {
+    struct ct__meter_dev meta;
+    const char *meter; /* the meter's name */
+    uint64_t cur_uj;   /* latest counter (under lock) */
+    uint64_t first_uj; /* counter at open */
+    int lost;          /* under lock */
+};
+
+#define CT__MAX_NODE_DEVS 4
+
+/* The node devices and the components over the same span (open to the latest read). */
+struct ct__node_snapshot {
+    int n;
+    struct ct__node_dev devs[CT__MAX_NODE_DEVS];
+    uint64_t node_uj;       /* all node devices since open */
+    uint64_t components_uj; /* all component devices since open, at the same read */
+    uint64_t t_ns;          /* that read's CLOCK_MONOTONIC time */
+    uint64_t start_ns;      /* the first read's */
+};
+
 /* One reading of all devices, for the time series (ring buffer). */
 struct ct__sample {
     uint64_t t_ns;
@@ -44,11 +66,17 @@ struct ct__ledger {
     int n_devs;
 
     pthread_mutex_t lock; /* the meter lock: every read and everything marked "under lock" */
-    struct ct__reading readings[CT_MAX_DEVICES];
-    int read_failures;      /* failed meter reads (under lock) */
-    char read_error[256];   /* last failure text (under lock) */
-    int read_failures_told; /* failures already reported (caller's thread) */
-    uint64_t samples;       /* reads so far (under lock) */
+    struct ct__reading readings[CT_MAX_DEVICES + CT__MAX_NODE_DEVS];
+    struct ct__node_dev node[CT__MAX_NODE_DEVS]; /* whole-machine devices */
+    int n_node;
+    int node_base;               /* their first reading's index (after every component's) */
+    uint64_t node_components_uj; /* components since open at the latest read (under lock) */
+    uint64_t last_read_ns;       /* under lock */
+    uint64_t start_ns;           /* the run's first read */
+    int read_failures;           /* failed meter reads (under lock) */
+    char read_error[256];        /* last failure text (under lock) */
+    int read_failures_told;      /* failures already reported (caller's thread) */
+    uint64_t samples;            /* reads so far (under lock) */
     struct ct__sample ring[CT__RING];
 };
 
@@ -72,6 +100,10 @@ int ct__ledger_has(const struct ct__ledger *l, int comp);
  * the CLOCK_MONOTONIC time of the reading.
  */
 uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, uint64_t *uj);
+
+/* Copy the node devices and the components' energy over the same span (under the lock).
+ * Returns the number of node devices (0: no node meter). */
+int ct__ledger_node(const struct ct__ledger *l, struct ct__node_snapshot *out);
 
 /* Put the current counters in place as the run's start (after the first read at open). */
 void ct__ledger_start(struct ct__ledger *l);

@@ -102,6 +102,23 @@ static int domain_taken(const struct ct__meter_set *set, const char *domain)
     return 0;
 }
 
+/* Every domain of comp adds its devices; within a domain the first meter that works is used.
+ * With probe_all (--list-devices) the domain's later meters are probed too, to say what else is
+ * there and why not. */
+static void probe_component(struct ct__meter_set *set, const struct ct__meter_ops *const *registry,
+                            const struct ct__probe_ctx *ctx, int comp, int probe_all)
+{
+    for (int i = 0; registry[i]; i++) {
+        const struct ct__meter_ops *ops = registry[i];
+        if (ops->component != comp)
+            continue;
+        int taken = domain_taken(set, ops->domain);
+        if (taken && !probe_all)
+            continue;
+        add_probe(set, ops, ctx, !taken);
+    }
+}
+
 int ct__meters_select(struct ct__meter_set *set, const struct ct__meter_ops *const *registry,
                       const struct ct__probe_ctx *ctx, const int order[2], int n_order,
                       int probe_all, char *why, size_t why_len)
@@ -126,19 +143,10 @@ int ct__meters_select(struct ct__meter_set *set, const struct ct__meter_ops *con
             }
             continue;
         }
-        for (int i = 0; registry[i]; i++) {
-            const struct ct__meter_ops *ops = registry[i];
-            if (ops->component != comp)
-                continue;
-            /* Every domain adds its devices; within a domain the first meter that works is used.
-             * With probe_all (--list-devices) the domain's later meters are probed too, to say
-             * what else is there and why not. */
-            int taken = domain_taken(set, ops->domain);
-            if (taken && !probe_all)
-                continue;
-            add_probe(set, ops, ctx, !taken);
-        }
+        probe_component(set, registry, ctx, comp, probe_all);
     }
+    /* Whole-machine meters, whatever the components: shown beside them, never added. */
+    probe_component(set, registry, ctx, CT__COMP_NODE, probe_all);
     return CT_OK;
 }
 

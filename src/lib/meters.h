@@ -10,7 +10,7 @@
 #include "energy/meter.h"
 
 #define CT__MAX_METERS 8
-#define CT__MAX_PROBES 16
+#define CT__MAX_PROBES 24
 
 /* Outcome of probing one meter. */
 struct ct__probe_result {
@@ -48,7 +48,8 @@ int ct__parse_components(const char *s, int order[2], int *n, char *why, size_t 
  * probes OK is used: a failed one is kept with its reason and the next one of the domain is
  * tried; the later ones are fallbacks, probed only with probe_all (for the device report) and
  * then kept as OK but not selected. Probes, meters and so devices come in component order, then
- * registry order. Never fails for a missing meter; returns CT_EINVAL only for invalid
+ * registry order; the whole-machine (CT__COMP_NODE) meters come last, probed whatever the
+ * components. Never fails for a missing meter; returns CT_EINVAL only for invalid
  * simulation options (why set). */
 int ct__meters_select(struct ct__meter_set *set, const struct ct__meter_ops *const *registry,
                       const struct ct__probe_ctx *ctx, const int order[2], int n_order,

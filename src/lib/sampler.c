@@ -30,8 +30,20 @@ static void tick(struct ct__sampler *s, int want)
     uint64_t total = ct__ledger_read(s->ledger, 0, &now, want ? uj : NULL);
     ct__account_energy(s->account, total);
     /* Outside the meter lock: an epoch boundary never waits for a sink's file I/O. */
-    if (want)
+    if (want) {
         ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);
+        struct ct__node_snapshot ns;
+        if (ct__ledger_node(s->ledger, &ns) > 0) {
+            struct ct__sink_node_dev nd[CT__MAX_NODE_DEVS];
+            for (int k = 0; k < ns.n; k++)
+                nd[k] = (struct ct__sink_node_dev){
+                    ns.devs[k].meta.name, ns.devs[k].meter, ns.devs[k].meta.provenance,
+                    (double)(ns.devs[k].cur_uj - ns.devs[k].first_uj) / 1e6, ns.devs[k].lost};
+            struct ct__sink_node n = {ns.n, nd, (double)ns.node_uj / 1e6,
+                                      (double)ns.components_uj / 1e6};
+            ct__sinks_node(s->sinks, now, &n);
+        }
+    }
 }
 
 void ct__sampler_tick(struct ct__sampler *s)

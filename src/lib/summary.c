@@ -87,6 +87,37 @@ static json_t *iso8601(double wall_s)
     return json_string(buf);
 }
 
+/* Whole-machine power beside the components (NULL without a node meter), open to the last
+ * read: the node's energy, the components' over the same span, and what they leave out. */
+static json_t *node_json(const struct ct__ledger *l)
+{
+    struct ct__node_snapshot ns;
+    if (ct__ledger_node(l, &ns) == 0)
+        return NULL;
+    json_t *o = json_object();
+    double node_j = (double)ns.node_uj / 1e6, comp_j = (double)ns.components_uj / 1e6;
+    double span_s = ns.t_ns > ns.start_ns ? (double)(ns.t_ns - ns.start_ns) / 1e9 : 0.0;
+    json_object_set_new(o, "energy_j", num(node_j));
+    json_object_set_new(o, "components_energy_j", num(comp_j));
+    json_object_set_new(o, "not_in_components_j", num(node_j - comp_j));
+    json_object_set_new(o, "duration_s", num(span_s));
+    json_object_set_new(o, "power_w", num(span_s > 0 ? node_j / span_s : 0.0));
+    json_t *devs = json_array();
+    for (int k = 0; k < ns.n; k++) {
+        json_t *d = json_object();
+        json_object_set_new(d, "name", json_string(ns.devs[k].meta.name));
+        json_object_set_new(d, "meter", json_string(ns.devs[k].meter));
+        json_object_set_new(d, "provenance",
+                            json_string(ct_provenance_name(ns.devs[k].meta.provenance)));
+        json_object_set_new(d, "lost", json_boolean(ns.devs[k].lost));
+        json_object_set_new(d, "energy_j",
+                            num((double)(ns.devs[k].cur_uj - ns.devs[k].first_uj) / 1e6));
+        json_array_append_new(devs, d);
+    }
+    json_object_set_new(o, "devices", devs);
+    return o;
+}
+
 CT_API int ct_summary_json(const ct_tracker *t, char **json)
 {
     if (!t || !json)
@@ -157,6 +188,9 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_array_append_new(devs, d);
     }
     json_object_set_new(root, "devices", devs);
+    json_t *node = node_json(&t->ledger);
+    if (node) /* only with a node meter: runs without one keep their summary as it was */
+        json_object_set_new(root, "node", node);
     json_t *eps = json_array();
     for (int i = 0; i < t->account.n_epochs; i++) {
         const struct ct__epoch *e = &t->account.epochs[i];

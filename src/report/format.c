@@ -100,3 +100,18 @@ const char *fmt_duration(char *buf, size_t len, double s)
         snprintf(buf + n, len - n, "%s%lds", n ? " " : "", sec);
     return buf;
 }
+
+const char *fmt_node_share(char *buf, size_t len, const char *meter, double node_j,
+                           double components_j)
+{
+    char n[48], c[48], o[48];
+    double out_j = node_j - components_j;
+    snprintf(buf, len,
+             "Whole machine (%s, not added to the totals: it contains the components): %s; the "
+             "components measured %s over the same span, so what they leave out (fans, disks, "
+             "network, power-supply loss, other devices) is %s (%.1f %% of the machine).",
+             meter ? meter : "node meter", fmt_joules(n, sizeof(n), node_j),
+             fmt_joules(c, sizeof(c), components_j), fmt_joules(o, sizeof(o), out_j),
+             node_j > 0 ? 100.0 * out_j / node_j : 0.0);
+    return buf;
+}

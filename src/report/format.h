@@ -14,5 +14,9 @@ const char *fmt_fixed(char *buf, size_t len, double v, int dec);
 const char *fmt_joules(char *buf, size_t len, double j);
 const char *fmt_power(char *buf, size_t len, double w);
 const char *fmt_duration(char *buf, size_t len, double s);
+/* The whole-machine sentence: node energy (meter), the components' over the same span and what
+ * they leave out (node - components, and its share of the node). */
+const char *fmt_node_share(char *buf, size_t len, const char *meter, double node_j,
+                           double components_j);
 
 #endif

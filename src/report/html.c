@@ -39,6 +39,13 @@ static void html_run(struct rp_buf *b, const struct rp_run *r)
         buf_esc(b, r->location ? r->location : "an unknown location");
         buf_puts(b, "</td></tr>\n");
     }
+    if (r->has_node) {
+        char node[512];
+        buf_puts(b, "<tr><th>Whole machine</th><td>");
+        buf_esc(b, fmt_node_share(node, sizeof(node), r->node_meter, r->node_energy_j,
+                                  r->node_components_j));
+        buf_puts(b, "</td></tr>\n");
+    }
     buf_printf(b, "<tr><th>Status</th><td>%s</td></tr>\n", status_of(r));
     if (r->pred.present)
         buf_printf(b, "<tr><th>Prediction (%d epochs)</th><td>%s, %s, %s</td></tr>\n",

@@ -188,6 +188,11 @@ static int load_run(const json_t *jr, struct rp_run *r)
     size_t i;
 
     read_fields(jr, r, run_fields, N_OF(run_fields));
+    const json_t *node = json_object_get(jr, "node");
+    r->has_node = json_is_object(node);
+    r->node_energy_j = jnum(node, "energy_j");
+    r->node_components_j = jnum(node, "components_energy_j");
+    r->node_meter = jstr(node, "meter");
     r->early_stop = jtrue(jr, "early_stop");
     r->truncated = jtrue(jr, "truncated");
     load_consumption(json_object_get(jr, "actual"), &r->actual);

@@ -71,7 +71,11 @@ struct rp_run {
     int n_epochs_shown;
     double epochs_s; /* sum of the logged epochs' durations */
     double power_w, cpu_power_w, gpu_power_w;
-    double t_end_s; /* end of the time axis (model.c) */
+    double t_end_s;           /* end of the time axis (model.c) */
+    int has_node;             /* a whole-machine meter was logged (the run's "node") */
+    double node_energy_j;     /* its energy over the run */
+    double node_components_j; /* the components' over the same span */
+    const char *node_meter;
     char name[160]; /* the standard log's file name without directory */
     char stem[160]; /* name without "_carbontracker.log" (or ".log") */
 };

@@ -152,10 +152,13 @@ static void run_provenance(struct rp_doc *d, const struct rp_run *r)
                  ci, r->location ? r->location : "an unknown location");
     struct {
         const char *txt;
-    } paras[4];
-    char pue[320], files[900], pred[320];
+    } paras[5];
+    char pue[320], files[900], pred[320], node[512];
     int np = 0;
     paras[np++].txt = line;
+    if (r->has_node)
+        paras[np++].txt = fmt_node_share(node, sizeof(node), r->node_meter, r->node_energy_j,
+                                         r->node_components_j);
     if (r->pue_inferred == 2)
         snprintf(pue, sizeof(pue),
                  "PUE: not in the logs; 1.00 is used, so the energy with and "

@@ -42,7 +42,8 @@ struct ct__reading {
 
 struct ct__meter_ops {
     const char *name; /* "rapl-powercap", "cpu-tdp", "sim-cpu", ... (shown to users) */
-    int component;    /* CT__COMP_CPU or CT__COMP_GPU */
+    int component;    /* CT__COMP_CPU, CT__COMP_GPU, or CT__COMP_NODE (whole-machine power, shown
+                         beside the components and never added to their totals) */
     /* The meter's settings ({NULL}-terminated, or NULL): e.g. a vendor library's path. The user
      * sets them as "<name>.<key>" or through the declared environment variable. */
     const struct ct__setting_decl *settings;
@@ -98,6 +99,8 @@ extern const struct ct__meter_ops ct__meter_rapl_powercap;
 extern const struct ct__meter_ops ct__meter_rapl_perf;
 extern const struct ct__meter_ops ct__meter_rapl_msr;
 extern const struct ct__meter_ops ct__meter_amd_energy;
+extern const struct ct__meter_ops ct__meter_acpi_power_meter;
+extern const struct ct__meter_ops ct__meter_ipmi_dcmi;
 extern const struct ct__meter_ops ct__meter_cpu_tdp;
 extern const struct ct__meter_ops ct__meter_sim_cpu;
 extern const struct ct__meter_ops ct__meter_sim_gpu;

@@ -277,6 +277,23 @@ static void rec_intensity(struct jr *j, const json_t *o, int line)
     j->ci_now = g;
 }
 
+/* "node": whole-machine power beside the components; the latest record holds the run so far. */
+static void rec_node(struct jr *j, const json_t *o, int line)
+{
+    struct ct__prun *r = j->run;
+    double e = num(o, "energy_j"), c = num(o, "components_energy_j");
+    if (isnan(e) || isnan(c)) {
+        skip(j, line, "node record without energy_j or components_energy_j");
+        return;
+    }
+    r->has_node = 1;
+    r->node_energy_j = e;
+    r->node_components_j = c;
+    const json_t *d0 = json_array_get(json_object_get(o, "devices"), 0);
+    if (d0)
+        set_str(j, &r->node_meter, d0, "meter");
+}
+
 static struct ct__consumption *consumption(struct jr *j, const json_t *o)
 {
     struct ct__consumption *c = calloc(1, sizeof(*c));
@@ -593,6 +610,8 @@ int ct__parse_jsonl(struct ct__prun *run, const char *buf, size_t len, const cha
             rec_consumption(&j, o, no, 0);
         else if (strcmp(ty, "summary") == 0)
             rec_consumption(&j, o, no, 1);
+        else if (strcmp(ty, "node") == 0)
+            rec_node(&j, o, no);
         /* other types: later versions' additions, ignored */
         json_decref(o);
     }

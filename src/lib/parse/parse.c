@@ -349,6 +349,14 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
            RECORDS_JSON(b, run->isamples, run->n_isamples, isample_fields));
     member(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
     member(b, o, "derived", ct__parse_derive_json(run));
+    if (run->has_node) { /* only runs with a node meter: the others' JSON stays as it was */
+        json_t *n = json_object();
+        member(b, n, "meter", str_json(run->node_meter));
+        member(b, n, "energy_j", num_json(run->node_energy_j));
+        member(b, n, "components_energy_j", num_json(run->node_components_j));
+        member(b, n, "not_in_components_j", num_json(run->node_energy_j - run->node_components_j));
+        member(b, o, "node", n);
+    }
     return o;
 }
 

@@ -251,6 +251,7 @@ void ct__parse_run_clear(struct ct__prun *run)
     free_consumption(run->actual);
     free_consumption(run->pred);
     free(run->location);
+    free(run->node_meter);
     free(run->epochs);
     for (size_t i = 0; i < run->n_devices; i++) {
         free(run->devices[i].component);

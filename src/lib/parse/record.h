@@ -124,6 +124,11 @@ struct ct__prun {
     size_t n_skipped, cap_skipped;
     struct ct__pskip *skipped;
     const char *aggregated; /* "actual", "pred" or NULL: what the totals took (static) */
+    /* Whole-machine power (the JSON-lines log's latest "node" record), beside the components: */
+    int has_node;
+    double node_energy_j;     /* node meters since the tracker opened */
+    double node_components_j; /* every component device over the same span */
+    char *node_meter;         /* the first node device's meter ("acpi-power-meter", ...) */
 };
 
 struct ct_parse_result {

@@ -238,6 +238,39 @@ static void jsonl_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, in
     pthread_mutex_unlock(&j->lock);
 }
 
+/* Whole-machine power beside the components: {"type":"node", "energy_j" (all node meters since
+ * open), "components_energy_j" (every component device since open, the same read), "devices"}. */
+static void jsonl_node(void *s, uint64_t now_ns, const struct ct__sink_node *n)
+{
+    struct ct__jsonl *j = s;
+    if (!j || !n || n->n <= 0)
+        return;
+    pthread_mutex_lock(&j->lock);
+    if (j->n_devices == 0) { /* no meta record yet: the log starts with the devices */
+        pthread_mutex_unlock(&j->lock);
+        return;
+    }
+    json_t *o = record(j, "node", now_or(now_ns));
+    if (o) {
+        json_object_set_new(o, "energy_j", num(n->node_j));
+        json_object_set_new(o, "components_energy_j", num(n->components_j));
+        json_t *devs = json_array();
+        for (int i = 0; i < n->n; i++) {
+            json_t *d = json_object();
+            json_object_set_new(d, "name", json_string(n->devs[i].name));
+            json_object_set_new(d, "meter", json_string(n->devs[i].meter));
+            json_object_set_new(d, "provenance",
+                                json_string(ct_provenance_name(n->devs[i].provenance)));
+            json_object_set_new(d, "energy_j", num(n->devs[i].energy_j));
+            json_object_set_new(d, "lost", json_boolean(n->devs[i].lost));
+            json_array_append_new(devs, d);
+        }
+        json_object_set_new(o, "devices", devs);
+    }
+    emit_locked(j, o);
+    pthread_mutex_unlock(&j->lock);
+}
+
 static void jsonl_epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
     struct ct__jsonl *j = s;
@@ -401,6 +434,7 @@ const struct ct__sink_ops ct__sink_jsonl = {
     .name = "jsonl",
     .meta = jsonl_meta,
     .sample = jsonl_sample,
+    .node = jsonl_node,
     .epoch = jsonl_epoch,
     .intensity = jsonl_intensity,
     .prediction = jsonl_prediction,

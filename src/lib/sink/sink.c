@@ -37,6 +37,11 @@ void ct__sinks_sample(struct ct__sinks *k, uint64_t now_ns, const uint64_t *ener
     EACH(k, sample, now_ns, energy_uj, n);
 }
 
+void ct__sinks_node(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_node *n)
+{
+    EACH(k, node, now_ns, n);
+}
+
 int ct__sinks_want_samples(const struct ct__sinks *k)
 {
     for (int i = 0; i < k->n; i++)

@@ -94,6 +94,22 @@ struct ct__sink_consumption {
     double refresh_s;
 };
 
+/* Whole-machine power (node meters) beside the components, over the same span: open to now. */
+struct ct__sink_node_dev {
+    const char *name;  /* "node", "node:bmc" */
+    const char *meter; /* "acpi-power-meter", "ipmi-dcmi" */
+    int provenance;    /* ct_provenance */
+    double energy_j;   /* since open */
+    int lost;
+};
+
+struct ct__sink_node {
+    int n;
+    const struct ct__sink_node_dev *devs;
+    double node_j;       /* all node devices since open */
+    double components_j; /* every component device since open, at the same read */
+};
+
 struct ct__sink_ops {
     const char *name;
     /* Every member may be NULL (the sink ignores that record). */
@@ -110,6 +126,8 @@ struct ct__sink_ops {
     int (*failed)(void *s, char *why, size_t len);
     /* Flush and release; the sink is not called again. */
     void (*close)(void *s);
+    /* Whole-machine power with a sample (sampler thread), when a node meter is in use. */
+    void (*node)(void *s, uint64_t now_ns, const struct ct__sink_node *n);
 };
 
 #define CT__MAX_SINKS 4
@@ -131,6 +149,7 @@ void ct__sinks_meta(struct ct__sinks *k, const struct ct__sink_meta *m);
 void ct__sinks_sample(struct ct__sinks *k, uint64_t now_ns, const uint64_t *energy_uj, int n);
 /* 1 when a sink takes samples (the sampler copies the counters only then). */
 int ct__sinks_want_samples(const struct ct__sinks *k);
+void ct__sinks_node(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_node *n);
 void ct__sinks_epoch(struct ct__sinks *k, uint64_t now_ns, const struct ct__sink_epoch *e);
 void ct__sinks_intensity(struct ct__sinks *k, uint64_t now_ns, double g_per_kwh, const char *source,
                          int live);

@@ -56,7 +56,7 @@ void ct__strlcpy(char *dst, const char *src, size_t len)
 
 const char *ct__component_name(int comp)
 {
-    return comp == CT__COMP_GPU ? "gpu" : "cpu";
+    return comp == CT__COMP_GPU ? "gpu" : comp == CT__COMP_NODE ? "node" : "cpu";
 }
 
 void ct__redact_secret(char *text, const char *secret)
