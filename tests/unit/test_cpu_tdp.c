@@ -270,7 +270,7 @@ static void test_meter_matched_cpu(void **st)
     char detail[256];
     ct__meter_cpu_tdp.detail(f->state, detail, sizeof(detail));
     assert_string_equal(detail, GOLD_6130 " matched 'Intel Xeon Gold 6130': TDP 125 W x measured "
-                                          "utilisation (estimated)");
+                                          "utilisation (estimated; attribution: node)");
     double w = 0;
     int matched = -1;
     assert_int_equal(ct__cpu_tdp_info(f->state, &w, &matched), CT_OK);
@@ -425,7 +425,7 @@ static void test_meter_unknown_cpu(void **st)
     char detail[256];
     ct__meter_cpu_tdp.detail(f->state, detail, sizeof(detail));
     assert_string_equal(detail, "Foo Computing Bar 9000 not in the TDP table: mean TDP 71.22 W x "
-                                "measured utilisation (estimated)");
+                                "measured utilisation (estimated; attribution: node)");
     uint64_t t0 = after_probe();
     uint64_t e0 = fx_read(f, t0);
     assert_int_equal(prf_stat_advance(f->root, 400, 0), 0);
@@ -451,7 +451,7 @@ static void test_meter_no_model_name(void **st)
     char detail[256];
     ct__meter_cpu_tdp.detail(f->state, detail, sizeof(detail));
     assert_string_equal(detail, "Unknown CPU not in the TDP table: mean TDP 71.22 W x measured "
-                                "utilisation (estimated)");
+                                "utilisation (estimated; attribution: node)");
 }
 
 /* No cpuinfo at all still gives an estimate (the mean TDP). */

@@ -2,9 +2,13 @@
  * cpu_tdp.c - the CPU estimate for machines without an energy counter: the model's TDP (from
  * /proc/cpuinfo's "model name" and the compiled-in table, else the table's mean) times the CPU
  * utilisation measured from /proc/stat over each interval between reads. Labelled "estimated".
+ * With the setting attribution=process (for a shared machine) only the tracked process tree's
+ * share is counted, as Scaphandre attributes power: TDP x its CPU time (utime + stime of every
+ * process in the tree, /proc/PID/stat) over all CPUs' time (/proc/stat) in the interval.
  */
 #include "cpu_name.h"
 #include "meter.h"
+#include "proctree.h"
 
 #include "../tables.h"
 #include "../util/sysfs.h"
@@ -31,7 +35,27 @@ struct cpu_tdp_state {
     uint64_t prev_ns;    /* monotonic time of the previous read (probe for the first) */
     double util;         /* last known utilisation, 0..1 */
     double energy_uj;    /* accumulated estimate */
+    /* attribution=process: the tracked tree's share of all CPU time */
+    int per_process;
+    int proc_fd;            /* the tracker's proc root (not owned) */
+    const ct_options *opts; /* the tracker's options: tracked_pid, read under the meter lock */
+    uint64_t prev_tree;     /* the tree's ticks at the previous read */
+    int tree_pid;           /* the root it was measured for */
+    double share;           /* last known share of all CPU time, 0..1 */
 };
+
+static const struct ct__setting_decl cpu_tdp_settings[] = {
+    {"attribution", "CARBONTRACKER_ATTRIBUTION", "node", 0,
+     "node: the whole CPU's estimate; process: the tracked process tree's share of it by CPU "
+     "time (/proc/PID/stat), for shared machines"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+/* The root of the tracked tree: the option (the wrapped command), else this process. */
+static int tracked_root(const struct cpu_tdp_state *s)
+{
+    return s->opts && s->opts->tracked_pid > 0 ? s->opts->tracked_pid : (int)getpid();
+}
 
 /* First line of /proc/stat: "cpu  user nice system idle iowait irq softirq steal guest
  * guest_nice". guest and guest_nice are already counted in user and nice, so they are not
@@ -162,6 +186,25 @@ static int cpu_tdp_probe(const struct ct__probe_ctx *ctx, void **state, char *wh
     s->util =
         total > 0 ? 1.0 - (double)(idle > total ? total : idle) / (double)total : DEFAULT_UTIL;
 
+    const char *attr = ct__settings_get(ctx->settings, "cpu-tdp", "attribution");
+    if (attr && strcmp(attr, "process") == 0) {
+        s->per_process = 1;
+    } else if (attr && strcmp(attr, "node") != 0) {
+        ct__fmt(why, why_len,
+                "cpu-tdp.attribution is '%s': it takes node (the whole CPU) or process (the "
+                "tracked process tree's share by CPU time)",
+                attr);
+        rc = CT_EINVAL;
+        goto fail;
+    }
+    s->proc_fd = ctx->proc_fd;
+    s->opts = ctx->opts;
+    if (s->per_process) {
+        s->tree_pid = tracked_root(s);
+        if (ct__proctree_cpu_ticks(s->proc_fd, s->tree_pid, &s->prev_tree, NULL) != CT_OK)
+            s->prev_tree = 0;
+        s->share = 0.0; /* until the tree is seen using CPU time */
+    }
     read_brand(ctx->proc_fd, s->brand, sizeof(s->brand));
     if (strcmp(s->brand, UNKNOWN_CPU) != 0 &&
         ct__cpu_tdp_lookup(s->brand, &s->tdp_w, s->matched, sizeof(s->matched)) == 0) {
@@ -204,18 +247,39 @@ static int cpu_tdp_read(void *state, uint64_t now_ns, struct ct__reading *out)
     /* On failure nothing moves: the next good read covers the whole interval. */
     if (read_stat(s->stat_fd, &total, &idle) < 0)
         return CT_EIO;
+    uint64_t tree = 0;
+    int root = 0, have_tree = 0;
+    if (s->per_process) {
+        root = tracked_root(s);
+        have_tree = ct__proctree_cpu_ticks(s->proc_fd, root, &tree, NULL) == CT_OK;
+        if (have_tree && root != s->tree_pid) {
+            /* A new root (ct_track_pid: the command, forked since the previous reading): all its
+             * CPU time falls in this interval, so it counts from 0. */
+            s->tree_pid = root;
+            s->prev_tree = 0;
+        }
+    }
     if (total > s->prev_total) {
         double d_total = (double)(total - s->prev_total);
         /* iowait may step backwards on some kernels: use a signed difference, then clamp. */
         double d_idle = (double)idle - (double)s->prev_idle;
         double u = 1.0 - d_idle / d_total;
         s->util = u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u);
+        if (have_tree) {
+            /* a process that ended unwaited takes its ticks along: never below 0 */
+            double d_tree = tree > s->prev_tree ? (double)(tree - s->prev_tree) : 0.0;
+            double sh = d_tree / d_total;
+            s->share = sh > s->util ? s->util : sh;
+        }
     } /* else: interval shorter than a tick (or no tick counted): keep the last utilisation */
     s->prev_total = total;
     s->prev_idle = idle;
+    if (have_tree)
+        s->prev_tree = tree;
     if (now_ns > s->prev_ns) {
         /* W x ns = 1e-3 uJ. */
-        s->energy_uj += s->tdp_w * s->util * (double)(now_ns - s->prev_ns) / 1e3;
+        double fraction = s->per_process ? s->share : s->util;
+        s->energy_uj += s->tdp_w * fraction * (double)(now_ns - s->prev_ns) / 1e3;
         s->prev_ns = now_ns;
     }
     out[0].energy_uj = (uint64_t)(s->energy_uj + 0.5);
@@ -232,13 +296,14 @@ static uint64_t cpu_tdp_max_interval_ns(void *state)
 static void cpu_tdp_detail(void *state, char *buf, size_t len)
 {
     const struct cpu_tdp_state *s = state;
+    const char *how = s->per_process
+                          ? "x the tracked process tree's share of all CPU time (estimated; "
+                            "attribution: process)"
+                          : "x measured utilisation (estimated; attribution: node)";
     if (s->is_matched)
-        ct__fmt(buf, len, "%s matched '%s': TDP %g W x measured utilisation (estimated)", s->brand,
-                s->matched, s->tdp_w);
+        ct__fmt(buf, len, "%s matched '%s': TDP %g W %s", s->brand, s->matched, s->tdp_w, how);
     else
-        ct__fmt(buf, len,
-                "%s not in the TDP table: mean TDP %.2f W x measured utilisation (estimated)",
-                s->brand, s->tdp_w);
+        ct__fmt(buf, len, "%s not in the TDP table: mean TDP %.2f W %s", s->brand, s->tdp_w, how);
 }
 
 static void cpu_tdp_close(void *state)
@@ -267,6 +332,7 @@ const struct ct__meter_ops ct__meter_cpu_tdp = {
     .name = "cpu-tdp",
     .component = CT__COMP_CPU,
     .domain = "cpu-package",
+    .settings = cpu_tdp_settings,
     .probe = cpu_tdp_probe,
     .describe = cpu_tdp_describe,
     .read = cpu_tdp_read,

@@ -369,3 +369,60 @@ int ct__proctree_sorted(int proc_fd, int root_pid, int **tree)
     qsort(*tree, (size_t)n_tree, sizeof(**tree), cmp_pid);
     return n_tree;
 }
+
+/* utime + stime + cutime + cstime (fields 14-17) from the text of <pid>/stat; -1 when
+ * malformed. cutime/cstime hold the children already waited for, which left the tree. */
+static int stat_cpu_ticks(const char *text, uint64_t *ticks)
+{
+    const char *p = strrchr(text, ')');
+    if (!p)
+        return -1;
+    p++;
+    uint64_t sum = 0;
+    for (int field = 3; field <= 17; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return -1;
+        if (field >= 14) {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(p, &end, 10);
+            if (end == p || errno || *p == '-')
+                return -1;
+            sum += v;
+            p = end;
+        } else {
+            p += strcspn(p, " ");
+        }
+    }
+    *ticks = sum;
+    return 0;
+}
+
+int ct__proctree_cpu_ticks(int proc_fd, int root_pid, uint64_t *ticks, int *n_pids)
+{
+    int *pids = NULL;
+    int n = ct__proctree(proc_fd, root_pid, &pids, NULL);
+    if (n < 0)
+        return n;
+    uint64_t sum = 0;
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        char path[32];
+        int err = 0;
+        snprintf(path, sizeof(path), "%d/stat", pids[i]);
+        char *text = read_file(proc_fd, path, &err);
+        uint64_t t;
+        if (text && stat_cpu_ticks(text, &t) == 0) {
+            sum += t;
+            seen++;
+        }
+        free(text); /* a process that ended meanwhile: its ticks went to its parent */
+    }
+    free(pids);
+    *ticks = sum;
+    if (n_pids)
+        *n_pids = seen;
+    return CT_OK;
+}

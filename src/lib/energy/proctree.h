@@ -8,6 +8,8 @@
 
 #include "carbontracker.h" /* status codes */
 
+#include <stdint.h>
+
 /* How the tree was found. */
 enum ct__proctree_method {
     CT__PROCTREE_CHILDREN = 0, /* <pid>/task/<tid>/children (CONFIG_PROC_CHILDREN) */
@@ -35,5 +37,13 @@ int ct__proctree(int proc_fd, int root_pid, int **pids, int *method);
  * *tree (free() it), or 0 (*tree NULL) when out of memory.
  */
 int ct__proctree_sorted(int proc_fd, int root_pid, int **tree);
+
+/*
+ * The CPU time of root_pid's tree: utime + stime + cutime + cstime of every process in it (from
+ * <pid>/stat, USER_HZ ticks; the children already waited for are in their parent's cutime and
+ * cstime). Processes whose stat cannot be read are left out (*n_pids counts the others).
+ * @return CT_OK, CT_EINVAL or CT_ENOMEM.
+ */
+int ct__proctree_cpu_ticks(int proc_fd, int root_pid, uint64_t *ticks, int *n_pids);
 
 #endif
