@@ -14,7 +14,8 @@
  * power1_input, or Intel xe with card and package energy counters. For the meters rapl-perf,
  * rapl-msr and amd-energy the tree made is instead two sockets with the perf `power` PMU (read
  * through the tests' fake perf source: the meter's own cost, without the read(2) system call),
- * the msr files of CPUs 0 and 4, and an amd_energy chip.
+ * the msr files of CPUs 0 and 4, an amd_energy chip and, for acpi-power-meter, a power_meter
+ * chip.
  */
 #include "bench_common.h"
 
@@ -251,6 +252,10 @@ static int make_cpu2(const char *sys, char *msr_setting, size_t len)
     }
     if (r == 0)
         r = cpf_amd_energy(sys, 2, 2, 8, 5000000ULL);
+    if (r == 0) /* the ACPI power meter (whole node) */
+        r = cpf_hwmon(sys, "LNXSYSTM:00/LNXSYBUS:00/ACPI000D:00", 3, "power_meter");
+    if (r == 0)
+        r = cpf_hwmon_set_u64(sys, 3, "power1_average", 450000000ULL);
     return r;
 }
 
@@ -297,7 +302,7 @@ int main(int argc, char **argv)
     char sys[2048] = "", proc[4096] = "", msr_setting[2200] = "";
     int made_sys = 0, made_proc = 0, rc = 1;
     int cpu2 = strcmp(a.meter, "rapl-perf") == 0 || strcmp(a.meter, "rapl-msr") == 0 ||
-               strcmp(a.meter, "amd-energy") == 0;
+               strcmp(a.meter, "amd-energy") == 0 || strcmp(a.meter, "acpi-power-meter") == 0;
     if (!a.sysfs) {
         if (pcf_mkroot(sys, sizeof(sys), "bench-sys") < 0 ||
             (cpu2 ? make_cpu2(sys, msr_setting, sizeof(msr_setting)) : pcf_create(sys, "server2")) <

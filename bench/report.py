@@ -339,6 +339,8 @@ class Report:
                  ("rapl-msr", "RAPL MSR, 2 sockets (pkg + DRAM), fixture msr files", "rapl-msr"),
                  ("amd-energy", "amd_energy hwmon, 2 sockets (16 core counters skipped)",
                   "amd-energy"),
+                 ("acpi-power-meter", "ACPI power meter hwmon (whole node, power)",
+                  "acpi-power-meter"),
                  ("nvml-counter", "NVML fake, 4 GPUs, energy counters", "NVML energy"),
                  ("nvml-power", "NVML fake, 4 GPUs, power only", "NVML power"),
                  ("rsmi-counter", "ROCm SMI fake, 4 GPUs, energy accumulators", "ROCm SMI energy"),

@@ -140,6 +140,7 @@ sampler cpu-tdp --meter cpu-tdp --sysfs "$SYS2" --proc "$PROC"
 sampler rapl-perf --meter rapl-perf --proc "$PROC" # each makes its own two-socket tree
 sampler rapl-msr --meter rapl-msr --proc "$PROC"
 sampler amd-energy --meter amd-energy --proc "$PROC"
+sampler acpi-power-meter --meter acpi-power-meter --proc "$PROC"
 sampler tracker-cpu --meter tracker --components cpu --sysfs "$SYS2" --proc "$PROC"
 if [ -f "$FAKE_NVML" ]; then
     FAKE_NVML_SCENARIO=$TMP/nvml-counter.scn sampler nvml-counter --meter nvml \
