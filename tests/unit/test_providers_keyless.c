@@ -648,6 +648,17 @@ static void test_failures_every_provider(void **state)
             assert_int_equal(json_array_size(reqs), 1);
             json_decref(reqs);
         }
+        /* A reply beyond the client's size cap. */
+        {
+            static const char *const big[] = {"energycharts/de_today.json", "eirgrid/roi_day.json",
+                                              "odre/full_record.json"};
+            struct ct__carbon_cfg c = cfg();
+            char why[512] = "";
+            c.max_reply_bytes = 256;
+            route(paths[p], 200, big[p], NULL, 0);
+            assert_int_equal(call_provider(p, &c, why, sizeof(why)), CT_EIO);
+            assert_string_equal(why, "reply larger than 256 bytes");
+        }
         /* Connection refused. */
         struct ct__carbon_cfg c = cfg();
         char why[512] = "", dead[128];
