@@ -269,6 +269,20 @@ static void test_parser_edges(void **state)
     assert_int_equal(ct__eirgrid_time("01-Mai-2024 11:00:00", &t), -1);
     assert_int_equal(ct__eirgrid_time("32-May-2024 11:00:00", &t), -1);
     assert_int_equal(ct__eirgrid_time(NULL, &t), -1);
+    /* October's repeated hour, in row order: 01:00-01:45 IST, then 01:00-01:45 GMT. */
+    const char *oct = "{\"Rows\": [{\"EffectiveTime\": \"27-Oct-2024 01:45:00\", \"Value\": 1},"
+                      "{\"EffectiveTime\": \"27-Oct-2024 01:00:00\", \"Value\": 2},"
+                      "{\"EffectiveTime\": \"27-Oct-2024 01:45:00\", \"Value\": 3},"
+                      "{\"EffectiveTime\": \"27-Oct-2024 02:00:00\", \"Value\": 4}]}";
+    assert_int_equal(ct__eirgrid_parse(oct, strlen(oct), &s, why, sizeof(why)), CT_OK);
+    assert_int_equal(s.n, 4);
+    ct_assert_double_equal(1729989900.0, s.pts[0].t_s); /* 00:45 UTC */
+    ct_assert_double_equal(1, s.pts[0].g_per_kwh);
+    ct_assert_double_equal(1729990800.0, s.pts[1].t_s); /* 01:00 UTC, the second pass */
+    ct_assert_double_equal(2, s.pts[1].g_per_kwh);
+    ct_assert_double_equal(1729993500.0, s.pts[2].t_s); /* 01:45 UTC */
+    ct_assert_double_equal(1729994400.0, s.pts[3].t_s); /* 02:00 UTC */
+    ct__series_free(&s);
     assert_string_equal(ct__eirgrid_region("ie"), "ROI");
     assert_string_equal(ct__eirgrid_region("GB-NIR"), "NI");
     assert_null(ct__eirgrid_region("GB"));
