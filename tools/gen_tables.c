@@ -1,13 +1,14 @@
 /*
- * gen_tables.c - build-time generator: turns data/cpu-tdp.csv, data/carbon-intensity.csv and
- * data/cloud-regions.csv into a C file with the tables declared in src/lib/tables.h, so the library
- * needs no data files at run time. Malformed rows are reported on stderr and skipped; the build
- * fails on unreadable input.
+ * gen_tables.c - build-time generator: turns data/cpu-tdp.csv, data/carbon-intensity.csv (with
+ * data/carbon-intensity-zones.csv, the sub-national grid zones), data/emission-factors.csv and
+ * data/cloud-regions.csv into a C file with the tables declared in src/lib/tables.h, so the
+ * library needs no data files at run time. Malformed rows are reported on stderr and skipped; the
+ * build fails on unreadable input.
  *
  * Each CPU name is also stored normalised (src/lib/energy/cpu_name.c, compiled into this
  * program), so that a TDP lookup normalises only the brand it looks for, not 2,000 table rows.
  *
- * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV CLOUD_REGIONS_CSV OUTPUT_C
+ * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV ZONES_CSV FACTORS_CSV CLOUD_REGIONS_CSV OUTPUT_C
  */
 #include "energy/cpu_name.h"
 #include "tables.h"
@@ -77,7 +78,7 @@ static int parse_tdp(const char *v, double *out)
 }
 
 struct row {
-    char code[8];
+    char code[16];
     char entity[128];
     int year;
     double value;
@@ -169,18 +170,107 @@ static int emit_cloud_regions(FILE *in, const char *name, FILE *out)
     return count;
 }
 
+/* A zone code as the table keeps it: "DK" (countries), or "US-MIDA-PJM" (zones: two letters, then
+ * '-' and upper-case letters, digits and '-'). */
+static int valid_code(const char *code, int zone)
+{
+    size_t n = strlen(code);
+    if (!zone)
+        return n == 2; /* countries as the source spells them ("NA" is Namibia) */
+    if (n < 2 || n >= sizeof(((struct row *)0)->code) || (!zone && n != 2) || (zone && n < 4))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = code[i];
+        int ok = (c >= 'A' && c <= 'Z') || (i >= 2 && ((c >= '0' && c <= '9') || c == '-'));
+        if (!ok || (zone && i == 2 && c != '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Intensity rows "code,Entity,Code,Year,gCO2eq/kWh" (header first, '#' lines are comments) into
+ * rows; zone: the codes are sub-national zones rather than alpha-2 countries. */
+static int read_intensity(FILE *ci, const char *path, int zone, struct row *rows, size_t *nrows)
+{
+    char line[1024];
+    int lineno = 0;
+
+    while (fgets(line, sizeof(line), ci)) {
+        lineno++;
+        chomp(line);
+        if (lineno == 1 || line[0] == '\0' || line[0] == '#')
+            continue;
+        char *f[6];
+        int n = split_csv(line, f, 6);
+        char *end;
+        double v = n == 5 ? strtod(f[4], &end) : 0;
+        if (n != 5 || !valid_code(f[0], zone) || *end != '\0' || v < 0 || *nrows >= 512) {
+            fprintf(stderr, "ct_gen_tables: %s:%d: invalid intensity row skipped\n", path, lineno);
+            continue;
+        }
+        for (size_t i = 0; i < *nrows; i++)
+            if (strcmp(rows[i].code, f[0]) == 0) {
+                fprintf(stderr, "ct_gen_tables: %s:%d: duplicate code %s\n", path, lineno, f[0]);
+                return -1;
+            }
+        struct row *r = &rows[(*nrows)++];
+        snprintf(r->code, sizeof(r->code), "%s", f[0]);
+        snprintf(r->entity, sizeof(r->entity), "%s", f[1]);
+        r->year = atoi(f[3]);
+        r->value = v;
+    }
+    return 0;
+}
+
+/* Emission factor rows "zone,mode,gCO2eq/kWh,source" ('*' = every zone) as a table. */
+static int write_factors(FILE *in, const char *path, FILE *out)
+{
+    char line[1024];
+    int lineno = 0;
+    size_t n = 0;
+
+    fprintf(out, "const struct ct__factor_entry ct__factor_table[] = {\n");
+    while (fgets(line, sizeof(line), in)) {
+        lineno++;
+        chomp(line);
+        if (lineno == 1 || line[0] == '\0' || line[0] == '#')
+            continue;
+        char *f[5], *end;
+        int k = split_csv(line, f, 5);
+        double v = k == 4 ? strtod(f[2], &end) : -1;
+        if (k != 4 || f[0][0] == '\0' || f[1][0] == '\0' || *end != '\0' || !(v >= 0)) {
+            fprintf(stderr, "ct_gen_tables: %s:%d: invalid emission factor row\n", path, lineno);
+            return -1;
+        }
+        fputs("    {", out);
+        emit_cstring(out, f[0]);
+        fputs(", ", out);
+        emit_cstring(out, f[1]);
+        fprintf(out, ", %.17g, ", v);
+        emit_cstring(out, f[3]);
+        fputs("},\n", out);
+        n++;
+    }
+    fprintf(out, "};\nconst size_t ct__factor_count = %zu;\n", n);
+    return n > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s CPU_TDP_CSV INTENSITY_CSV CLOUD_REGIONS_CSV OUTPUT_C\n",
+    if (argc != 7) {
+        fprintf(stderr,
+                "usage: %s CPU_TDP_CSV INTENSITY_CSV ZONES_CSV FACTORS_CSV CLOUD_REGIONS_CSV "
+                "OUTPUT_C\n",
                 argv[0]);
         return 2;
     }
     FILE *tdp = fopen(argv[1], "r");
     FILE *ci = fopen(argv[2], "r");
-    FILE *cloud = fopen(argv[3], "r");
-    FILE *out = fopen(argv[4], "w");
-    if (!tdp || !ci || !cloud || !out) {
+    FILE *zones = fopen(argv[3], "r");
+    FILE *factors = fopen(argv[4], "r");
+    FILE *cloud = fopen(argv[5], "r");
+    FILE *out = fopen(argv[6], "w");
+    if (!tdp || !ci || !zones || !factors || !cloud || !out) {
         fprintf(stderr, "ct_gen_tables: cannot open input or output: %s\n", strerror(errno));
         return 1;
     }
@@ -227,27 +317,9 @@ int main(int argc, char **argv)
 
     struct row rows[512];
     size_t nrows = 0;
-    lineno = 0;
-    while (fgets(line, sizeof(line), ci)) {
-        lineno++;
-        chomp(line);
-        if (lineno == 1 || line[0] == '\0')
-            continue;
-        char *f[6];
-        int n = split_csv(line, f, 6);
-        char *end;
-        double v = n == 5 ? strtod(f[4], &end) : 0;
-        if (n != 5 || strlen(f[0]) != 2 || *end != '\0' || v < 0 || nrows >= 512) {
-            fprintf(stderr, "ct_gen_tables: %s:%d: invalid intensity row skipped\n", argv[2],
-                    lineno);
-            continue;
-        }
-        struct row *r = &rows[nrows++];
-        snprintf(r->code, sizeof(r->code), "%s", f[0]);
-        snprintf(r->entity, sizeof(r->entity), "%s", f[1]);
-        r->year = atoi(f[3]);
-        r->value = v;
-    }
+    if (read_intensity(ci, argv[2], 0, rows, &nrows) != 0 ||
+        read_intensity(zones, argv[3], 1, rows, &nrows) != 0)
+        return 1;
     qsort(rows, nrows, sizeof(rows[0]), cmp_row);
     fprintf(out, "const struct ct__intensity_entry ct__intensity_table[] = {\n");
     for (size_t i = 0; i < nrows; i++) {
@@ -257,15 +329,19 @@ int main(int argc, char **argv)
         emit_cstring(out, rows[i].entity);
         fprintf(out, ", %d, %.17g},\n", rows[i].year, rows[i].value);
     }
-    fprintf(out, "};\nconst size_t ct__intensity_count = %zu;\n", nrows);
-    int nclouds = emit_cloud_regions(cloud, argv[3], out);
+    fprintf(out, "};\nconst size_t ct__intensity_count = %zu;\n\n", nrows);
+    if (write_factors(factors, argv[4], out) != 0)
+        return 1;
+    int nclouds = emit_cloud_regions(cloud, argv[5], out);
     if (fclose(out) != 0 || count == 0 || nrows == 0 || nclouds <= 0) {
-        fprintf(stderr, "ct_gen_tables: failed to write %s\n", argv[4]);
-        remove(argv[4]);
+        fprintf(stderr, "ct_gen_tables: failed to write %s\n", argv[6]);
+        remove(argv[6]);
         return 1;
     }
     fclose(tdp);
     fclose(ci);
+    fclose(zones);
+    fclose(factors);
     fclose(cloud);
     return 0;
 }

@@ -20,10 +20,10 @@ extern const struct ct__tdp_entry ct__tdp_table[];
 extern const size_t ct__tdp_count;
 extern const double ct__tdp_mean_w; /* mean over all valid rows (upstream's fallback) */
 
-/* data/carbon-intensity.csv: ISO alpha-2 -> average carbon intensity (gCO2eq/kWh), sorted by
- * code. */
+/* data/carbon-intensity.csv: ISO alpha-2 -> average carbon intensity (gCO2eq/kWh), with the
+ * sub-national zones of data/carbon-intensity-zones.csv ("US-MIDW-MISO"), sorted by code. */
 struct ct__intensity_entry {
-    const char *code;   /* "DK", "NA" (Namibia) */
+    const char *code;   /* "DK", "NA" (Namibia), "US-TEX-ERCO" */
     const char *entity; /* "Denmark" */
     int year;
     double g_per_kwh;
@@ -41,5 +41,15 @@ struct ct__cloud_region_entry {
 };
 extern const struct ct__cloud_region_entry ct__cloud_region_table[];
 extern const size_t ct__cloud_region_count;
+
+/* data/emission-factors.csv: life-cycle emission factor per generation mode, in file order. */
+struct ct__factor_entry {
+    const char *zone;   /* "*" = every zone, else one zone ("US-MIDA-PJM") */
+    const char *mode;   /* "coal", "gas", ... (carbon/mix.h) */
+    double g_per_kwh;   /* gCO2eq/kWh */
+    const char *source; /* "IPCC 2014" */
+};
+extern const struct ct__factor_entry ct__factor_table[];
+extern const size_t ct__factor_count;
 
 #endif

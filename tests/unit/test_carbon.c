@@ -172,7 +172,8 @@ static void test_table_lookup(void **state)
     assert_string_equal(ct__intensity_table[ct__intensity_count - 1].code, "ZW");
     assert_int_equal(ct__table_lookup("ZW", NULL, &year), 0);
     assert_int_equal(year, 2022);
-    assert_int_equal(ct__intensity_count, 189);
+    /* 189 countries and 6 US balancing authorities (data/carbon-intensity-zones.csv). */
+    assert_int_equal(ct__intensity_count, 189 + 6);
 }
 
 static void test_table_lookup_case_and_zones(void **state)
@@ -276,8 +277,11 @@ static void test_provider_zone(void **state)
     /* An Electricity Maps zone falls back to its country's yearly average. */
     current_for("DK-DK1", "DK", &ci, NULL, 0);
     assert_string_equal(ci.source, "table:owid:DK:2023");
-    /* Country unknown, zone alone. */
+    /* Country unknown, zone alone; a zone with its own row uses it. */
     current_for("US-CAL-CISO", "", &ci, NULL, 0);
+    ct_assert_double_equal(167.512, ci.g_per_kwh);
+    assert_string_equal(ci.source, "table:egrid:US-CAL-CISO:2023");
+    current_for("US-MIDA-PJM", "", &ci, NULL, 0);
     ct_assert_double_equal(369.47318, ci.g_per_kwh);
     assert_string_equal(ci.source, "table:owid:US:2023");
     assert_string_equal(ci.description,

@@ -1,7 +1,9 @@
 /*
  * table.c - the offline carbon-intensity provider: Our World in Data's average intensity per
- * country (compiled in from data/carbon-intensity.csv), else the world average, with upstream's
- * "Defaulted to average carbon intensity ..." descriptions. Always suitable, never a forecast.
+ * country (compiled in from data/carbon-intensity.csv) and eGRID's per US balancing authority
+ * (data/carbon-intensity-zones.csv: a zone of its own is used before its country), else the world
+ * average, with upstream's "Defaulted to average carbon intensity ..." descriptions. Always
+ * suitable, never a forecast.
  */
 #include "carbon/provider.h"
 #include "tables.h"
@@ -30,17 +32,15 @@ static int country_part(const char *code, char cc[3])
     return 0;
 }
 
-static const struct ct__intensity_entry *find_entry(const char *code)
+/* The entry of exactly `key` (upper case), or NULL. */
+static const struct ct__intensity_entry *find_code(const char *key)
 {
-    char cc[3];
     size_t lo = 0, hi = ct__intensity_count;
 
-    if (code == NULL || country_part(code, cc) != 0)
-        return NULL;
     /* The generator sorts the table by code (strcmp order). */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(ct__intensity_table[mid].code, cc);
+        int c = strcmp(ct__intensity_table[mid].code, key);
         if (c == 0)
             return &ct__intensity_table[mid];
         if (c < 0)
@@ -49,6 +49,28 @@ static const struct ct__intensity_entry *find_entry(const char *code)
             hi = mid;
     }
     return NULL;
+}
+
+/* The entry of a zone that has its own row ("US-TEX-ERCO", any case), or NULL. */
+static const struct ct__intensity_entry *find_zone(const char *zone)
+{
+    char key[16];
+    size_t n = zone != NULL ? strlen(zone) : 0;
+
+    if (n <= 2 || n >= sizeof(key))
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        key[i] = (zone[i] >= 'a' && zone[i] <= 'z') ? (char)(zone[i] - 'a' + 'A') : zone[i];
+    return find_code(key);
+}
+
+static const struct ct__intensity_entry *find_entry(const char *code)
+{
+    char cc[3];
+
+    if (code == NULL || country_part(code, cc) != 0)
+        return NULL;
+    return find_code(cc);
 }
 
 int ct__table_lookup(const char *country, double *value, int *year)
@@ -83,7 +105,9 @@ static int table_current(const struct ct__carbon_cfg *cfg, const struct ct__loca
     if (why != NULL && why_len > 0)
         why[0] = '\0';
 
-    if (loc != NULL && loc->country[0] != '\0')
+    if (loc != NULL)
+        e = find_zone(loc->zone); /* a zone with its own row: a US balancing authority */
+    if (e == NULL && loc != NULL && loc->country[0] != '\0')
         e = find_entry(loc->country);
     if (e == NULL && loc != NULL && loc->zone[0] != '\0')
         e = find_entry(loc->zone);
@@ -92,7 +116,8 @@ static int table_current(const struct ct__carbon_cfg *cfg, const struct ct__loca
     if (e != NULL) {
         out->g_per_kwh = e->g_per_kwh;
         out->year = e->year;
-        snprintf(out->source, sizeof(out->source), "table:owid:%s:%d", e->code, e->year);
+        snprintf(out->source, sizeof(out->source), "table:%s:%s:%d",
+                 strlen(e->code) > 2 ? "egrid" : "owid", e->code, e->year);
         snprintf(out->zone, sizeof(out->zone), "%s", e->code);
         snprintf(out->description, sizeof(out->description),
                  "Defaulted to average carbon intensity for %s in %d of %.2f gCO2/kWh.", e->code,
