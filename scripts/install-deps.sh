@@ -9,6 +9,9 @@ set -euo pipefail
 # run time for live intensity; the -dev package depends on it).
 need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certificates libcmocka-dev
       clang-format tzdata python3
+      # libxml2: the ENTSO-E provider's XML, loaded at run time (libxml2.so.2) only when used;
+      # the tests parse recorded replies with it.
+      libxml2
       # --report: cairo draws it, fontconfig finds the font (DejaVu Sans); the tests read the PDF
       # with poppler-utils (pdftotext, pdftoppm, pdfinfo) and look at files with file(1).
       libcairo2-dev libfontconfig-dev fonts-dejavu-core poppler-utils file

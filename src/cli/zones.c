@@ -32,17 +32,24 @@ static void print_zones(const json_t *root)
     const json_t *zones = json_object_get(root, "zones"), *z;
     const json_t *any = json_object_get(root, "any_zone");
     size_t i;
+    int w = 8; /* the zone column: as wide as the longest zone ("US-MIDA-PJM") */
 
-    printf("Zones with live carbon intensity (Electricity Maps zone codes, for --zone):\n");
-    printf("%-8s %-10s %s\n", "zone", "key", "providers, in order of preference");
     json_array_foreach(zones, i, z)
     {
-        printf("%-8s %-10s ", json_string_value(json_object_get(z, "zone")),
+        const char *zone = json_string_value(json_object_get(z, "zone"));
+        int n = zone != NULL ? (int)strlen(zone) : 0;
+        w = n > w ? n : w;
+    }
+    printf("Zones with live carbon intensity (Electricity Maps zone codes, for --zone):\n");
+    printf("%-*s %-10s %s\n", w, "zone", "key", "providers, in order of preference");
+    json_array_foreach(zones, i, z)
+    {
+        printf("%-*s %-10s ", w, json_string_value(json_object_get(z, "zone")),
                json_is_true(json_object_get(z, "key_needed")) ? "needed" : "not needed");
         print_providers(json_object_get(z, "providers"));
     }
     if (json_array_size(json_object_get(any, "providers")) > 0) {
-        printf("%-8s %-10s ", "any",
+        printf("%-*s %-10s ", w, "any",
                json_is_true(json_object_get(any, "key_needed")) ? "needed" : "not needed");
         print_providers(json_object_get(any, "providers"));
     }

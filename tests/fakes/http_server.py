@@ -13,7 +13,10 @@ The routes file (re-read whenever it changes, which also restarts every sequence
                  "query": "zone=DK",                           # optional: exact query to match
                  "responses": [{"status": 200, "headers": {...},
                                 "body": "..." | "body_file": "rel/to/root.json",
-                                "delay_s": 0.0}, ...]}]}        # served in turn, the last repeats
+                                "delay_s": 0.0,
+                                "echo": true}, ...]}]}          # served in turn, the last repeats
+"echo": true replaces "{request}" in the body with the request's path and query, as error pages
+of some services quote the URL they were asked for (keys in query strings included).
 An unknown path gets 404. The server stops by itself after --max-requests requests or
 --max-seconds seconds, whichever comes first. The chosen port is written to --port-file.
 """
@@ -96,6 +99,8 @@ def make_handler(state, server_ref):
                     body = f.read()
             else:
                 body = resp.get("body", "").encode("utf-8")
+            if resp.get("echo"):
+                body = body.replace(b"{request}", self.path.encode("utf-8"))
             try:
                 self.send_response(int(resp.get("status", 200)))
                 hdrs = {"Content-Type": "application/json"}

@@ -89,12 +89,15 @@ sys.exit(0 if d["intensity_source"]=="energycharts:DE" and d["intensity_g_per_kw
 "$CT_BIN" --zones --json "$T/zones.json" >"$T/out" 2>"$T/err"
 check "--zones exits 0" test "$?" = 0
 check "--zones lists Ireland's keyless source" grep -qE \
-    "^IE +not needed +electricitymaps \(key, forecast\), eirgrid$" "$T/out"
+    "^IE +not needed +electricitymaps \(key, forecast\), eirgrid, entsoe \(key\)$" "$T/out"
+check "--zones lists a US balancing authority's source, which needs a key" grep -qE \
+    "^US-MIDA-PJM +needed +electricitymaps \(key, forecast\), eia \(key\)$" "$T/out"
 check "--zones says a key is needed elsewhere" grep -qE "^any +needed +electricitymaps" "$T/out"
 check "--zones --json has every zone, sorted, with its providers" python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
 z={e["zone"]: [p["name"] for p in e["providers"]] for e in d["zones"]}
-ok=z["FR"]==["electricitymaps","energycharts","odre"] and z["GB-NIR"]==["electricitymaps","eirgrid"]
+ok=z["FR"]==["electricitymaps","energycharts","odre","entsoe"] and z["GB-NIR"]==["electricitymaps","eirgrid"]
+ok=ok and z["SE-SE3"]==["electricitymaps","entsoe"] and z["US-TEX-ERCO"]==["electricitymaps","eia"]
 ok=ok and list(z)==sorted(z) and d["any_zone"]["key_needed"] is True
 sys.exit(0 if ok else 1)' "$T/zones.json"
 "$CT_BIN" --zones -- true >"$T/out" 2>"$T/err"

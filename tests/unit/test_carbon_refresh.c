@@ -546,10 +546,30 @@ static void test_no_key_outside_the_keyless_zones(void **state)
     ct_assert_contains(
         f->con.text, "CarbonTracker: WARNING - Failed to retrieve carbon intensity: Defaulting to "
                      "average carbon intensity 661.92584 gCO2/kWh. Reason: no live source for PL "
-                     "without an Electricity Maps API key (--api_keys '{\"electricitymaps\": "
-                     "\"KEY\"}' or ELECTRICITYMAPS_API_KEY; carbontracker --zones lists the zones "
-                     "with a keyless source).\n");
+                     "without a free ENTSO-E security token (--api_keys '{\"entsoe\": \"TOKEN\"}' "
+                     "or ENTSOE_API_KEY; ask transparency@entsoe.eu for RESTful API access) or an "
+                     "Electricity Maps API key.\n");
     ct_tracker_free(t);
+    assert_paths((const char *[]){NULL});
+
+    /* A US balancing authority: the free EIA key; elsewhere only Electricity Maps. */
+    const char *const zones[] = {"US-TEN-TVA", "JP-TK"};
+    const char *const reasons[] = {
+        "Reason: no live source for US-TEN-TVA without a free EIA API key (--api_keys '{\"eia\": "
+        "\"KEY\"}' or EIA_API_KEY; https://www.eia.gov/opendata/register.php) or an Electricity "
+        "Maps API key.\n",
+        "Reason: no live source for JP-TK without an Electricity Maps API key (--api_keys "
+        "'{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY; carbontracker --zones lists "
+        "the zones with a keyless source).\n"};
+    for (int i = 0; i < 2; i++) {
+        console_reset(&f->con);
+        o.zone = zones[i];
+        assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+        wait_cycles(t, 1);
+        assert_int_equal(ct_epoch_start(t), CT_OK);
+        ct_assert_contains(f->con.text, reasons[i]);
+        ct_tracker_free(t);
+    }
     assert_paths((const char *[]){NULL});
 }
 

@@ -709,7 +709,12 @@ static void test_zones(void **state)
     {
         const char *name = json_string_value(json_object_get(z, "zone"));
         const json_t *ps = json_object_get(z, "providers");
-        assert_false(json_is_true(json_object_get(z, "key_needed")));
+        const json_t *pz;
+        size_t k;
+        int keyless = 0;
+        /* A key is needed where every source of the zone needs one (EIA, ENTSO-E zones). */
+        json_array_foreach(ps, k, pz) keyless |= !json_is_true(json_object_get(pz, "key_needed"));
+        assert_int_equal(json_is_true(json_object_get(z, "key_needed")), !keyless);
         /* Electricity Maps first (with a key it is preferred), then the zone's own. */
         assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 0), "name")),
                             "electricitymaps");
@@ -720,7 +725,7 @@ static void test_zones(void **state)
                        name),
                 <, 0);
         if (strcmp(name, "FR") == 0) {
-            assert_int_equal(json_array_size(ps), 3);
+            assert_int_equal(json_array_size(ps), 4); /* then ENTSO-E, with a token */
             assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 1), "name")),
                                 "energycharts");
             assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 2), "name")),
@@ -733,8 +738,14 @@ static void test_zones(void **state)
                                 "eirgrid");
             seen++;
         }
+        if (strcmp(name, "US-TEN-TVA") == 0) {
+            assert_true(json_is_true(json_object_get(z, "key_needed")));
+            assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 1), "name")),
+                                "eia");
+            seen++;
+        }
     }
-    assert_int_equal(seen, 3);
+    assert_int_equal(seen, 4);
     ct_assert_cmp_int(json_array_size(zones), >=, 14);
     assert_true(json_is_true(json_object_get(json_object_get(root, "any_zone"), "key_needed")));
     json_decref(root);

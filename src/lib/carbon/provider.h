@@ -254,6 +254,8 @@ extern const struct ct__carbon_provider ct__provider_energidataservice;
 extern const struct ct__carbon_provider ct__provider_energycharts;
 extern const struct ct__carbon_provider ct__provider_eirgrid;
 extern const struct ct__carbon_provider ct__provider_odre;
+extern const struct ct__carbon_provider ct__provider_eia;    /* eia.c */
+extern const struct ct__carbon_provider ct__provider_entsoe; /* entsoe.c */
 /* IP geolocation's settings (geolocate.c): its service URL. */
 extern const struct ct__setting_decl ct__geolocation_settings[];
 /* The live providers in the order they are tried (NULL-terminated; refresh.c). */

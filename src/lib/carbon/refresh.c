@@ -6,6 +6,8 @@
 #include "carbon/refresh.h"
 
 #include "carbon/cloud.h"
+#include "carbon/eia.h"
+#include "carbon/entsoe.h"
 #include "carbon/geolocate.h"
 #include "util/http.h"
 
@@ -24,9 +26,15 @@
 /* Tried in this order: a configured Electricity Maps key first (the user asked for it), then the
  * free regional services. The table is the fallback, not in this list. */
 const struct ct__carbon_provider *const ct__live_providers[] = {
-    &ct__provider_electricitymaps, &ct__provider_ukgrid, &ct__provider_energidataservice,
+    &ct__provider_electricitymaps,
+    &ct__provider_ukgrid,
+    &ct__provider_energidataservice,
     &ct__provider_energycharts, /* before ODRE for FR: its current value and forecast agree */
-    &ct__provider_eirgrid,         &ct__provider_odre,   NULL,
+    &ct__provider_eirgrid,
+    &ct__provider_odre,
+    &ct__provider_eia,
+    &ct__provider_entsoe,
+    NULL,
 };
 
 const struct ct__setting_decl ct__carbon_settings[] = {
@@ -200,6 +208,18 @@ static void no_source_reason(const struct ct__carbon *c, const struct ct__locati
                  "the location is unknown, and outside the zones with a keyless source "
                  "(carbontracker --zones lists them) live data needs an Electricity Maps API key "
                  "(--api_keys '{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY)");
+    else if (ct__eia_respondent(loc->zone) != NULL)
+        snprintf(buf, len,
+                 "no live source for %s without a free EIA API key (--api_keys '{\"eia\": "
+                 "\"KEY\"}' or EIA_API_KEY; https://www.eia.gov/opendata/register.php) or an "
+                 "Electricity Maps API key",
+                 loc->zone);
+    else if (ct__entsoe_area(ct__location_zone(loc)) != NULL)
+        snprintf(buf, len,
+                 "no live source for %s without a free ENTSO-E security token (--api_keys "
+                 "'{\"entsoe\": \"TOKEN\"}' or ENTSOE_API_KEY; ask transparency@entsoe.eu for "
+                 "RESTful API access) or an Electricity Maps API key",
+                 ct__location_zone(loc));
     else
         snprintf(buf, len,
                  "no live source for %s without an Electricity Maps API key (--api_keys "
