@@ -63,7 +63,8 @@ CT_API const char *ct_version_string(void);
     X(ESTATE, -7, "call not valid in the tracker's current state")                                 \
     X(ENODEV, -8, "no energy meter available")                                                     \
     X(ETHREAD, -9, "could not start a thread")                                                     \
-    X(ESTOPPED, -10, "the user chose to stop training")
+    X(ESTOPPED, -10, "the user chose to stop training")                                            \
+    X(EBUDGET, -11, "the carbon budget stopped training")
 
 typedef enum ct_status {
 #define CT__STATUS_ENUM(name, value, text) CT_##name = value,
@@ -114,7 +115,7 @@ CT_API void ct_message_stdout(void *user, int level, const char *text);
  */
 typedef int (*ct_confirm_fn)(void *user, const char *question);
 
-#define CT_OPTIONS_VERSION 2 /* 2: settings, environment */
+#define CT_OPTIONS_VERSION 3 /* 2: settings, environment; 3: the budget */
 
 /**
  * Tracker options. Initialise with CT_OPTIONS_INIT or ct_options_init(), then set fields.
@@ -205,6 +206,18 @@ typedef struct ct_options {
        strings in a NULL-terminated array (the process's `environ`); NULL = none. Set by
        ct_options_from_env(); read by ct_tracker_open() (not kept). */
     const char *const *environment;
+
+    /* Since version 3. A budget for the run (beyond upstream): the CO2eq in grams and/or the
+       energy in kWh (both PUE included, as printed) the run may use; NaN = none. Checked against
+       the prediction (when it is made) and against the running total at every sample.
+       budget_action: "warn" (NULL or default: say so once, go on) or "stop" (ct_epoch_end
+       returns CT_EBUDGET and the tracker finishes as after ct_stop(); ct_get_live() reports
+       stop_requested for a caller that runs the work elsewhere, as the command does). In a
+       distributed job the budget will be the job's, decided by the rank that prints the
+       prediction (not built yet: each tracker decides for itself). */
+    double budget_co2eq_g;
+    double budget_kwh;
+    const char *budget_action;
 } ct_options;
 
 #define CT_OPTIONS_INIT                                                                            \
@@ -220,7 +233,8 @@ typedef struct ct_options {
         .live = 0, .electricitymaps_api_key = NULL, .latitude = NAN, .longitude = NAN,             \
         .postcode = NULL, .carbon_refresh_s = NAN, .http_timeout_s = NAN,                          \
         .electricitymaps_url = NULL, .ukgrid_url = NULL, .energidataservice_url = NULL,            \
-        .geolocation_url = NULL, .settings = NULL, .environment = NULL                             \
+        .geolocation_url = NULL, .settings = NULL, .environment = NULL, .budget_co2eq_g = NAN,     \
+        .budget_kwh = NAN, .budget_action = NULL                                                   \
     }
 
 /** Fill `o` with the defaults of CT_OPTIONS_INIT (for bindings that cannot use the macro);
@@ -317,8 +331,8 @@ CT_API const ct_setting_desc *ct_setting_info(size_t i);
 
 /** sizeof() of a public struct as this library was built, i.e. of its current version
  *  (CT_OPTIONS_VERSION, CT_EPOCH_RESULT_VERSION, ...): "ct_options", "ct_epoch_result",
- *  "ct_summary", "ct_device_energy" or "ct_option_desc"; 0 for any other name. For bindings
- *  that mirror the structs (the Python package checks its ctypes layouts against it).
+ *  "ct_summary", "ct_device_energy", "ct_live" or "ct_option_desc"; 0 for any other name. For
+ *  bindings that mirror the structs (the Python package checks its ctypes layouts against it).
  *  Thread-safe. */
 CT_API size_t ct_struct_size(const char *name);
 
@@ -449,7 +463,9 @@ CT_API int ct_epoch_start(ct_tracker *t);
  * @return CT_OK; CT_EINVAL for a NULL tracker, or an out->version of 0 or newer than the library
  *         knows (ct_errmsg says which; the epoch stays open, out untouched); CT_ESTATE without a
  *         matching ct_epoch_start() (out untouched); CT_ESTOPPED when the confirm callback said
- *         stop. After monitoring ended: no-op, CT_OK, out->epoch = 0 (the rest zeroed).
+ *         stop; CT_EBUDGET when budget_action is "stop" and the budget is spent or the prediction
+ *         exceeds it (out holds the epoch; the tracker finished as after ct_stop(); the summary
+ *         says why). After monitoring ended: no-op, CT_OK, out->epoch = 0 (the rest zeroed).
  */
 CT_API int ct_epoch_end(ct_tracker *t, ct_epoch_result *out);
 
@@ -545,6 +561,53 @@ CT_API int ct_get_summary(const ct_tracker *t, ct_summary *out);
  *         version ct_errmsg says which). Thread: the tracker's (one thread at a time).
  */
 CT_API int ct_summary_device(const ct_tracker *t, size_t i, ct_device_energy *out);
+
+/* Budget states (ct_live.budget). */
+#define CT_BUDGET_NONE 0      /* no budget set */
+#define CT_BUDGET_WITHIN 1    /* set, not spent, and the prediction (if any) stays within it */
+#define CT_BUDGET_PREDICTED 2 /* the prediction exceeds it */
+#define CT_BUDGET_SPENT 3     /* the running total reached it */
+
+/* 1: the first layout. */
+#define CT_LIVE_VERSION 1
+
+/** The run as it stands now, between epoch boundaries included (ct_get_live()). Energies and
+ *  CO2eq cover everything measured since ct_tracker_open(); kWh and grams include the PUE. */
+typedef struct ct_live {
+    unsigned version;           /* set to CT_LIVE_VERSION by the caller */
+    double elapsed_s;           /* since ct_tracker_open() */
+    double power_w;             /* all devices, over the latest sampling interval */
+    double energy_j;            /* all devices since open, before PUE */
+    double energy_kwh;          /* energy_j / 3.6e6 x PUE */
+    double co2eq_g;             /* completed epochs plus the open one, energy-weighted */
+    double intensity_g_per_kwh; /* in force now */
+    char intensity_source[64];  /* where it comes from, as ct_summary.intensity_source */
+    int budget;                 /* CT_BUDGET_* */
+    double budget_used;         /* the larger share of the CO2eq / kWh budget spent (1 = all);
+                                   NaN without a budget */
+    int stop_requested;         /* 1: budget_action "stop" and the budget is spent or predicted
+                                   to be exceeded: end the work now */
+    int finished;               /* monitoring has ended */
+} ct_live;
+
+#define CT_LIVE_INIT                                                                               \
+    {                                                                                              \
+        .version = CT_LIVE_VERSION                                                                 \
+    }
+
+/**
+ * The run's figures now, for a status line or a budget watchdog: read under the tracker's locks,
+ * so it may be called from any thread at any time between ct_tracker_open() and
+ * ct_tracker_free(), also while another thread is in an epoch call. Costs no I/O.
+ * @param out  written up to the end of the struct as out->version defined it (CT_LIVE_INIT).
+ * @return CT_OK; CT_EINVAL when `t` or `out` is NULL or out->version is 0 or newer than the
+ *         library knows (out untouched).
+ */
+CT_API int ct_get_live(const ct_tracker *t, ct_live *out);
+
+/** Zero the bytes that CT_LIVE_VERSION `version` defined and set l->version. @return CT_OK;
+ *  CT_EINVAL when `l` is NULL or `version` is 0 or newer than the library knows. Thread-safe. */
+CT_API int ct_live_init(ct_live *l, unsigned version);
 
 /**
  * The run's summary as a JSON object (fields documented in carbontracker(1)).

@@ -13,6 +13,7 @@
 enum cli_exit {
     CLI_EXIT_USAGE = 64,           /* usage error or invalid option (sysexits EX_USAGE) */
     CLI_EXIT_SOFTWARE = 70,        /* the tracker could not start (EX_SOFTWARE, as upstream) */
+    CLI_EXIT_BUDGET = 75,          /* the budget stopped the command (--budget-action stop) */
     CLI_EXIT_NOT_EXECUTABLE = 126, /* command found but not executable */
     CLI_EXIT_NOT_FOUND = 127,      /* command not found */
 };
@@ -25,9 +26,28 @@ struct cli {
     int list_zones;        /* --zones */
     int offline;           /* --offline */
     int quiet;             /* -q: nothing from us on stdout */
+    double budget_grace_s; /* --budget-grace: SIGTERM to SIGKILL when the budget stops it */
     char **command;        /* COMMAND ARGS..., NULL-terminated (argv's tail); NULL if none */
     int n_command;
 };
+
+/*
+ * The live status line (status.c): one line on a terminal (elapsed, power, energy, CO2eq,
+ * intensity and its source), redrawn at most once a second and erased before any other output
+ * of ours. `on` only when stdout is a terminal and -q was not given; never in logs or pipes.
+ */
+struct status_line {
+    int on;
+    int shown;          /* a line is on the screen now */
+    double last_draw_s; /* CLOCK_MONOTONIC of the last draw */
+};
+void status_line_init(struct status_line *s, int quiet);
+/* Redraw with the run's figures now, unless the last draw was less than a second ago. */
+void status_line_draw(struct status_line *s, const ct_live *l);
+/* Erase the line (nothing when none is shown); the cursor is left at the line's start. */
+void status_line_erase(struct status_line *s);
+/* The text of the line for these figures (also for tests of the format). */
+void status_line_format(const ct_live *l, char *buf, size_t len);
 
 /* Parse argv and the environment into `c`. Returns -1 to continue, or an exit status (after
  * printing help, the version or a usage error). */

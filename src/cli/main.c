@@ -28,6 +28,8 @@ static const char usage_head[] =
 
 /* After the library's options (those are listed from its table, ct_option_info()). */
 static const char usage_tail[] =
+    "  --budget-grace SECONDS with --budget-action stop: SIGTERM, then SIGKILL after\n"
+    "                         SECONDS (default 10)\n"
     "  --json FILE            write a JSON summary (or the --list-devices probe)\n"
     "  --offline              no network: the yearly table for the zone or time zone\n"
     "                         (also CARBONTRACKER_OFFLINE=1)\n"
@@ -55,8 +57,8 @@ static const char usage_tail[] =
     "Environment: CARBONTRACKER_ZONE, CARBONTRACKER_PUE, CARBONTRACKER_SYSFS_ROOT,\n"
     "CARBONTRACKER_PROC_ROOT, TZ, CARBONTRACKER_LOCALTIME, CARBONTRACKER_ZONEINFO.\n"
     "Exit status: the command's; 128+N if it was killed by signal N; 64 usage\n"
-    "error; 70 the tracker could not start; 126 command not executable; 127 command\n"
-    "not found. See carbontracker(1).\n";
+    "error; 70 the tracker could not start; 75 the budget stopped the command; 126\n"
+    "command not executable; 127 command not found. See carbontracker(1).\n";
 
 /* The command's own options; every other option is a library option (OPT_FIELD). */
 enum opt_id {
@@ -69,6 +71,7 @@ enum opt_id {
     OPT_REPORT,
     OPT_OUTPUT,
     OPT_JSON,
+    OPT_BUDGET_GRACE,
     OPT_OFFLINE,
     OPT_LIST_DEVICES,
     OPT_ZONES,
@@ -102,6 +105,7 @@ static const struct opt_def {
     {"report", 0, 1, OPT_REPORT, NULL},
     {"output", 0, 1, OPT_OUTPUT, NULL},
     {"json", 0, 1, OPT_JSON, NULL},
+    {"budget-grace", 0, 1, OPT_BUDGET_GRACE, NULL},
     {"offline", 0, 0, OPT_OFFLINE, NULL},
     {"list-devices", 0, 0, OPT_LIST_DEVICES, NULL},
     {"zones", 0, 0, OPT_ZONES, NULL},
@@ -140,6 +144,8 @@ static const struct limit {
     {"carbon_refresh_s", 0, INFINITY, 1, "greater than 0"},
     {"pue", 1.0, INFINITY, 0, "at least 1.0"},
     {"decimal_precision", 0, 30, 0, NULL},
+    {"budget_co2eq_g", 0, INFINITY, 1, "greater than 0 grams"},
+    {"budget_kwh", 0, INFINITY, 1, "greater than 0 kWh"},
 };
 
 static void usage(void)
@@ -416,6 +422,14 @@ static int apply(struct cli *c, struct pending *p, const struct opt *d, const ch
             return cli_usage_error("--json needs a file name");
         c->json_path = value;
         break;
+    case OPT_BUDGET_GRACE: {
+        char *end;
+        double v = strtod(value, &end);
+        if (*value == '\0' || *end != '\0' || !(v >= 0 && v <= 3600))
+            return cli_usage_error("--budget-grace must be 0 to 3600 seconds, got '%s'", value);
+        c->budget_grace_s = v;
+        break;
+    }
     case OPT_OFFLINE:
         c->offline = 1;
         break;
@@ -482,6 +496,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
     c->opts.epochs_before_pred = 0;
     c->opts.monitor_epochs = -1;
     c->opts.log_dir = "./logs";
+    c->budget_grace_s = 10;
 
     while (i < argc) {
         const char *arg = argv[i];

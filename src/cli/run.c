@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,8 +37,9 @@ static struct sigaction saved_forwarded[4];
 /* State of the message callback. */
 struct msg_state {
     int quiet;
-    int child_done;   /* the command has ended: our next line must start on a new line */
-    int line_checked; /* ...and that was taken care of */
+    struct status_line *status; /* erased before each message */
+    int child_done;             /* the command has ended: our next line must start on a new line */
+    int line_checked;           /* ...and that was taken care of */
 };
 
 /*
@@ -149,6 +151,7 @@ static void start_on_new_line(void)
 static void on_message(void *user, int level, const char *text)
 {
     struct msg_state *m = user;
+    status_line_erase(m->status);
     if (m->quiet) {
         if (level >= CT_LEVEL_WARNING)
             fprintf(stderr, "%s\n", text);
@@ -193,9 +196,77 @@ fail:
     return NULL;
 }
 
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What the wait for the command does besides waiting. */
+struct watch {
+    int budget;                 /* a budget is set: look at the run while waiting */
+    double grace_s;             /* SIGTERM to SIGKILL */
+    struct status_line *status; /* the status line (status->on: draw it) */
+    int stopped;                /* out: the budget stopped the command (we sent SIGTERM) */
+};
+
+/*
+ * Wait until the command has ended (without reaping it). With a budget or a status line, the
+ * run is looked at ten times a second meanwhile (ct_get_live() costs two lock acquisitions):
+ * the status line is redrawn (at most once a second), and when the budget asks to stop, the
+ * command gets SIGTERM, then SIGKILL after the grace period. Otherwise a plain blocking wait.
+ */
+static void wait_child(ct_tracker *t, pid_t pid, const char *name, struct watch *w)
+{
+    siginfo_t info;
+    double term_at = 0;
+    int killed = 0;
+    if (!w->budget && !w->status->on) {
+        while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
+            ;
+        return;
+    }
+    for (;;) {
+        memset(&info, 0, sizeof(info));
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | WNOHANG) != 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        if (info.si_pid == pid)
+            return;
+        ct_live l = CT_LIVE_INIT;
+        if (ct_get_live(t, &l) == CT_OK) {
+            status_line_draw(w->status, &l);
+            if (l.stop_requested && !w->stopped) {
+                status_line_erase(w->status);
+                fprintf(stderr,
+                        "carbontracker: the budget is %s: sending SIGTERM to '%s' (SIGKILL "
+                        "after %g s)\n",
+                        l.budget == CT_BUDGET_SPENT ? "spent" : "predicted to be exceeded", name,
+                        w->grace_s);
+                kill(pid, SIGTERM);
+                w->stopped = 1;
+                term_at = mono_s();
+            } else if (w->stopped && !killed && mono_s() - term_at >= w->grace_s) {
+                status_line_erase(w->status);
+                fprintf(stderr,
+                        "carbontracker: '%s' did not end within %g s of SIGTERM: sending "
+                        "SIGKILL\n",
+                        name, w->grace_s);
+                kill(pid, SIGKILL);
+                killed = 1;
+            }
+        }
+        struct timespec tick = {0, 100000000L};
+        nanosleep(&tick, NULL);
+    }
+}
+
 /* Run the command; returns its exit status (128+N when killed by signal N). The forwarded
  * signals are blocked on entry and on return. */
-static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask)
+static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask, struct watch *w)
 {
     int pipefd[2] = {-1, -1};
     int exec_errno = 0;
@@ -241,8 +312,8 @@ static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask)
         close(pipefd[0]);
         execvp(command[0], command);
         int err = errno;
-        ssize_t w = write(pipefd[1], &err, sizeof(err));
-        (void)w;
+        ssize_t wr = write(pipefd[1], &err, sizeof(err));
+        (void)wr;
         _exit(exec_failure_status(err));
     }
 
@@ -262,8 +333,8 @@ static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask)
     close(pipefd[0]);
 
     /* Wait without reaping, so the pid cannot be reused while the handler may still use it. */
-    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
-        ;
+    wait_child(t, pid, command[0], w);
+    status_line_erase(w->status);
     sigprocmask(SIG_BLOCK, &block, NULL);
     atomic_store(&child_pid, 0);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -284,7 +355,9 @@ int cli_run(struct cli *c)
 {
     char resolved[PATH_MAX];
     char errbuf[512] = "";
-    struct msg_state msg = {.quiet = c->quiet};
+    struct status_line status;
+    struct msg_state msg = {.quiet = c->quiet, .status = &status};
+    struct watch watch = {.grace_s = c->budget_grace_s, .status = &status};
     ct_tracker *t = NULL;
     json_t *summary = NULL;
     int json_fd = -1;
@@ -319,6 +392,8 @@ int cli_run(struct cli *c)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, &saved_sigpipe);
 
+    status_line_init(&status, c->quiet);
+    watch.budget = !isnan(c->opts.budget_co2eq_g) || !isnan(c->opts.budget_kwh);
     c->opts.message = on_message;
     c->opts.message_user = &msg;
     rc = ct_tracker_open(&t, &c->opts, errbuf, sizeof(errbuf));
@@ -336,11 +411,13 @@ int cli_run(struct cli *c)
         goto cleanup;
     }
 
-    exit_status = run_child(t, c->command, &old_mask);
+    exit_status = run_child(t, c->command, &old_mask, &watch);
     msg.child_done = 1;
 
     rc = ct_epoch_end(t, NULL);
-    if (rc != CT_OK && rc != CT_ESTOPPED)
+    if (watch.stopped) /* the budget ended it, whatever its own status says */
+        exit_status = CLI_EXIT_BUDGET;
+    if (rc != CT_OK && rc != CT_ESTOPPED && rc != CT_EBUDGET)
         fprintf(stderr, "carbontracker: ending the measurement failed: %s\n", ct_strerror(rc));
     ct_stop(t);
 

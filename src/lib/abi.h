@@ -99,10 +99,16 @@ struct ct__summary_v2 {
             CT__FIELD_END(ct_summary, sampler_cpu_s)                                               \
     }
 
+#define CT__LIVE_SIZES                                                                             \
+    {                                                                                              \
+        0, CT__FIELD_END(ct_live, finished)                                                        \
+    }
+
 /* The tables above; 0 for a version this library does not know. */
 size_t ct__device_energy_size(unsigned version);
 size_t ct__epoch_result_size(unsigned version);
 size_t ct__summary_size(unsigned version);
+size_t ct__live_size(unsigned version);
 
 /* CT_OK when `size` (the table's entry for `version`) is not 0; else CT_EINVAL with a text for
  * ct_errmsg in msg naming the struct ("ct_summary"), the version and what to do. */

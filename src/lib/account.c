@@ -44,7 +44,44 @@ void ct__account_init(struct ct__account *a, double pue, struct ct__carbon *carb
     memset(a, 0, sizeof(*a));
     a->pue = pue;
     a->carbon = carbon;
+    a->budget.co2eq_g = a->budget.kwh = NAN;
     pthread_mutex_init(&a->lock, NULL);
+}
+
+void ct__account_budget(struct ct__account *a, double co2eq_g, double kwh, int stop)
+{
+    a->budget.co2eq_g = co2eq_g;
+    a->budget.kwh = kwh;
+    a->budget.stop = stop;
+}
+
+static int has_budget(const struct ct__budget *b)
+{
+    return !isnan(b->co2eq_g) || !isnan(b->kwh);
+}
+
+/* Under lock: the running total (completed epochs plus the open one). */
+static void running(const struct ct__account *a, double *kwh, double *co2)
+{
+    double open_j = a->co2_on ? (double)(a->co2_last_uj - a->co2_open_uj) / 1e6 : 0;
+    *kwh = a->done_kwh + ct__kwh_pue(open_j, a->pue);
+    *co2 = a->done_co2eq + (a->co2_on ? a->co2_jg / 3.6e6 * a->pue : 0);
+}
+
+/* Under lock: note the moment the running total reaches a limit. */
+static void check_budget(struct ct__account *a, uint64_t now_ns)
+{
+    struct ct__budget *b = &a->budget;
+    double kwh, co2;
+    if (b->spent || !has_budget(b))
+        return;
+    running(a, &kwh, &co2);
+    if ((!isnan(b->co2eq_g) && co2 >= b->co2eq_g) || (!isnan(b->kwh) && kwh >= b->kwh)) {
+        b->spent = 1;
+        b->spent_co2eq_g = co2;
+        b->spent_kwh = kwh;
+        b->spent_ns = now_ns;
+    }
 }
 
 void ct__account_free(struct ct__account *a)
@@ -71,7 +108,7 @@ static void add_energy(struct ct__account *a, uint64_t total_uj)
         a->co2_ci_max = ci;
 }
 
-void ct__account_energy(struct ct__account *a, uint64_t total_uj)
+void ct__account_energy(struct ct__account *a, uint64_t total_uj, uint64_t now_ns)
 {
     /* co2_last_uj only grows (the epoch's account opens at a boundary total, which no earlier
      * reading exceeds), so a reading without new energy needs no lock: the common case when a
@@ -79,14 +116,58 @@ void ct__account_energy(struct ct__account *a, uint64_t total_uj)
     if (total_uj <= __atomic_load_n(&a->co2_last_uj, __ATOMIC_RELAXED))
         return;
     pthread_mutex_lock(&a->lock);
+    if (a->prev_ns && now_ns > a->prev_ns && total_uj >= a->prev_uj)
+        a->power_w = (double)(total_uj - a->prev_uj) / 1e6 / ((double)(now_ns - a->prev_ns) / 1e9);
+    a->prev_ns = now_ns;
+    a->prev_uj = total_uj;
     add_energy(a, total_uj);
+    check_budget(a, now_ns);
     pthread_mutex_unlock(&a->lock);
+}
+
+void ct__account_live(struct ct__account *a, struct ct__live_figures *out)
+{
+    pthread_mutex_lock(&a->lock);
+    out->energy_j = (double)a->co2_last_uj / 1e6;
+    running(a, &out->kwh, &out->co2eq_g);
+    out->power_w = a->power_w;
+    out->budget = a->budget;
+    pthread_mutex_unlock(&a->lock);
+}
+
+int ct__account_budget_predicted(struct ct__account *a)
+{
+    struct ct__budget *b = &a->budget;
+    const struct ct__prediction *p = &a->pred;
+    if (!a->predicted || !has_budget(b) || p->epochs < 1)
+        return 0;
+    /* The epoch in which the running total would cross each limit, at the prediction's mean
+     * per epoch. */
+    int over = 0, at = p->epochs + 1;
+    double per[2] = {p->co2eq_g / p->epochs, p->energy_kwh / p->epochs};
+    double lim[2] = {b->co2eq_g, b->kwh};
+    for (int i = 0; i < 2; i++) {
+        if (isnan(lim[i]) || !((i ? p->energy_kwh : p->co2eq_g) > lim[i]))
+            continue;
+        over = 1;
+        int e = per[i] > 0 ? (int)ceil(lim[i] / per[i] * (1 - 1e-12)) : 1;
+        if (e < 1)
+            e = 1;
+        if (e < at)
+            at = e;
+    }
+    pthread_mutex_lock(&a->lock); /* ct_get_live() reads it from any thread */
+    b->predicted_over = over;
+    b->runs_out_epoch = over ? at : 0;
+    pthread_mutex_unlock(&a->lock);
+    return over;
 }
 
 void ct__account_epoch_open(struct ct__account *a, uint64_t total_uj)
 {
     pthread_mutex_lock(&a->lock);
     __atomic_store_n(&a->co2_last_uj, total_uj, __ATOMIC_RELAXED);
+    a->co2_open_uj = total_uj;
     a->co2_jg = 0;
     a->co2_ci_min = INFINITY;
     a->co2_ci_max = -INFINITY;
@@ -100,6 +181,7 @@ const struct ct__epoch *ct__account_epoch_close(struct ct__account *a, uint64_t 
     double jg, lo, hi, ci, energy_j = cpu_j + gpu_j;
     pthread_mutex_lock(&a->lock);
     add_energy(a, total_uj);
+    check_budget(a, 0);
     jg = a->co2_jg;
     lo = a->co2_ci_min;
     hi = a->co2_ci_max;
@@ -127,6 +209,10 @@ const struct ct__epoch *ct__account_epoch_close(struct ct__account *a, uint64_t 
     e->energy_kwh = ct__kwh_pue(energy_j, a->pue);
     e->intensity_g_per_kwh = ci;
     e->co2eq_g = ct__co2eq_g(e->energy_kwh, ci);
+    pthread_mutex_lock(&a->lock);
+    a->done_kwh += e->energy_kwh;
+    a->done_co2eq += e->co2eq_g;
+    pthread_mutex_unlock(&a->lock);
     return e;
 }
 

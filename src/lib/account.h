@@ -59,6 +59,31 @@ struct ct__prediction {
     int defaulted;    /* nothing fetched and the intensity in force is a default */
 };
 
+/* The run's budget (ct_options.budget_*) and what was decided. */
+struct ct__budget {
+    double co2eq_g, kwh; /* limits, PUE included; NaN = none */
+    int stop;            /* budget_action "stop" */
+    uint64_t start_ns;   /* CLOCK_MONOTONIC of the run's first reading */
+    /* The running total reached a limit (set under the account's lock by whichever thread saw
+     * it first): the figures and the monotonic time then. */
+    int spent;
+    double spent_co2eq_g, spent_kwh;
+    uint64_t spent_ns;
+    /* The prediction exceeds a limit (caller's thread): the epoch in which it would run out. */
+    int predicted_over;
+    int runs_out_epoch;
+    int told_spent, told_predicted; /* said once each (caller's thread) */
+    int stopped;                    /* the tracker finished because of it */
+};
+
+/* The running figures ct_get_live() shows (under the account's lock). */
+struct ct__live_figures {
+    double energy_j;     /* everything read since open, before PUE */
+    double kwh, co2eq_g; /* completed epochs plus the open one, PUE included */
+    double power_w;      /* over the latest interval with a reading */
+    struct ct__budget budget;
+};
+
 struct ct__account {
     double pue;
     struct ct__carbon *carbon; /* the intensity in force, the values fetched, the forecast */
@@ -68,6 +93,11 @@ struct ct__account {
     int co2_on;
     uint64_t co2_last_uj;
     double co2_jg, co2_ci_min, co2_ci_max;
+    uint64_t co2_open_uj;        /* where the open epoch's account began */
+    double done_kwh, done_co2eq; /* the completed epochs (under lock) */
+    uint64_t prev_ns, prev_uj;   /* the previous reading with its time, for the power */
+    double power_w;
+    struct ct__budget budget; /* under lock: spent*; the rest is the caller's thread's */
 
     struct ct__epoch *epochs; /* completed epochs (caller's thread) */
     int n_epochs, cap_epochs;
@@ -77,11 +107,19 @@ struct ct__account {
 };
 
 void ct__account_init(struct ct__account *a, double pue, struct ct__carbon *carbon);
+/* Set the budget (NaN = no such limit). */
+void ct__account_budget(struct ct__account *a, double co2eq_g, double kwh, int stop);
+/* The running figures and the budget's state now. Any thread. */
+void ct__account_live(struct ct__account *a, struct ct__live_figures *out);
+/* After the prediction: does it exceed the budget? Sets budget.predicted_over and the epoch in
+ * which the budget would run out. Returns 1 when it does. Caller's thread. */
+int ct__account_budget_predicted(struct ct__account *a);
 void ct__account_free(struct ct__account *a);
 
-/* Energy read by any thread: total_uj is all devices' energy since open. The part since the last
- * call goes to the open epoch at the intensity in force; a stale (smaller) total is ignored. */
-void ct__account_energy(struct ct__account *a, uint64_t total_uj);
+/* Energy read by any thread at CLOCK_MONOTONIC now_ns: total_uj is all devices' energy since
+ * open. The part since the last call goes to the open epoch at the intensity in force; a stale
+ * (smaller) total is ignored. The budget is checked against the running total. */
+void ct__account_energy(struct ct__account *a, uint64_t total_uj, uint64_t now_ns);
 /* Open the epoch's CO2 account at total_uj, the boundary read. */
 void ct__account_epoch_open(struct ct__account *a, uint64_t total_uj);
 /* Close it at total_uj, the boundary read, and record the epoch (its intensity is the value in

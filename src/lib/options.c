@@ -229,6 +229,21 @@ static int validate(struct ct__opts *p, char *errbuf, size_t errlen)
                     errbuf, errlen,
                     ct__fmt(msg, sizeof(msg), "%s must be an http:// or https:// URL", urls[i][0]));
     }
+    if (!isnan(o->budget_co2eq_g) && !(o->budget_co2eq_g > 0 && isfinite(o->budget_co2eq_g)))
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "budget_co2eq_g must be a positive number of grams, got %g",
+                               o->budget_co2eq_g));
+    if (!isnan(o->budget_kwh) && !(o->budget_kwh > 0 && isfinite(o->budget_kwh)))
+        return invalid(errbuf, errlen,
+                       ct__fmt(msg, sizeof(msg),
+                               "budget_kwh must be a positive number of kWh, got %g",
+                               o->budget_kwh));
+    if (o->budget_action && strcmp(o->budget_action, "warn") != 0 &&
+        strcmp(o->budget_action, "stop") != 0)
+        return invalid(errbuf, errlen,
+                       "budget_action must be \"warn\" (say so and go on) or \"stop\" (end the "
+                       "run when the budget is reached)");
     int rc = ct__parse_components(o->components, p->comp_order, &p->n_comp, msg, sizeof(msg));
     if (rc != CT_OK)
         return invalid(errbuf, errlen, msg);

@@ -125,7 +125,13 @@
     X(settings, POINTER, NULL, NULL, 0, NULL, NULL,                                                \
       "meters' and providers' settings, \"<backend>.<key>=VALUE\", NULL-terminated")              \
     X(environment, POINTER, NULL, NULL, 0, NULL, NULL,                                             \
-      "\"NAME=VALUE\" array the settings' environment variables are read from")
+      "\"NAME=VALUE\" array the settings' environment variables are read from")                    \
+    X(budget_co2eq_g, DOUBLE, NAN, NULL, 0, "budget-co2eq", "GRAMS",                               \
+      "a CO2eq budget for the run in grams (PUE included)")                                        \
+    X(budget_kwh, DOUBLE, NAN, NULL, 0, "budget-kwh", "KWH",                                       \
+      "an energy budget for the run in kWh (PUE included)")                                        \
+    X(budget_action, STRING, NULL, NULL, CT__OPT_OWNED, "budget-action", "ACTION",                 \
+      "when the budget is reached: warn (default) or stop")
 /* clang-format on */
 
 /* Number of rows (= fields of ct_options). */
@@ -141,9 +147,11 @@
     (offsetof(ct_options, geolocation_url) + sizeof(((ct_options *)0)->geolocation_url))
 #define CT__OPTIONS_V2_END                                                                         \
     (offsetof(ct_options, environment) + sizeof(((ct_options *)0)->environment))
+#define CT__OPTIONS_V3_END                                                                         \
+    (offsetof(ct_options, budget_action) + sizeof(((ct_options *)0)->budget_action))
 #define CT__OPTIONS_SIZES                                                                          \
     {                                                                                              \
-        0, CT__OPTIONS_V1_END, CT__OPTIONS_V2_END                                                  \
+        0, CT__OPTIONS_V1_END, CT__OPTIONS_V2_END, CT__OPTIONS_V3_END                              \
     }
 
 /* ct__options_size(version): the table above; 0 for an unknown version. */

@@ -123,6 +123,7 @@ void ct__records_summary(struct ct__sinks *k, const struct ct__opts *p, const st
     c.energy_j = total_j;
     c.intensity_g_per_kwh = avg;
     c.early_stop = early_stop;
+    c.budget = &a->budget;
     c.n_devices = l->n_devs;
     c.device_energy_j = dev_j;
     c.device_lost = lost;

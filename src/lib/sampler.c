@@ -28,7 +28,7 @@ static void tick(struct ct__sampler *s, int want)
 {
     uint64_t uj[CT_MAX_DEVICES], now;
     uint64_t total = ct__ledger_read(s->ledger, 0, &now, want ? uj : NULL);
-    ct__account_energy(s->account, total);
+    ct__account_energy(s->account, total, now);
     /* Outside the meter lock: an epoch boundary never waits for a sink's file I/O. */
     if (want) {
         ct__sinks_sample(s->sinks, now, uj, s->ledger->n_devs);

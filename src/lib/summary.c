@@ -7,6 +7,7 @@
 #include "account.h"
 #include "backends.h"
 #include "records.h"
+#include "sink/jsonl.h"
 #include "util/sysfs.h"
 
 #include <jansson.h>
@@ -166,6 +167,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     } else {
         json_object_set_new(root, "prediction", json_null());
     }
+    json_object_set_new(root, "budget", ct__budget_json(&t->account.budget));
     json_object_set_new(root, "tracker_cpu_s", num(s.tracker_cpu_s));
     json_object_set_new(root, "sampler_cpu_s", num(s.sampler_cpu_s));
     json_object_set_new(root, "caller_cpu_s", num(s.caller_cpu_s));

@@ -142,6 +142,8 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     if (rc != CT_OK)
         goto fail;
     t->account.pue = t->opt.pue;
+    ct__account_budget(&t->account, t->opt.o.budget_co2eq_g, t->opt.o.budget_kwh,
+                       t->opt.o.budget_action && strcmp(t->opt.o.budget_action, "stop") == 0);
     t->sysfs_fd = ct__root_open(t->opt.o.sysfs_root ? t->opt.o.sysfs_root : "/sys");
     t->proc_fd = ct__root_open(t->opt.o.proc_root ? t->opt.o.proc_root : "/proc");
 
@@ -170,6 +172,8 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
 
     /* The first reading is the run's start; then the sampler. */
     ct__sampler_tick(&t->sampler);
+    ct__ledger_read(&t->ledger, 0, &t->open_ns, NULL);
+    t->account.budget.start_ns = t->open_ns; /* before the sampler thread starts */
     ct__ledger_start(&t->ledger);
     rc = ct__sampler_start(
         &t->sampler, ct__ledger_period(&t->ledger, (uint64_t)(t->opt.o.update_interval_s * 1e9)));
@@ -246,6 +250,65 @@ static int confirm(struct ct_tracker *t)
     return 0;
 }
 
+/* "0.1 g CO2eq", "2 kWh" or both: the limits set. */
+static const char *budget_text(const struct ct__budget *b, char *buf, size_t len)
+{
+    char co2[48] = "", kwh[48] = "";
+    if (!isnan(b->co2eq_g))
+        ct__fmt(co2, sizeof(co2), "%g g CO2eq", b->co2eq_g);
+    if (!isnan(b->kwh))
+        ct__fmt(kwh, sizeof(kwh), "%g kWh", b->kwh);
+    return ct__fmt(buf, len, "%s%s%s", co2, co2[0] && kwh[0] ? " and " : "", kwh);
+}
+
+/*
+ * The budget after a completed epoch: spent (the running total reached it, seen by the sampler
+ * or at this boundary) or, right after the prediction, predicted to be exceeded. Each is said
+ * once, as a warning with the numbers. Returns 1 when budget_action is "stop" and the run must
+ * end now. In a distributed job this decision will be the job's, made by the rank that prints
+ * the prediction; until jobs exist each tracker decides for itself.
+ */
+static int budget_check(struct ct_tracker *t, int after_prediction)
+{
+    struct ct__live_figures f;
+    char lim[112], when[64], buf[640];
+    ct__account_live(&t->account, &f);
+    struct ct__budget *b = &t->account.budget; /* the caller's thread's part */
+    const char *then = b->stop ? "Stopping training (budget_action stop)."
+                               : "Training goes on (budget_action warn).";
+    int stop = 0;
+    if (f.budget.spent && !b->told_spent) {
+        b->told_spent = 1;
+        if (f.budget.spent_ns > f.budget.start_ns) {
+            char ts[32];
+            ct_timestring((double)(f.budget.spent_ns - f.budget.start_ns) / 1e9, 1, ts, sizeof(ts));
+            ct__fmt(when, sizeof(when), "after %s", ts);
+        } else {
+            ct__fmt(when, sizeof(when), "in epoch %d", t->epoch_counter);
+        }
+        warn(t, ct__fmt(buf, sizeof(buf),
+                        "The budget of %s was reached %s (%.6g g CO2eq, %.6g kWh, PUE "
+                        "included). %s",
+                        budget_text(b, lim, sizeof(lim)), when, f.budget.spent_co2eq_g,
+                        f.budget.spent_kwh, then));
+        stop = b->stop;
+    }
+    if (after_prediction && !b->told_predicted && ct__account_budget_predicted(&t->account)) {
+        const struct ct__prediction *p = &t->account.pred;
+        b->told_predicted = 1;
+        warn(t, ct__fmt(buf, sizeof(buf),
+                        "The predicted consumption for %d epochs (%.6g g CO2eq, %.6g kWh, PUE "
+                        "included) exceeds the budget of %s: at this rate the budget runs out "
+                        "in epoch %d. %s",
+                        p->epochs, p->co2eq_g, p->energy_kwh, budget_text(b, lim, sizeof(lim)),
+                        b->runs_out_epoch, then));
+        stop |= b->stop;
+    }
+    if (stop)
+        b->stopped = 1;
+    return stop;
+}
+
 static int epoch_end(ct_tracker *t, ct_epoch_result *out)
 {
     if (!t || (out && ct__epoch_result_check(out, t->errmsg, sizeof(t->errmsg)) != CT_OK))
@@ -278,8 +341,15 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
         ct__records_result(out, &t->ledger, t->epoch_counter, e, &t->last_epoch);
     tell_read_failures(t);
 
-    if (t->epoch_counter == t->opt.ebp && t->opt.ebp > 0) {
+    int predicted_now = t->epoch_counter == t->opt.ebp && t->opt.ebp > 0;
+    if (predicted_now)
         ct__records_prediction(&t->sinks, &t->opt, &t->account, &t->grid);
+    if (budget_check(t, predicted_now)) {
+        t->early_stop = t->epoch_counter < t->opt.monitor;
+        finish(t);
+        return CT_EBUDGET;
+    }
+    if (predicted_now) {
         if (!confirm(t)) {
             t->early_stop = 1;
             finish(t);

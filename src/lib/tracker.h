@@ -31,6 +31,7 @@ struct ct_tracker {
     int epoch_counter;
     int in_epoch;
     uint64_t epoch_t0_ns;
+    uint64_t open_ns; /* CLOCK_MONOTONIC at open (the first reading) */
     int finished, early_stop;
     uint64_t caller_cpu_ns;      /* CPU time of the caller's thread inside the public calls */
     double started_at, ended_at; /* wall clock */

@@ -331,6 +331,44 @@ static void jsonl_intensity(void *s, uint64_t now_ns, double g_per_kwh, const ch
     pthread_mutex_unlock(&j->lock);
 }
 
+/* A limit, or null. */
+static json_t *limit(double v)
+{
+    return isnan(v) ? json_null() : num(v);
+}
+
+json_t *ct__budget_json(const struct ct__budget *b)
+{
+    if (!b || (isnan(b->co2eq_g) && isnan(b->kwh)))
+        return json_null();
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "co2eq_g", limit(b->co2eq_g));
+    json_object_set_new(o, "kwh", limit(b->kwh));
+    json_object_set_new(o, "action", json_string(b->stop ? "stop" : "warn"));
+    json_object_set_new(o, "state",
+                        json_string(b->spent            ? "spent"
+                                    : b->predicted_over ? "predicted"
+                                                        : "within"));
+    if (b->spent) {
+        json_t *sp = json_object();
+        json_object_set_new(sp, "co2eq_g", num(b->spent_co2eq_g));
+        json_object_set_new(sp, "kwh", num(b->spent_kwh));
+        json_object_set_new(sp, "elapsed_s",
+                            b->spent_ns > b->start_ns
+                                ? num((double)(b->spent_ns - b->start_ns) / 1e9)
+                                : json_null());
+        json_object_set_new(o, "spent", sp);
+    } else {
+        json_object_set_new(o, "spent", json_null());
+    }
+    json_object_set_new(o, "runs_out_epoch",
+                        b->predicted_over ? json_integer(b->runs_out_epoch) : json_null());
+    json_object_set_new(o, "stopped", json_boolean(b->stopped));
+    return o;
+}
+
 static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t now_ns,
                            const struct ct__sink_consumption *c)
 {
@@ -374,6 +412,7 @@ static void jsonl_summary(void *s, uint64_t now_ns, const struct ct__sink_consum
     json_t *o = consumption(j, "summary", now_ns, c);
     if (o) {
         json_object_set_new(o, "early_stop", json_boolean(c->early_stop));
+        json_object_set_new(o, "budget", ct__budget_json(c->budget));
         json_object_set_new(o, "location", str(c->location));
         json_t *devs = json_array();
         for (int i = 0; c->device_energy_j && i < c->n_devices; i++) {

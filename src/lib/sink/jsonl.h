@@ -23,6 +23,11 @@ struct ct__jsonl;
  * Returns 0 or -errno, with `why` naming the path. */
 int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, size_t len);
 
+/* The budget and what was decided, as the summary record and the --json summary show it
+ * (doc/logformat.md): null without a budget, NULL on no memory. */
+struct json_t;
+struct json_t *ct__budget_json(const struct ct__budget *b);
+
 /* 1 once a write failed (later records were dropped). */
 int ct__jsonl_failed(const struct ct__jsonl *j);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct ct__prediction; /* account.h */
+struct ct__budget;     /* account.h */
 
 /* Upstream's message kinds. */
 enum ct__msg {
@@ -87,6 +88,7 @@ struct ct__sink_consumption {
     const int *device_lost; /* may be NULL */
     /* For the texts: */
     const struct ct__prediction *pred; /* prediction: how it was made */
+    const struct ct__budget *budget;   /* summary: the budget and what was decided; NULL */
     const double *fetched;             /* summary: the values fetched live (upstream's list), */
     size_t n_fetched;                  /* or none: the value in force */
     double in_force_g_per_kwh;
