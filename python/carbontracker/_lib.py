@@ -24,10 +24,11 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 #: Names tried next to the package (a wheel or a copy of the build's library).
 _LOCAL_NAMES = ("libcarbontracker.so", "libcarbontracker.so.0")
 
-CT_OPTIONS_VERSION = 2
+CT_OPTIONS_VERSION = 3
 CT_DEVICE_ENERGY_VERSION = 1
 CT_EPOCH_RESULT_VERSION = 2
 CT_SUMMARY_VERSION = 3
+CT_LIVE_VERSION = 1
 
 # Message levels (ct_level).
 CT_LEVEL_OUTPUT, CT_LEVEL_INFO, CT_LEVEL_WARNING, CT_LEVEL_ERROR = 0, 1, 2, 3
@@ -89,6 +90,9 @@ class Options(Structure):
         ("geolocation_url", c_char_p),
         ("settings", c_void_p),
         ("environment", c_void_p),
+        ("budget_co2eq_g", c_double),
+        ("budget_kwh", c_double),
+        ("budget_action", c_char_p),
     ]
 
 
@@ -122,6 +126,24 @@ class EpochResult(Structure):
         ("intensity_g_per_kwh", c_double),
         ("co2eq_g", c_double),
         ("n_devices", c_int),
+    ]
+
+
+class Live(Structure):
+    """struct ct_live: the run's figures now (ct_get_live())."""
+    _fields_ = [
+        ("version", c_uint),
+        ("elapsed_s", c_double),
+        ("power_w", c_double),
+        ("energy_j", c_double),
+        ("energy_kwh", c_double),
+        ("co2eq_g", c_double),
+        ("intensity_g_per_kwh", c_double),
+        ("intensity_source", c_char * 64),
+        ("budget", c_int),
+        ("budget_used", c_double),
+        ("stop_requested", c_int),
+        ("finished", c_int),
     ]
 
 
@@ -194,6 +216,7 @@ STRUCTS = {
     "ct_options": Options,
     "ct_epoch_result": EpochResult,
     "ct_summary": Summary,
+    "ct_live": Live,
     "ct_device_energy": DeviceEnergy,
     "ct_option_desc": OptionDesc,
     "ct_setting_desc": SettingDesc,
@@ -204,6 +227,7 @@ _VERSIONED = {
     DeviceEnergy: ("ct_device_energy_init", CT_DEVICE_ENERGY_VERSION),
     EpochResult: ("ct_epoch_result_init", CT_EPOCH_RESULT_VERSION),
     Summary: ("ct_summary_init", CT_SUMMARY_VERSION),
+    Live: ("ct_live_init", CT_LIVE_VERSION),
 }
 
 _P = POINTER
@@ -238,6 +262,8 @@ FUNCTIONS = {
     "ct_device_energy_init": (c_int, [_P(DeviceEnergy), c_uint], True),
     "ct_epoch_result_init": (c_int, [_P(EpochResult), c_uint], True),
     "ct_summary_init": (c_int, [_P(Summary), c_uint], True),
+    "ct_live_init": (c_int, [_P(Live), c_uint], False),
+    "ct_get_live": (c_int, [_TRACKER, _P(Live)], False),
     "ct_summary_json": (c_int, [_TRACKER, _P(c_void_p)], True),
     "ct_probe_json": (c_int, [_P(Options), _P(c_void_p)], True),
     "ct_track_pid": (c_int, [_TRACKER, c_int], True),

@@ -35,6 +35,7 @@ STATUS_TABLE = (
     (-8, "ENODEV", "NoComponentsAvailableError", None),
     (-9, "ETHREAD", "ThreadError", None),
     (-10, "ESTOPPED", "StoppedByUserError", None),
+    (-11, "EBUDGET", "BudgetExceededError", None),
 )
 
 #: Upstream's default texts, where upstream's class has one (carbontracker/exceptions.py).

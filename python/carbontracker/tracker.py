@@ -20,11 +20,13 @@ import weakref
 from ctypes import byref, c_char_p, c_double, c_void_p, cast, create_string_buffer
 
 from . import _lib
-from .exceptions import (CarbonTrackerError, DeviceLostError, FetcherNameError,
-                         InvalidArgumentError, error_for)
+from .exceptions import (BudgetExceededError, CarbonTrackerError,  # noqa: F401 (documented)
+                         DeviceLostError, FetcherNameError, InvalidArgumentError, error_for)
 
 CT_OK = 0
 CT_ESTOPPED = -10
+CT_EBUDGET = -11
+CT_BUDGET_NONE = 0
 
 #: Keys given to set_api_keys(): process-wide, like upstream's class-level key, and used by every
 #: tracker constructed afterwards that gets no api_keys of its own.
@@ -78,6 +80,14 @@ class _Console:
     def __init__(self):
         self.muted = False
         self.errors = []
+        self.lock = threading.Lock()  # with the status line's thread
+        self.status_shown = False
+
+    def erase_status(self, out):
+        """Erase the status line (caller holds the lock)."""
+        if self.status_shown:
+            self.status_shown = False
+            out.write("\r\033[K")
 
     def write(self, text):
         if self.muted:
@@ -85,11 +95,26 @@ class _Console:
         out = sys.stdout
         if out is None:
             return
-        try:
-            out.write(text + "\n")
-            out.flush()
-        except Exception:  # a closed or broken stdout must not break training
-            pass
+        with self.lock:
+            try:
+                self.erase_status(out)
+                out.write(text + "\n")
+                out.flush()
+            except Exception:  # a closed or broken stdout must not break training
+                pass
+
+    def draw_status(self, line):
+        out = sys.stdout
+        if out is None or self.muted:
+            return
+        with self.lock:
+            try:
+                out.write("\r\033[K" + line)
+                out.flush()
+                self.status_shown = True
+            except Exception:
+                pass
+
 
     def message(self, user, level, text):
         try:
@@ -115,6 +140,54 @@ class _Console:
             return 1
 
 
+def _status_text(live):
+    """The status line's text, as the command draws it."""
+    s = int(round(live.elapsed_s))
+    line = (f"CarbonTracker: {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d} | {live.power_w:.1f} W | "
+            f"{live.energy_kwh:.6f} kWh | {live.co2eq_g:.4f} gCO2eq | "
+            f"{live.intensity_g_per_kwh:.2f} gCO2eq/kWh "
+            f"({_text(live.intensity_source) or 'unknown'})")
+    if live.budget != CT_BUDGET_NONE and math.isfinite(live.budget_used):
+        line += f" | budget {live.budget_used * 100:.0f}%"
+    return line
+
+
+class _StatusLine:
+    """The live status line: a daemon thread that redraws one line on sys.stdout once a second
+    from ct_get_live() (safe from any thread), erased by the console before any other text of
+    ours. Started only when stdout is a terminal and verbose > 0."""
+
+    def __init__(self, lib, handle, console):
+        self.lib = lib
+        self.handle = handle
+        self.console = console
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="carbontracker-status",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping.wait(1.0):
+            live = self.lib.new_versioned(_lib.Live)
+            if self.lib.ct_get_live(self.handle, byref(live)) != CT_OK or live.finished:
+                continue
+            self.console.draw_status(_status_text(live))
+
+    def stop(self):
+        """Stop drawing (joins the thread) and erase the line."""
+        self.stopping.set()
+        if self.thread is not threading.current_thread():
+            self.thread.join()
+        out = sys.stdout
+        if out is not None:
+            with self.console.lock:
+                try:
+                    self.console.erase_status(out)
+                    out.flush()
+                except Exception:
+                    pass
+
+
 class _Native:
     """The C handle and what must outlive it (the callbacks). Holds no reference to the
     CarbonTracker, so weakref.finalize can release a tracker that was dropped without stop()."""
@@ -124,6 +197,7 @@ class _Native:
         self.handle = handle
         self.keep = keep
         self.pid = os.getpid()
+        self.status = None  # the _StatusLine, stopped before the handle is freed
 
     def alive(self):
         return bool(self.handle) and os.getpid() == self.pid
@@ -132,6 +206,9 @@ class _Native:
         """ct_tracker_free(): stops monitoring if needed (the library then prints and logs the
         actual consumption), joins the sampler thread, closes the logs. Idempotent; does nothing
         in a forked child, whose tracker belongs to the parent."""
+        status, self.status = self.status, None
+        if status is not None and os.getpid() == self.pid:
+            status.stop()
         h, self.handle = self.handle, None
         if h and os.getpid() == self.pid:
             self.lib.ct_tracker_free(h)
@@ -208,7 +285,8 @@ class CarbonTracker:
                  components="all", devices_by_pid=False, log_dir=None, log_file_prefix="",
                  verbose=1, decimal_precision=12, api_keys=None, sim_cpu=None, sim_cpu_tdp=None,
                  sim_cpu_util=None, sim_gpu=None, sim_gpu_watts=None, sim_gpu_util=None, *,
-                 pue=None, zone=None, live=None, options=None):
+                 pue=None, zone=None, live=None, budget_co2eq_g=None, budget_kwh=None,
+                 budget_action="warn", status_line=None, options=None):
         self.epochs = epochs
         self.epochs_before_pred = epochs_before_pred
         self.monitor_epochs = monitor_epochs
@@ -288,6 +366,13 @@ class CarbonTracker:
             o.pue = float(pue)
         if zone is not None:
             o.zone = str(zone).encode()
+        if budget_co2eq_g is not None:
+            o.budget_co2eq_g = self._number(budget_co2eq_g,
+                                            "budget_co2eq_g must be a number of grams.")
+        if budget_kwh is not None:
+            o.budget_kwh = self._number(budget_kwh, "budget_kwh must be a number of kWh.")
+        if budget_action is not None:
+            o.budget_action = str(budget_action).encode()
         if keys.get("electricitymaps"):
             o.electricitymaps_api_key = str(keys["electricitymaps"]).encode()
         # Other providers' keys as the library's settings ("<provider>.api_key=KEY"); the array
@@ -335,6 +420,13 @@ class CarbonTracker:
             return
         self._native = _Native(lib, handle, (message, confirm))
         self._finalizer = weakref.finalize(self, self._native.close)
+        if status_line is None:
+            try:
+                status_line = verbose > 0 and sys.stdout is not None and sys.stdout.isatty()
+            except Exception:
+                status_line = False
+        if status_line and lib.has("ct_get_live"):
+            self._native.status = _StatusLine(lib, handle, self._console)
         for e in errors:
             self._fail(e)
 
@@ -366,11 +458,21 @@ class CarbonTracker:
             res = lib.new_versioned(_lib.EpochResult)
             rc = lib.ct_epoch_end(self._native.handle, byref(res))
             out = None
-            if rc in (CT_OK, CT_ESTOPPED) and res.epoch > 0:
+            if rc in (CT_OK, CT_ESTOPPED, CT_EBUDGET) and res.epoch > 0:
                 out = _epoch_dict(res, _devices(self._native, lib.ct_epoch_device,
                                                 res.n_devices))
                 self.epoch_results.append(out)
                 self._note_lost(out["devices"])
+            if rc == CT_EBUDGET:
+                # budget_action "stop": the library said why, printed the actual consumption and
+                # finished. BudgetExceededError unless ignore_errors (then training goes on,
+                # unmonitored, as after any ignored error).
+                detail = _text(lib.ct_errmsg(self._native.handle))
+                self._close()
+                self._take_callback_errors()
+                if not self.ignore_errors:
+                    raise BudgetExceededError(detail or lib.status_text(rc), rc)
+                return out
             if rc == CT_ESTOPPED:
                 # The user answered "n": the library printed "Quitting..." and finished; upstream
                 # then calls sys.exit(0).

@@ -29,7 +29,7 @@ void status_line_format(const ct_live *l, char *buf, size_t len)
     char ts[32];
     ct_timestring(l->elapsed_s, 0, ts, sizeof(ts));
     int n = snprintf(buf, len,
-                     "CarbonTracker: %s | %.1f W | %.6f kWh | %.4f gCO2eq | %.0f gCO2eq/kWh (%s)",
+                     "CarbonTracker: %s | %.1f W | %.6f kWh | %.4f gCO2eq | %.2f gCO2eq/kWh (%s)",
                      ts, l->power_w, l->energy_kwh, l->co2eq_g, l->intensity_g_per_kwh,
                      l->intensity_source[0] ? l->intensity_source : "unknown");
     if (n > 0 && (size_t)n < len && l->budget != CT_BUDGET_NONE && isfinite(l->budget_used))
