@@ -331,7 +331,8 @@ CT_API const ct_setting_desc *ct_setting_info(size_t i);
 
 /** sizeof() of a public struct as this library was built, i.e. of its current version
  *  (CT_OPTIONS_VERSION, CT_EPOCH_RESULT_VERSION, ...): "ct_options", "ct_epoch_result",
- *  "ct_summary", "ct_device_energy", "ct_live" or "ct_option_desc"; 0 for any other name. For
+ *  "ct_summary", "ct_device_energy", "ct_live", "ct_advice" or "ct_option_desc"; 0 for any
+ *  other name. For
  *  bindings that mirror the structs (the Python package checks its ctypes layouts against it).
  *  Thread-safe. */
 CT_API size_t ct_struct_size(const char *name);
@@ -624,6 +625,49 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json);
  * @return CT_OK, CT_ENOMEM, CT_EINVAL.
  */
 CT_API int ct_probe_json(const ct_options *opts, char **json);
+
+/* 1: the first layout. */
+#define CT_ADVICE_VERSION 1
+
+/** The greenest time to start a run of a given duration, from the carbon-intensity forecast
+ *  (ct_advise()). Intensities are the forecast's time-weighted means over the run's duration. */
+typedef struct ct_advice {
+    unsigned version;                /* set to CT_ADVICE_VERSION by the caller */
+    double duration_s;               /* the run's duration asked for */
+    double best_start_s;             /* UTC seconds since 1970: the start that minimises the mean
+                                        intensity over duration_s (the earliest of equals) */
+    double best_intensity_g_per_kwh; /* that mean */
+    double now_intensity_g_per_kwh;  /* the mean when starting now (NaN when the forecast does
+                                        not cover a start now) */
+    double saving_percent;           /* (now - best) / now x 100; NaN when now is unknown */
+    double now_s;                    /* the time the advice was computed for (UTC seconds) */
+    double horizon_end_s;            /* where the forecast ends (UTC seconds) */
+    char zone[16];                   /* the zone it is for ("DK", "GB") */
+    char source[96];                 /* the provider and its area ("energidataservice:DK1") */
+} ct_advice;
+
+#define CT_ADVICE_INIT                                                                             \
+    {                                                                                              \
+        .version = CT_ADVICE_VERSION                                                               \
+    }
+
+/**
+ * The greenest time to start a run of `duration_s` seconds within the forecast horizon: every
+ * live carbon provider with a forecast that suits the location (ct_options.zone, coordinates,
+ * postcode or time zone) is asked in turn, through the network, on the calling thread (each
+ * request limited by http_timeout_s), and the first forecast that covers the duration is used.
+ * Needs opts->live (the library makes no request otherwise).
+ * @param now_s   the time to advise from (UTC seconds); 0 = now.
+ * @param out     written up to the end of the struct as out->version defined it.
+ * @param errbuf  on failure: what was wrong and what to do ("no carbon intensity forecast for
+ *                zone PL: ...", "the forecast ... covers only 6:00:00 from now, less than the
+ *                8:00:00 asked for").
+ * @return CT_OK; CT_EINVAL (bad options or duration, unknown version, unknown location);
+ *         CT_ENOTSUP (offline, no libcurl, no provider with a forecast for the zone); CT_EIO (the
+ *         forecasts could not be fetched or do not cover the duration); CT_ENOMEM. Thread-safe.
+ */
+CT_API int ct_advise(const ct_options *opts, double duration_s, double now_s, ct_advice *out,
+                     char *errbuf, size_t errlen);
 
 /**
  * Every grid zone (Electricity Maps zone codes: "DE", "IE", "GB-NIR", ...) that some live

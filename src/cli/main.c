@@ -3,6 +3,7 @@
  * is not an option, or at "--", so everything from the command name on belongs to the command),
  * turns environment variables into ct_options and dispatches to wrap mode or --list-devices.
  */
+#include "advise.h"
 #include "cli.h"
 #include "parse.h"
 #include "report.h"
@@ -18,6 +19,7 @@ static const char usage_head[] =
     "       carbontracker --list-devices [OPTIONS]\n"
     "       carbontracker --zones [--json FILE]\n"
     "       carbontracker --report LOG_OR_DIR [--output FILE]\n"
+    "       carbontracker --advise DURATION [--zone ZONE] [--json FILE]\n"
     "\n"
     "Run COMMAND, measure the energy it uses (CPU packages, DRAM, GPUs) and report\n"
     "its carbon footprint as upstream carbontracker does, as one epoch. Options end\n"
@@ -41,6 +43,8 @@ static const char usage_tail[] =
     "  --list-devices         show what can be measured here, and why not\n"
     "  --zones                list the zones with live carbon intensity, their\n"
     "                         providers and whether a key is needed, and exit\n"
+    "  --advise DURATION      print when to start a run of DURATION (90m, 2h, 1h30m\n"
+    "                         or seconds) for the lowest forecast intensity, and exit\n"
     "  --parse DIR            print the energy and CO2eq of every run logged in DIR\n"
     "                         (upstream's aggregate sentence) and exit; with --json\n"
     "                         FILE also every run's records\n"
@@ -72,6 +76,7 @@ enum opt_id {
     OPT_OUTPUT,
     OPT_JSON,
     OPT_BUDGET_GRACE,
+    OPT_ADVISE,
     OPT_OFFLINE,
     OPT_LIST_DEVICES,
     OPT_ZONES,
@@ -83,6 +88,8 @@ enum opt_id {
 
 /* --report and --output (kept here: they only select the report mode). */
 static const char *report_input, *report_output;
+/* --advise DURATION, in seconds (0 = not given). */
+static double advise_s;
 /* --parse DIR and --recursive. */
 static const char *parse_dir;
 static int parse_recursive;
@@ -106,6 +113,7 @@ static const struct opt_def {
     {"output", 0, 1, OPT_OUTPUT, NULL},
     {"json", 0, 1, OPT_JSON, NULL},
     {"budget-grace", 0, 1, OPT_BUDGET_GRACE, NULL},
+    {"advise", 0, 1, OPT_ADVISE, NULL},
     {"offline", 0, 0, OPT_OFFLINE, NULL},
     {"list-devices", 0, 0, OPT_LIST_DEVICES, NULL},
     {"zones", 0, 0, OPT_ZONES, NULL},
@@ -430,6 +438,12 @@ static int apply(struct cli *c, struct pending *p, const struct opt *d, const ch
         c->budget_grace_s = v;
         break;
     }
+    case OPT_ADVISE:
+        if (cli_parse_duration(value, &advise_s) != 0)
+            return cli_usage_error("--advise expects a duration such as 90m, 2h, 1h30m or "
+                                   "seconds (5400), got '%s'",
+                                   value);
+        break;
     case OPT_OFFLINE:
         c->offline = 1;
         break;
@@ -575,7 +589,16 @@ int cli_parse(struct cli *c, int argc, char **argv)
                                              : "--report";
         return cli_usage_error("--parse takes no command (got '%s')", what);
     }
-    if (!c->list_devices && !c->list_zones && !c->command && !report_input && !parse_dir)
+    if (advise_s > 0 &&
+        (c->command || c->list_devices || c->list_zones || report_input || parse_dir))
+        return cli_usage_error("--advise takes no command (got '%s')", c->command ? c->command[0]
+                                                                       : c->list_devices
+                                                                           ? "--list-devices"
+                                                                       : c->list_zones ? "--zones"
+                                                                       : report_input  ? "--report"
+                                                                                       : "--parse");
+    if (!c->list_devices && !c->list_zones && !c->command && !report_input && !parse_dir &&
+        !(advise_s > 0))
         return cli_usage_error("no command given");
     return -1;
 }
@@ -586,6 +609,8 @@ int main(int argc, char **argv)
     int rc = cli_parse(&c, argc, argv);
     if (rc >= 0)
         return rc;
+    if (advise_s > 0)
+        return cli_advise(&c, advise_s);
     if (parse_dir)
         return cli_parse_logs(parse_dir, parse_recursive, c.json_path, c.quiet);
     if (report_input)

@@ -13,6 +13,8 @@ static const size_t device_sizes[] = CT__DEVICE_ENERGY_SIZES;
 static const size_t epoch_sizes[] = CT__EPOCH_RESULT_SIZES;
 static const size_t summary_sizes[] = CT__SUMMARY_SIZES;
 static const size_t live_sizes[] = CT__LIVE_SIZES;
+static const size_t advice_sizes[] = CT__ADVICE_SIZES;
+_Static_assert(COUNT(advice_sizes) == CT_ADVICE_VERSION + 1, "CT__ADVICE_SIZES: every version");
 _Static_assert(COUNT(live_sizes) == CT_LIVE_VERSION + 1, "CT__LIVE_SIZES records every version");
 _Static_assert(COUNT(device_sizes) == CT_DEVICE_ENERGY_VERSION + 1,
                "CT__DEVICE_ENERGY_SIZES records every CT_DEVICE_ENERGY_VERSION");
@@ -39,6 +41,11 @@ size_t ct__summary_size(unsigned version)
 size_t ct__live_size(unsigned version)
 {
     return version < COUNT(live_sizes) ? live_sizes[version] : 0;
+}
+
+size_t ct__advice_size(unsigned version)
+{
+    return version < COUNT(advice_sizes) ? advice_sizes[version] : 0;
 }
 
 int ct__version_check(const char *name, unsigned version, size_t size, unsigned current, char *msg,

@@ -99,6 +99,10 @@ struct ct__summary_v2 {
             CT__FIELD_END(ct_summary, sampler_cpu_s)                                               \
     }
 
+#define CT__ADVICE_SIZES                                                                           \
+    {                                                                                              \
+        0, CT__FIELD_END(ct_advice, source)                                                        \
+    }
 #define CT__LIVE_SIZES                                                                             \
     {                                                                                              \
         0, CT__FIELD_END(ct_live, finished)                                                        \
@@ -109,6 +113,7 @@ size_t ct__device_energy_size(unsigned version);
 size_t ct__epoch_result_size(unsigned version);
 size_t ct__summary_size(unsigned version);
 size_t ct__live_size(unsigned version);
+size_t ct__advice_size(unsigned version);
 
 /* CT_OK when `size` (the table's entry for `version`) is not 0; else CT_EINVAL with a text for
  * ct_errmsg in msg naming the struct ("ct_summary"), the version and what to do. */

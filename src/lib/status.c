@@ -71,6 +71,8 @@ CT_API size_t ct_struct_size(const char *name)
         return sizeof(ct_device_energy);
     if (strcmp(name, "ct_live") == 0)
         return sizeof(ct_live);
+    if (strcmp(name, "ct_advice") == 0)
+        return sizeof(ct_advice);
     if (strcmp(name, "ct_option_desc") == 0)
         return sizeof(ct_option_desc);
     if (strcmp(name, "ct_setting_desc") == 0)
