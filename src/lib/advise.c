@@ -6,6 +6,7 @@
 #include "advise.h"
 
 #include "abi.h"
+#include "carbon/refresh.h"
 #include "grid.h"
 #include "options.h"
 #include "util/http.h"
@@ -79,6 +80,19 @@ int ct__advise_series(const struct ct__ci_series *s, double now_s, double durati
         out->saving_percent =
             (out->now_g_per_kwh - out->best_g_per_kwh) / out->now_g_per_kwh * 100.0;
     return CT_OK;
+}
+
+int ct__advise_cached(struct ct__carbon *c, double now_s, double duration_s, struct ct__advice *out,
+                      char *source, size_t source_len, char *why, size_t why_len)
+{
+    struct ct__ci_series s;
+    if (ct__carbon_forecast_copy(c, &s, source, source_len) == 0) {
+        ct__strlcpy(why, "no forecast", why_len);
+        return CT_ENOTSUP;
+    }
+    int rc = ct__advise_series(&s, now_s, duration_s, out, why, why_len);
+    ct__series_free(&s);
+    return rc;
 }
 
 /* Which zones the providers with forecasts answer for, for the message when none suits. */

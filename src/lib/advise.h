@@ -27,4 +27,11 @@ struct ct__advice {
 int ct__advise_series(const struct ct__ci_series *s, double now_s, double duration_s,
                       struct ct__advice *out, char *why, size_t why_len);
 
+struct ct__carbon;
+
+/* The advice from a tracker's cached forecast (carbon/refresh.h), with its source: CT_OK, or
+ * CT_ENOTSUP (no forecast) / the search's failure, why set. */
+int ct__advise_cached(struct ct__carbon *c, double now_s, double duration_s, struct ct__advice *out,
+                      char *source, size_t source_len, char *why, size_t why_len);
+
 #endif

@@ -163,6 +163,17 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(p, "co2eq_g", num(s.pred_co2eq_g));
         json_object_set_new(p, "intensity_g_per_kwh", num(t->account.pred.intensity_g_per_kwh));
         json_object_set_new(p, "intensity_basis", json_string(t->account.pred.basis));
+        if (t->advised) {
+            json_t *g = json_object();
+            json_object_set_new(g, "best_start", iso8601(t->advice.best_start_s));
+            json_object_set_new(g, "best_intensity_g_per_kwh", num(t->advice.best_g_per_kwh));
+            json_object_set_new(g, "now_intensity_g_per_kwh", num(t->advice.now_g_per_kwh));
+            json_object_set_new(g, "saving_percent", num(t->advice.saving_percent));
+            json_object_set_new(g, "source", json_string(t->advice_source));
+            json_object_set_new(p, "greenest_start", g);
+        } else {
+            json_object_set_new(p, "greenest_start", json_null());
+        }
         json_object_set_new(root, "prediction", p);
     } else {
         json_object_set_new(root, "prediction", json_null());

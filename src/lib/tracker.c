@@ -250,6 +250,30 @@ static int confirm(struct ct_tracker *t)
     return 0;
 }
 
+/* After the prediction: when the forecast has a start for the predicted run that emits at least
+ * 1 % less than starting now, one line says when (the JSON summary keeps it). */
+static void advise_after_prediction(struct ct_tracker *t)
+{
+    const struct ct__prediction *p = &t->account.pred;
+    struct ct__advice *a = &t->advice;
+    char why[256], when[40], dur[32], buf[512];
+    double now = ct__wall_s();
+    if (!(p->duration_s > 0) ||
+        ct__advise_cached(&t->grid.carbon, now, p->duration_s, a, t->advice_source,
+                          sizeof(t->advice_source), why, sizeof(why)) != CT_OK ||
+        !(a->saving_percent >= 1.0) || !(a->best_start_s > now))
+        return;
+    t->advised = 1;
+    ct__format_utc(a->best_start_s, "%Y-%m-%d %H:%M UTC", when, sizeof(when));
+    ct_timestring(p->duration_s, 0, dur, sizeof(dur));
+    say(t, CT__MSG_OUTPUT,
+        ct__fmt(buf, sizeof(buf),
+                "Starting at %s would emit %.0f %% less: the forecast's mean over the predicted "
+                "%s is %.2f gCO2eq/kWh then, %.2f from now (%s).",
+                when, a->saving_percent, dur, a->best_g_per_kwh, a->now_g_per_kwh,
+                t->advice_source));
+}
+
 /* "0.1 g CO2eq", "2 kWh" or both: the limits set. */
 static const char *budget_text(const struct ct__budget *b, char *buf, size_t len)
 {
@@ -342,8 +366,10 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     tell_read_failures(t);
 
     int predicted_now = t->epoch_counter == t->opt.ebp && t->opt.ebp > 0;
-    if (predicted_now)
+    if (predicted_now) {
         ct__records_prediction(&t->sinks, &t->opt, &t->account, &t->grid);
+        advise_after_prediction(t);
+    }
     if (budget_check(t, predicted_now)) {
         t->early_stop = t->epoch_counter < t->opt.monitor;
         finish(t);

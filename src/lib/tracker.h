@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "account.h"
+#include "advise.h"
 #include "grid.h"
 #include "ledger.h"
 #include "options.h"
@@ -36,6 +37,9 @@ struct ct_tracker {
     uint64_t caller_cpu_ns;      /* CPU time of the caller's thread inside the public calls */
     double started_at, ended_at; /* wall clock */
     char errmsg[1024];
+    int advised; /* after the prediction: a greener start was found in the forecast */
+    struct ct__advice advice;
+    char advice_source[96];
     char write_error[512]; /* the first log write that failed, "FILE: reason" ("" = none) */
 };
 

@@ -302,8 +302,9 @@ static void test_energy_weighted_co2(void **state)
 
 /* ---- prediction ------------------------------------------------------------------------- */
 
-/* A forecast around the real clock: 300 for the past hour, then 250 for 30 hours. */
-static char *forecast_now(void)
+/* A forecast around the real clock: 300 for the past hour, then 250 for 30 hours, or 100 from
+ * hour `low_from` on. */
+static char *forecast_series(int low_from)
 {
     double h = floor(ct__wall_s() / 3600) * 3600;
     json_t *arr = json_array(), *root, *routes;
@@ -311,8 +312,11 @@ static char *forecast_now(void)
     for (int i = -1; i < 30; i++) {
         char when[32];
         ct__format_utc(h + i * 3600.0, "%Y-%m-%dT%H:%M:%S.000Z", when, sizeof(when));
-        json_array_append_new(
-            arr, json_pack("{s:i, s:s}", "carbonIntensity", i < 0 ? 300 : 250, "datetime", when));
+        json_array_append_new(arr, json_pack("{s:i, s:s}", "carbonIntensity",
+                                             i < 0          ? 300
+                                             : i < low_from ? 250
+                                                            : 100,
+                                             "datetime", when));
     }
     root = json_pack("{s:s, s:o}", "zone", "DK-DK2", "forecast", arr);
     text = json_dumps(root, 0);
@@ -325,6 +329,49 @@ static char *forecast_now(void)
     text = json_dumps(routes, 0);
     json_decref(routes);
     return text;
+}
+
+static char *forecast_now(void)
+{
+    return forecast_series(1000);
+}
+
+/* A greener time in the forecast: after the prediction, one line says when to start instead. */
+static void test_prediction_advises_a_greener_start(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    ct_tracker *t = NULL;
+    char when[40], want[200];
+    /* The hour the forecast is built around, read just before it is. */
+    ct__format_utc(floor(ct__wall_s() / 3600) * 3600 + 5 * 3600.0, "%Y-%m-%d %H:%M UTC", when,
+                   sizeof(when));
+    char *routes = forecast_series(5);
+
+    fake_http_routes(&srv, routes);
+    free(routes);
+    o.epochs = 4;
+    o.epochs_before_pred = 1;
+    assert_int_equal(ct_tracker_open(&t, &o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    snprintf(want, sizeof(want), "CarbonTracker: Starting at %s would emit 60 %% less: ", when);
+    ct_assert_contains(f->con.text, want);
+    ct_assert_contains(f->con.text, "is 100.00 gCO2eq/kWh then, 250.00 from now "
+                                    "(electricitymaps:DK-DK2).\n");
+    /* After upstream's block, which stays as it was. */
+    const char *block = strstr(f->con.text, "Predicted consumption for 4 epoch(s):");
+    assert_non_null(block);
+    ct_assert_cmp_int(block - f->con.text, <, strstr(f->con.text, want) - f->con.text);
+    json_t *root = summary(t);
+    json_t *g = json_object_get(json_object_get(root, "prediction"), "greenest_start");
+    ct_assert_double_near(60.0, json_real_value(json_object_get(g, "saving_percent")), 1e-9);
+    ct_assert_double_near(100.0, json_real_value(json_object_get(g, "best_intensity_g_per_kwh")),
+                          1e-9);
+    json_decref(root);
+    ct_tracker_free(t);
 }
 
 static void test_prediction_uses_forecast(void **state)
@@ -1101,6 +1148,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_energy_weighted_co2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prediction_uses_forecast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prediction_fallbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prediction_advises_a_greener_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failures_fall_back_and_warn_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_good_value_warns_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_key_outside_the_keyless_zones, setup, teardown),

@@ -755,6 +755,25 @@ int ct__carbon_forecast_mean(struct ct__carbon *c, double from_s, double window_
     return rc;
 }
 
+size_t ct__carbon_forecast_copy(struct ct__carbon *c, struct ct__ci_series *out, char *source,
+                                size_t source_len)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->forecast.n; i++)
+        if (ct__series_add(out, c->forecast.pts[i].t_s, c->forecast.pts[i].dur_s,
+                           c->forecast.pts[i].g_per_kwh) != CT_OK)
+            break;
+    ct__strlcpy(out->label, c->forecast.label, sizeof(out->label));
+    ct__strlcpy(source, c->forecast_source, source_len);
+    pthread_mutex_unlock(&c->lock);
+    if (out->n != c->forecast.n) { /* out of memory: no advice rather than a partial one */
+        ct__series_free(out);
+        return 0;
+    }
+    return out->n;
+}
+
 void ct__carbon_forecast_done(struct ct__carbon *c)
 {
     pthread_mutex_lock(&c->lock);

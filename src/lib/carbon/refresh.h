@@ -134,6 +134,11 @@ size_t ct__carbon_samples(const struct ct__carbon *c, struct ct__carbon_sample *
 int ct__carbon_forecast_mean(struct ct__carbon *c, double from_s, double window_s, double *mean,
                              double *covered_s, char *source, size_t source_len, int *expected,
                              char *why, size_t why_len);
+/* A copy of the cached forecast (caller frees with ct__series_free) and its source; returns the
+ * number of slots (0: none, out empty). */
+size_t ct__carbon_forecast_copy(struct ct__carbon *c, struct ct__ci_series *out, char *source,
+                                size_t source_len);
+
 /* No more forecasts are needed (the prediction was made). */
 void ct__carbon_forecast_done(struct ct__carbon *c);
 
