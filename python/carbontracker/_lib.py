@@ -147,6 +147,22 @@ class Live(Structure):
     ]
 
 
+class Advice(Structure):
+    """struct ct_advice: the greenest start from the forecast (ct_advise())."""
+    _fields_ = [
+        ("version", c_uint),
+        ("duration_s", c_double),
+        ("best_start_s", c_double),
+        ("best_intensity_g_per_kwh", c_double),
+        ("now_intensity_g_per_kwh", c_double),
+        ("saving_percent", c_double),
+        ("now_s", c_double),
+        ("horizon_end_s", c_double),
+        ("zone", c_char * 16),
+        ("source", c_char * 96),
+    ]
+
+
 class Summary(Structure):
     """struct ct_summary."""
     _fields_ = [
@@ -217,6 +233,7 @@ STRUCTS = {
     "ct_epoch_result": EpochResult,
     "ct_summary": Summary,
     "ct_live": Live,
+    "ct_advice": Advice,
     "ct_device_energy": DeviceEnergy,
     "ct_option_desc": OptionDesc,
     "ct_setting_desc": SettingDesc,
@@ -264,6 +281,7 @@ FUNCTIONS = {
     "ct_summary_init": (c_int, [_P(Summary), c_uint], True),
     "ct_live_init": (c_int, [_P(Live), c_uint], False),
     "ct_get_live": (c_int, [_TRACKER, _P(Live)], False),
+    "ct_advise": (c_int, [_P(Options), c_double, c_double, _P(Advice), c_char_p, c_size_t], False),
     "ct_summary_json": (c_int, [_TRACKER, _P(c_void_p)], True),
     "ct_probe_json": (c_int, [_P(Options), _P(c_void_p)], True),
     "ct_track_pid": (c_int, [_TRACKER, c_int], True),

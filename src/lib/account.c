@@ -37,6 +37,46 @@ double ct__predict_total(int epochs, const double *values, size_t n)
     return (double)epochs * (sum / (double)n);
 }
 
+double ct__t90(int dof)
+{
+    /* Student's t, 0.90 quantile, dof 1..30 (standard tables), then towards the normal. */
+    static const double t[] = {3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397,
+                               1.383, 1.372, 1.363, 1.356, 1.350, 1.345, 1.341, 1.337,
+                               1.333, 1.330, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318,
+                               1.316, 1.315, 1.314, 1.313, 1.311, 1.310};
+    if (dof < 1)
+        return NAN;
+    if (dof <= 30)
+        return t[dof - 1];
+    if (dof <= 40)
+        return 1.310 + (1.303 - 1.310) * (dof - 30) / 10.0;
+    if (dof <= 60)
+        return 1.303 + (1.296 - 1.303) * (dof - 40) / 20.0;
+    if (dof <= 120)
+        return 1.296 + (1.289 - 1.296) * (dof - 60) / 60.0;
+    return 1.2816 + (1.289 - 1.2816) * 120.0 / dof;
+}
+
+double ct__band_halfwidth(int n, double sd, int future)
+{
+    if (n < 2 || future <= 0 || !(sd >= 0))
+        return 0;
+    double f = future;
+    return ct__t90(n - 1) * sd * sqrt(f + f * f / n);
+}
+
+/* Sample standard deviation of v[0..n-1] (n >= 2). */
+static double sample_sd(const double *v, int n)
+{
+    double m = 0, ss = 0;
+    for (int i = 0; i < n; i++)
+        m += v[i];
+    m /= n;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - m) * (v[i] - m);
+    return sqrt(ss / (n - 1));
+}
+
 /* ---- the tracker's accounts ------------------------------------------------------------- */
 
 void ct__account_init(struct ct__account *a, double pue, struct ct__carbon *carbon)
@@ -330,6 +370,44 @@ void ct__account_predict(struct ct__account *a, int epochs, double refresh_s,
         p->defaulted = nf == 0 && in_force->is_default;
         ct__strlcpy(p->basis, p->defaulted ? "default" : "measured", sizeof(p->basis));
     }
+    /* The band. Energy and duration: the sum of the epochs still to come, from the measured
+     * epochs' spread. Intensity: the forecast's mean over the shortest and the longest remaining
+     * time the band allows (the value used when there is no forecast). */
+    int future = epochs - n;
+    double hw_kwh = n >= 2 ? ct__band_halfwidth(n, sample_sd(kwh, n), future) : 0;
+    double hw_dur = n >= 2 ? ct__band_halfwidth(n, sample_sd(dur, n), future) : 0;
+    p->band_spread = n >= 2 && future > 0;
+    p->lo_kwh = p->energy_kwh - hw_kwh;
+    p->hi_kwh = p->energy_kwh + hw_kwh;
+    p->lo_duration_s = p->duration_s - hw_dur;
+    p->hi_duration_s = p->duration_s + hw_dur;
+    if (p->lo_kwh < done_kwh)
+        p->lo_kwh = done_kwh;
+    if (p->lo_duration_s < done_dur)
+        p->lo_duration_s = done_dur;
+    double ci_lo = have ? p->ci_rem : p->floor_ci, ci_hi = ci_lo;
+    if (have) {
+        double spans[2] = {p->lo_duration_s - done_dur, p->hi_duration_s - done_dur};
+        for (int i = 0; i < 2; i++) {
+            double m, cov;
+            if (!(spans[i] > 0) || ct__carbon_forecast_mean(a->carbon, now_wall_s, spans[i], &m,
+                                                            &cov, NULL, 0, NULL, NULL, 0) != CT_OK)
+                continue;
+            if (cov < spans[i]) /* the rest at upstream's weighting, as the prediction does */
+                m = (m * cov + p->floor_ci * (spans[i] - cov)) / spans[i];
+            ci_lo = m < ci_lo ? m : ci_lo;
+            ci_hi = m > ci_hi ? m : ci_hi;
+        }
+        p->band_forecast = ci_hi > ci_lo;
+    }
+    p->lo_co2eq_g = done_co2 + ct__co2eq_g(p->lo_kwh - done_kwh, ci_lo);
+    p->hi_co2eq_g = done_co2 + ct__co2eq_g(p->hi_kwh - done_kwh, ci_hi);
+    if (!have) { /* upstream's weighting applies to the whole run, measured epochs included */
+        p->lo_co2eq_g = ct__co2eq_g(p->lo_kwh, ci_lo);
+        p->hi_co2eq_g = ct__co2eq_g(p->hi_kwh, ci_hi);
+    }
+    p->band = p->band_spread || p->band_forecast;
+
     a->predicted = 1;
     ct__carbon_forecast_done(a->carbon);
 }

@@ -57,7 +57,30 @@ struct ct__prediction {
     int done_epochs;  /* epochs measured */
     double done_ci;   /* their energy-weighted intensity */
     int defaulted;    /* nothing fetched and the intensity in force is a default */
+
+    /* The band: the 10th to 90th percentile of the predicted totals (CT__BAND_P = 0.8 between
+     * them). The energy and the duration from the spread of the measured epochs (a Student-t
+     * prediction interval for the sum of the epochs still to come: two or more epochs needed);
+     * the intensity from the forecast's means over the shortest and longest remaining time. */
+    int band;              /* 1: lo/hi below are set */
+    int band_spread;       /* 1: the measured epochs' spread is in it (done_epochs >= 2) */
+    int band_forecast;     /* 1: the forecast's range is in it */
+    double lo_kwh, hi_kwh; /* PUE included */
+    double lo_co2eq_g, hi_co2eq_g;
+    double lo_duration_s, hi_duration_s;
 };
+
+/* The band's probability: from the 10th to the 90th percentile. */
+#define CT__BAND_P 0.8
+
+/* The 90th percentile of Student's t with `dof` degrees of freedom (the normal's 1.2816 for
+ * dof -> infinity); dof >= 1. */
+double ct__t90(int dof);
+
+/* The half width of the 80 % prediction interval for the sum of `future` more values of a normal
+ * quantity whose `n` values so far had sample standard deviation `sd`: t90(n-1) x sd x
+ * sqrt(future + future^2 / n). 0 when n < 2 or future <= 0. */
+double ct__band_halfwidth(int n, double sd, int future);
 
 /* The run's budget (ct_options.budget_*) and what was decided. */
 struct ct__budget {

@@ -163,6 +163,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         json_object_set_new(p, "co2eq_g", num(s.pred_co2eq_g));
         json_object_set_new(p, "intensity_g_per_kwh", num(t->account.pred.intensity_g_per_kwh));
         json_object_set_new(p, "intensity_basis", json_string(t->account.pred.basis));
+        json_object_set_new(p, "band", ct__band_json(&t->account.pred));
         if (t->advised) {
             json_t *g = json_object();
             json_object_set_new(g, "best_start", iso8601(t->advice.best_start_s));

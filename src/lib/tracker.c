@@ -172,7 +172,7 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
 
     /* The first reading is the run's start; then the sampler. */
     ct__sampler_tick(&t->sampler);
-    ct__ledger_read(&t->ledger, 0, &t->open_ns, NULL);
+    t->open_ns = ct__now_ns();
     t->account.budget.start_ns = t->open_ns; /* before the sampler thread starts */
     ct__ledger_start(&t->ledger);
     rc = ct__sampler_start(
@@ -248,6 +248,25 @@ static int confirm(struct ct_tracker *t)
     say(t, CT__MSG_INFO, "Session ended by user.");
     say(t, CT__MSG_QUIT, "Quitting...");
     return 0;
+}
+
+/* After upstream's prediction block (which stays as it is): the band, in one line. */
+static void tell_band(struct ct_tracker *t)
+{
+    const struct ct__prediction *p = &t->account.pred;
+    char lo_t[32], hi_t[32], from[96], buf[512];
+    if (!p->band)
+        return;
+    ct_timestring(p->lo_duration_s, 0, lo_t, sizeof(lo_t));
+    ct_timestring(p->hi_duration_s, 0, hi_t, sizeof(hi_t));
+    ct__fmt(from, sizeof(from), "%s%s%s", p->band_spread ? "the spread of the measured epochs" : "",
+            p->band_spread && p->band_forecast ? " and " : "",
+            p->band_forecast ? "the forecast's range" : "");
+    say(t, CT__MSG_OUTPUT,
+        ct__fmt(buf, sizeof(buf),
+                "Prediction band (10th to 90th percentile, from %s): Time %s to %s, Energy "
+                "%.6g to %.6g kWh, CO2eq %.6g to %.6g g.",
+                from, lo_t, hi_t, p->lo_kwh, p->hi_kwh, p->lo_co2eq_g, p->hi_co2eq_g));
 }
 
 /* After the prediction: when the forecast has a start for the predicted run that emits at least
@@ -368,6 +387,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     int predicted_now = t->epoch_counter == t->opt.ebp && t->opt.ebp > 0;
     if (predicted_now) {
         ct__records_prediction(&t->sinks, &t->opt, &t->account, &t->grid);
+        tell_band(t);
         advise_after_prediction(t);
     }
     if (budget_check(t, predicted_now)) {

@@ -369,6 +369,27 @@ json_t *ct__budget_json(const struct ct__budget *b)
     return o;
 }
 
+json_t *ct__band_json(const struct ct__prediction *p)
+{
+    if (!p || !p->band)
+        return json_null();
+    json_t *o = json_object(), *lo = json_object(), *hi = json_object();
+    json_object_set_new(o, "probability", num(CT__BAND_P));
+    json_object_set_new(o, "percentiles", json_pack("[i, i]", 10, 90));
+    json_object_set_new(o, "epochs_measured", json_integer(p->done_epochs));
+    json_object_set_new(o, "from_spread", json_boolean(p->band_spread));
+    json_object_set_new(o, "from_forecast", json_boolean(p->band_forecast));
+    json_object_set_new(lo, "duration_s", num(p->lo_duration_s));
+    json_object_set_new(lo, "energy_kwh", num(p->lo_kwh));
+    json_object_set_new(lo, "co2eq_g", num(p->lo_co2eq_g));
+    json_object_set_new(hi, "duration_s", num(p->hi_duration_s));
+    json_object_set_new(hi, "energy_kwh", num(p->hi_kwh));
+    json_object_set_new(hi, "co2eq_g", num(p->hi_co2eq_g));
+    json_object_set_new(o, "low", lo);
+    json_object_set_new(o, "high", hi);
+    return o;
+}
+
 static json_t *consumption(const struct ct__jsonl *j, const char *type, uint64_t now_ns,
                            const struct ct__sink_consumption *c)
 {
@@ -399,8 +420,10 @@ static void jsonl_prediction(void *s, uint64_t now_ns, const struct ct__sink_con
     if (!j || !c)
         return;
     json_t *o = consumption(j, "prediction", now_ns, c);
-    if (o)
+    if (o) {
         json_object_set_new(o, "basis", str(c->basis));
+        json_object_set_new(o, "band", ct__band_json(c->pred));
+    }
     emit(j, o);
 }
 

@@ -28,6 +28,9 @@ int ct__jsonl_open(struct ct__jsonl **out, const char *base_path, char *why, siz
 struct json_t;
 struct json_t *ct__budget_json(const struct ct__budget *b);
 
+/* The prediction's band (doc/logformat.md): null when there is none, NULL on no memory. */
+struct json_t *ct__band_json(const struct ct__prediction *p);
+
 /* 1 once a write failed (later records were dropped). */
 int ct__jsonl_failed(const struct ct__jsonl *j);
 
