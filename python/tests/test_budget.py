@@ -1,10 +1,14 @@
-"""The budget and the live status line in the Python package: budget_co2eq_g / budget_kwh /
-budget_action, BudgetExceededError at the first epoch after a prediction over the budget (none
-with ignore_errors or "warn"), the summary's record of the decision, and the status line drawn
-under a pseudo-terminal and absent from a pipe."""
+"""The budget, the prediction band and the live status line in the Python package:
+budget_co2eq_g / budget_kwh / budget_action, BudgetExceededError at the first epoch after a
+prediction over the budget (none with ignore_errors or "warn"), the summary's record of the
+decision; the band's console line after upstream's block, in the JSON-lines log, read back by
+the parser and drawn in the report; the status line drawn under a pseudo-terminal and absent
+from a pipe."""
 
 import contextlib
+import glob
 import io
+import json
 import os
 import pty
 import select
@@ -83,6 +87,57 @@ class TestBudget(_support.FixtureTestCase):
             t = CarbonTracker(epochs=1, **SIM)
             run_epochs(t, 1, 0.01)
         self.assertIsNone(t.summary["budget"])
+
+
+class TestBand(_support.FixtureTestCase):
+    def test_band_in_console_log_parse_and_report(self):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            t = CarbonTracker(epochs=6, epochs_before_pred=3, log_dir=self.fx.logs, **SIM)
+            for seconds in (0.05, 0.12, 0.08, 0.1, 0.1, 0.1):
+                run_epochs(t, 1, seconds)
+        out = buf.getvalue()
+        band = t.summary["prediction"]["band"]
+        self.assertEqual((band["probability"], band["percentiles"], band["epochs_measured"]),
+                         (0.8, [10, 90], 3))
+        lo, hi, pred = band["low"], band["high"], t.summary["prediction"]
+        self.assertLess(lo["energy_kwh"], pred["energy_kwh"])
+        self.assertLess(pred["energy_kwh"], hi["energy_kwh"])
+        self.assertLess(lo["co2eq_g"], hi["co2eq_g"])
+        # One line right after upstream's block, which is unchanged.
+        block = out.index("Predicted consumption for 6 epoch(s):")
+        line = out.index("CarbonTracker: Prediction band (10th to 90th percentile, from the "
+                         "spread of the measured epochs): Time ")
+        self.assertLess(block, line)
+        self.assertRegex(out[block:line], r"^Predicted consumption for 6 epoch\(s\):\n\tTime:\t"
+                         r"\d+:\d\d:\d\d\n\tEnergy:\t[0-9.]+ kWh\n\tCO2eq:\t[0-9.]+ g\n"
+                         r"\tThis is equivalent to:\n\t[0-9.]+ km travelled by car\n$")
+        jsonl = glob.glob(os.path.join(self.fx.logs, "*.jsonl"))[0]
+        with open(jsonl) as f:
+            recs = [json.loads(x) for x in f if x.strip()]
+        p = next(r for r in recs if r.get("type") == "prediction")
+        self.assertAlmostEqual(p["band"]["high"]["co2eq_g"] / hi["co2eq_g"], 1, places=12)
+        cmd = os.environ.get("CT_BIN")
+        if not cmd:
+            self.skipTest("CT_BIN (the command) not set")
+        env = dict(os.environ)
+        env.pop("LD_PRELOAD", None)
+        pj = os.path.join(self.fx.root, "parse.json")
+        subprocess.run([cmd, "--parse", self.fx.logs, "--json", pj], check=True, env=env,
+                       capture_output=True)
+        with open(pj) as f:
+            run = json.load(f)["runs"][0]
+        self.assertAlmostEqual(run["pred"]["band"]["high"]["co2eq (g)"] / hi["co2eq_g"], 1,
+                               places=12)
+        self.assertEqual(run["pred"]["band"]["percentiles"], [10, 90])
+        html = os.path.join(self.fx.root, "report.html")
+        subprocess.run([cmd, "--report", self.fx.logs, "--output", html], check=True, env=env,
+                       capture_output=True)
+        with open(html) as f:
+            text = f.read()
+        # The HTML page's table has the band; its drawing (the same as the PDF's) has whiskers.
+        self.assertTrue("<tr><th>Prediction band (10th to 90th percentile)</th><td>" in text)
+        self.assertEqual(text.count("stroke-width:0.9;"), 3)
 
 
 _SCRIPT = """

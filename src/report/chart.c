@@ -450,6 +450,8 @@ void chart_pred(cairo_t *cr, const struct rp_run *r, double bx, double by, doubl
     char ltitle[2][48], buf[64];
     const char *names[3] = {"Energy (kWh)", "CO2eq", "Time"};
     double pv[3] = {r->pred.energy_kwh, r->pred.co2eq_g, r->pred.duration_s};
+    /* The band in the same order (its fields are duration, energy, CO2eq). */
+    const int bk[3] = {1, 2, 0};
     double av[3] = {r->actual.energy_kwh, r->actual.co2eq_g, r->actual.duration_s};
     const double label_w = 58, value_w = 52, top = by + 30, bottom = by + bh - 14;
     const double group_h = (bottom - top) / 3, bar_h = fmin(11, group_h * 0.36);
@@ -475,6 +477,8 @@ void chart_pred(cairo_t *cr, const struct rp_run *r, double bx, double by, doubl
     }
     for (int g = 0; g < 3; g++) {
         double gy = top + group_h * g, m = fmax(or0(pv[g]), or0(av[g]));
+        if (r->pred.has_band)
+            m = fmax(m, or0(r->pred.band_hi[bk[g]]));
         double cy = gy + group_h / 2;
         font(cr, 7.5, 0);
         set_rgb(cr, C_MUTED);
@@ -483,6 +487,21 @@ void chart_pred(cairo_t *cr, const struct rp_run *r, double bx, double by, doubl
             double v = k ? av[g] : pv[g], w = m > 0 ? or0(v) / m * bar_max : 0;
             double y = k ? cy + 0.5 : cy - 0.5 - bar_h;
             rect_fill(cr, x0, y, w, bar_h, k ? C_ACTUAL : C_PRED);
+            if (!k && r->pred.has_band && m > 0) {
+                /* The 10th-90th percentile band: a whisker across the predicted bar. */
+                double xl = x0 + or0(r->pred.band_lo[bk[g]]) / m * bar_max;
+                double xh = x0 + or0(r->pred.band_hi[bk[g]]) / m * bar_max, ym = y + bar_h / 2;
+                set_rgb(cr, C_TEXT);
+                cairo_set_line_width(cr, 0.9);
+                cairo_move_to(cr, xl, ym);
+                cairo_line_to(cr, xh, ym);
+                cairo_move_to(cr, xl, y + 1);
+                cairo_line_to(cr, xl, y + bar_h - 1);
+                cairo_move_to(cr, xh, y + 1);
+                cairo_line_to(cr, xh, y + bar_h - 1);
+                cairo_stroke(cr);
+                w = fmax(w, xh - x0); /* the value's label after the whisker */
+            }
             if (g == 0)
                 fmt_sig(buf, sizeof(buf), v, 4);
             else if (g == 1)
@@ -501,6 +520,9 @@ void chart_pred(cairo_t *cr, const struct rp_run *r, double bx, double by, doubl
     cairo_stroke(cr);
     font(cr, 6.5, 0);
     set_rgb(cr, C_MUTED);
-    layout_text(cr, bx + bw / 2, by + bh - 4, "each pair scaled to its larger value; PUE included",
+    layout_text(cr, bx + bw / 2, by + bh - 4,
+                r->pred.has_band ? "scaled to the larger of each pair; PUE included; whiskers: "
+                                   "10th-90th pct."
+                                 : "each pair scaled to its larger value; PUE included",
                 CENTER, bw);
 }

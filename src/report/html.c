@@ -52,6 +52,16 @@ static void html_run(struct rp_buf *b, const struct rp_run *r)
                    r->pred.epochs, fmt_kwh(x, sizeof(x), r->pred.energy_kwh),
                    fmt_co2(y, sizeof(y), r->pred.co2eq_g),
                    fmt_duration((char[48]){0}, 48, r->pred.duration_s));
+    if (r->pred.present && r->pred.has_band)
+        buf_printf(b,
+                   "<tr><th>Prediction band (10th to 90th percentile)</th><td>%s to %s, %s to "
+                   "%s, %s to %s</td></tr>\n",
+                   fmt_kwh(x, sizeof(x), r->pred.band_lo[1]),
+                   fmt_kwh((char[48]){0}, 48, r->pred.band_hi[1]),
+                   fmt_co2(y, sizeof(y), r->pred.band_lo[2]),
+                   fmt_co2((char[48]){0}, 48, r->pred.band_hi[2]),
+                   fmt_duration((char[48]){0}, 48, r->pred.band_lo[0]),
+                   fmt_duration((char[48]){0}, 48, r->pred.band_hi[0]));
     buf_puts(b,
              "</tbody></table>\n<table><thead><tr><th>Component</th><th>Device</th>"
              "<th>Meter</th><th>Provenance</th><th>Energy (J, no PUE)</th></tr></thead><tbody>\n");

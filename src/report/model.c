@@ -40,6 +40,17 @@ static void load_consumption(const json_t *o, struct rp_consumption *c)
     c->energy_kwh = jnum(o, "energy (kWh)");
     c->co2eq_g = jnum(o, "co2eq (g)");
     c->km = jnum(json_object_get(o, "equivalents"), "km travelled by car");
+    const json_t *band = json_object_get(o, "band");
+    if (json_is_object(band)) {
+        static const char *const keys[3] = {"duration (s)", "energy (kWh)", "co2eq (g)"};
+        c->has_band = 1;
+        for (int k = 0; k < 3; k++) {
+            c->band_lo[k] = jnum(json_object_get(band, "low"), keys[k]);
+            c->band_hi[k] = jnum(json_object_get(band, "high"), keys[k]);
+            if (isnan(c->band_lo[k]) || isnan(c->band_hi[k]))
+                c->has_band = 0;
+        }
+    }
 }
 
 /* calloc for n elements that may be 0 (a 1-element block then, so NULL means no memory). */

@@ -18,7 +18,9 @@ struct rp_consumption {
     double duration_s;
     double energy_kwh; /* PUE included, as the console prints it */
     double co2eq_g;
-    double km; /* "km travelled by car", NaN when absent */
+    double km;    /* "km travelled by car", NaN when absent */
+    int has_band; /* the prediction's 10th-90th percentile band (our JSON-lines logs) */
+    double band_lo[3], band_hi[3]; /* duration_s, energy_kwh, co2eq_g */
 };
 
 struct rp_epoch {

@@ -153,7 +153,7 @@ static void run_provenance(struct rp_doc *d, const struct rp_run *r)
     struct {
         const char *txt;
     } paras[5];
-    char pue[320], files[900], pred[320], node[512];
+    char pue[320], files[900], pred[480], node[512];
     int np = 0;
     paras[np++].txt = line;
     if (r->has_node)
@@ -174,6 +174,16 @@ static void run_provenance(struct rp_doc *d, const struct rp_run *r)
         snprintf(pred, sizeof(pred), "Prediction for %d epochs: %s, %s CO2eq, %s.", r->pred.epochs,
                  fmt_kwh(e, sizeof(e), r->pred.energy_kwh), fmt_co2(g, sizeof(g), r->pred.co2eq_g),
                  fmt_duration(t, sizeof(t), r->pred.duration_s));
+        if (r->pred.has_band) {
+            char e0[48], e1[48], g0[48], g1[48];
+            size_t used = strlen(pred);
+            snprintf(pred + used, sizeof(pred) - used,
+                     " Band (10th to 90th percentile): %s to %s, %s to %s CO2eq.",
+                     fmt_kwh(e0, sizeof(e0), r->pred.band_lo[1]),
+                     fmt_kwh(e1, sizeof(e1), r->pred.band_hi[1]),
+                     fmt_co2(g0, sizeof(g0), r->pred.band_lo[2]),
+                     fmt_co2(g1, sizeof(g1), r->pred.band_hi[2]));
+        }
         paras[np++].txt = pred;
     }
     snprintf(files, sizeof(files), "Logs (%s%s, carbontracker %s): %s%s%s%s%s",

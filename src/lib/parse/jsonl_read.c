@@ -329,6 +329,18 @@ static struct ct__consumption *consumption(struct jr *j, const json_t *o)
             c->equiv[c->n_equiv++] = (struct ct__equiv){.unit = u, .value = json_number_value(v)};
         }
     }
+    const json_t *band = json_object_get(o, "band");
+    if (json_is_object(band)) {
+        static const char *const keys[3] = {"duration_s", "energy_kwh", "co2eq_g"};
+        const json_t *lo = json_object_get(band, "low"), *hi = json_object_get(band, "high");
+        c->has_band = 1;
+        for (int k = 0; k < 3; k++) {
+            c->band_lo[k] = num(lo, keys[k]);
+            c->band_hi[k] = num(hi, keys[k]);
+            if (isnan(c->band_lo[k]) || isnan(c->band_hi[k]))
+                c->has_band = 0;
+        }
+    }
     return c;
 }
 

@@ -261,6 +261,18 @@ static json_t *consumption(struct jb *b, const struct ct__consumption *c)
     member(b, o, "co2eq (g)", num_json(c->co2eq_g));
     member(b, o, "equivalents",
            c->has_equivalents ? equivalents(b, c->equiv, c->n_equiv) : json_null());
+    if (c->has_band) {
+        json_t *band = json_object(), *lo = json_object(), *hi = json_object();
+        static const char *const keys[3] = {"duration (s)", "energy (kWh)", "co2eq (g)"};
+        for (int k = 0; k < 3; k++) {
+            member(b, lo, keys[k], num_json(c->band_lo[k]));
+            member(b, hi, keys[k], num_json(c->band_hi[k]));
+        }
+        member(b, band, "percentiles", json_pack("[i, i]", 10, 90));
+        member(b, band, "low", lo);
+        member(b, band, "high", hi);
+        member(b, o, "band", band);
+    }
     return o;
 }
 

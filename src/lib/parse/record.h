@@ -38,6 +38,9 @@ struct ct__consumption {
     int has_equivalents; /* 0: "equivalents": null (no "This is equivalent to:" block) */
     size_t n_equiv;
     struct ct__equiv *equiv;
+    /* The prediction's band (our JSON-lines log only): 10th to 90th percentile. */
+    int has_band;
+    double band_lo[3], band_hi[3]; /* duration_s, energy_kwh (PUE), co2eq_g */
 };
 
 /* One epoch's average power per device (upstream: one row of avg_power_usages). */
