@@ -225,7 +225,7 @@ static void finish(struct ct_tracker *t)
     tell_write_failures(t);
 
     ct__meters_close(&t->ledger.set); /* releases the hardware (nvmlShutdown) at stop */
-    t->finished = 1;
+    __atomic_store_n(&t->finished, 1, __ATOMIC_RELEASE); /* ct_get_live() reads it anywhere */
     t->ended_at = ct__wall_s();
     say(t, CT__MSG_INFO, "Monitoring thread ended.");
     say(t, CT__MSG_OUTPUT, "Finished monitoring.");
