@@ -12,6 +12,8 @@
 #include "util/http.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The mean over [start, start + dur) when the slots cover all of it; -1 otherwise. */
@@ -95,15 +97,27 @@ int ct__advise_cached(struct ct__carbon *c, double now_s, double duration_s, str
     return rc;
 }
 
-/* Which zones the providers with forecasts answer for, for the message when none suits. */
+/* Why no provider with a forecast suits the location: the keyless ones serve other zones
+ * (named from the provider table, so a provider added there is named too), and those that
+ * need a key have none. */
 static void no_forecast_reason(const struct ct__location *loc, char *buf, size_t len)
 {
+    char keyless[256] = "", keyed[256] = "";
+    for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
+        if ((*pp)->forecast == NULL)
+            continue;
+        char *list = ct__provider_needs_key(*pp) ? keyed : keyless;
+        size_t n = strlen(list);
+        snprintf(list + n, 256 - n, "%s%s", n ? ", " : "", (*pp)->name);
+    }
     ct__fmt(buf, len,
-            "no carbon intensity forecast for %s: forecasts come from carbonintensity.org.uk "
-            "(Great Britain), Energi Data Service (Denmark) and the other providers that "
-            "have them, and from Electricity Maps for any zone with an API key (--api_keys "
-            "'{\"electricitymaps\": \"KEY\"}' or ELECTRICITYMAPS_API_KEY)",
-            loc->zone[0] ? loc->zone : "this location");
+            "no carbon intensity forecast for %s: the providers with forecasts that need no key "
+            "(%s) do not serve it%s%s%s",
+            loc->zone[0] ? loc->zone : "this location", keyless[0] ? keyless : "none",
+            keyed[0] ? ", and " : "", keyed,
+            keyed[0] ? " needs an API key (--api_keys '{\"<provider>\": \"KEY\"}', e.g. "
+                       "ELECTRICITYMAPS_API_KEY for electricitymaps)"
+                     : "");
 }
 
 static int fail(char *errbuf, size_t errlen, const char *text, int rc)
@@ -180,13 +194,25 @@ CT_API int ct_advise(const ct_options *opts, double duration_s, double now_s, ct
     double window = duration_s + 48 * 3600.0;
     for (const struct ct__carbon_provider *const *pp = ct__live_providers; *pp; pp++) {
         const struct ct__carbon_provider *pr = *pp;
-        if (pr->forecast == NULL || !pr->suitable(&cfg, &g.loc))
+        /* The provider's own state for this call, as the carbon thread gives it one. */
+        struct ct__carbon_cfg pcfg = cfg;
+        pcfg.state = pr->state_size ? calloc(1, pr->state_size) : NULL;
+        if (pr->state_size && !pcfg.state) {
+            rc = CT_ENOMEM;
+            goto done;
+        }
+        if (pr->forecast == NULL || !pr->suitable(&pcfg, &g.loc)) {
+            free(pcfg.state);
             continue;
+        }
         tried++;
         why[0] = '\0';
         ct__series_free(&s);
         memset(&s, 0, sizeof(s));
-        rc = pr->forecast(&cfg, &g.loc, window, &s, why, sizeof(why));
+        rc = pr->forecast(&pcfg, &g.loc, window, &s, why, sizeof(why));
+        if (pcfg.state && pr->state_free)
+            pr->state_free(pcfg.state);
+        free(pcfg.state);
         struct ct__advice a;
         if (rc == CT_OK)
             rc = ct__advise_series(&s, now, duration_s, &a, why, sizeof(why));

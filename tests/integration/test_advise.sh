@@ -16,7 +16,8 @@ for v in CARBONTRACKER_OFFLINE ELECTRICITYMAPS_API_KEY CARBONTRACKER_ZONE TZ; do
 
 # Forecasts from the half hour now is in (and the next, should the clock pass it meanwhile):
 # "full": 48 slots of 200 g/kWh except slots 10-13 (2 h) at 50; "short": 4 slots (2 h);
-# "gaps": every third slot null.
+# "gaps": every third slot null. Energy-Charts (DE): hourly, actual values for the past two hours,
+# then a forecast of 300 with 120 from hour 6 to 9.
 python3 - "$T" <<'PY'
 import json, sys, time
 T = sys.argv[1]
@@ -34,7 +35,15 @@ for name, values in series.items():
         for h in ("fw24h", "fw48h"):
             routes.append({"path": f"/{name}/intensity/{iso(start)}/{h}",
                            "responses": [{"status": 200, "body": body(values)}]})
+h0 = int(time.time() // 3600 * 3600)
+hours = list(range(-2, 30))
+ec = {"unix_seconds": [h0 + i * 3600 for i in hours],
+      "co2eq": [400 if i < 0 else None for i in hours],
+      "co2eq_forecast": [None if i < 0 else 120 if 6 <= i < 9 else 300 for i in hours]}
+routes.append({"path": "/ec/co2eq", "query": "country=de",
+               "responses": [{"status": 200, "body": json.dumps(ec)}]})
 json.dump({"routes": routes}, open(f"{T}/routes.json", "w"))
+open(f"{T}/best_ec", "w").write(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(h0 + 6 * 3600)))
 open(f"{T}/best", "w").write(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0 + 10 * 1800)))
 PY
 python3 "$CT_SOURCE_DIR/tests/fakes/http_server.py" --port 0 --port-file "$T/port" \
@@ -43,7 +52,8 @@ server=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
 base="http://127.0.0.1:$(cat "$T/port")"
 export CARBONTRACKER_GEOLOCATION_URL="$base/geo" CARBONTRACKER_ELECTRICITYMAPS_URL="$base/em"
-export CARBONTRACKER_ENERGIDATASERVICE_URL="$base/eds"
+export CARBONTRACKER_ENERGIDATASERVICE_URL="$base/eds" CARBONTRACKER_ENERGYCHARTS_URL="$base/ec"
+export CARBONTRACKER_EIRGRID_URL="$base/eirgrid" CARBONTRACKER_ODRE_URL="$base/odre"
 best=$(cat "$T/best")
 
 ct --advise 2h --zone GB --set "ukgrid.url=$base/full" --json "$T/a.json"
@@ -66,6 +76,15 @@ for spelling in 90m 1h30m 5400; do
     check "advice: '$spelling' starts in the low window too" \
         grep -qF "start for 1:30:00 in GB is $best at 50.00" "$T/out"
 done
+
+# A provider added beside the first ones (Energy-Charts) through the same vtable: no more code.
+ct --advise 3h --zone DE --json "$T/de.json"
+check "Energy-Charts: the exact greenest start" \
+    grep -qF "The greenest start for 3:00:00 in DE is $(cat "$T/best_ec") at 120.00 gCO2eq/kWh (starting now: 300.00 gCO2eq/kWh; 60.0 % less)" "$T/out"
+check "Energy-Charts: named as the source" python3 -c "
+import json, sys
+d = json.load(open('$T/de.json'))
+sys.exit(not (d['source'].startswith('energycharts') and d['zone'] == 'DE'))"
 
 ct --advise 3h --zone GB --set "ukgrid.url=$base/short"
 check "short horizon: exit 69" [ "$rc" -eq 69 ]
