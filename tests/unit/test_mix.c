@@ -630,7 +630,7 @@ static void test_eia_run_across_hours(void **state)
 
     ct__account_init(&a, 1.0, &carbon);
     ct__account_epoch_open(&a, 0);
-    ct__account_energy(&a, 3600000000ull); /* 3600 J at 655 */
+    ct__account_energy(&a, 3600000000ull, ct__now_ns()); /* 3600 J at 655 */
     ct__carbon_kick(&carbon);
     assert_int_equal(ct__carbon_wait_cycles(&carbon, 2, 10.0), 0);
     ct_assert_double_equal(250.5, ct__carbon_intensity_now(&carbon));
