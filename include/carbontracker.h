@@ -716,6 +716,51 @@ CT_API void ct_free(void *p);
  */
 CT_API int ct_timestring(double seconds, int with_ms, char *buf, size_t len);
 
+/* ---- Node agent ----------------------------------------------------------------------------
+ *
+ * The node agent behind `carbontracker serve` (doc/agent.md): a long-running service that opens
+ * every meter of the node once (run by root, it reads the root-only RAPL counters), samples them
+ * on one thread and serves them read-only to other users' trackers over a Unix socket (line
+ * protocol version 1) and to Prometheus at /metrics. Counters start at 0 when the agent opens.
+ * Console text (warnings) leaves through ct_options.message, as for a tracker.
+ */
+typedef struct ct_agent ct_agent;
+
+/**
+ * Open every meter the options select (components, seams, simulation), locate the grid zone, start
+ * the carbon thread (live unless opts->live is 0) and the sampler thread (opts->update_interval_s,
+ * shortened as the meters need). A node without any meter is an error (CT_ENODEV), as for a
+ * tracker.
+ * @return CT_OK; CT_EINVAL; CT_ENODEV; CT_ENOMEM; CT_ETHREAD; CT_EIO. errbuf: the detail text.
+ */
+CT_API int ct_agent_open(ct_agent **out, const ct_options *opts, char *errbuf, size_t errlen);
+
+/**
+ * Serve the socket protocol at `path`: created with `mode` (e.g. 0660) and, when gid >= 0, that
+ * owner group. A stale socket left by a dead agent is replaced; a live agent's is not.
+ * @return CT_OK; CT_EINVAL (bad path or mode, the path is not a socket, another agent serves it);
+ *         CT_EIO (cannot create, chown or chmod it); CT_ENOMEM. errbuf: the detail text.
+ */
+CT_API int ct_agent_listen(ct_agent *a, const char *path, unsigned mode, long gid, char *errbuf,
+                           size_t errlen);
+
+/**
+ * Serve Prometheus metrics at http://HOST:PORT/metrics ("127.0.0.1:9464", "[::1]:9464", ":9464"
+ * for every address), on libmicrohttpd's own thread (loaded with dlopen now).
+ * @return CT_OK; CT_EINVAL (bad address); CT_ENOTSUP (libmicrohttpd missing); CT_EIO (cannot
+ *         listen). errbuf: the detail text.
+ */
+CT_API int ct_agent_metrics(ct_agent *a, const char *host_port, char *errbuf, size_t errlen);
+
+/** Serve the socket's clients on the calling thread until ct_agent_stop(). CT_OK, CT_ENOMEM. */
+CT_API int ct_agent_run(ct_agent *a);
+
+/** Make ct_agent_run() return soon. Async-signal-safe: call it from a SIGTERM handler. */
+CT_API void ct_agent_stop(ct_agent *a);
+
+/** Stop the threads, remove the socket and free. NULL is fine. */
+CT_API void ct_agent_free(ct_agent *a);
+
 /* ---- Log parser ----------------------------------------------------------------------------
  *
  * Reads the logs of runs - ours and upstream carbontracker's of every version (file names

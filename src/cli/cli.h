@@ -29,6 +29,12 @@ struct cli {
     double budget_grace_s; /* --budget-grace: SIGTERM to SIGKILL when the budget stops it */
     char **command;        /* COMMAND ARGS..., NULL-terminated (argv's tail); NULL if none */
     int n_command;
+    int serve;                /* carbontracker serve: the node agent */
+    const char *socket_path;  /* --socket PATH */
+    int no_socket;            /* --no-socket */
+    const char *socket_mode;  /* --socket-mode MODE (octal) */
+    const char *socket_group; /* --socket-group GROUP */
+    const char *metrics_addr; /* --metrics HOST:PORT */
 };
 
 /*
@@ -58,6 +64,9 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Wrap mode: run c->command under a tracker. Returns the exit status. */
 int cli_run(struct cli *c);
+
+/* serve: run the node agent until SIGTERM or SIGINT. Returns the exit status. */
+int cli_serve(struct cli *c);
 
 /* --list-devices: print what this machine can measure. Returns the exit status. */
 int cli_list_devices(struct cli *c);

@@ -20,6 +20,7 @@ static const char usage_head[] =
     "       carbontracker --zones [--json FILE]\n"
     "       carbontracker --report LOG_OR_DIR [--output FILE]\n"
     "       carbontracker --advise DURATION [--zone ZONE] [--json FILE]\n"
+    "       carbontracker serve [--socket PATH] [--metrics HOST:PORT] [OPTIONS]\n"
     "\n"
     "Run COMMAND, measure the energy it uses (CPU packages, DRAM, GPUs) and report\n"
     "its carbon footprint as upstream carbontracker does, as one epoch. Options end\n"
@@ -53,6 +54,15 @@ static const char usage_tail[] =
     "                         directory) and exit\n"
     "  --output FILE          --report's file: .pdf (default carbon_report.pdf),\n"
     "                         .svg, .png or .html\n"
+    "  serve                  run the node agent (doc/agent.md): serve every meter\n"
+    "                         of this machine to other users' trackers and to\n"
+    "                         Prometheus until SIGTERM; takes no command\n"
+    "  --socket PATH          serve: the trackers' socket (default, as root,\n"
+    "                         /run/carbontracker/agent.sock)\n"
+    "  --no-socket            serve: no socket (metrics only)\n"
+    "  --socket-mode MODE     serve: the socket's octal mode (default 0666)\n"
+    "  --socket-group GROUP   serve: the socket's group (name or number)\n"
+    "  --metrics HOST:PORT    serve: Prometheus metrics at http://HOST:PORT/metrics\n"
     "  -q, --quiet            print nothing on stdout (logs are still written)\n"
     "  -v, --verbose          also print informational messages\n"
     "  -h, --help             show this help and exit\n"
@@ -84,6 +94,11 @@ enum opt_id {
     OPT_VERBOSE,
     OPT_HELP,
     OPT_VERSION,
+    OPT_SOCKET,
+    OPT_NO_SOCKET,
+    OPT_SOCKET_MODE,
+    OPT_SOCKET_GROUP,
+    OPT_METRICS,
 };
 
 /* --report and --output (kept here: they only select the report mode). */
@@ -123,6 +138,11 @@ static const struct opt_def {
     {"verbose", 'v', 0, OPT_VERBOSE, NULL},
     {"help", 'h', 0, OPT_HELP, NULL},
     {"version", 0, 0, OPT_VERSION, NULL},
+    {"socket", 0, 1, OPT_SOCKET, NULL},
+    {"no-socket", 0, 0, OPT_NO_SOCKET, NULL},
+    {"socket-mode", 0, 1, OPT_SOCKET_MODE, NULL},
+    {"socket-group", 0, 1, OPT_SOCKET_GROUP, NULL},
+    {"metrics", 0, 1, OPT_METRICS, NULL},
     /* clang-format on */
 };
 
@@ -467,6 +487,26 @@ static int apply(struct cli *c, struct pending *p, const struct opt *d, const ch
     case OPT_VERSION:
         printf("carbontracker %s\n", ct_version_string());
         return 0;
+    case OPT_SOCKET:
+    case OPT_NO_SOCKET:
+    case OPT_SOCKET_MODE:
+    case OPT_SOCKET_GROUP:
+    case OPT_METRICS:
+        if (!c->serve)
+            return cli_usage_error("--%s is an option of 'carbontracker serve'", d->name);
+        if (d->id == OPT_SOCKET && *value == '\0')
+            return cli_usage_error("--socket needs a path");
+        if (d->id == OPT_SOCKET)
+            c->socket_path = value;
+        else if (d->id == OPT_NO_SOCKET)
+            c->no_socket = 1;
+        else if (d->id == OPT_SOCKET_MODE)
+            c->socket_mode = value;
+        else if (d->id == OPT_SOCKET_GROUP)
+            c->socket_group = value;
+        else
+            c->metrics_addr = value;
+        break;
     }
     return -1;
 }
@@ -511,6 +551,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
     c->opts.monitor_epochs = -1;
     c->opts.log_dir = "./logs";
     c->budget_grace_s = 10;
+    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+        c->serve = 1;
+        i = 2;
+    }
 
     while (i < argc) {
         const char *arg = argv[i];
@@ -597,8 +641,14 @@ int cli_parse(struct cli *c, int argc, char **argv)
                                                                        : c->list_zones ? "--zones"
                                                                        : report_input  ? "--report"
                                                                                        : "--parse");
-    if (!c->list_devices && !c->list_zones && !c->command && !report_input && !parse_dir &&
-        !(advise_s > 0))
+    if (c->serve && (c->command || c->list_devices || c->list_zones || report_input || parse_dir ||
+                     advise_s > 0))
+        return cli_usage_error("serve takes no command (got '%s')",
+                               c->command ? c->command[0] : "another mode");
+    if (c->serve && c->socket_path && c->no_socket)
+        return cli_usage_error("--socket and --no-socket exclude each other");
+    if (!c->serve && !c->list_devices && !c->list_zones && !c->command && !report_input &&
+        !parse_dir && !(advise_s > 0))
         return cli_usage_error("no command given");
     return -1;
 }
@@ -615,6 +665,8 @@ int main(int argc, char **argv)
         return cli_parse_logs(parse_dir, parse_recursive, c.json_path, c.quiet);
     if (report_input)
         return cli_report(report_input, report_output, c.quiet);
+    if (c.serve)
+        return cli_serve(&c);
     if (c.list_devices)
         return cli_list_devices(&c);
     if (c.list_zones)

@@ -108,14 +108,18 @@ static int domain_taken(const struct ct__meter_set *set, const char *domain)
 static void probe_component(struct ct__meter_set *set, const struct ct__meter_ops *const *registry,
                             const struct ct__probe_ctx *ctx, int comp, int probe_all)
 {
-    for (int i = 0; registry[i]; i++) {
-        const struct ct__meter_ops *ops = registry[i];
-        if (ops->component != comp)
-            continue;
-        int taken = domain_taken(set, ops->domain);
-        if (taken && !probe_all)
-            continue;
-        add_probe(set, ops, ctx, !taken);
+    /* The meters the user asked for first (preferred), then the registry's order. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; registry[i]; i++) {
+            const struct ct__meter_ops *ops = registry[i];
+            int pref = ops->preferred && ops->preferred(ctx);
+            if (ops->component != comp || pref != (pass == 0))
+                continue;
+            int taken = domain_taken(set, ops->domain);
+            if (taken && !probe_all)
+                continue;
+            add_probe(set, ops, ctx, !taken);
+        }
     }
 }
 

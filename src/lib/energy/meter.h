@@ -23,6 +23,8 @@ struct ct__probe_ctx {
     const ct_options *opts; /* the tracker's options (sim_* values, include_psys, ...) */
     const struct ct__settings *settings; /* every meter's declared settings, resolved; a meter
                                             reads its own with ct__settings_get() */
+    int serving; /* 1 inside the node agent (agent/agent.c): the meter that reads through the
+                    agent must not pick the agent itself */
 };
 
 /* One device as a meter describes it. */
@@ -56,6 +58,12 @@ struct ct__meter_ops {
      * replace the whole component.
      */
     const char *domain;
+
+    /*
+     * Optional: 1 when the user asked for this meter (e.g. set its socket), so that it is probed
+     * before the other meters of its domain instead of in registry order. NULL = never.
+     */
+    int (*preferred)(const struct ct__probe_ctx *ctx);
 
     /*
      * Find the meter's devices. On CT_OK, *state is set and describe() may be called.
@@ -108,5 +116,6 @@ extern const struct ct__meter_ops ct__meter_nvml;
 extern const struct ct__meter_ops ct__meter_rocm_smi;
 extern const struct ct__meter_ops ct__meter_amdgpu_hwmon;
 extern const struct ct__meter_ops ct__meter_intel_gpu_hwmon;
+extern const struct ct__meter_ops ct__meter_agent;
 
 #endif

@@ -15,6 +15,7 @@ const struct ct__meter_ops *const ct__meters[] = {
     &ct__meter_amdgpu_hwmon,     /* gpu-amd fallback: amdgpu hwmon power, integrated */
     &ct__meter_intel_gpu_hwmon,  /* gpu-intel: i915/xe hwmon energy counters */
     &ct__meter_rapl_powercap,    /* cpu-package: packages + DRAM, hardware counters */
+    &ct__meter_agent,            /* cpu-package: the same counters through the node agent */
     &ct__meter_rapl_perf,        /* cpu-package: the same counters through perf_event_open */
     &ct__meter_rapl_msr,         /* cpu-package: the same counters through /dev/cpu/N/msr (root) */
     &ct__meter_amd_energy,       /* cpu-package: AMD's amd_energy hwmon driver */
