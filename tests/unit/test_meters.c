@@ -87,6 +87,30 @@ FAKE_METER(gpu_b, CT__COMP_GPU, "gpu-vendor-b")
 FAKE_METER(cpu_counters, CT__COMP_CPU, "cpu-package")
 FAKE_METER(cpu_estimate, CT__COMP_CPU, "cpu-package")
 
+/* A meter of the CPU domain that the user may ask for (as the agent meter, by its socket). */
+static int wanted_asked;
+static int wanted_preferred(const struct ct__probe_ctx *ctx)
+{
+    (void)ctx;
+    return wanted_asked;
+}
+static struct fake fake_wanted;
+static int probe_wanted(const struct ct__probe_ctx *ctx, void **state, char *why, size_t len)
+{
+    (void)ctx;
+    return fake_probe(&fake_wanted, state, why, len);
+}
+static const struct ct__meter_ops meter_wanted = {
+    .name = "wanted",
+    .component = CT__COMP_CPU,
+    .domain = "cpu-package",
+    .preferred = wanted_preferred,
+    .probe = probe_wanted,
+    .describe = fake_describe,
+    .read = fake_read,
+    .close = fake_close,
+};
+
 /* Two GPU vendors (separate domains), then a CPU meter and its fallback (one domain). */
 static const struct ct__meter_ops *const registry[] = {
     &meter_gpu_a, &meter_cpu_counters, &meter_gpu_b, &meter_cpu_estimate, NULL,
@@ -260,6 +284,40 @@ static void test_sim_replaces_component(void **state)
 
 /* The built-in registry: every meter names its domain; the CPU counters and the CPU estimate are
  * alternatives for one domain, in that order. */
+/* A preferred meter is probed before its domain's others and used; not asked for, it is only a
+ * fallback in registry order. */
+static void test_preferred_meter_first(void **state)
+{
+    (void)state;
+    static const struct ct__meter_ops *const reg[] = {&meter_cpu_counters, &meter_wanted,
+                                                      &meter_cpu_estimate, NULL};
+    ct_options o = CT_OPTIONS_INIT;
+    o.components = "cpu";
+    fake_wanted = (struct fake){.label = "agent", .status = CT_OK, .n_devs = 1};
+
+    wanted_asked = 0;
+    struct ct__meter_set *set = select_from(reg, &o, 0);
+    assert_string_equal(device_list(set), "cpu:0 cpu:1");
+    assert_int_equal(fake_wanted.probes, 0);
+    free_set(set);
+
+    wanted_asked = 1;
+    set = select_from(reg, &o, 0);
+    assert_string_equal(device_list(set), "agent:0");
+    assert_int_equal(set->n_probes, 1);
+    assert_probe(&set->probes[0], &meter_wanted, CT_OK, 1);
+    free_set(set);
+
+    /* Asked for but failing: the domain's meters follow in registry order. */
+    fake_wanted.status = CT_EIO;
+    set = select_from(reg, &o, 0);
+    assert_string_equal(device_list(set), "cpu:0 cpu:1");
+    assert_probe(&set->probes[0], &meter_wanted, CT_EIO, 0);
+    assert_probe(&set->probes[1], &meter_cpu_counters, CT_OK, 1);
+    free_set(set);
+    wanted_asked = 0;
+}
+
 static void test_builtin_registry_domains(void **state)
 {
     (void)state;
@@ -273,6 +331,14 @@ static void test_builtin_registry_domains(void **state)
             tdp = i;
     }
     assert_true(rapl >= 0 && tdp > rapl);
+    /* The agent meter: the same counters as rapl-powercap, tried when its read is refused. */
+    int agent = -1;
+    for (int i = 0; ct__meters[i]; i++)
+        if (ct__meters[i] == &ct__meter_agent)
+            agent = i;
+    assert_true(agent > rapl && agent < tdp);
+    assert_string_equal(ct__meter_agent.domain, "cpu-package");
+    assert_non_null(ct__meter_agent.preferred);
     assert_string_equal(ct__meter_rapl_powercap.domain, ct__meter_cpu_tdp.domain);
     assert_string_equal(ct__meter_nvml.domain, "gpu-nvidia");
 }
@@ -286,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup(test_fallback_after_no_devices, setup),
         cmocka_unit_test_setup(test_vendor_missing, setup),
         cmocka_unit_test_setup(test_sim_replaces_component, setup),
+        cmocka_unit_test_setup(test_preferred_meter_first, setup),
         cmocka_unit_test(test_builtin_registry_domains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
