@@ -318,6 +318,12 @@ if [ -f "$FAKE_NVML" ]; then
     unset CARBONTRACKER_NVML_LIBRARY LD_LIBRARY_PATH
 fi
 
+# ---- the node agent (carbontracker serve) -------------------------------------------------------
+phase "agent"
+if [ "$QUICK" = 1 ]; then AGENT_ARGS=(--seconds 5 --runs 1); else AGENT_ARGS=(--seconds 20 --runs 3); fi
+python3 "$SRC/bench/agent.py" --ct "$CT" "${AGENT_ARGS[@]}" \
+    $([ "$WRITE" = 1 ] && echo --write "$SRC/BENCHMARKS.md") >"$OUT/agent.md" || failed "agent"
+
 # ---- report -----------------------------------------------------------------------------------
 phase "report"
 ELAPSED=$(($(date +%s) - T_START))

@@ -19,7 +19,11 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       # tests use it) and an offline `pip install --no-build-isolation` of the package.
       python3-pyfakefs python3-pip python3-setuptools
       # the node meters' tests check their fake ipmitool against the real one's output format
-      ipmitool)
+      ipmitool
+      # carbontracker serve: /metrics through libmicrohttpd (its header at build time; the
+      # library loads libmicrohttpd.so.12 at run time); the tests check the exposition with
+      # promtool and scrape it with a real Prometheus (both in Debian's prometheus), curl.
+      libmicrohttpd-dev prometheus curl)
 # AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
 # librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
 # GPU. Debian builds ROCm for these architectures only.
