@@ -417,8 +417,8 @@ check "--list-devices: location and intensity lines" \
     test -n "$(grep '^Location: ' "$T/out")" -a -n "$(grep '^Carbon intensity: 151.65 gCO2/kWh' "$T/out")"
 check "--list-devices --json writes the probe JSON" \
     jcheck "$T/probe.json" "[(m['meter'], m['status'], m['selected']) for m in d['meters'] if m['meter'] == 'rapl-powercap'] == [('rapl-powercap', 'ok', True)] and d['location']['zone'] == 'DK' and d['intensity']['g_per_kwh'] > 0 and d['pue'] == 1.58"
-check "--list-devices JSON: rapl-powercap and its fallbacks share the cpu-package domain" \
-    jcheck "$T/probe.json" "[(m['meter'], m['domain'], m['selected']) for m in d['meters'] if m['component'] == 'cpu'] == [('rapl-powercap', 'cpu-package', True), ('rapl-perf', 'cpu-package', False), ('rapl-msr', 'cpu-package', False), ('amd-energy', 'cpu-package', False), ('cpu-tdp', 'cpu-package', False)]"
+check "--list-devices JSON: rapl-powercap and its fallbacks (the agent first) share the cpu-package domain" \
+    jcheck "$T/probe.json" "[(m['meter'], m['domain'], m['selected']) for m in d['meters'] if m['component'] == 'cpu'] == [('rapl-powercap', 'cpu-package', True), ('agent', 'cpu-package', False), ('rapl-perf', 'cpu-package', False), ('rapl-msr', 'cpu-package', False), ('amd-energy', 'cpu-package', False), ('cpu-tdp', 'cpu-package', False)]"
 check "--list-devices: every cpu-package meter not in use says why" \
     jcheck "$T/probe.json" "all(m['reason'] for m in d['meters'] if m['component'] == 'cpu' and not m['selected'])"
 

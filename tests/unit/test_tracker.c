@@ -696,9 +696,10 @@ static void test_json_outputs(void **state)
     assert_string_equal(json_string_value(json_object_get(m0, "status")), "error");
     assert_string_equal(json_string_value(json_object_get(m0, "code")), "EPERM");
     ct_assert_contains(json_string_value(json_object_get(m0, "reason")), "udev");
-    /* then the other counters of the cpu-package domain (not in this tree), then the estimate */
-    const char *const chain[] = {"rapl-perf", "rapl-msr", "amd-energy"};
-    for (size_t i = 0; i < 3; i++) {
+    /* then the node agent (none runs here) and the other counters of the cpu-package domain
+     * (not in this tree), then the estimate */
+    const char *const chain[] = {"agent", "rapl-perf", "rapl-msr", "amd-energy"};
+    for (size_t i = 0; i < 4; i++) {
         json_t *mi = meter_named(root, chain[i]);
         assert_non_null(mi);
         assert_string_equal(json_string_value(json_object_get(mi, "status")), "not-here");
