@@ -432,7 +432,11 @@ int ct_agent_run(ct_agent *a)
                 ev |= POLLIN;
             pf[np++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
-        int r = poll(pf, (nfds_t)np, 250);
+        /* Asleep until a client or the next refresh of the view (idle clients' time-outs are
+         * checked then too): one wake-up a second when nothing happens. */
+        uint64_t t = ct__now_ns(), due = a->win_ns + VIEW_WINDOW_NS;
+        int wait_ms = due > t ? (int)((due - t) / 1000000) + 1 : 0;
+        int r = poll(pf, (nfds_t)np, wait_ms);
         if (r < 0 && errno != EINTR)
             break;
         uint64_t now = ct__now_ns();
