@@ -1,0 +1,184 @@
+/*
+ * test_agent.c - the node agent in process (ct_agent_*, agent/agent.c) and the meter that reads
+ * through it (energy/agent.c): a tracker whose own RAPL read is refused measures, through the
+ * agent's socket, exactly the energy the agent's fixture counters advanced; the agent counts from
+ * its own start; a tracker whose agent stops marks its devices lost and keeps their energy; the
+ * socket's mode is the one asked for and a live agent's socket is not taken over.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "carbontracker.h"
+#include "ct_assert.h"
+#include "powercap_fixture.h"
+#include "proc_fixture.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct fx {
+    char agent_sys[4096]; /* the agent's tree: readable */
+    char user_sys[4096];  /* the tracker's tree: energy_uj refused */
+    char proc[4096];
+    char dir[64]; /* short: the socket's path */
+    char sock[128];
+    char *settings[2];
+    ct_agent *agent;
+    pthread_t thread;
+    int running;
+};
+
+static void *serve(void *arg)
+{
+    ct_agent_run(arg);
+    return NULL;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(pcf_mkroot(f->agent_sys, sizeof(f->agent_sys), "asys"), 0);
+    assert_int_equal(pcf_mkroot(f->user_sys, sizeof(f->user_sys), "usys"), 0);
+    assert_int_equal(prf_mkroot(f->proc, sizeof(f->proc), "proc"), 0);
+    assert_int_equal(pcf_create(f->agent_sys, "client"), 0);
+    assert_int_equal(pcf_create(f->user_sys, "client"), 0);
+    assert_int_equal(pcf_deny(f->user_sys, "intel-rapl:0"), 0);
+    struct prf_stat st = {.user = 1000, .system = 500, .idle = 8500};
+    assert_int_equal(prf_create(f->proc, "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz", 4, &st), 0);
+    strcpy(f->dir, "/tmp/ct-agent-unit.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->sock, sizeof(f->sock), "%s/agent.sock", f->dir);
+    f->settings[0] = malloc(strlen(f->sock) + 16);
+    sprintf(f->settings[0], "agent.socket=%s", f->sock);
+
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->agent_sys;
+    o.proc_root = f->proc;
+    o.zone = "DK";
+    o.log_dir = NULL;
+    o.update_interval_s = 10;
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    char err[512] = "";
+    assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_agent_listen(f->agent, f->sock, 0600, -1, err, sizeof(err)), CT_OK);
+    assert_int_equal(pthread_create(&f->thread, NULL, serve, f->agent), 0);
+    f->running = 1;
+    *state = f;
+    return 0;
+}
+
+static void stop_agent(struct fx *f)
+{
+    if (!f->running)
+        return;
+    ct_agent_stop(f->agent);
+    pthread_join(f->thread, NULL);
+    ct_agent_free(f->agent);
+    f->agent = NULL;
+    f->running = 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    stop_agent(f);
+    rmdir(f->dir);
+    pcf_remove(f->agent_sys);
+    pcf_remove(f->user_sys);
+    prf_remove(f->proc);
+    free(f->settings[0]);
+    free(f);
+    return 0;
+}
+
+static ct_tracker *open_tracker(struct fx *f)
+{
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->user_sys;
+    o.proc_root = f->proc;
+    o.zone = "DK";
+    o.log_dir = NULL;
+    o.update_interval_s = 10;
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    o.settings = (const char *const *)f->settings;
+    o.epochs = 3;
+    ct_tracker *t = NULL;
+    char err[512] = "";
+    assert_int_equal(ct_tracker_open(&t, &o, err, sizeof(err)), CT_OK);
+    return t;
+}
+
+static void test_tracker_measures_through_the_agent(void **state)
+{
+    struct fx *f = *state;
+    struct stat st;
+    assert_int_equal(stat(f->sock, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    /* Energy before the tracker opened is the agent's, not the run's. */
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 5000000), 0);
+    ct_tracker *t = open_tracker(f);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 12345678), 0);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0:2", 1000001), 0);
+    usleep(20000); /* past the agent's 10 ms read coalescing */
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+
+    ct_device_energy d = CT_DEVICE_ENERGY_INIT;
+    assert_int_equal(ct_epoch_device(t, 0, &d), CT_OK);
+    assert_string_equal(d.name, "cpu:0");
+    assert_string_equal(d.meter, "agent");
+    assert_int_equal(d.provenance, CT_PROVENANCE_MEASURED);
+    ct_assert_double_equal(d.energy_j, 12.345678);
+    assert_int_equal(ct_epoch_device(t, 1, &d), CT_OK);
+    assert_string_equal(d.name, "dram:0");
+    ct_assert_double_equal(d.energy_j, 1.000001);
+
+    /* The agent goes away: the devices are lost and keep what was measured. */
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 2000000), 0);
+    usleep(20000);
+    stop_agent(f);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_int_equal(ct_epoch_device(t, 0, &d), CT_OK);
+    assert_int_equal(d.lost, 1);
+    ct_assert_double_equal(d.energy_j, 0.0);
+    ct_tracker_free(t);
+    assert_int_equal(access(f->sock, F_OK), -1); /* removed at free */
+}
+
+static void test_live_socket_is_not_taken_over(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->agent_sys;
+    o.proc_root = f->proc;
+    o.zone = "DK";
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    ct_agent *second = NULL;
+    char err[512] = "";
+    assert_int_equal(ct_agent_open(&second, &o, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_agent_listen(second, f->sock, 0666, -1, err, sizeof(err)), CT_EINVAL);
+    ct_assert_contains(err, "another agent is serving");
+    assert_int_equal(ct_agent_metrics(second, "no-port-here", err, sizeof(err)), CT_EINVAL);
+    ct_assert_contains(err, "HOST:PORT");
+    ct_agent_free(second);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tracker_measures_through_the_agent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_socket_is_not_taken_over, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
