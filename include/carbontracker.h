@@ -737,7 +737,8 @@ CT_API int ct_agent_open(ct_agent **out, const ct_options *opts, char *errbuf, s
 
 /**
  * Serve the socket protocol at `path`: created with `mode` (e.g. 0660) and, when gid >= 0, that
- * owner group. A stale socket left by a dead agent is replaced; a live agent's is not.
+ * owner group (the process umask is changed around the bind: call it before starting threads that
+ * create files). A stale socket left by a dead agent is replaced; a live agent's is not.
  * @return CT_OK; CT_EINVAL (bad path or mode, the path is not a socket, another agent serves it);
  *         CT_EIO (cannot create, chown or chmod it); CT_ENOMEM. errbuf: the detail text.
  */

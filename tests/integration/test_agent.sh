@@ -118,6 +118,20 @@ python3 "$(dirname "$0")/agent_abuse.py" "$S/agent.sock" "127.0.0.1:$port" "$age
 check "hostile socket and HTTP clients do not stop the agent serving others" [ $? -eq 0 ]
 sed 's/^/# /' "$T/out"
 
+# ---- a socket for one group ----------------------------------------------------------------
+"$CT_BIN" serve -q --offline --zone DK --socket "$S/group.sock" --socket-mode 0660 \
+    --socket-group daemon >"$S/group.out" 2>&1 &
+group_pid=$!
+for _ in $(seq 100); do [ -S "$S/group.sock" ] && break; sleep 0.1; done
+check "--socket-mode 0660 --socket-group daemon: the socket has that mode and group" \
+    [ "$(stat -c '%a %G' "$S/group.sock" 2>/dev/null)" = "660 daemon" ]
+(cd "$S/work" && runuser -u nobody -- env CARBONTRACKER_AGENT="$S/group.sock" "$CT_BIN" --offline \
+    --list-devices >"$T/out" 2>&1)
+check "a user outside the group is refused, told why and what to do" \
+    grep -q "cannot connect to the agent at $S/group.sock: permission denied. Fix: ask the administrator" "$T/out"
+kill -TERM "$group_pid"
+wait "$group_pid"
+
 # ---- SIGTERM -------------------------------------------------------------------------------
 kill -TERM "$agent_pid"
 wait "$agent_pid"

@@ -191,8 +191,9 @@ int ct_agent_listen(ct_agent *a, const char *path, unsigned mode, long gid, char
         fail_text(errbuf, errlen, "cannot create a socket for %s", path, errno);
         return CT_EIO;
     }
-    /* Bound with no permission for anyone, opened up to `mode` once its group is set. */
-    mode_t old = umask(0777);
+    /* Created with its mode through the umask, and its group set with lchown: nothing here
+     * follows a symbolic link someone could put at the path after bind(). */
+    mode_t old = umask((mode_t)(~mode & 0777));
     int b = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
     int err = errno;
     umask(old);
@@ -200,8 +201,8 @@ int ct_agent_listen(ct_agent *a, const char *path, unsigned mode, long gid, char
         fail_text(errbuf, errlen, "cannot create the socket %s", path, err);
         goto fail;
     }
-    if ((gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) != 0) || chmod(path, (mode_t)mode) != 0) {
-        fail_text(errbuf, errlen, "cannot set the owner group or mode of %s", path, errno);
+    if (gid >= 0 && lchown(path, (uid_t)-1, (gid_t)gid) != 0) {
+        fail_text(errbuf, errlen, "cannot give %s its group", path, errno);
         unlink(path);
         goto fail;
     }
