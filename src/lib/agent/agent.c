@@ -104,7 +104,7 @@ static int agent_open(ct_agent **out, const ct_options *opts, char *errbuf, size
         }
     }
     ct__grid_resolve(&a->grid, &a->opt, why, sizeof(why));
-    rc = ct__grid_start(&a->grid, &a->opt, 0);
+    rc = ct__grid_start(&a->grid, &a->opt, 0, errbuf, errlen);
     if (rc != CT_OK)
         goto fail;
     if (pipe2(a->wake_fd, O_CLOEXEC | O_NONBLOCK) != 0) {
