@@ -40,10 +40,20 @@ char *ct__strdup(const char *s);
 /* Copy with truncation, always NUL-terminated. */
 void ct__strlcpy(char *dst, const char *src, size_t len);
 
-/* Replace, in the NUL-terminated `text`, every occurrence of `secret` (when it has at least 4
- * characters) and every run of 6 or more characters that begins the secret (a truncated copy) by
- * "***". NULL or short secrets change nothing. */
+/* The shortest piece of a secret that is redacted wherever it appears. */
+#define CT__SECRET_FRAGMENT 4
+
+/* Replace, in the NUL-terminated `text`, every run of CT__SECRET_FRAGMENT (4) or more characters
+ * that is also a piece of `secret` (the whole secret, a truncated copy, or any part of it a server
+ * echoed, such as jansson's "near '...'") by "***". NULL or shorter secrets change nothing. */
 void ct__redact_secret(char *text, const char *secret);
+
+/* Copy at most src_len bytes of src (less at a NUL) into dst (len bytes, always NUL-terminated)
+ * so that it is safe on a terminal and in a log line: printable ASCII and valid UTF-8 stay,
+ * control bytes (C0, DEL, C1) and invalid UTF-8 become "\xNN"; text that does not fit ends in
+ * "..." (never in the middle of a character). Every text that can carry another program's data
+ * (a server's reply, a log line read back) passes through this before it is shown. */
+void ct__sanitize_text(char *dst, size_t len, const char *src, size_t src_len);
 
 /*
  * Python-compatible number formatting. ct__fmt_fixed: f"{v:.<prec>f}", "%.<prec>f" in the

@@ -15,14 +15,17 @@ The routes file (re-read whenever it changes, which also restarts every sequence
                                 "body": "..." | "body_file": "rel/to/root.json",
                                 "delay_s": 0.0,
                                 "echo": true}, ...]}]}          # served in turn, the last repeats
-"echo": true replaces "{request}" in the body with the request's path and query, as error pages
-of some services quote the URL they were asked for (keys in query strings included).
+"echo": true replaces "{request}" (or "{path}") in the body with the request's path and query, as
+error pages of some services quote the URL they were asked for (keys in query strings included),
+and "{header:NAME}" with the value of the request's header NAME (a hostile server echoing the API
+key it got in auth-token).
 An unknown path gets 404. The server stops by itself after --max-requests requests or
 --max-seconds seconds, whichever comes first. The chosen port is written to --port-file.
 """
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -101,6 +104,10 @@ def make_handler(state, server_ref):
                 body = resp.get("body", "").encode("utf-8")
             if resp.get("echo"):
                 body = body.replace(b"{request}", self.path.encode("utf-8"))
+                body = body.replace(b"{path}", self.path.encode("utf-8"))
+                body = re.sub(rb"\{header:([A-Za-z0-9-]+)\}",
+                              lambda m: headers.get(m.group(1).decode().lower(), "").encode("utf-8"),
+                              body)
             try:
                 self.send_response(int(resp.get("status", 200)))
                 hdrs = {"Content-Type": "application/json"}

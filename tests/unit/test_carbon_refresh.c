@@ -1142,6 +1142,152 @@ static void test_cloud_region_detected(void **state)
     ct_tracker_free(t);
 }
 
+/* ---- hostile servers ------------------------------------------------------------------- */
+
+/* One route whose reply echoes the request (http_server.py's "echo": {header:NAME}, {path}). */
+static void echo_route(const char *path, const char *body)
+{
+    json_t *root = json_pack("{s:[{s:s, s:[{s:i, s:s, s:b}]}]}", "routes", "path", path,
+                             "responses", "status", 200, "body", body, "echo", 1);
+    char *text = json_dumps(root, 0);
+    fake_http_routes(&srv, text);
+    free(text);
+    json_decref(root);
+}
+
+/* Nothing a hostile server sent reaches the console, the logs or the JSON raw: no piece of 4+
+ * characters of the key, no control byte, no text longer than a message holds. */
+static void assert_nothing_hostile(struct fx *f, ct_tracker *t)
+{
+    const char *suffixes[] = {"_carbontracker.log", "_carbontracker_output.log",
+                              "_carbontracker_err.log"};
+    const char *pieces[] = {KEY, "SECR", "RETK", "TKEY", "KEY-", "Y-12", "-123"};
+    char *texts[5];
+    texts[0] = strdup(f->con.text);
+    for (int i = 0; i < 3; i++)
+        texts[1 + i] = read_log(f, suffixes[i]);
+    assert_int_equal(ct_summary_json(t, &texts[4]), CT_OK);
+    for (int i = 0; i < 5; i++) {
+        for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++)
+            if (strstr(texts[i], pieces[k]) != NULL)
+                fail_msg("\"%s\" leaked into text %d:\n%s", pieces[k], i, texts[i]);
+        for (const char *p = texts[i]; *p; p++)
+            if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+                fail_msg("control byte 0x%02x in text %d:\n%s", (unsigned char)*p, i, texts[i]);
+        ct_assert_not_contains(texts[i], "\\u001b"); /* nor in the JSON, escaped */
+        ct_assert_not_contains(texts[i],
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    }
+    ct_free(texts[4]);
+    for (int i = 0; i < 4; i++)
+        free(texts[i]);
+}
+
+static void run_hostile(struct fx *f, ct_options *o, const char *expect)
+{
+    ct_tracker *t = NULL;
+
+    o->verbose = 2;
+    assert_int_equal(ct_tracker_open(&t, o, NULL, 0), CT_OK);
+    wait_cycles(t, 1);
+    assert_int_equal(ct_epoch_start(t), CT_OK);
+    pcf_advance(f->sys, "intel-rapl:0", 3600000000ull);
+    assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+    assert_int_equal(ct_stop(t), CT_OK);
+    if (expect != NULL && strstr(f->con.text, expect) == NULL) {
+        char *std = read_log(f, "_carbontracker.log");
+        if (strstr(std, expect) == NULL)
+            fail_msg("no \"%s\" on the console:\n%s\nnor in the log:\n%s", expect, f->con.text,
+                     std);
+        free(std);
+    }
+    assert_nothing_hostile(f, t);
+    ct_tracker_free(t);
+    console_reset(&f->con);
+    DIR *d = opendir(f->logs); /* the next run's logs alone */
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
+    closedir(d);
+}
+
+#define LONG_A                                                                                     \
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define LONG_AAAA LONG_A LONG_A LONG_A LONG_A LONG_A LONG_A LONG_A LONG_A LONG_A LONG_A
+
+/* Electricity Maps gets the key in its auth-token header and echoes it: as a bare token (jansson
+ * quotes it: "near '...'"), as the zone (kept only when it is a zone code), in its message. */
+static void test_hostile_electricitymaps(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+
+    echo_route("/v3/carbon-intensity/latest", "x{header:auth-token}\x1b[2J");
+    run_hostile(f, &o, "malformed JSON at line 1 column");
+    echo_route("/v3/carbon-intensity/latest", "{\"zone\": \"{header:auth-token}\\u001b[31m\", "
+                                              "\"carbonIntensity\": 120}");
+    run_hostile(f, &o, "Carbon intensity: 120.00 gCO2/kWh");
+    echo_route("/v3/carbon-intensity/latest",
+               "{\"message\": \"bad token ...KEY-12\\u001b]0;pwned\\u0007 " LONG_AAAA "\"}");
+    run_hostile(f, &o, "the service says");
+}
+
+/* carbonintensity.org.uk (no key sent): its complaint and its region name carry pieces of the key
+ * the tracker holds, control bytes and a very long text. */
+static void test_hostile_ukgrid(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+
+    o.zone = "GB";
+    o.electricitymaps_url = dead_url;
+    o.ukgrid_url = srv_url;
+    echo_route("/intensity",
+               "{\"error\": {\"code\": \"400\", \"message\": \"{path} RETKEY-1\\u001b[2J"
+               " " LONG_AAAA "\"}}");
+    run_hostile(f, &o, "ukgrid: ");
+    echo_route("/intensity", "SECRETK\x1b]0;x\x07");
+    run_hostile(f, &o, "malformed JSON");
+}
+
+/* Energi Data Service: a bare token and an error text with pieces of the key and escapes. */
+static void test_hostile_energidataservice(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+
+    o.electricitymaps_url = dead_url;
+    o.energidataservice_url = srv_url;
+    echo_route("/dataset/CO2Emis", "ETKEY-123\x1b[2J");
+    run_hostile(f, &o, "energidataservice: malformed JSON");
+    echo_route("/dataset/CO2Emis", "{\"message\": \"no: TKEY-\\u009b31m\\u001b[2J " LONG_AAAA "\", "
+                                   "\"records\": \"x\"}");
+    run_hostile(f, &o, "energidataservice: ");
+}
+
+/* IP geolocation: the city and region become the detected location, shown and logged. */
+static void test_hostile_geolocation(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+
+    o.zone = NULL;
+    o.electricitymaps_url = dead_url;
+    o.geolocation_url = srv_url;
+    echo_route("/json", "{\"city\": \"SECRETKEY\\u001b[2J\", \"region\": \"{path}\\u0007"
+                        "Y-123\", \"country\": \"DK\", \"loc\": \"55.6,12.5\"}");
+    run_hostile(f, &o, "Location: ");
+    echo_route("/json", "{\"country\": \"\\u001b[2J\", \"error\": {\"message\": \"KEY-123 "
+                        "\\u001b[2J\"}}");
+    run_hostile(f, &o, "Failed to retrieve location based on IP");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1165,6 +1311,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_value_used_with_a_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_value_skipped_past_the_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cloud_region_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_electricitymaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_ukgrid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_energidataservice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_geolocation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

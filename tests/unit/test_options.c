@@ -342,9 +342,10 @@ static void test_redaction(void **state)
     (void)state;
     redacted("key abcdef123456 and abcdef123456.", "abcdef123456", "key *** and ***.");
     redacted("truncated: abcdef1", "abcdef123456", "truncated: ***");
-    redacted("short abcde", "abcdef123456", "short abcde"); /* 5 chars: not a prefix match */
-    redacted("x abcd y", "abcd", "x *** y");                /* a short secret, whole */
-    redacted("x abc y", "abc", "x abc y");                  /* too short to redact */
+    redacted("short abcde", "abcdef123456", "short ***");      /* any 4+ piece, a prefix too */
+    redacted("mid f123, abc", "abcdef123456", "mid ***, abc"); /* or its middle; 3 chars stay */
+    redacted("x abcd y", "abcd", "x *** y");                   /* a short secret, whole */
+    redacted("x abc y", "abc", "x abc y");                     /* too short to redact */
     redacted("nothing", NULL, "nothing");
     redacted("", "abcdef", "");
 

@@ -12,6 +12,7 @@
 
 #include "backends.h"
 #include "ct_assert.h"
+#include "internal.h"
 #include "util/settings.h"
 
 #include <jansson.h>
@@ -121,9 +122,9 @@ static void test_store(void **state)
     o.electricitymaps_api_key = "SECRETKEY123456";
     assert_int_equal(ct__backends_resolve(&s, &o, NULL, 0), CT_OK);
 
-    char text[] = "failed with SECRETKEY123456 and SECRETKEY12 and SECR";
+    char text[] = "failed with SECRETKEY123456 and SECRETKEY12 and SECR and SEC";
     ct__settings_redact(&s, text);
-    assert_string_equal(text, "failed with *** and *** and SECR");
+    assert_string_equal(text, "failed with *** and *** and *** and SEC");
 
     assert_int_equal(ct__settings_copy(&c, &s), CT_OK);
     assert_int_equal(ct__settings_set(&s, "electricitymaps", "api_key", "NEWKEY"), CT_OK);
@@ -183,6 +184,39 @@ static void test_control_characters(void **state)
 }
 
 /* A meter's setting reaches it: the NVML meter loads the library named by nvml.library. */
+/* Any piece of 4+ characters of a secret is redacted, wherever it starts; control bytes are
+ * escaped, valid UTF-8 kept, the length bounded without splitting a character. */
+static void test_redact_and_sanitize(void **state)
+{
+    char text[256], out[32];
+    (void)state;
+
+    snprintf(text, sizeof(text), "near 'RETKEY-1' and SECRETKEY-123, 'KEY' and 'EY-12'");
+    ct__redact_secret(text, "SECRETKEY-123");
+    assert_string_equal(text, "near '***' and ***, 'KEY' and '***'");
+    snprintf(text, sizeof(text), "abc");
+    ct__redact_secret(text, "abc"); /* shorter than a fragment: nothing to find */
+    assert_string_equal(text, "abc");
+
+    ct__sanitize_text(out, sizeof(out),
+                      "a\x1b[2J\x07 K\xc3\xb8"
+                      "benhavn",
+                      SIZE_MAX);
+    assert_string_equal(out, "a\\x1b[2J\\x07 K\xc3\xb8"
+                             "benhavn");
+    ct__sanitize_text(out, sizeof(out),
+                      "\xc2\x9b"
+                      "31m \xff\xc3",
+                      SIZE_MAX); /* C1 CSI, junk */
+    assert_string_equal(out, "\\xc2\\x9b31m \\xff\\xc3");
+    ct__sanitize_text(out, sizeof(out), "abc\x01", 3); /* src_len bounds the read */
+    assert_string_equal(out, "abc");
+    ct__sanitize_text(out, 8, "abcdefghij", SIZE_MAX);
+    assert_string_equal(out, "abcd...");
+    ct__sanitize_text(out, 9, "abcde\xc3\xb8xyz", SIZE_MAX); /* never half a character */
+    assert_string_equal(out, "abcde...");
+}
+
 static void test_meter_setting(void **state)
 {
     (void)state;
@@ -218,7 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_list),      cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_store),         cmocka_unit_test(test_control_characters),
-        cmocka_unit_test(test_meter_setting),
+        cmocka_unit_test(test_meter_setting), cmocka_unit_test(test_redact_and_sanitize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,9 +71,12 @@ struct json_t *ct__json_parse(const char *buf, size_t len, char *why, size_t why
         return NULL;
     }
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-    if (root == NULL)
+    if (root == NULL) {
+        char text[sizeof(err.text) * 4]; /* jansson quotes the reply: "near '...'" */
+        ct__sanitize_text(text, sizeof(text), err.text, sizeof(err.text));
         ct__why_add(why, why_len, "malformed JSON at line %d column %d: %s", err.line, err.column,
-                    err.text);
+                    text);
+    }
     return root;
 }
 
@@ -108,6 +111,19 @@ void ct__why_service_says(char *why, size_t why_len, const struct json_t *msg)
         return;
     ct__printable_copy(shown, sizeof(shown), json_string_value(msg));
     ct__why_add(why, why_len, "the service says \"%s\"", shown);
+}
+
+int ct__valid_zone_code(const char *zone)
+{
+    size_t n = zone != NULL ? strlen(zone) : 0;
+
+    if (n == 0 || n > 15 || zone[0] < 'A' || zone[0] > 'Z')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((zone[i] >= 'A' && zone[i] <= 'Z') || (zone[i] >= '0' && zone[i] <= '9') ||
+              zone[i] == '-' || zone[i] == '_'))
+            return 0;
+    return 1;
 }
 
 int ct__valid_intensity(double v)

@@ -51,8 +51,8 @@ int ct__em_parse_latest(const char *buf, size_t len, struct ct__intensity *out, 
     out->is_default = 0;
     out->time_s = t;
     snprintf(out->source, sizeof(out->source), "electricitymaps");
-    if (zone != NULL)
-        ct__printable_copy(out->zone, sizeof(out->zone), zone);
+    if (zone != NULL && ct__valid_zone_code(zone)) /* else not a zone: not kept */
+        ct__strlcpy(out->zone, zone, sizeof(out->zone));
     {
         char when[40] = "";
         if (t > 0)
@@ -80,8 +80,8 @@ static const json_t *forecast_entries(const json_t *root, struct ct__ci_series *
         return NULL;
     }
     json_unpack((json_t *)root, "{s?s}", "zone", &zone);
-    if (zone != NULL)
-        ct__printable_copy(out->label, sizeof(out->label), zone);
+    if (zone != NULL && ct__valid_zone_code(zone))
+        ct__strlcpy(out->label, zone, sizeof(out->label));
     return arr;
 }
 

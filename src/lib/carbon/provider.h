@@ -181,6 +181,11 @@ int ct__reply_open(const char *buf, size_t len, int want_object, void *out, size
  * nothing otherwise. */
 void ct__why_service_says(char *why, size_t why_len, const struct json_t *msg);
 
+/* 1 when zone is what a zone code can be: an upper-case letter, then up to 14 upper-case
+ * letters, digits, '-' or '_' ("DK-DK2", "US-CAL-CISO", "GB"). A zone copied from a reply is
+ * checked with this before it is kept. */
+int ct__valid_zone_code(const char *zone);
+
 /* No grid is dirtier than pure lignite (~1200 gCO2eq/kWh) by this much: larger values are junk. */
 #define CT__MAX_G_PER_KWH 5000.0
 /* 1 when v is a believable intensity: finite, 0 to CT__MAX_G_PER_KWH. */

@@ -140,6 +140,7 @@ static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
 static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
 {
     struct ct__carbon_event *e;
+    char raw[2048];
     va_list ap;
 
     if (c->n_events >= MAX_EVENTS)
@@ -155,9 +156,31 @@ static void event(struct ct__carbon *c, int kind, const char *fmt, ...)
     e = &c->events[c->n_events++];
     e->kind = kind;
     va_start(ap, fmt);
-    vsnprintf(e->text, sizeof(e->text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    ct__settings_redact(&c->settings, e->text); /* a safety net */
+    /* Every provider's reasons and fields reach the console through here: redact the secrets
+     * (before any cut, so no piece survives), escape control bytes, bound the length. */
+    ct__settings_redact(&c->settings, raw);
+    ct__sanitize_text(e->text, sizeof(e->text), raw, sizeof(raw));
+    explicit_bzero(raw, sizeof(raw));
+}
+
+/* What a provider copied from a reply is checked here, once for every provider: the zone must be
+ * a zone code (else it is dropped), the texts are redacted and made safe to show. */
+static void clean_intensity(const struct ct__carbon *c, struct ct__intensity *ci)
+{
+    if (!ct__valid_zone_code(ci->zone))
+        ci->zone[0] = '\0';
+    ct__settings_clean(&c->settings, ci->source, sizeof(ci->source));
+    ct__settings_clean(&c->settings, ci->description, sizeof(ci->description));
+}
+
+static void clean_location(const struct ct__carbon *c, struct ct__location *loc)
+{
+    ct__settings_clean(&c->settings, loc->address, sizeof(loc->address));
+    ct__settings_clean(&c->settings, loc->tzname, sizeof(loc->tzname));
+    if (!ct__valid_zone_code(loc->zone))
+        loc->zone[0] = '\0';
 }
 
 /* Record a value coming into force (under lock). */
@@ -249,9 +272,10 @@ static int need_curl(struct ct__carbon *c)
 }
 
 /* A location found on this thread comes into force, with its table value while nothing live was
- * fetched (under lock). */
-static void take_location(struct ct__carbon *c, const struct ct__location *nl)
+ * fetched (under lock). What came from a reply is cleaned first (nl is changed). */
+static void take_location(struct ct__carbon *c, struct ct__location *nl)
 {
+    clean_location(c, nl);
     c->loc = *nl;
     if (!c->have_live) {
         struct ct__intensity ci;
@@ -363,6 +387,7 @@ static int refresh_current(struct ct__carbon *c, const struct ct__location *loc)
         }
         if (rc == CT_OK) {
             pthread_mutex_lock(&c->lock);
+            clean_intensity(c, &ci);
             if (c->o.stale_warn_s > 0 && age_s > c->o.stale_warn_s) {
                 char a[32];
                 ct__fmt_age(age_s, a, sizeof(a));
@@ -449,6 +474,7 @@ static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc
         }
         if (rc == CT_OK) {
             pthread_mutex_lock(&c->lock);
+            ct__settings_clean(&c->settings, s.label, sizeof(s.label));
             ct__series_move(&c->forecast, &s);
             snprintf(c->forecast_source, sizeof(c->forecast_source), "%s%s%s", p->name,
                      c->forecast.label[0] ? ":" : "", c->forecast.label);
@@ -463,7 +489,7 @@ static int refresh_forecast(struct ct__carbon *c, const struct ct__location *loc
     pthread_mutex_lock(&c->lock);
     c->forecast_expected = expected;
     ct__strlcpy(c->forecast_why, reasons, sizeof(c->forecast_why));
-    ct__settings_redact(&c->settings, c->forecast_why);
+    ct__settings_clean(&c->settings, c->forecast_why, sizeof(c->forecast_why));
     if (expected && !c->forecast_told) {
         event(c, CT__CEV_NOTE, "No carbon intensity forecast (%s).", reasons);
         c->forecast_told = 1;

@@ -112,8 +112,13 @@ static int add_skip(struct ct__pskip **arr, size_t *n, size_t *cap, const char *
     if (ct__parse_grow(arr, cap, *n + 1, sizeof(**arr)) != CT_OK)
         return CT_ENOMEM;
     struct ct__pskip *s = &(*arr)[*n];
-    s->file = ct__parse_strdup(file ? file : "", file ? strlen(file) : 0);
-    s->reason = ct__parse_strdup(reason, strlen(reason));
+    /* A reason quotes the line it skipped, and a file name is anybody's: both are shown on a
+     * terminal, so control bytes are escaped and the length bounded. */
+    char safe_file[1024], safe_reason[512];
+    ct__sanitize_text(safe_file, sizeof(safe_file), file ? file : "", SIZE_MAX);
+    ct__sanitize_text(safe_reason, sizeof(safe_reason), reason, SIZE_MAX);
+    s->file = ct__parse_strdup(safe_file, strlen(safe_file));
+    s->reason = ct__parse_strdup(safe_reason, strlen(safe_reason));
     s->line = line;
     if (!s->file || !s->reason) {
         free(s->file);
@@ -143,6 +148,9 @@ static size_t skips_for(const struct ct__prun *run, const char *file, size_t *dr
 int ct__parse_skip(struct ct__prun *run, const char *file, int line, const char *reason)
 {
     size_t dropped;
+    char safe[1024]; /* as add_skip stores it, so the cap counts this file's entries */
+    ct__sanitize_text(safe, sizeof(safe), file ? file : "", SIZE_MAX);
+    file = safe;
     size_t k = skips_for(run, file, &dropped);
     if (k < CT__PARSE_MAX_SKIPPED)
         return add_skip(&run->skipped, &run->n_skipped, &run->cap_skipped, file, line, reason);
@@ -168,7 +176,9 @@ int ct__parse_skip(struct ct__prun *run, const char *file, int line, const char 
 int ct__parse_skip_flush(struct ct__prun *run, const char *file)
 {
     size_t dropped;
-    skips_for(run, file, &dropped);
+    char safe[1024];
+    ct__sanitize_text(safe, sizeof(safe), file ? file : "", SIZE_MAX);
+    skips_for(run, safe, &dropped);
     if (dropped == (size_t)-1)
         return CT_OK;
     struct ct__pskip *s = &run->skipped[dropped];

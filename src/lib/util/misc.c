@@ -59,18 +59,31 @@ const char *ct__component_name(int comp)
     return comp == CT__COMP_GPU ? "gpu" : comp == CT__COMP_NODE ? "node" : "cpu";
 }
 
+/* Length of the longest run at text that is also somewhere in secret (at most klen). */
+static size_t secret_run(const char *text, const char *secret, size_t klen)
+{
+    size_t best = 0;
+
+    for (size_t j = 0; j + best < klen; j++) {
+        size_t m = 0;
+        while (j + m < klen && text[m] != '\0' && text[m] == secret[j + m])
+            m++;
+        if (m > best)
+            best = m;
+    }
+    return best;
+}
+
 void ct__redact_secret(char *text, const char *secret)
 {
     size_t klen;
     char *r = text, *w = text;
 
-    if (!text || !secret || (klen = strlen(secret)) < 4)
+    if (!text || !secret || (klen = strlen(secret)) < CT__SECRET_FRAGMENT)
         return;
     while (*r) {
-        size_t m = 0;
-        while (m < klen && r[m] == secret[m])
-            m++;
-        if (m == klen || m >= 6) { /* the secret, or a truncated copy of it */
+        size_t m = secret_run(r, secret, klen);
+        if (m >= CT__SECRET_FRAGMENT) { /* the secret, or any piece of it a server echoed */
             memcpy(w, "***", 3);
             w += 3;
             r += m;
@@ -79,4 +92,63 @@ void ct__redact_secret(char *text, const char *secret)
         }
     }
     *w = '\0';
+}
+
+/* Bytes of a valid UTF-8 sequence at s (avail bytes there) that is not a C1 control
+ * (U+0080-U+009F), else 0. */
+static size_t utf8_char(const unsigned char *s, size_t avail)
+{
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+    if (n == 0 || s[0] >= 0xf5 || n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+        return 0; /* C1 controls: CSI (U+009B) moves a terminal's cursor as ESC [ does */
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||
+        (n == 4 && s[0] == 0xf4 && s[1] >= 0x90) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0))
+        return 0; /* overlong, beyond U+10FFFF, surrogates */
+    return n;
+}
+
+void ct__sanitize_text(char *dst, size_t len, const char *src, size_t src_len)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t o = 0, i = 0;
+
+    if (dst == NULL || len == 0)
+        return;
+    dst[0] = '\0';
+    if (src == NULL)
+        return;
+    while (i < src_len && s[i] != '\0') {
+        char piece[8];
+        size_t n = 1, used = 1; /* bytes written, bytes of src read */
+        if (s[i] >= 0x20 && s[i] < 0x7f) {
+            piece[0] = (char)s[i];
+        } else if (s[i] >= 0x80 && (n = utf8_char(s + i, src_len - i)) > 0) {
+            memcpy(piece, s + i, n);
+            used = n;
+        } else {
+            n = 4;
+            snprintf(piece, sizeof(piece), "\\x%02x", s[i]);
+        }
+        if (o + n + 1 > len) {
+            if (len >= 4) { /* bounded: say it was cut */
+                while (o + 4 > len)
+                    o--;
+                while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
+                    o--; /* never split a character */
+                memcpy(dst + o, "...", 4);
+                return;
+            }
+            break;
+        }
+        memcpy(dst + o, piece, n);
+        o += n;
+        i += used;
+    }
+    dst[o] = '\0';
 }

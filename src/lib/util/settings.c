@@ -96,6 +96,23 @@ void ct__settings_redact(const struct ct__settings *s, char *text)
             ct__redact_secret(text, s->v[i].value);
 }
 
+void ct__settings_clean(const struct ct__settings *s, char *text, size_t len)
+{
+    char *raw;
+
+    if (text == NULL || len == 0)
+        return;
+    ct__settings_redact(s, text);
+    raw = strdup(text);
+    if (raw == NULL) { /* no memory for the copy: say nothing rather than something unsafe */
+        text[0] = '\0';
+        return;
+    }
+    ct__sanitize_text(text, len, raw, SIZE_MAX);
+    explicit_bzero(raw, strlen(raw));
+    free(raw);
+}
+
 void ct__settings_free(struct ct__settings *s)
 {
     for (size_t i = 0; i < s->n; i++)

@@ -54,8 +54,13 @@ const char *ct__settings_get(const struct ct__settings *s, const char *backend, 
 /* 1 when backend.key was set by the user (not the default). */
 int ct__settings_given(const struct ct__settings *s, const char *backend, const char *key);
 
-/* Redact every secret value (and any 6+ character prefix of it) in text. */
+/* Redact every secret value (and any piece of 4+ characters of it) in text. */
 void ct__settings_redact(const struct ct__settings *s, char *text);
+
+/* Make a text that may carry a server's data safe to show: every secret (and any piece of 4+
+ * characters of one) redacted, then control bytes escaped and the length bounded to len
+ * (ct__sanitize_text). */
+void ct__settings_clean(const struct ct__settings *s, char *text, size_t len);
 
 /* Wipe the secrets and free everything. */
 void ct__settings_free(struct ct__settings *s);
