@@ -11,11 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "carbontracker: skipped FILE[:LINE]: REASON" for every skipped file and line. */
+/* "carbontracker: skipped FILE[:LINE]: REASON" for every skipped file and line, and a note for
+ * every run not read from its JSON-lines log because the text logs were more complete. */
 static void print_skipped(const json_t *root)
 {
     size_t i, k;
     const json_t *s, *run;
+    json_array_foreach(json_object_get(root, "runs"), i, run)
+    {
+        const char *note = json_string_value(json_object_get(run, "source_note"));
+        if (note != NULL)
+            fprintf(stderr, "carbontracker: note: %s: %s\n",
+                    json_string_value(json_object_get(run, "jsonl_filename")), note);
+    }
     json_array_foreach(json_object_get(root, "skipped"), i, s)
     {
         fprintf(stderr, "carbontracker: skipped %s: %s\n",

@@ -75,6 +75,10 @@ check "our run with its JSON-lines log: unrounded numbers" test "$rc:$(cat "$T/o
 ct --parse "$L/ours-killed"
 check "a killed run's JSON-lines log counts what was measured" test "$rc:$(cat "$T/out")" = \
     "0:$(sentence 0.0023700000000000 0.0003594112110000 '0.0033433601023256 km travelled by car')"
+ct --parse "$L/ours-cut"
+check "a JSON-lines log cut short beside complete text logs: the complete figure, and a note" \
+    test "$rc:$(cat "$T/out"):$(grep -c '^carbontracker: note: .*ours-cut/81818.4711_2025-07-01T120000Z_carbontracker.jsonl: the JSON-lines log ends early (no summary record) and the text logs have the actual consumption: read from the text logs$' "$T/err")" = \
+    "0:$(sentence 0.0031600000000000 0.0004792149480000 '0.0044578134700000 km travelled by car'):1"
 
 # ---- exit statuses ---------------------------------------------------------------------------
 mkdir -p "$T/empty"

@@ -259,6 +259,37 @@ static void test_golden_ours(void **state)
     golden("ours-text");
     golden("ours-killed");
     golden("ours-badjsonl");
+    golden("ours-cut");
+}
+
+/* A JSON-lines log cut short (a full disk, a failed write) beside complete text logs: the
+ * complete figure is used, and the run says which source it came from (reliability finding 1b,
+ * 2: the cut log gave 1.5e-5 kWh instead of the 0.00316 kWh printed). */
+static void test_cut_jsonl_uses_complete_text(void **state)
+{
+    (void)state;
+    char dir[4096], err[256];
+    ct_parse_result *r = NULL;
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/logs/ours-cut", src_dir());
+    assert_int_equal(ct_parse_dir(dir, 0, &r, err, sizeof(err)), CT_OK);
+    assert_int_equal(r->n_runs, 1);
+    const struct ct__prun *run = &r->runs[0];
+    assert_int_equal(run->source_jsonl, 0);
+    assert_non_null(run->source_note);
+    ct_assert_contains(run->source_note, "the JSON-lines log ends early");
+    assert_non_null(run->actual);
+    ct_assert_double_equal(0.00316, run->actual->energy_kwh);
+    assert_int_equal(run->actual->epochs, 2);
+    assert_int_equal(run->truncated, 0);
+    assert_non_null(run->jsonl_filename);
+    ct_parse_result_free(r);
+
+    /* A killed run's text logs have no actual consumption either: its JSON-lines log stays. */
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/logs/ours-killed", src_dir());
+    assert_int_equal(ct_parse_dir(dir, 0, &r, err, sizeof(err)), CT_OK);
+    assert_int_equal(r->runs[0].source_jsonl, 1);
+    assert_null(r->runs[0].source_note);
+    ct_parse_result_free(r);
 }
 
 /* Facts the golden files hold, checked by hand so the golden files cannot drift unnoticed. */
@@ -1090,6 +1121,7 @@ int main(void)
         cmocka_unit_test(test_golden_junk),
         cmocka_unit_test(test_golden_ours),
         cmocka_unit_test(test_golden_facts),
+        cmocka_unit_test(test_cut_jsonl_uses_complete_text),
         cmocka_unit_test(test_item10_actual),
         cmocka_unit_test(test_item11_pred),
         cmocka_unit_test(test_item12_durations),

@@ -81,6 +81,52 @@ int ct__parse_naming_generation(const char *path)
 
 /* ---- one run ---------------------------------------------------------------------------- */
 
+/* The JSON-lines log ended without its summary (a killed run, or a write that failed: a full
+ * disk, a file cut short). When the text logs beside it have the actual consumption, the run
+ * went on after the JSON-lines log stopped and the text logs are the complete source: the run is
+ * read from them, keeping the JSON-lines log's skipped entries and saying why (source_note). A
+ * killed run's text logs have no actual consumption either: the JSON-lines log stays. */
+static int reconcile(struct ct__prun *run, const char *std, size_t std_len, const char *std_label,
+                     const char *out, size_t out_len, const char *out_label)
+{
+    struct ct__prun tr;
+    memset(&tr, 0, sizeof(tr));
+    tr.pue = NAN;
+    tr.intensity_g_per_kwh = NAN;
+    int rc = ct__parse_text(&tr, std ? std : "", std ? std_len : 0,
+                            std_label ? std_label : "standard log", out ? out : "",
+                            out ? out_len : 0, out_label ? out_label : "output log");
+    if (rc != CT_OK || tr.actual == NULL || tr.truncated) {
+        ct__parse_run_clear(&tr);
+        return rc == CT_ENOMEM ? rc : CT_OK;
+    }
+    /* The text run takes the place of the JSON-lines one; names and skipped lines stay. */
+    struct ct__pskip *sk = tr.skipped;
+    size_t n_sk = tr.n_skipped;
+    tr.skipped = run->skipped;
+    tr.n_skipped = run->n_skipped;
+    tr.cap_skipped = run->cap_skipped;
+    run->skipped = NULL;
+    run->n_skipped = run->cap_skipped = 0;
+    for (size_t i = 0; i < n_sk && rc == CT_OK; i++)
+        rc = ct__parse_skip(&tr, sk[i].file, sk[i].line, sk[i].reason);
+    for (size_t i = 0; i < n_sk; i++) {
+        free(sk[i].file);
+        free(sk[i].reason);
+    }
+    free(sk);
+    tr.output_filename = run->output_filename;
+    tr.standard_filename = run->standard_filename;
+    tr.jsonl_filename = run->jsonl_filename;
+    tr.naming_generation = run->naming_generation;
+    run->output_filename = run->standard_filename = run->jsonl_filename = NULL;
+    ct__parse_run_clear(run);
+    *run = tr;
+    run->source_note = "the JSON-lines log ends early (no summary record) and the text logs have "
+                       "the actual consumption: read from the text logs";
+    return rc;
+}
+
 int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
                         const char *std_label, const char *out, size_t out_len,
                         const char *out_label, const char *jsonl, size_t jsonl_len,
@@ -88,6 +134,8 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
 {
     if (jsonl) {
         int rc = ct__parse_jsonl(run, jsonl, jsonl_len, jsonl_label ? jsonl_label : "jsonl log");
+        if (rc == CT_OK && run->truncated && (std || out))
+            rc = reconcile(run, std, std_len, std_label, out, out_len, out_label);
         if (rc == CT_OK || rc == CT_ENOMEM)
             return rc;
     }

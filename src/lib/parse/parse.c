@@ -341,6 +341,7 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
     member(b, o, "standard_filename", str_json(run->standard_filename));
     member(b, o, "jsonl_filename", str_json(run->jsonl_filename));
     member(b, o, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
+    member(b, o, "source_note", str_json(run->source_note));
     member(b, o, "naming_generation",
            run->naming_generation ? json_integer(run->naming_generation) : json_null());
     member(b, o, "carbontracker_version", str_json(run->version));

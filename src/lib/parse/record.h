@@ -102,9 +102,11 @@ struct ct__prun {
     char *standard_filename;
     char *jsonl_filename;
     int source_jsonl;
-    int naming_generation; /* 1, 2, 3; 0 = not recognised (null) */
-    char *version;         /* carbontracker version, NULL if not logged */
-    double pue;            /* NaN: unknown */
+    const char *source_note; /* why the run was not read from its JSON-lines log (static), or
+                                NULL */
+    int naming_generation;   /* 1, 2, 3; 0 = not recognised (null) */
+    char *version;           /* carbontracker version, NULL if not logged */
+    double pue;              /* NaN: unknown */
     int early_stop;
     int truncated;
     size_t n_comp;
