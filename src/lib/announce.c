@@ -86,8 +86,25 @@ void ct__announce_location(struct ct__sinks *k, const struct ct__opts *p, const 
                            const char *why)
 {
     char buf[4096], pue[32];
-    if (why[0])
+    /* A location option that was ignored, or a zone the yearly table does not know while no live
+     * source can answer, changes the intensity the user sees: one warning on the console, saying
+     * what is used instead. Notes about the time zone (no option given) stay notes. */
+    int ignored = strstr(why, " ignored") != NULL;
+    int unknown = !p->o.live && g->loc.method == CT__LOC_OPTION && g->ci.is_default &&
+                  strncmp(g->ci.source, "default:world", 13) == 0;
+    if (ignored || unknown) {
+        char what[1200];
+        if (unknown)
+            ct__fmt(what, sizeof(what), "%s%szone %s is not in the carbon-intensity table", why,
+                    why[0] ? "; " : "", g->loc.zone[0] ? g->loc.zone : g->loc.country);
+        else
+            ct__strlcpy(what, why, sizeof(what));
+        ct__sinks_message(k, CT__MSG_WARNING,
+                          ct__fmt(buf, sizeof(buf), "%s: using %.2f gCO2/kWh from %s (%s).", what,
+                                  g->ci.g_per_kwh, g->ci.source, g->loc.address));
+    } else if (why[0]) {
         ct__sinks_message(k, CT__MSG_NOTE, why);
+    }
     ct__fmt_repr(p->pue, pue, sizeof(pue));
     ct__sinks_message(k, CT__MSG_NOTE,
                       ct__fmt(buf, sizeof(buf),

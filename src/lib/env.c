@@ -44,7 +44,7 @@ static int store(ct_options *o, const ct_option_desc *f, const char *v)
         return 0;
     case CT_OPTION_DOUBLE: {
         double x = strtod(v, &end);
-        if (end == v || *end != '\0')
+        if (end == v || *end != '\0' || !isfinite(x)) /* "nan" is not "unset", nor is "inf" */
             return -1;
         memcpy(p, &x, sizeof(x));
         return 0;

@@ -143,6 +143,21 @@ CARBONTRACKER_PUE=lots "$CT_BIN" true >"$T/out" 2>"$T/err"
 rc=$?
 check "a bad CARBONTRACKER_PUE -> 64 naming it" \
     test "$rc" = 64 -a -n "$(grep -F CARBONTRACKER_PUE "$T/err")"
+for v in nan inf -nan; do
+    CARBONTRACKER_PUE=$v "$CT_BIN" true >"$T/out" 2>"$T/err"
+    rc=$?
+    check "CARBONTRACKER_PUE=$v is refused as -1 is (not taken as unset)" \
+        test "$rc:$(cat "$T/err" | head -1)" = "64:carbontracker: invalid CARBONTRACKER_PUE '$v' (a number >= 1.0)"
+done
+# A fallback that changes the intensity shown is one warning on the console.
+"$CT_BIN" --offline --log_dir "$T/l-zone" --zone XX true >"$T/out" 2>"$T/err"
+check "--zone XX (not in the table): one console warning naming the world average" \
+    test "$(grep -c 'WARNING' "$T/out"):$(grep -c '^CarbonTracker: WARNING - zone XX is not in the carbon-intensity table: using 481.00 gCO2/kWh from default:world:2019 (XX (set by option)).$' "$T/out")" = "1:1"
+TZ=Europe/Copenhagen CARBONTRACKER_ZONEINFO="$T/no-zoneinfo" "$CT_BIN" --offline --log_dir "$T/l-zone" --zone 'DK;x' true >"$T/out" 2>"$T/err"
+check "--zone 'DK;x' (ignored): one console warning saying what is used" \
+    test "$(grep -c 'WARNING' "$T/out"):$(grep -c "^CarbonTracker: WARNING - zone \"DK;x\" ignored: only letters, digits and '-' are allowed.*: using .* gCO2/kWh from .*\.$" "$T/out")" = "1:1"
+"$CT_BIN" --offline --log_dir "$T/l-zone" --zone DK true >"$T/out" 2>"$T/err"
+check "--zone DK: no warning" test "$(grep -c 'WARNING' "$T/out")" = 0
 ct --log_dir "$T/l-comp" --components tpu -- true
 check "--components tpu -> 64 with upstream's text" \
     test "$rc" = 64 -a -n "$(grep -F "No component found with name 'tpu'." "$T/err")"

@@ -311,6 +311,14 @@ static void test_from_env_semantics(void **state)
     assert_true(isnan(p.pue));
     assert_string_equal(p.zone, "DK");
     assert_string_equal(p.tz, "Europe/Copenhagen");
+    /* "nan" and "inf" are numbers to strtod but not values: refused as "1.5x" is (NaN would have
+     * meant "unset" and been ignored while -1 was refused). */
+    for (int i = 0; i < 3; i++) {
+        ct_options q = CT_OPTIONS_INIT;
+        setenv("CARBONTRACKER_PUE", (const char *[]){"nan", "inf", "-nan"}[i], 1);
+        assert_int_equal(ct_options_from_env(&q), CT_EINVAL);
+        assert_true(isnan(q.pue));
+    }
     /* strtod's own syntax, as before: leading spaces and exponents are fine here. */
     setenv("CARBONTRACKER_PUE", " 1.2e0", 1);
     ct_options q = CT_OPTIONS_INIT;

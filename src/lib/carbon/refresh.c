@@ -615,6 +615,7 @@ int ct__carbon_start(struct ct__carbon *c, const struct ct__carbon_opts *o,
         return CT_OK;
     }
     c->o.cfg.http = c->http;
+    c->started_ns = ct__now_ns();
     if (pthread_create(&c->thread, NULL, carbon_main, c) != 0) {
         ct__http_free(c->http);
         c->http = NULL;
@@ -646,15 +647,29 @@ int ct__carbon_set_setting(struct ct__carbon *c, const char *backend, const char
 
 void ct__carbon_stop(struct ct__carbon *c)
 {
+    int unanswered;
+
     if (!c->inited || !c->running)
         return;
     pthread_mutex_lock(&c->lock);
+    /* The first fetch has not ended (a hung or slow service) and nothing live came: the run used
+     * the table's value all along, which the user is told once. */
+    unanswered = c->cycles == 0 && !c->have_live;
     c->stop = 1;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     ct__http_cancel(c->http);
     pthread_join(c->thread, NULL);
     c->running = 0;
+    if (unanswered) {
+        pthread_mutex_lock(&c->lock);
+        event(c, CT__CEV_WARN,
+              "The carbon-intensity service did not answer within the %.1f s the run lasted (its "
+              "timeout is %.0f s); the run used %.2f gCO2/kWh from %s.",
+              (double)(ct__now_ns() - c->started_ns) / 1e9, c->o.cfg.timeout_ms / 1000.0,
+              c->cur.g_per_kwh, c->cur.source);
+        pthread_mutex_unlock(&c->lock);
+    }
 }
 
 void ct__carbon_free(struct ct__carbon *c)

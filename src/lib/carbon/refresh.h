@@ -83,8 +83,9 @@ struct ct__carbon {
     struct ct__settings pending; /* the settings as callers changed them (under lock) */
     int settings_changed;
 
-    double cpu_s; /* the thread's CPU time, set when it ends (under lock) */
-    int exited;   /* the thread has ended (under lock) */
+    double cpu_s;        /* the thread's CPU time, set when it ends (under lock) */
+    uint64_t started_ns; /* when the thread was started (ct__now_ns) */
+    int exited;          /* the thread has ended (under lock) */
 
     /* The thread's own. */
     int geo_done, cloud_done, failure_told, failing, forecast_told, stale_told;
