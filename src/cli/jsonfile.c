@@ -1,6 +1,8 @@
 /*
- * jsonfile.c - writing the --json files atomically: the text goes to FILE.tmp, which is renamed
- * over FILE only when complete.
+ * jsonfile.c - writing the --json files atomically: the text goes to an unnamed file in FILE's
+ * directory (O_TMPFILE), which gets the name FILE.tmp only when complete and is then renamed over
+ * FILE, so a command killed with SIGKILL while it runs leaves no FILE.tmp behind. Where the file
+ * system has no O_TMPFILE, the text goes to FILE.tmp from the start.
  */
 #include "cli.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int tmp_name(const char *path, char *buf, size_t len)
@@ -18,14 +21,47 @@ static int tmp_name(const char *path, char *buf, size_t len)
     return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
+/* The directory part of path ("." when none). */
+static int dir_name(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (n + 1 > len)
+        return -ENAMETOOLONG;
+    memcpy(buf, slash == NULL ? "." : path, n);
+    buf[n] = '\0';
+    return 0;
+}
+
 int cli_json_open(const char *path)
 {
-    char tmp[PATH_MAX];
+    char tmp[PATH_MAX], dir[PATH_MAX];
     int rc = tmp_name(path, tmp, sizeof(tmp));
+    if (rc == 0)
+        rc = dir_name(path, dir, sizeof(dir));
     if (rc != 0)
         return rc;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd < 0 ? -errno : fd; /* unnamed, or the directory's own error (EACCES, ...) */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     return fd < 0 ? -errno : fd;
+}
+
+/* An unnamed file (O_TMPFILE) gets the name tmp; a named one has it already. */
+static int name_it(int fd, const char *tmp)
+{
+    struct stat st;
+    char proc[64];
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    if (st.st_nlink > 0)
+        return 0;
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    unlink(tmp); /* a stale one from an older version */
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0)
+        return -errno;
+    return 0;
 }
 
 void cli_json_abandon(int fd, const char *path)
@@ -61,11 +97,13 @@ int cli_json_commit(int fd, const char *path, const json_t *root)
         rc = write_all(fd, text, strlen(text));
     if (rc == 0)
         rc = write_all(fd, "\n", 1);
+    if (rc == 0)
+        rc = tmp_name(path, tmp, sizeof(tmp));
+    if (rc == 0)
+        rc = name_it(fd, tmp);
     if (close(fd) != 0 && rc == 0)
         rc = -errno;
     fd = -1;
-    if (rc == 0)
-        rc = tmp_name(path, tmp, sizeof(tmp));
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -errno;
     if (rc != 0)

@@ -398,9 +398,12 @@ int cli_run(struct cli *c)
     c->opts.message_user = &msg;
     rc = ct_tracker_open(&t, &c->opts, errbuf, sizeof(errbuf));
     if (rc != CT_OK) {
-        fprintf(stderr, "carbontracker: %s%s%s\n",
-                rc == CT_EINVAL ? "invalid option" : ct_strerror(rc), errbuf[0] ? ": " : "",
-                errbuf);
+        /* The library's detail names the file and the real cause ("cannot create log directory
+         * D: Not a directory"); the status's generic text is only for when there is none. */
+        if (rc == CT_EINVAL)
+            fprintf(stderr, "carbontracker: invalid option%s%s\n", errbuf[0] ? ": " : "", errbuf);
+        else
+            fprintf(stderr, "carbontracker: %s\n", errbuf[0] ? errbuf : ct_strerror(rc));
         exit_status = rc == CT_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_SOFTWARE;
         goto cleanup;
     }

@@ -77,9 +77,12 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
         struct ct__meter_inst *mi = &l->set.meters[m];
         int rc = mi->ops->read(mi->state, now, &l->readings[base]);
         if (rc != CT_OK) {
+            char why[sizeof(l->read_error)] = "";
             l->read_failures++;
+            if (mi->ops->read_error)
+                mi->ops->read_error(mi->state, why, sizeof(why));
             ct__fmt(l->read_error, sizeof(l->read_error), "%s: read failed: %s", mi->ops->name,
-                    ct_strerror(rc));
+                    why[0] ? why : ct_strerror(rc));
         }
         base += mi->n_devs;
     }

@@ -74,7 +74,7 @@ struct ct__ledger {
     uint64_t last_read_ns;       /* under lock */
     uint64_t start_ns;           /* the run's first read */
     int read_failures;           /* failed meter reads (under lock) */
-    char read_error[256];        /* last failure text (under lock) */
+    char read_error[1024];       /* last failure text (under lock) */
     int read_failures_told;      /* failures already reported (caller's thread) */
     uint64_t samples;            /* reads so far (under lock) */
     struct ct__sample ring[CT__RING];

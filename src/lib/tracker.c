@@ -11,6 +11,7 @@
 #include "sink/jsonl.h"
 #include "util/sysfs.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +108,8 @@ static int open_sinks(struct ct_tracker *t, char *errbuf, size_t errlen)
         rc = ct__jsonl_open(&j, t->upstream.logs.base, why, sizeof(why));
     if (rc < 0) {
         if (errbuf && errlen)
-            ct__strlcpy(errbuf, why, errlen);
-        return CT_EIO;
+            ct__strlcpy(errbuf, why, errlen); /* names the path and strerror of the errno */
+        return rc == -EACCES || rc == -EPERM || rc == -EROFS ? CT_EPERM : CT_EIO;
     }
     ct__sinks_add(&t->sinks, &ct__sink_jsonl, j);
     return CT_OK;

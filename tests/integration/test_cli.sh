@@ -226,6 +226,25 @@ check "the --json that cannot be written is named" grep -qF "full.json': File to
 check "no half-written --json is left" test ! -e "$T/full.json.tmp"
 check "the API key is never echoed" test -z "$(grep -rl SECRETKEY123 "$T/out" "$T/err" "$T/l-api")"
 
+# A full disk from the start (a file size limit of 0) leaves no empty logs behind.
+bash -c 'ulimit -f 0; trap "" XFSZ; exec "$0" "$@"' "$CT_BIN" --offline --log_dir "$T/l-full0" \
+    -- true >"$T/out" 2>"$T/err"
+check "a disk full at start leaves no 0-byte logs" \
+    test -z "$(find "$T/l-full0" -type f -size 0 2>/dev/null)"
+# SIGKILL while the command runs leaves no FILE.json.tmp (the summary is unnamed until complete).
+"$CT_BIN" --offline --log_dir "$T/l-kill" --json "$T/killed.json" -- sleep 5 >/dev/null 2>&1 &
+kpid=$!
+for _ in $(seq 50); do [ -n "$(ls "$T/l-kill" 2>/dev/null)" ] && break; sleep 0.05; done
+sleep 0.2
+kill -KILL "$kpid"
+wait "$kpid" 2>/dev/null
+check "SIGKILL leaves no stale --json .tmp" test ! -e "$T/killed.json.tmp" -a ! -e "$T/killed.json"
+# Errors opening the logs name the directory and the real cause, not a generic status.
+touch "$T/a-file"
+ct --offline --log_dir "$T/a-file/logs" -- true
+check "ENOTDIR: 70 and strerror of the real errno" test "$rc:$(cat "$T/err")" = \
+    "70:carbontracker: cannot create log directory $T/a-file/logs: Not a directory"
+
 ct --parse "$T/l-api" -- true
 check "--parse with a command -> 64" test "$rc" = 64
 ct --output x.pdf -- true

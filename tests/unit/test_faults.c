@@ -15,12 +15,14 @@
 #include "ct_assert.h"
 #include "powercap_fixture.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 static void test_write_failure_is_reported_once(void **state)
 {
@@ -97,11 +99,67 @@ static void test_no_failure(void **state)
     ct_tracker_free(t);
 }
 
+/* A disk full from the start (here: a file size limit of 0): no empty logs are left behind
+ * (reliability finding 10: three 0-byte logs stayed), and whatever happened is said. */
+static void test_full_at_start_leaves_no_empty_logs(void **state)
+{
+    (void)state;
+    char dir[4096];
+    assert_int_equal(pcf_mkroot(dir, sizeof(dir), "test_faults_full"), 0);
+    static struct console_buf con;
+    ct_options o = CT_OPTIONS_INIT;
+    o.sim_cpu = "cpu";
+    o.sim_cpu_tdp_w = 100;
+    o.epochs = 1;
+    o.update_interval_s = 3600;
+    o.log_dir = dir;
+    o.zone = "DK";
+    o.message = console_capture;
+    o.message_user = &con;
+    console_reset(&con);
+
+    struct rlimit old, none = {.rlim_cur = 0};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    none.rlim_max = old.rlim_max;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
+    ct_tracker *t = NULL;
+    char err[512] = "";
+    int rc = ct_tracker_open(&t, &o, err, sizeof(err));
+    if (rc == CT_OK) {
+        assert_int_equal(ct_epoch_start(t), CT_OK);
+        assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+        ct_stop(t);
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    if (rc == CT_OK)
+        ct_assert_contains(con.text, "File too large");
+    else
+        ct_assert_contains(err, "File too large");
+    ct_tracker_free(t);
+
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.')
+            continue;
+        assert_int_equal(fstatat(dirfd(d), e->d_name, &st, 0), 0);
+        if (st.st_size == 0)
+            fail_msg("an empty log was left behind: %s", e->d_name);
+    }
+    closedir(d);
+    pcf_remove(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_failure_is_reported_once),
         cmocka_unit_test(test_no_failure),
+        cmocka_unit_test(test_full_at_start_leaves_no_empty_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -375,6 +375,12 @@ static void test_read_after_zone_vanishes_keeps_values(void **st)
     assert_int_equal(f->out[2].lost, 1);
     assert_int_equal(f->out[3].energy_uj, 0);
     assert_int_equal(f->out[3].lost, 0);
+    /* The failure names the file and the cause (reliability finding 10). */
+    char why[4500], want[PATH_MAX + 128];
+    M->read_error(f->state, why, sizeof(why));
+    snprintf(want, sizeof(want), "cannot read %s/class/powercap/intel-rapl:1/energy_uj: ", f->root);
+    ct_assert_prefix(why, want);
+    ct_assert_cmp_int((int)strlen(why), >, (int)strlen(want));
 }
 
 /* ---- errors ---------------------------------------------------------------------------------*/

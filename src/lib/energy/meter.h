@@ -97,6 +97,11 @@ struct ct__meter_ops {
     void (*detail)(void *state, char *buf, size_t len);
 
     void (*close)(void *state); /* NULL-safe */
+
+    /* Why the last failed `read` failed, naming the file or call and the cause ("cannot read
+     * /sys/class/powercap/intel-rapl:1/energy_uj: No such device"); optional (NULL: the status's
+     * text is shown). */
+    void (*read_error)(void *state, char *buf, size_t len);
 };
 
 /* The meters, in probe order (registry.c); passed to ct__meters_select(). NULL-terminated. */

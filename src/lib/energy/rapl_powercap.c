@@ -52,7 +52,9 @@ struct zone {
 struct rapl_state {
     struct zone *zones;
     int n;
-    unsigned long resets; /* intervals dropped because the counter went back implausibly */
+    unsigned long resets;  /* intervals dropped because the counter went back implausibly */
+    char root[PATH_MAX];   /* the sysfs root, for messages */
+    char read_error[4400]; /* why the last read that failed did: the file and the cause */
 };
 
 /* ---- parsing --------------------------------------------------------------------------------*/
@@ -514,6 +516,7 @@ static int rapl_probe(const struct ct__probe_ctx *ctx, void **state, char *why, 
         zones[i].fd = -1; /* owned by the state now */
     }
     qsort(s->zones, (size_t)s->n, sizeof(*s->zones), device_order);
+    ct__strlcpy(s->root, root, sizeof(s->root));
     free(zones);
     *state = s;
     return CT_OK;
@@ -565,7 +568,11 @@ static int rapl_read(void *vs, uint64_t now_ns, struct ct__reading *out)
     for (int i = 0; i < s->n; i++) {
         struct zone *z = &s->zones[i];
         uint64_t cur_uj;
-        if (ct__sysfs_pread_u64(z->fd, &cur_uj) < 0) {
+        int r = ct__sysfs_pread_u64(z->fd, &cur_uj);
+        if (r < 0) {
+            ct__fmt(s->read_error, sizeof(s->read_error),
+                    "cannot read %s/" POWERCAP_DIR "/%s/energy_uj: %s", s->root, z->id,
+                    r == -EINVAL ? "not a number" : strerror(-r));
             out[i].energy_uj = z->total_uj;
             out[i].lost = 1;
             rc = CT_EIO;
@@ -633,6 +640,12 @@ static void rapl_detail(void *vs, char *buf, size_t len)
     ct__append(buf, len, &off, "; %lu reset%s", s->resets, s->resets == 1 ? "" : "s");
 }
 
+static void rapl_read_error(void *vs, char *buf, size_t len)
+{
+    const struct rapl_state *s = vs;
+    ct__strlcpy(buf, s->read_error, len);
+}
+
 const struct ct__meter_ops ct__meter_rapl_powercap = {
     .name = "rapl-powercap",
     .component = CT__COMP_CPU,
@@ -643,4 +656,5 @@ const struct ct__meter_ops ct__meter_rapl_powercap = {
     .max_interval_ns = rapl_max_interval_ns,
     .detail = rapl_detail,
     .close = rapl_close,
+    .read_error = rapl_read_error,
 };

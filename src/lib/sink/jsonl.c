@@ -6,6 +6,7 @@
 
 #include "../account.h"
 #include "../internal.h"
+#include "logfile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -466,8 +467,7 @@ void ct__jsonl_close(struct ct__jsonl **jp)
         return;
     struct ct__jsonl *j = *jp;
     *jp = NULL;
-    if (j->f)
-        fclose(j->f);
+    ct__log_file_close(j->f, j->path); /* an empty one holds not even its header */
     pthread_mutex_destroy(&j->lock);
     free(j->base_uj);
     free(j->prev_uj);

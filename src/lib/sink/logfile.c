@@ -150,13 +150,29 @@ void ct__log_err(struct ct__logs *l, const char *level, const char *msg)
     write_line(l, l->err, "_carbontracker_err.log", prefix, msg);
 }
 
+void ct__log_file_close(FILE *f, const char *path)
+{
+    struct stat st;
+    int empty;
+
+    if (!f)
+        return;
+    empty = fstat(fileno(f), &st) == 0 && st.st_size == 0;
+    fclose(f);
+    if (empty)
+        unlink(path); /* nothing was written (a full disk at start): no empty log stays */
+}
+
 void ct__logs_close(struct ct__logs *l)
 {
-    if (l->std)
-        fclose(l->std);
-    if (l->out)
-        fclose(l->out);
-    if (l->err)
-        fclose(l->err);
+    char path[4200];
+
+    /* A log with no line carries nothing: the run could not write (a full disk at start), or
+     * it failed to open before its first line. */
+    ct__log_file_close(l->std, l->std_path);
+    snprintf(path, sizeof(path), "%s_carbontracker_output.log", l->base);
+    ct__log_file_close(l->out, path);
+    snprintf(path, sizeof(path), "%s_carbontracker_err.log", l->base);
+    ct__log_file_close(l->err, path);
     l->std = l->out = l->err = NULL;
 }

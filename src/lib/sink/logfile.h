@@ -35,6 +35,12 @@ void ct__log_err(struct ct__logs *l, const char *level, const char *msg);
 /* 1 when a write failed, with "PATH: reason" of the first failure in why; else 0. */
 int ct__logs_failed(const struct ct__logs *l, char *why, size_t why_len);
 
+/* Close the three logs; a log that is empty (writing failed, or the tracker failed to open
+ * before its first line) is removed. */
 void ct__logs_close(struct ct__logs *l);
+
+/* Close f (NULL: nothing) and remove path when the file is empty, so a disk full at start (or a
+ * failed open) leaves no empty logs behind. */
+void ct__log_file_close(FILE *f, const char *path);
 
 #endif
