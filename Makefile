@@ -1,7 +1,12 @@
 # A thin front over CMake for people's habits. The real build is CMakeLists.txt.
 #   make / make build   configure and build into build/ (release, with debug info)
 #   make run            install what is missing, build, track the bundled example training run
-#   make test           install what is missing, build with ASan+UBSan into build-test/, run ctest
+#   make test           install what is missing, build with ASan+UBSan into build-test/, run ctest;
+#                       then the unit tests and the fuzz targets built with clang's UBSan
+#                       (float-cast-overflow included) in build-ubsan/: the unit tests, the fuzz
+#                       seeds, and a short fuzz run per target (FUZZ_SHORT seconds each)
+#   make fuzz           clang build in build-ubsan/, every fuzz target for FUZZ_SECONDS each
+#                       (default 60) from its seeds; findings stay in build-ubsan/tests/fuzz/
 #   make bench          install what is missing (valgrind too), release build in build-bench/,
 #                       overhead and accuracy benchmarks, rewrites BENCHMARKS.md (about 5
 #                       minutes; not part of make test)
@@ -12,11 +17,14 @@
 BUILD ?= build
 TEST_BUILD ?= build-test
 BENCH_BUILD ?= build-bench
+UBSAN_BUILD ?= build-ubsan
+FUZZ_SHORT ?= 2
+FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 EPOCHS ?= 4
 
-.PHONY: all build deps bench-deps run test bench install format clean
+.PHONY: all build deps bench-deps run test ubsan-build fuzz bench install format clean
 
 all: build
 
@@ -42,6 +50,17 @@ test: deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_SANITIZE=ON -DCT_WERROR=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory ubsan-build
+	@cd $(UBSAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz'
+
+ubsan-build:
+	@CC=clang cmake -S . -B $(UBSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCT_UBSAN=ON -DCT_FUZZ=ON \
+		-DCT_WERROR=ON -DCT_BUILD_BENCH=OFF -DCT_FUZZ_SECONDS=$(FUZZ_SHORT) >/dev/null
+	@cmake --build $(UBSAN_BUILD) -j $(JOBS) --target ct_unit_and_fuzz
+
+fuzz: deps
+	@$(MAKE) --no-print-directory ubsan-build FUZZ_SHORT=$(FUZZ_SECONDS)
+	@cd $(UBSAN_BUILD) && ctest --output-on-failure -L fuzz -R '_short$$'
 
 bench: bench-deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_SANITIZE=OFF -DCT_BUILD_BENCH=ON >/dev/null
@@ -55,4 +74,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD) $(UBSAN_BUILD)

@@ -23,7 +23,10 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       # carbontracker serve: /metrics through libmicrohttpd (its header at build time; the
       # library loads libmicrohttpd.so.12 at run time); the tests check the exposition with
       # promtool and scrape it with a real Prometheus (both in Debian's prometheus), curl.
-      libmicrohttpd-dev prometheus curl)
+      libmicrohttpd-dev prometheus curl
+      # make test's second build (build-ubsan/) and make fuzz: clang's UndefinedBehaviorSanitizer
+      # with float-cast-overflow, which gcc's lacks, and libFuzzer (its runtime: libclang-rt).
+      clang libclang-rt-14-dev)
 # AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
 # librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
 # GPU. Debian builds ROCm for these architectures only.

@@ -196,6 +196,8 @@ static void usage(void)
 #define MAX_SETTINGS 64
 static const char *settings[MAX_SETTINGS + 1];
 static size_t n_settings;
+static char *owned[MAX_SETTINGS]; /* the entries made from --api_keys (freed by the next parse) */
+static size_t n_owned;
 
 /* The setting named "<backend>.<key>" (backend without case), or NULL. */
 static const ct_setting_desc *setting_named(const char *backend, size_t blen, const char *key)
@@ -285,8 +287,11 @@ static int check_api_keys(const char *text, ct_options *o)
             o->electricitymaps_api_key = entry;
         } else if (asprintf(&entry, "%s.api_key=%s", d->backend, json_string_value(value)) < 0) {
             entry = NULL;
+        } else if ((rc = add_setting(entry)) != 0) {
+            free(entry);
+            goto cleanup;
         } else {
-            rc = add_setting(entry);
+            owned[n_owned++] = entry; /* add_setting bounds n_settings, so n_owned too */
         }
         if (!entry) {
             rc = cli_usage_error("out of memory");
@@ -545,6 +550,13 @@ int cli_parse(struct cli *c, int argc, char **argv)
     int rc;
 
     memset(c, 0, sizeof(*c));
+    /* What earlier calls left (the fuzz target parses many command lines in one process). */
+    report_input = report_output = parse_dir = NULL;
+    parse_recursive = 0;
+    n_settings = 0;
+    settings[0] = NULL;
+    while (n_owned > 0)
+        free(owned[--n_owned]);
     ct_options_init(&c->opts);
     c->opts.epochs = 1;
     c->opts.epochs_before_pred = 0;
@@ -653,6 +665,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
     return -1;
 }
 
+#ifndef CT_CLI_NO_MAIN /* the fuzz targets (tests/fuzz) bring libFuzzer's main */
 int main(int argc, char **argv)
 {
     struct cli c;
@@ -673,3 +686,4 @@ int main(int argc, char **argv)
         return cli_list_zones(&c);
     return cli_run(&c);
 }
+#endif

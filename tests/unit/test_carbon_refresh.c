@@ -534,8 +534,8 @@ static void test_failures_fall_back_and_warn_once(void **state)
         "electricitymaps: HTTP 500 Internal Server Error",
         "electricitymaps: malformed JSON at line 1 column 37: '}' expected near end of file",
         "electricitymaps: HTTP 200 with an empty reply",
-        "electricitymaps: no carbonIntensity number in the reply (Expected real or integer, got "
-        "null)",
+        ("electricitymaps: no carbonIntensity number in the reply (Expected real or integer, got "
+         "null)"),
         "electricitymaps: Operation timed out after 2",
     };
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
