@@ -839,6 +839,17 @@ CT_API int ct_parse_json(const ct_parse_result *r, char **json);
  */
 CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text);
 
+/**
+ * What a reader should be told about a result, one line each, every line ending in '\n':
+ * "skipped FILE: REASON" for each file and "skipped FILE:LINE: REASON" for each line that could
+ * not be read (as in the JSON's "skipped" lists), then "note: FILE.jsonl: NOTE" for each run not
+ * read from its JSON-lines log ("source_note"). Control bytes are escaped. Cheaper than
+ * ct_parse_json() for a large result: the command prints these without building the JSON.
+ * @param text  receives a NUL-terminated string ("" when there is nothing); free with ct_free().
+ * @return CT_OK; CT_EINVAL; CT_ENOMEM.
+ */
+CT_API int ct_parse_messages(const ct_parse_result *r, char **text);
+
 /** Number of runs in a result (0 for NULL). */
 CT_API size_t ct_parse_run_count(const ct_parse_result *r);
 

@@ -84,6 +84,8 @@ int cli_list_zones(struct cli *c);
  */
 int cli_json_open(const char *path);
 int cli_json_commit(int fd, const char *path, const json_t *root);
+/* As cli_json_commit, with the text already made (NULL: out of memory, FILE.tmp removed). */
+int cli_json_commit_text(int fd, const char *path, const char *text);
 void cli_json_abandon(int fd, const char *path);
 
 /*

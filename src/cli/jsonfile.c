@@ -87,10 +87,9 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int cli_json_commit(int fd, const char *path, const json_t *root)
+int cli_json_commit_text(int fd, const char *path, const char *text)
 {
     char tmp[PATH_MAX];
-    char *text = json_dumps(root, JSON_INDENT(2));
     int rc = text ? 0 : -ENOMEM;
 
     if (rc == 0)
@@ -108,6 +107,13 @@ int cli_json_commit(int fd, const char *path, const json_t *root)
         rc = -errno;
     if (rc != 0)
         cli_json_abandon(fd, path);
+    return rc;
+}
+
+int cli_json_commit(int fd, const char *path, const json_t *root)
+{
+    char *text = json_dumps(root, JSON_INDENT(2));
+    int rc = cli_json_commit_text(fd, path, text);
     free(text);
     return rc;
 }

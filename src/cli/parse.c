@@ -11,39 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "carbontracker: skipped FILE[:LINE]: REASON" for every skipped file and line, and a note for
- * every run not read from its JSON-lines log because the text logs were more complete. */
-static void print_skipped(const json_t *root)
+/* "carbontracker: skipped FILE[:LINE]: REASON" for every skipped file and line, and
+ * "carbontracker: note: FILE.jsonl: NOTE" for every run not read from its JSON-lines log. */
+static int print_messages(const ct_parse_result *r)
 {
-    size_t i, k;
-    const json_t *s, *run;
-    json_array_foreach(json_object_get(root, "runs"), i, run)
-    {
-        const char *note = json_string_value(json_object_get(run, "source_note"));
-        if (note != NULL)
-            fprintf(stderr, "carbontracker: note: %s: %s\n",
-                    json_string_value(json_object_get(run, "jsonl_filename")), note);
+    char *text = NULL;
+    int rc = ct_parse_messages(r, &text);
+    if (rc != CT_OK)
+        return rc;
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        fprintf(stderr, "carbontracker: %.*s\n", (int)(nl - line), line);
     }
-    json_array_foreach(json_object_get(root, "skipped"), i, s)
-    {
-        fprintf(stderr, "carbontracker: skipped %s: %s\n",
-                json_string_value(json_object_get(s, "file")),
-                json_string_value(json_object_get(s, "reason")));
-    }
-    json_array_foreach(json_object_get(root, "runs"), i, run)
-    {
-        json_array_foreach(json_object_get(run, "skipped"), k, s)
-        {
-            json_int_t line = json_integer_value(json_object_get(s, "line"));
-            const char *file = json_string_value(json_object_get(s, "file"));
-            const char *reason = json_string_value(json_object_get(s, "reason"));
-            if (line > 0)
-                fprintf(stderr, "carbontracker: skipped %s:%lld: %s\n", file, (long long)line,
-                        reason);
-            else
-                fprintf(stderr, "carbontracker: skipped %s: %s\n", file, reason);
-        }
-    }
+    ct_free(text);
+    return CT_OK;
 }
 
 int cli_parse_logs(const char *dir, int recursive, const char *json_path, int quiet)
@@ -51,7 +32,6 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
     ct_parse_result *r = NULL;
     char err[1024];
     char *json = NULL, *sentence = NULL;
-    json_t *root = NULL;
     int fd = -1;
     int status = 0;
 
@@ -68,18 +48,18 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         status = PARSE_EXIT_NOINPUT;
         goto cleanup;
     }
-    if (rc == CT_OK)
+    /* The JSON only when it is asked for: for a long run it is several times the logs' size. */
+    if (rc == CT_OK && fd >= 0)
         rc = ct_parse_json(r, &json);
     if (rc == CT_OK)
         rc = ct_parse_aggregate_sentence(r, &sentence);
-    if (rc == CT_OK && !(root = json_loads(json, 0, NULL)))
-        rc = CT_ENOMEM;
+    if (rc == CT_OK)
+        rc = print_messages(r);
     if (rc != CT_OK) {
         fprintf(stderr, "carbontracker: --parse failed: %s\n", ct_strerror(rc));
         status = PARSE_EXIT_SOFTWARE;
         goto cleanup;
     }
-    print_skipped(root);
     if (ct_parse_run_count(r) == 0) {
         fprintf(stderr,
                 "carbontracker: no carbontracker logs in %s%s (looking for pairs of "
@@ -91,7 +71,7 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         fflush(stdout);
     }
     if (fd >= 0) {
-        int w = cli_json_commit(fd, json_path, root);
+        int w = cli_json_commit_text(fd, json_path, json); /* as the library indented it */
         fd = -1;
         if (w != 0) {
             fprintf(stderr, "carbontracker: cannot write %s: %s\n", json_path, strerror(-w));
@@ -101,7 +81,6 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
 cleanup:
     if (fd >= 0)
         cli_json_abandon(fd, json_path);
-    json_decref(root);
     ct_free(json);
     ct_free(sentence);
     ct_parse_result_free(r);

@@ -282,7 +282,30 @@ static void test_cut_jsonl_uses_complete_text(void **state)
     assert_int_equal(run->actual->epochs, 2);
     assert_int_equal(run->truncated, 0);
     assert_non_null(run->jsonl_filename);
+
+    char *msgs = NULL;
+    assert_int_equal(ct_parse_messages(r, &msgs), CT_OK);
+    ct_assert_contains(msgs, "note: ");
+    ct_assert_contains(msgs, "ours-cut/81818.4711_2025-07-01T120000Z_carbontracker.jsonl: the "
+                             "JSON-lines log ends early");
+    ct_free(msgs);
     ct_parse_result_free(r);
+
+    /* The skipped lines, as the JSON lists them, one line each, control bytes escaped. */
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/logs/junk", src_dir());
+    assert_int_equal(ct_parse_dir(dir, 0, &r, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_parse_messages(r, &msgs), CT_OK);
+    size_t lines = 0;
+    for (const char *p = msgs; *p; p++) {
+        lines += *p == '\n';
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n');
+    }
+    assert_int_equal(lines, 12);
+    ct_assert_contains(msgs, "skipped ");
+    ct_assert_contains(msgs, "\\x01\\x02 binary garbage");
+    ct_free(msgs);
+    ct_parse_result_free(r);
+    assert_int_equal(ct_parse_messages(NULL, &msgs), CT_EINVAL);
 
     /* A killed run's text logs have no actual consumption either: its JSON-lines log stays. */
     snprintf(dir, sizeof(dir), "%s/tests/fixtures/logs/ours-killed", src_dir());

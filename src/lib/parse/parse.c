@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,61 @@ CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text)
     if (!r || !text)
         return CT_EINVAL;
     return ct__parse_sentence(r, text);
+}
+
+/* Append one formatted line to a growing buffer; CT_OK or CT_ENOMEM. */
+static int add_line(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int add_line(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || ct__parse_grow(buf, cap, *len + (size_t)n + 1, 1) != CT_OK)
+        return CT_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t)n;
+    return CT_OK;
+}
+
+CT_API int ct_parse_messages(const ct_parse_result *r, char **text)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = CT_OK;
+
+    if (!r || !text)
+        return CT_EINVAL;
+    *text = NULL;
+    rc = add_line(&buf, &len, &cap, "%s", "");
+    for (size_t i = 0; rc == CT_OK && i < r->n_skipped; i++)
+        rc = add_line(&buf, &len, &cap, "skipped %s: %s\n", r->skipped[i].file,
+                      r->skipped[i].reason);
+    for (size_t k = 0; rc == CT_OK && k < r->n_runs; k++) {
+        const struct ct__prun *run = &r->runs[k];
+        for (size_t i = 0; rc == CT_OK && i < run->n_skipped; i++) {
+            const struct ct__pskip *s = &run->skipped[i];
+            if (s->line > 0)
+                rc = add_line(&buf, &len, &cap, "skipped %s:%d: %s\n", s->file, s->line, s->reason);
+            else
+                rc = add_line(&buf, &len, &cap, "skipped %s: %s\n", s->file, s->reason);
+        }
+    }
+    for (size_t k = 0; rc == CT_OK && k < r->n_runs; k++) {
+        const struct ct__prun *run = &r->runs[k];
+        if (run->source_note != NULL)
+            rc = add_line(&buf, &len, &cap, "note: %s: %s\n",
+                          run->jsonl_filename ? run->jsonl_filename : "", run->source_note);
+    }
+    if (rc != CT_OK) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    return CT_OK;
 }
 
 CT_API int ct_parse_totals(const ct_parse_result *r, double *energy_kwh, double *co2eq_g)
