@@ -209,6 +209,7 @@ struct watch {
     double grace_s;             /* SIGTERM to SIGKILL */
     struct status_line *status; /* the status line (status->on: draw it) */
     int stopped;                /* out: the budget stopped the command (we sent SIGTERM) */
+    int told;                   /* "warn": the moment the budget was spent was said */
 };
 
 /*
@@ -239,6 +240,17 @@ static void wait_child(ct_tracker *t, pid_t pid, const char *name, struct watch 
         ct_live l = CT_LIVE_INIT;
         if (ct_get_live(t, &l) == CT_OK) {
             status_line_draw(w->status, &l);
+            if (l.budget == CT_BUDGET_SPENT && !l.stop_requested && !w->told) {
+                /* "warn": say it when it happens; the summary's warning follows at the end. */
+                char ts[32];
+                ct_timestring(l.elapsed_s, 0, ts, sizeof(ts));
+                status_line_erase(w->status);
+                fprintf(stderr,
+                        "carbontracker: the budget is spent after %s (%.6g g CO2eq, %.6g kWh); "
+                        "'%s' goes on (--budget-action warn)\n",
+                        ts, l.co2eq_g, l.energy_kwh, name);
+                w->told = 1;
+            }
             if (l.stop_requested && !w->stopped) {
                 status_line_erase(w->status);
                 fprintf(stderr,

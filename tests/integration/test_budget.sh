@@ -39,6 +39,8 @@ ct "${SIM[@]}" --log_dir "$T/warn" --json "$T/warn.json" --budget-co2eq 0.1 -- s
 check "warn: the command runs to its end (exit 0)" [ "$rc" -eq 0 ]
 check "warn: warned once" [ "$(grep -c "The budget of 0.1 g CO2eq was reached" "$T/out")" -eq 1 ]
 check "warn: training goes on" grep -q "Training goes on (budget_action warn)" "$T/out"
+check "warn: said on stderr when it happened" \
+    grep -q "carbontracker: the budget is spent after 0:00:0[34] (0.1[0-9]* g CO2eq, .* kWh); 'sleep' goes on (--budget-action warn)" "$T/err"
 check "warn: JSON: spent, not stopped, over budget" \
     [ "$(jq_py "$T/warn.json" "d['budget']['state'], d['budget']['stopped'], d['co2eq_g'] > 0.12")" = "spent False True" ]
 
