@@ -26,7 +26,9 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       libmicrohttpd-dev prometheus curl
       # make test's second build (build-ubsan/) and make fuzz: clang's UndefinedBehaviorSanitizer
       # with float-cast-overflow, which gcc's lacks, and libFuzzer (its runtime: libclang-rt).
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      # the live status line's tests: script(1) (bsdutils) and a terminal that renders it (tmux)
+      bsdutils tmux)
 # AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
 # librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
 # GPU. Debian builds ROCm for these architectures only.

@@ -82,12 +82,16 @@ class _Console:
         self.errors = []
         self.lock = threading.Lock()  # with the status line's thread
         self.status_shown = False
+        self.status_rows = 0  # while shown: the terminal's rows, the last one kept for the line
 
     def erase_status(self, out):
-        """Erase the status line (caller holds the lock)."""
+        """Erase the status line and give the scroll region back (caller holds the lock)."""
         if self.status_shown:
             self.status_shown = False
-            out.write("\r\033[K")
+            if self.status_rows:
+                out.write(f"\0337\033[r\0338\0337\033[{self.status_rows};1H\033[K\0338")
+            else:
+                out.write("\r\033[K")
 
     def write(self, text):
         if self.muted:
@@ -109,7 +113,24 @@ class _Console:
             return
         with self.lock:
             try:
-                out.write("\r\033[K" + line)
+                # As the command draws it: with the terminal's size known, its bottom row is
+                # kept for the line (a scroll region over the rows above), so the training
+                # loop's own print()s scroll above it; else a carriage return in place.
+                try:
+                    rows = os.get_terminal_size(out.fileno()).lines
+                except (OSError, ValueError, AttributeError):
+                    rows = 0
+                rows = rows if rows >= 3 else 0
+                if self.status_shown and rows != self.status_rows:
+                    self.erase_status(out)
+                if not self.status_shown:
+                    self.status_rows = rows
+                    if rows:
+                        out.write(f"\n\0337\033[1;{rows - 1}r\0338\033[1A")
+                if self.status_rows:
+                    out.write(f"\0337\033[{rows};1H\033[K{line}\0338")
+                else:
+                    out.write("\r\033[K" + line)
                 out.flush()
                 self.status_shown = True
             except Exception:
@@ -422,7 +443,8 @@ class CarbonTracker:
         self._finalizer = weakref.finalize(self, self._native.close)
         if status_line is None:
             try:
-                status_line = verbose > 0 and sys.stdout is not None and sys.stdout.isatty()
+                status_line = (verbose > 0 and sys.stdout is not None and sys.stdout.isatty()
+                               and os.environ.get("TERM", "dumb") not in ("", "dumb"))
             except Exception:
                 status_line = False
         if status_line and lib.has("ct_get_live"):

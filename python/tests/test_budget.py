@@ -6,14 +6,17 @@ the parser and drawn in the report; the status line drawn under a pseudo-termina
 from a pipe."""
 
 import contextlib
+import fcntl
 import glob
 import io
 import json
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 import unittest
 
@@ -152,14 +155,17 @@ print("done")
 
 
 class TestStatusLine(_support.FixtureTestCase):
-    def run_script(self, use_pty):
+    def run_script(self, use_pty, rows=0):
         env = self.fx.env()
         env["PYTHONPATH"] = _support.PYTHON_DIR + os.pathsep + env.get("PYTHONPATH", "")
+        env["TERM"] = "xterm"  # the line is off on a "dumb" terminal or without TERM
         if not use_pty:
             p = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True,
                                timeout=60)
             return p.stdout
         master, slave = pty.openpty()
+        if rows:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 120, 0, 0))
         p = subprocess.Popen([sys.executable, "-c", _SCRIPT], env=env, stdout=slave,
                              stderr=subprocess.DEVNULL)
         os.close(slave)
@@ -190,6 +196,14 @@ class TestStatusLine(_support.FixtureTestCase):
         i = out.index(b"Actual consumption")
         last = out.rindex(b"\r\x1b[KCarbonTracker: 0:", 0, i)
         self.assertIn(b"\r\x1b[K", out[last + 3:i])  # erased before our next line
+        self.assertTrue(out.rstrip().endswith(b"done"))
+
+    def test_bottom_row_on_a_terminal_of_known_size(self):
+        out = self.run_script(True, rows=24)
+        self.assertIn(b"\x1b7\x1b[1;23r\x1b8\x1b[1A", out)  # rows 1-23 scroll
+        self.assertIn(b"\x1b7\x1b[24;1H\x1b[KCarbonTracker: 0:00:0", out)  # drawn on row 24
+        i = out.index(b"Actual consumption")
+        self.assertIn(b"\x1b7\x1b[r\x1b8\x1b7\x1b[24;1H\x1b[K\x1b8", out[:i])  # given back
         self.assertTrue(out.rstrip().endswith(b"done"))
 
     def test_none_in_a_pipe(self):

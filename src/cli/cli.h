@@ -40,11 +40,15 @@ struct cli {
 /*
  * The live status line (status.c): one line on a terminal (elapsed, power, energy, CO2eq,
  * intensity and its source), redrawn at most once a second and erased before any other output
- * of ours. `on` only when stdout is a terminal and -q was not given; never in logs or pipes.
+ * of ours; on the terminal's bottom row, kept out of the command's scrolling, when its size is
+ * known. `on` only when stdout is a terminal (TERM set, not "dumb") and -q was not given; never
+ * in logs or pipes.
  */
 struct status_line {
     int on;
     int shown;          /* a line is on the screen now */
+    int rows;           /* while shown: the terminal's rows, the last one kept for the line
+                           (0: size unknown, drawn in place with a carriage return) */
     double last_draw_s; /* CLOCK_MONOTONIC of the last draw */
 };
 void status_line_init(struct status_line *s, int quiet);

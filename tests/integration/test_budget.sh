@@ -65,7 +65,9 @@ check "zero budget: says so" grep -q -- "--budget-co2eq must be greater than 0 g
 ct --offline --budget-grace x -- true
 check "bad grace: usage error" [ "$rc" -eq 64 ]
 
-# The status line: piped output has none; under a pseudo-terminal it appears and is erased.
+# The status line: piped output has none; under a pseudo-terminal it appears and is erased
+# (TERM set: the line is off on a "dumb" terminal or without TERM).
+export TERM=xterm
 ct "${SIM[@]}" --log_dir "$T/pipe" -- sleep 2.5
 check "pipe: no status line" bash -c "! grep -q \$'\\r\\|\\033' '$T/out'"
 script -qec "$CT_BIN ${SIM[*]} --log_dir $T/tty -- sleep 2.5" /dev/null >"$T/tty.txt" 2>&1
@@ -79,4 +81,33 @@ i = t.index(b'Actual consumption')
 last_draw = t.rindex(b'\r\x1b[KCarbonTracker: 0:', 0, i)
 sys.exit(not t[last_draw + 3:i].count(b'\r\x1b[K') >= 1)"
 check "tty: never in the logs" bash -c "! grep -q \$'\\033' $T/tty/*"
+TERM=dumb script -qec "$CT_BIN ${SIM[*]} --log_dir $T/dumb -- sleep 1.2" /dev/null >"$T/dumb.txt" 2>&1
+check "TERM=dumb: no status line" bash -c "! grep -q \$'\\033' '$T/dumb.txt'"
+
+# A terminal of known size (tmux renders it): the bottom row is kept for the line, the
+# command's output scrolls above it, and afterwards nothing of the line is left on the screen.
+sock="ct-budget-$$"
+ct_on_exit() { tmux -L "$sock" kill-server 2>/dev/null; return 0; }
+tmux -L "$sock" new-session -d -x 150 -y 12 "$CT_BIN ${SIM[*]} --log_dir $T/tmux -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line \$i; sleep 0.25; done'; sleep 30"
+sleep 2.4
+tmux -L "$sock" capture-pane -p -t 0 >"$T/mid.txt"
+for _ in $(seq 40); do grep -q "Finished monitoring" <(tmux -L "$sock" capture-pane -p -t 0) && break; sleep 0.25; done
+tmux -L "$sock" capture-pane -p -t 0 >"$T/end.txt"
+tmux -L "$sock" kill-server 2>/dev/null
+check "tmux: while it runs, the line is the bottom row" \
+    python3 -c "
+import sys
+rows = open('$T/mid.txt').read().split('\n')[:12]
+sys.exit(not (rows[11].startswith('CarbonTracker: 0:00:0') and ' W | ' in rows[11]))"
+check "tmux: the command's output scrolls above it, untouched" \
+    python3 -c "
+import re, sys
+rows = open('$T/mid.txt').read().split('\n')[:11]
+lines = [r for r in rows if r.startswith('line')]
+sys.exit(not (len(lines) >= 5 and all(re.fullmatch(r'line \d+', r.rstrip()) for r in lines)))"
+check "tmux: afterwards no trace of the line, every line of the command there" \
+    python3 -c "
+import sys
+t = open('$T/end.txt').read()
+sys.exit(not ('gCO2eq/kWh (' not in t and 'line 12' in t and 'Actual consumption:' in t))"
 ct_finish
