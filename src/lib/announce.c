@@ -34,6 +34,27 @@ static void components_line(const struct ct__opts *p, const struct ct__ledger *l
     }
 }
 
+void ct__announce_job(struct ct__sinks *k, const struct ct__job *j, const char *why,
+                      void (*warn)(void *ctx, const char *text), void *ctx)
+{
+    char buf[1024], line[768];
+    if (j->warning[0])
+        warn(ctx, ct__fmt(buf, sizeof(buf),
+                          "%s; this rank measures every device, so the job's total may count "
+                          "this node more than once. Fix the launcher's variables or set "
+                          "job.rank and job.local_rank.",
+                          j->warning));
+    if (why && why[0])
+        warn(ctx, ct__fmt(buf, sizeof(buf),
+                          "%s; this rank measures every device (set job.run_dir to a writable "
+                          "directory local to the node)",
+                          why));
+    if (!j->active)
+        return;
+    ct__job_describe(j, line, sizeof(line));
+    ct__sinks_message(k, CT__MSG_NOTE, ct__fmt(buf, sizeof(buf), "Distributed job: %s.", line));
+}
+
 void ct__announce_meters(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
                          void (*warn)(void *ctx, const char *text), void *ctx)
 {

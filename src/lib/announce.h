@@ -13,6 +13,11 @@
 
 /* Version, PUE, banners, probes and components: after the meters were chosen. warn(): how a
  * warning is raised (the tracker keeps its text as the detail message). */
+/* The job this tracker is a rank of, and what it counts (a note); its conflicting variables and a
+ * failed election (why, "" = none) as warnings. Nothing outside a job. */
+void ct__announce_job(struct ct__sinks *k, const struct ct__job *j, const char *why,
+                      void (*warn)(void *ctx, const char *text), void *ctx);
+
 void ct__announce_meters(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
                          void (*warn)(void *ctx, const char *text), void *ctx);
 

@@ -7,6 +7,7 @@
 #include "carbon/provider.h"
 #include "carbon/refresh.h"
 #include "energy/meter.h"
+#include "job.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -14,13 +15,14 @@
 #include <string.h>
 #include <strings.h>
 
-/* Every backend that declares settings, in registry order: meters, live providers, geolocation. */
+/* Every backend that declares settings, in registry order: meters, live providers, geolocation,
+ * the job. */
 struct backend {
     const char *name;
     const struct ct__setting_decl *settings;
 };
 
-#define MAX_BACKENDS 32
+#define MAX_BACKENDS 64
 
 static size_t list_backends(struct backend *out)
 {
@@ -38,6 +40,8 @@ static size_t list_backends(struct backend *out)
         out[n++] = (struct backend){"carbon", ct__carbon_settings};
     if (n < MAX_BACKENDS)
         out[n++] = (struct backend){"cloud", ct__cloud_settings};
+    if (n < MAX_BACKENDS)
+        out[n++] = (struct backend){"job", ct__job_settings};
     return n;
 }
 
@@ -80,15 +84,6 @@ static const char *user_value(const ct_options *o, const char *backend, const ch
     return v;
 }
 
-static const char *env_value(const ct_options *o, const char *var)
-{
-    size_t n = var ? strlen(var) : 0;
-    for (const char *const *e = o->environment; n && e && *e; e++)
-        if (strncmp(*e, var, n) == 0 && (*e)[n] == '=' && (*e)[n + 1] != '\0')
-            return *e + n + 1;
-    return NULL;
-}
-
 static int invalid(char *errbuf, size_t errlen, const char *fmt, const char *a, size_t alen)
 {
     if (errbuf && errlen)
@@ -128,7 +123,7 @@ int ct__backends_resolve(struct ct__settings *s, const ct_options *o, char *errb
             const char *v = legacy_value(o, b[i].name, d->key);
             /* Option fields are checked with the options; the rest here. */
             int from_user = v == NULL && ((v = user_value(o, b[i].name, d->key)) != NULL ||
-                                          (v = env_value(o, d->env)) != NULL);
+                                          (v = ct__env_get(o->environment, d->env)) != NULL);
             int given = v != NULL;
             if (!v)
                 v = d->def;

@@ -20,37 +20,50 @@ void ct__ledger_free(struct ct__ledger *l)
 }
 
 int ct__ledger_setup(struct ct__ledger *l, const struct ct__probe_ctx *ctx, const int order[2],
-                     int n_order, char *why, size_t why_len)
+                     int n_order, const struct ct__job *job, char *why, size_t why_len)
 {
-    int rc = ct__meters_select(&l->set, ct__meters, ctx, order, n_order, 0, why, why_len);
+    int mine[2], n_mine = 0;
+    for (int c = 0; c < n_order; c++) /* a rank that does not measure the node probes no CPU */
+        if (!job || job->measures_node || order[c] == CT__COMP_GPU)
+            mine[n_mine++] = order[c];
+    int rc = ct__meters_select(&l->set, ct__meters, ctx, mine, n_mine, 0, why, why_len);
     if (rc != CT_OK)
         return rc;
     int base = 0;
     for (int m = 0; m < l->set.n_meters; m++) {
         struct ct__meter_inst *mi = &l->set.meters[m];
+        int first = base; /* this meter's first reading */
+        base += mi->n_devs;
         if (mi->ops->component == CT__COMP_NODE) {
-            /* Node meters come after every component's (meters.c): their readings follow. */
+            /* Node meters come after every component's (meters.c): their readings follow. A
+             * rank that does not measure the node leaves them to the one that does. */
+            if (job && !job->measures_node)
+                continue;
             if (l->n_node == 0)
-                l->node_base = base;
+                l->node_base = first;
             for (int i = 0; i < mi->n_devs && l->n_node < CT__MAX_NODE_DEVS; i++) {
                 struct ct__node_dev *nd = &l->node[l->n_node++];
                 memset(nd, 0, sizeof(*nd));
                 nd->meta = mi->devs[i];
                 nd->meter = mi->ops->name;
             }
-            base += mi->n_devs;
+            l->meter_counted[m] = 1;
             continue;
         }
-        base += mi->n_devs;
         for (int i = 0; i < mi->n_devs && l->n_devs < CT_MAX_DEVICES; i++) {
+            if (job && mi->ops->component == CT__COMP_GPU &&
+                !ct__job_counts_gpu(job, i, mi->n_devs))
+                continue;
             struct ct__dev *d = &l->devs[l->n_devs++];
             memset(d, 0, sizeof(*d));
             d->comp = mi->ops->component;
             d->meter = m;
+            d->slot = first + i;
             d->meta = mi->devs[i];
+            l->meter_counted[m] = 1;
         }
     }
-    if (l->n_devs == 0) {
+    if (l->n_devs == 0 && !(job && job->active)) {
         ct__strlcpy(why,
                     "No components were available. CarbonTracker supports Intel CPUs with "
                     "the RAPL interface and NVIDIA GPUs.",
@@ -75,7 +88,7 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
     int base = 0;
     for (int m = 0; m < l->set.n_meters; m++) {
         struct ct__meter_inst *mi = &l->set.meters[m];
-        int rc = mi->ops->read(mi->state, now, &l->readings[base]);
+        int rc = l->meter_counted[m] ? mi->ops->read(mi->state, now, &l->readings[base]) : CT_OK;
         if (rc != CT_OK) {
             char why[sizeof(l->read_error)] = "";
             l->read_failures++;
@@ -96,9 +109,10 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
     }
     for (int i = 0; i < l->n_devs; i++) {
         struct ct__dev *d = &l->devs[i];
-        if (l->readings[i].energy_uj > d->cur_uj)
-            d->cur_uj = l->readings[i].energy_uj;
-        if (l->readings[i].lost)
+        const struct ct__reading *r = &l->readings[d->slot];
+        if (r->energy_uj > d->cur_uj)
+            d->cur_uj = r->energy_uj;
+        if (r->lost)
             d->lost = 1;
         if (boundary) {
             d->mark_uj = d->cur_uj;
@@ -194,6 +208,8 @@ uint64_t ct__ledger_period(const struct ct__ledger *l, uint64_t period_ns)
         period_ns = 1000000; /* 1 ms: RAPL counters do not update faster */
     for (int m = 0; m < l->set.n_meters; m++) {
         const struct ct__meter_inst *mi = &l->set.meters[m];
+        if (!l->meter_counted[m])
+            continue;
         uint64_t limit = mi->ops->max_interval_ns ? mi->ops->max_interval_ns(mi->state) : 0;
         if (limit && limit < period_ns)
             period_ns = limit;

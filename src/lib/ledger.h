@@ -8,6 +8,7 @@
 #ifndef CT_LEDGER_H
 #define CT_LEDGER_H
 
+#include "job.h"
 #include "meters.h"
 
 #include <pthread.h>
@@ -17,6 +18,7 @@
 struct ct__dev {
     int comp;  /* CT__COMP_* */
     int meter; /* index into set.meters */
+    int slot;  /* index of its reading among all the meters' devices */
     struct ct__meter_dev meta;
     uint64_t cur_uj;         /* latest unfolded counter (under lock) */
     uint64_t first_uj;       /* counter at open */
@@ -67,6 +69,8 @@ struct ct__ledger {
 
     pthread_mutex_t lock; /* the meter lock: every read and everything marked "under lock" */
     struct ct__reading readings[CT_MAX_DEVICES + CT__MAX_NODE_DEVS];
+    unsigned char meter_counted[CT__MAX_METERS]; /* a meter with a device this tracker counts
+                                                    (the others are not read) */
     struct ct__node_dev node[CT__MAX_NODE_DEVS]; /* whole-machine devices */
     int n_node;
     int node_base;               /* their first reading's index (after every component's) */
@@ -85,10 +89,13 @@ void ct__ledger_init(struct ct__ledger *l);
 /* Close the meters (idempotent) and release the lock. */
 void ct__ledger_free(struct ct__ledger *l);
 
-/* Choose the meters for the components in order[] and list their devices. CT_OK; CT_EINVAL
- * (invalid simulation options, why set); CT_ENODEV (no device, why set to upstream's text). */
+/* Choose the meters for the components in order[] and list the devices this tracker counts: as
+ * one rank of a job (job active), the node-wide components only where job->measures_node and the
+ * GPUs ct__job_counts_gpu gives it, and no device at all is then fine (the rank still logs its
+ * epochs). job NULL: every device. CT_OK; CT_EINVAL (invalid simulation options, why set);
+ * CT_ENODEV (no device outside a job, why set to upstream's text). */
 int ct__ledger_setup(struct ct__ledger *l, const struct ct__probe_ctx *ctx, const int order[2],
-                     int n_order, char *why, size_t why_len);
+                     int n_order, const struct ct__job *job, char *why, size_t why_len);
 
 /* Does any device belong to component comp? */
 int ct__ledger_has(const struct ct__ledger *l, int comp);

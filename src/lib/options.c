@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIELD_SIZE(f) sizeof(((ct_options *)0)->f)
 #define ROW(f, type, def, env, flags, cli, arg, help)                                              \
@@ -321,6 +322,7 @@ int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t
     size_t n = in ? ct__options_size(in->version) : 0;
 
     memset(p, 0, sizeof(*p));
+    p->job.lock_fd = -1;
     defaults(&p->o);
     if (!in)
         return invalid(errbuf, errlen, "no options");
@@ -349,6 +351,12 @@ int ct__opts_init(struct ct__opts *p, const ct_options *in, char *errbuf, size_t
     int rc = validate(p, errbuf, errlen);
     if (rc == CT_OK)
         rc = ct__backends_resolve(&p->settings, &p->o, errbuf, errlen);
+    if (rc == CT_OK) {
+        char host[64] = "";
+        if (gethostname(host, sizeof(host) - 1) != 0)
+            host[0] = '\0';
+        ct__job_detect(p->o.environment, &p->settings, host, &p->job);
+    }
     p->o.settings = NULL; /* resolved: the caller's arrays are not kept */
     p->o.environment = NULL;
     if (rc != CT_OK && errbuf && errlen) {
@@ -365,4 +373,5 @@ void ct__opts_free(struct ct__opts *p)
         p->own[i] = NULL;
     }
     ct__settings_free(&p->settings);
+    ct__job_release(&p->job);
 }

@@ -7,6 +7,7 @@
 #define CT_OPTIONS_H
 
 #include "internal.h"
+#include "job.h"
 #include "options_table.h"
 #include "util/settings.h"
 
@@ -22,6 +23,8 @@ struct ct__opts {
     int n_comp;
     struct ct__settings settings; /* every meter's and provider's settings, resolved (backends.h);
                                      o.settings and o.environment are NULL after open */
+    struct ct__job job;           /* the job this tracker is a rank of, read from o.environment
+                                     and the job.* settings; decided (what it counts) at open */
 };
 
 /* Copy `in` (only as many bytes as its version defined; later fields get their defaults; owned

@@ -8,7 +8,7 @@
 #include <string.h>
 
 void ct__records_meta(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
-                      const struct ct__grid *g)
+                      const struct ct__grid *g, const struct ct__job *job)
 {
     struct ct__sink_device sd[CT_MAX_DEVICES];
     for (int i = 0; i < l->n_devs; i++)
@@ -37,6 +37,7 @@ void ct__records_meta(struct ct__sinks *k, const struct ct__opts *p, const struc
         .live = o->live,
         .n_devices = l->n_devs,
         .devices = sd,
+        .job = job,
     };
     ct__sinks_meta(k, &m);
     ct__sinks_intensity(k, 0, g->ci.g_per_kwh, g->ci.source, !g->ci.is_default);

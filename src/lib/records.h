@@ -14,7 +14,7 @@
 
 /* The run's setup (devices, PUE, location, options) and the intensity in force, after open. */
 void ct__records_meta(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,
-                      const struct ct__grid *g);
+                      const struct ct__grid *g, const struct ct__job *job);
 
 /* A completed epoch: dev_j holds each device's energy (ct__ledger_epoch_energy). */
 void ct__records_epoch(struct ct__sinks *k, const struct ct__opts *p, const struct ct__ledger *l,

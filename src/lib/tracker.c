@@ -99,6 +99,7 @@ static int open_sinks(struct ct_tracker *t, char *errbuf, size_t errlen)
     char why[4096];
     struct ct__jsonl *j = NULL;
     ct__upstream_init(&t->upstream, &t->opt.o);
+    t->upstream.quiet = !ct__job_console(&t->opt.job, &t->opt.settings);
     ct__sinks_add(&t->sinks, &ct__sink_upstream, &t->upstream);
     if (!t->opt.o.log_dir)
         return CT_OK;
@@ -148,12 +149,17 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     t->sysfs_fd = ct__root_open(t->opt.o.sysfs_root ? t->opt.o.sysfs_root : "/sys");
     t->proc_fd = ct__root_open(t->opt.o.proc_root ? t->opt.o.proc_root : "/proc");
 
+    /* Which devices this tracker counts, as one rank of a job. */
+    char job_why[512];
+    ct__job_decide(&t->opt.job, t->opt.o.devices_by_pid, job_why, sizeof(job_why));
+
     /* A missing root is "no meter there", not an error. */
     struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd,
                                 .proc_fd = t->proc_fd,
                                 .opts = &t->opt.o,
                                 .settings = &t->opt.settings};
-    rc = ct__ledger_setup(&t->ledger, &ctx, t->opt.comp_order, t->opt.n_comp, why, sizeof(why));
+    rc = ct__ledger_setup(&t->ledger, &ctx, t->opt.comp_order, t->opt.n_comp, &t->opt.job, why,
+                          sizeof(why));
     if (rc != CT_OK) {
         if (errbuf && errlen)
             ct__strlcpy(errbuf, why, errlen);
@@ -163,13 +169,14 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     if (rc != CT_OK)
         goto fail;
 
+    ct__announce_job(&t->sinks, &t->opt.job, job_why, warn, t);
     ct__announce_meters(&t->sinks, &t->opt, &t->ledger, warn, t);
     ct__grid_resolve(&t->grid, &t->opt, why, sizeof(why));
     rc = start_carbon(t, errbuf, errlen);
     if (rc != CT_OK)
         goto fail;
     ct__announce_location(&t->sinks, &t->opt, &t->grid, why);
-    ct__records_meta(&t->sinks, &t->opt, &t->ledger, &t->grid);
+    ct__records_meta(&t->sinks, &t->opt, &t->ledger, &t->grid, &t->opt.job);
 
     /* The first reading is the run's start; then the sampler. */
     ct__sampler_tick(&t->sampler);

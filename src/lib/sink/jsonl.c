@@ -6,6 +6,7 @@
 
 #include "../account.h"
 #include "../internal.h"
+#include "../job.h"
 #include "logfile.h"
 
 #include <errno.h>
@@ -180,6 +181,8 @@ static void jsonl_meta(void *s, const struct ct__sink_meta *m)
         json_array_append_new(devs, dobj);
     }
     json_object_set_new(o, "devices", devs);
+    if (m->job && (m->job->active || m->job->warning[0]))
+        json_object_set_new(o, "job", ct__job_json(m->job));
     pthread_mutex_lock(&j->lock);
     if (!j->base_uj && m->n_devices > 0) {
         j->base_uj = calloc((size_t)m->n_devices, sizeof(uint64_t));

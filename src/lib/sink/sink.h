@@ -41,6 +41,8 @@ struct ct__sink_device {
     int index;             /* -1 = none */
 };
 
+struct ct__job;
+
 struct ct__sink_meta {
     double pue;
     const char *zone; /* NULL or "" = unknown */
@@ -54,6 +56,7 @@ struct ct__sink_meta {
     int interpretable, decimal_precision, live;
     int n_devices;
     const struct ct__sink_device *devices;
+    const struct ct__job *job; /* the job this tracker is a rank of; NULL or inactive: none */
 };
 
 struct ct__sink_epoch {

@@ -31,7 +31,8 @@ int ct__upstream_open_logs(struct ct__upstream *u, const char *log_dir, const ch
 
 static void deliver(struct ct__upstream *u, int level, const char *text)
 {
-    if (!u->message || u->console_closed)
+    if (!u->message || u->console_closed ||
+        (u->quiet && (level == CT_LEVEL_OUTPUT || level == CT_LEVEL_INFO)))
         return;
     if (level == CT_LEVEL_OUTPUT && u->verbose <= 0)
         return;

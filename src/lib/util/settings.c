@@ -121,3 +121,12 @@ void ct__settings_free(struct ct__settings *s)
     s->v = NULL;
     s->n = 0;
 }
+
+const char *ct__env_get(const char *const *env, const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    for (const char *const *e = env; n && e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=' && (*e)[n + 1] != '\0')
+            return *e + n + 1;
+    return NULL;
+}

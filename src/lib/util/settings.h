@@ -62,6 +62,10 @@ void ct__settings_redact(const struct ct__settings *s, char *text);
  * (ct__sanitize_text). */
 void ct__settings_clean(const struct ct__settings *s, char *text, size_t len);
 
+/* The value of NAME in env ("NAME=VALUE" strings, NULL-terminated; NULL is fine), or NULL when
+ * absent or empty. */
+const char *ct__env_get(const char *const *env, const char *name);
+
 /* Wipe the secrets and free everything. */
 void ct__settings_free(struct ct__settings *s);
 
