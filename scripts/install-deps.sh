@@ -28,7 +28,11 @@ need=(cmake make gcc pkg-config libjansson-dev libcurl4-openssl-dev ca-certifica
       # with float-cast-overflow, which gcc's lacks, and libFuzzer (its runtime: libclang-rt).
       clang libclang-rt-14-dev
       # the live status line's tests: script(1) (bsdutils) and a terminal that renders it (tmux)
-      bsdutils tmux)
+      bsdutils tmux
+
+      # Distributed jobs end to end: a real Open MPI mpirun, and a PyTorch DDP job (gloo, CPU)
+      # launched by torchrun under Debian's python3
+      openmpi-bin python3-torch)
 # AMD GPUs: librocm-smi-dev holds rocm_smi.h (our declarations are checked against it) and pulls
 # librocm-smi64-1, the real library `--list-devices` is tested with on a machine without an AMD
 # GPU. Debian builds ROCm for these architectures only.

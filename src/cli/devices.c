@@ -51,7 +51,9 @@ static void print_meter(const json_t *meter)
         {
             const char *dname = str_field(dev, "name");
             const char *prov = str_field(dev, "provenance");
-            printf("%s %s (%s)", i > 0 ? "," : "", dname ? dname : "?", prov ? prov : "?");
+            int mine = !json_is_false(json_object_get(dev, "counted_by_this_rank"));
+            printf("%s %s (%s%s)", i > 0 ? "," : "", dname ? dname : "?", prov ? prov : "?",
+                   mine ? "" : "; another rank of the job counts it");
         }
         putchar('\n');
         /* Per device: index, UUID and how it is measured (GPUs, the CPU estimate). */
@@ -91,6 +93,27 @@ static const char *method_text(const char *method)
     return method;
 }
 
+/* The job this process is a rank of, and what it counts (a line only inside a job). */
+static void print_job(const json_t *job)
+{
+    if (!json_is_object(job))
+        return;
+    const char *warning = str_field(job, "warning");
+    if (warning)
+        printf("Job: %s; this process would measure every device.\n", warning);
+    if (!json_is_true(json_object_get(job, "active")))
+        return;
+    printf("Job: %s job %s", str_field(job, "launcher"), str_field(job, "id"));
+    const json_t *rank = json_object_get(job, "rank"), *local = json_object_get(job, "local_rank");
+    if (json_is_integer(rank))
+        printf(", rank %lld of %lld", (long long)json_integer_value(rank),
+               (long long)json_integer_value(json_object_get(job, "world_size")));
+    if (json_is_integer(local))
+        printf(", local rank %lld of %lld", (long long)json_integer_value(local),
+               (long long)json_integer_value(json_object_get(job, "local_world_size")));
+    printf(" on %s\n    %s\n\n", str_field(job, "node"), str_field(job, "role"));
+}
+
 static void print_report(const json_t *root)
 {
     const json_t *meters = json_object_get(root, "meters");
@@ -101,6 +124,7 @@ static void print_report(const json_t *root)
     json_t *meter;
 
     const char *error = str_field(root, "error");
+    print_job(json_object_get(root, "job"));
 
     json_array_foreach(meters, i, meter) print_meter(meter);
     if (json_array_size(meters) == 0)

@@ -27,6 +27,32 @@ static int print_messages(const ct_parse_result *r)
     return CT_OK;
 }
 
+/* A line per distributed job after upstream's sentence; a node that two ranks measured is named
+ * on stderr (its energy is in the total twice). */
+static void print_jobs(const json_t *root)
+{
+    size_t i, k;
+    const json_t *job, *node;
+    json_array_foreach(json_object_get(root, "jobs"), i, job)
+    {
+        const json_t *nodes = json_object_get(job, "nodes");
+        printf("Job %s (%s): %lld run(s) on %zu node(s), each device counted once: %.6f kWh, "
+               "%.6f kg CO2eq.\n",
+               json_string_value(json_object_get(job, "id")),
+               json_string_value(json_object_get(job, "launcher")),
+               (long long)json_integer_value(json_object_get(job, "runs")), json_array_size(nodes),
+               json_number_value(json_object_get(job, "energy_kwh")),
+               json_number_value(json_object_get(job, "co2eq_g")) / 1000);
+        json_array_foreach(json_object_get(job, "nodes_measured_twice"), k, node)
+        {
+            fprintf(stderr,
+                    "carbontracker: job %s: node %s was measured by more than one rank (their "
+                    "launcher variables disagreed?); its energy is counted more than once\n",
+                    json_string_value(json_object_get(job, "id")), json_string_value(node));
+        }
+    }
+}
+
 int cli_parse_logs(const char *dir, int recursive, const char *json_path, int quiet)
 {
     ct_parse_result *r = NULL;
@@ -68,6 +94,7 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         status = PARSE_EXIT_NOINPUT;
     } else if (!quiet) {
         printf("%s\n", sentence);
+        print_jobs(root);
         fflush(stdout);
     }
     if (fd >= 0) {

@@ -335,7 +335,19 @@ static int elect(struct ct__job *j, const char *dir, char *why, size_t why_len)
     return 1;
 }
 
+static int decide(struct ct__job *j, int by_pid, int elect_now, char *why, size_t why_len);
+
 int ct__job_decide(struct ct__job *j, int by_pid, char *why, size_t why_len)
+{
+    return decide(j, by_pid, 1, why, why_len);
+}
+
+void ct__job_preview(struct ct__job *j, int by_pid)
+{
+    decide(j, by_pid, 0, NULL, 0);
+}
+
+static int decide(struct ct__job *j, int by_pid, int elect_now, char *why, size_t why_len)
 {
     if (why && why_len)
         why[0] = '\0';
@@ -372,6 +384,14 @@ int ct__job_decide(struct ct__job *j, int by_pid, char *why, size_t why_len)
                 by_pid              ? "the GPUs this process tree uses"
                 : j->gpu_parts == 0 ? (j->measures_node ? "all GPUs" : "no GPU")
                                     : "its share of the GPUs");
+        return CT_OK;
+    }
+    if (!elect_now) {
+        j->gpu_parts = by_pid ? 1 : 0;
+        ct__fmt(j->role, sizeof(j->role),
+                "no local rank: the first rank on the node to start measures the node and its "
+                "GPUs (lock in %.120s)",
+                j->run_dir);
         return CT_OK;
     }
     int won = elect(j, j->run_dir, why, why_len);

@@ -67,6 +67,10 @@ void ct__job_detect(const char *const *env, const struct ct__settings *s, const 
  */
 int ct__job_decide(struct ct__job *j, int by_pid, char *why, size_t why_len);
 
+/* As ct__job_decide without taking part in an election (--list-devices): a rank that would have
+ * to be elected is shown as measuring the node if it won, and role says so. */
+void ct__job_preview(struct ct__job *j, int by_pid);
+
 /* Whether GPU device i of n (one meter's devices, in order) is this rank's. */
 int ct__job_counts_gpu(const struct ct__job *j, int i, int n);
 

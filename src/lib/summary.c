@@ -276,7 +276,14 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         return CT_ENOMEM;
     }
     int rc = ct__meters_select(set, ct__meters, &ctx, order, n, 1, why, sizeof(why));
+    struct ct__job job;
+    char host[64] = "";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        host[0] = '\0';
+    ct__job_detect(o.environment, &settings, host, &job);
+    ct__job_preview(&job, o.devices_by_pid);
     json_t *root = json_object();
+    json_object_set_new(root, "job", ct__job_json(&job));
     json_t *meters = json_array();
     for (int i = 0; rc == CT_OK && i < set->n_probes; i++) {
         struct ct__probe_result *pr = &set->probes[i];
@@ -311,6 +318,10 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
                     json_object_set_new(dj, "index", json_integer(md->index));
                 if (md->info[0])
                     json_object_set_new(dj, "info", json_string(md->info));
+                int counted = pr->ops->component == CT__COMP_GPU
+                                  ? ct__job_counts_gpu(&job, d, set->meters[k].n_devs)
+                                  : job.measures_node;
+                json_object_set_new(dj, "counted_by_this_rank", json_boolean(counted));
                 json_array_append_new(devs, dj);
             }
         }

@@ -101,6 +101,39 @@ static long dev_pos(const struct jr *j, const json_t *entry)
 
 /* ---- records ---------------------------------------------------------------------------- */
 
+/* An integer field of the job, -1 when absent or not a small non-negative integer. */
+static int job_int(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    json_int_t x = json_is_integer(v) ? json_integer_value(v) : -1;
+    return x >= 0 && x <= 100000000 ? (int)x : -1;
+}
+
+/* The job this run was a rank of: only an active job with an id groups runs. */
+static void rec_job(struct jr *j, const json_t *o)
+{
+    if (!json_is_object(o) || !json_is_true(json_object_get(o, "active")) ||
+        !json_is_string(json_object_get(o, "id")))
+        return;
+    struct ct__pjob *jb = calloc(1, sizeof(*jb));
+    if (!jb) {
+        oom(j);
+        return;
+    }
+    jb->id = str(o, "id");
+    jb->launcher = str(o, "launcher");
+    jb->node = str(o, "node");
+    jb->rank = job_int(o, "rank");
+    jb->world_size = job_int(o, "world_size");
+    jb->local_rank = job_int(o, "local_rank");
+    jb->local_world_size = job_int(o, "local_world_size");
+    jb->node_id = job_int(o, "node_id");
+    jb->measures_node = json_is_true(json_object_get(o, "measures_node"));
+    j->run->job = jb;
+    if (!jb->id)
+        oom(j);
+}
+
 static void rec_meta(struct jr *j, const json_t *o, int line)
 {
     struct ct__prun *r = j->run;
@@ -119,6 +152,7 @@ static void rec_meta(struct jr *j, const json_t *o, int line)
     const json_t *interp = json_object_get(opts, "interpretable");
     if (json_is_boolean(interp))
         j->interpretable = json_is_true(interp);
+    rec_job(j, json_object_get(o, "job"));
     const json_t *devs = json_object_get(o, "devices");
     size_t n = json_array_size(devs);
     if (n > MAX_DEVICE_INDEX)

@@ -390,6 +390,139 @@ static json_t *skipped(struct jb *b, const struct ct__pskip *s, size_t n, int wi
     return a;
 }
 
+/* ---- distributed jobs ---------------------------------------------------------------- */
+
+/* An integer member unless it is unknown (-1). */
+static void known_int(struct jb *b, json_t *o, const char *key, int v)
+{
+    if (v >= 0)
+        member(b, o, key, json_integer(v));
+}
+
+static json_t *job_json(struct jb *b, const struct ct__pjob *jb)
+{
+    if (!jb)
+        return json_null();
+    json_t *o = json_object();
+    member(b, o, "id", str_json(jb->id));
+    member(b, o, "launcher", str_json(jb->launcher));
+    member(b, o, "node", str_json(jb->node));
+    known_int(b, o, "rank", jb->rank);
+    known_int(b, o, "world_size", jb->world_size);
+    known_int(b, o, "local_rank", jb->local_rank);
+    known_int(b, o, "local_world_size", jb->local_world_size);
+    known_int(b, o, "node_id", jb->node_id);
+    member(b, o, "measures_node", json_boolean(jb->measures_node));
+    return o;
+}
+
+/* What a run adds to the totals: its aggregated consumption, or NULL. */
+static const struct ct__consumption *counted(const struct ct__prun *run)
+{
+    if (!run->aggregated)
+        return NULL;
+    return strcmp(run->aggregated, "actual") == 0 ? run->actual : run->pred;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Add what run counted to *kwh and *g (unknowns add nothing). */
+static void add_counted(const struct ct__prun *run, double *kwh, double *g)
+{
+    const struct ct__consumption *c = counted(run);
+    if (c && isfinite(c->energy_kwh))
+        *kwh += c->energy_kwh;
+    if (c && isfinite(c->co2eq_g))
+        *g += c->co2eq_g;
+}
+
+/* One node of job `id`: its ranks, what they counted, and how many measured the node. */
+static json_t *node_json(struct jb *b, const ct_parse_result *r, const char *id, const char *node,
+                         double *kwh, double *g, int *measurers)
+{
+    json_t *o = json_object(), *ranks = json_array();
+    double nk = 0, ng = 0;
+    int node_id = -1;
+    *measurers = 0;
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const struct ct__prun *run = &r->runs[i];
+        if (!run->job || !same_str(run->job->id, id) || !same_str(run->job->node, node))
+            continue;
+        double rk = 0, rg = 0;
+        add_counted(run, &rk, &rg);
+        nk += rk;
+        ng += rg;
+        *measurers += run->job->measures_node;
+        if (run->job->node_id >= 0)
+            node_id = run->job->node_id;
+        json_t *one = json_object();
+        known_int(b, one, "rank", run->job->rank);
+        known_int(b, one, "local_rank", run->job->local_rank);
+        member(b, one, "measures_node", json_boolean(run->job->measures_node));
+        member(b, one, "energy_kwh", num_json(rk));
+        member(b, one, "co2eq_g", num_json(rg));
+        member(b, one, "file", str_json(run->jsonl_filename));
+        push(b, ranks, one);
+    }
+    member(b, o, "node", str_json(node));
+    known_int(b, o, "node_id", node_id);
+    member(b, o, "energy_kwh", num_json(nk));
+    member(b, o, "co2eq_g", num_json(ng));
+    member(b, o, "ranks", ranks);
+    *kwh += nk;
+    *g += ng;
+    return o;
+}
+
+/* The runs grouped by job, then node, then rank: each job's total is what its ranks counted, each
+ * device once (doc/distributed.md). A node measured by more than one rank is named. */
+static json_t *jobs_json(struct jb *b, const ct_parse_result *r)
+{
+    json_t *jobs = json_array();
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const struct ct__pjob *jb = r->runs[i].job;
+        int seen = !jb;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = r->runs[k].job && same_str(r->runs[k].job->id, jb->id);
+        if (seen)
+            continue;
+        json_t *o = json_object(), *nodes = json_array(), *twice = json_array();
+        double kwh = 0, g = 0;
+        int n_runs = 0, world = -1;
+        for (size_t k = i; k < r->n_runs; k++) {
+            const struct ct__pjob *other = r->runs[k].job;
+            if (!other || !same_str(other->id, jb->id))
+                continue;
+            n_runs++;
+            if (other->world_size > world)
+                world = other->world_size;
+            int first_of_node = 1;
+            for (size_t m = i; m < k && first_of_node; m++)
+                first_of_node = !(r->runs[m].job && same_str(r->runs[m].job->id, jb->id) &&
+                                  same_str(r->runs[m].job->node, other->node));
+            if (!first_of_node)
+                continue;
+            int measurers;
+            push(b, nodes, node_json(b, r, jb->id, other->node, &kwh, &g, &measurers));
+            if (measurers > 1)
+                push(b, twice, str_json(other->node));
+        }
+        member(b, o, "id", str_json(jb->id));
+        member(b, o, "launcher", str_json(jb->launcher));
+        known_int(b, o, "world_size", world);
+        member(b, o, "runs", json_integer(n_runs));
+        member(b, o, "energy_kwh", num_json(kwh));
+        member(b, o, "co2eq_g", num_json(g));
+        member(b, o, "nodes", nodes);
+        member(b, o, "nodes_measured_twice", twice);
+        push(b, jobs, o);
+    }
+    return jobs;
+}
+
 static json_t *run_json(struct jb *b, const struct ct__prun *run)
 {
     json_t *o = json_object();
@@ -410,6 +543,7 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
     member(b, o, "aggregated", str_json(run->aggregated));
     member(b, o, "location", str_json(run->location));
     member(b, o, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
+    member(b, o, "job", job_json(b, run->job));
 
     member(b, o, "epochs", RECORDS_JSON(b, run->epochs, run->n_epochs, epoch_fields));
     member(b, o, "devices", RECORDS_JSON(b, run->devices, run->n_devices, device_fields));
@@ -447,6 +581,7 @@ CT_API int ct_parse_json(const ct_parse_result *r, char **json)
     member(&b, tot, "co2eq_g", num_json(r->total_co2eq_g));
     member(&b, tot, "equivalents", equivalents(&b, r->total_equiv, r->n_equiv));
     member(&b, root, "totals", tot);
+    member(&b, root, "jobs", jobs_json(&b, r));
     member(&b, root, "skipped", skipped(&b, r->skipped, r->n_skipped, 0));
     char *text = b.bad ? NULL : json_dumps(root, JSON_INDENT(2));
     json_decref(root);

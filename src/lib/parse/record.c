@@ -262,6 +262,12 @@ void ct__parse_run_clear(struct ct__prun *run)
     free_consumption(run->pred);
     free(run->location);
     free(run->node_meter);
+    if (run->job) {
+        free(run->job->id);
+        free(run->job->launcher);
+        free(run->job->node);
+        free(run->job);
+    }
     free(run->epochs);
     for (size_t i = 0; i < run->n_devices; i++) {
         free(run->devices[i].component);

@@ -97,6 +97,13 @@ struct ct__pskip {
     char *reason;
 };
 
+/* The job a run was one rank of (the JSON-lines meta record's "job"). */
+struct ct__pjob {
+    char *id, *launcher, *node;                                  /* NULL: unknown */
+    int rank, world_size, local_rank, local_world_size, node_id; /* -1: unknown */
+    int measures_node;
+};
+
 struct ct__prun {
     char *output_filename; /* NULL from ct_parse_bytes */
     char *standard_filename;
@@ -134,6 +141,7 @@ struct ct__prun {
     double node_energy_j;     /* node meters since the tracker opened */
     double node_components_j; /* every component device over the same span */
     char *node_meter;         /* the first node device's meter ("acpi-power-meter", ...) */
+    struct ct__pjob *job;     /* NULL: not a rank of a distributed job */
 };
 
 struct ct_parse_result {
