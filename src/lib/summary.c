@@ -149,8 +149,16 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
                                                     : json_null());
     json_object_set_new(root, "location", json_string(s.location));
     json_object_set_new(root, "location_method", json_string(s.location_method));
-    if (t->opt.job.active || t->opt.job.warning[0])
-        json_object_set_new(root, "job", ct__job_json(&t->opt.job));
+    if (t->opt.job.active || t->opt.job.warning[0]) {
+        json_t *job = ct__job_json(&t->opt.job);
+        if (t->job_pred.ranks)
+            json_object_set_new(job, "prediction",
+                                json_pack("{s:i, s:i, s:o, s:o}", "ranks", t->job_pred.ranks,
+                                          "world_size", t->job_pred.world_size, "energy_kwh",
+                                          num(t->job_pred.energy_kwh), "co2eq_g",
+                                          num(t->job_pred.co2eq_g)));
+        json_object_set_new(root, "job", job);
+    }
     json_object_set_new(root, "log_write_error",
                         t->write_error[0] ? json_string(t->write_error) : json_null());
     json_t *eq = json_object();

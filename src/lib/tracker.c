@@ -7,6 +7,7 @@
 
 #include "announce.h"
 #include "backends.h"
+#include "peers.h"
 #include "records.h"
 #include "sink/jsonl.h"
 #include "util/sysfs.h"
@@ -241,6 +242,42 @@ static void finish(struct ct_tracker *t)
     ct__sinks_close(&t->sinks);
 }
 
+/* Global rank 0 of a job predicts the whole job: its own epochs plus those of the other ranks
+ * whose JSON-lines logs are in the log directory (shared, the normal case on clusters), waiting a
+ * little for ranks one step behind. One line after upstream's block, and the summary. */
+static void predict_job(struct ct_tracker *t)
+{
+    const struct ct__job *jb = &t->opt.job;
+    if (!jb->active || jb->rank != 0 || jb->world_size < 2 || !t->opt.o.log_dir)
+        return;
+    int ebp = t->opt.ebp;
+    double own_j = 0;
+    for (int i = 0; i < ebp && i < t->account.n_epochs; i++)
+        own_j += t->account.epochs[i].cpu_j + t->account.epochs[i].gpu_j;
+    char own[4200];
+    ct__fmt(own, sizeof(own), "%s_carbontracker.jsonl", t->upstream.logs.base);
+    struct ct__peers peers;
+    ct__peers_energy(t->opt.o.log_dir, own, jb->id, ebp, jb->world_size - 1, 3.0, &peers);
+    const struct ct__prediction *pr = &t->account.pred;
+    double kwh = (double)t->opt.o.epochs / ebp * (own_j + peers.energy_j) / 3.6e6 * t->opt.pue;
+    t->job_pred.ranks = 1 + peers.complete;
+    t->job_pred.world_size = jb->world_size;
+    t->job_pred.energy_kwh = kwh;
+    t->job_pred.co2eq_g = kwh * pr->intensity_g_per_kwh;
+    char buf[1024], e[64], c[64];
+    ct__fmt_fixed(kwh, t->opt.o.decimal_precision, e, sizeof(e));
+    ct__fmt_fixed(t->job_pred.co2eq_g, t->opt.o.decimal_precision, c, sizeof(c));
+    say(t, CT__MSG_OUTPUT,
+        ct__fmt(buf, sizeof(buf),
+                "Job prediction: the whole job (%s) for %d epoch(s), from %d of its %d ranks%s: "
+                "%s kWh, %s g CO2eq.",
+                jb->id, t->opt.o.epochs, t->job_pred.ranks, jb->world_size,
+                t->job_pred.ranks < jb->world_size
+                    ? " (the others' logs are not in this log directory yet or at all)"
+                    : "",
+                e, c));
+}
+
 /* Ask whether to go on after the prediction; 0 = the user said stop. */
 static int confirm(struct ct_tracker *t)
 {
@@ -395,6 +432,7 @@ static int epoch_end(ct_tracker *t, ct_epoch_result *out)
     int predicted_now = t->epoch_counter == t->opt.ebp && t->opt.ebp > 0;
     if (predicted_now) {
         ct__records_prediction(&t->sinks, &t->opt, &t->account, &t->grid);
+        predict_job(t);
         tell_band(t);
         advise_after_prediction(t);
     }

@@ -34,6 +34,9 @@ rc=$?
 check "torchrun DDP, 2 ranks with a CarbonTracker each: exit 0" test "$rc" = 0
 check "only rank 0 printed the prediction" \
     test "$(grep -c 'Predicted consumption for 2 epoch(s)' "$T/out")" = 1
+check "rank 0 predicted the whole job from both ranks' logs" \
+    grep -q "Job prediction: the whole job (torchrun:.*) for 2 epoch(s), from 2 of its 2 ranks:" \
+    "$T/out"
 ct --parse "$T/logs" --json "$T/parse.json"
 check "--parse: one torchrun job of 2 runs, local rank 0 measuring the node" \
     jcheck "$T/parse.json" '[(j["launcher"], j["runs"], j["nodes_measured_twice"]) for j in

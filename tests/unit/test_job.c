@@ -422,6 +422,7 @@ static ct_tracker *open_rank(struct fx *f, const char *const *env)
     o.message_user = &f->con;
     o.verbose = 2;
     o.update_interval_s = 10;
+    o.epochs = 2;
     o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
     o.environment = env;
     ct_tracker *t = NULL;
@@ -447,7 +448,7 @@ static void test_tracker_rank_counts_its_share(void **state)
     assert_int_equal(s.epochs, 1);
     ct_assert_double_equal(s.energy_j, 0.0);
     /* Quiet on the console (global rank 1), the job said in the logs. */
-    assert_null(strstr(f->con.text, "Predicted consumption for 1 epoch(s):"));
+    assert_null(strstr(f->con.text, "Predicted consumption for 2 epoch(s):"));
     json_t *meta = jsonl_meta(f);
     json_t *job = json_object_get(meta, "job");
     assert_non_null(job);
@@ -475,7 +476,7 @@ static void test_tracker_local_rank0_measures_node(void **state)
     assert_int_equal(ct_get_summary(t, &s), CT_OK);
     ct_assert_double_near(s.energy_j, 5.0, 1e-9);
     ct_assert_contains(f->con.text, "Distributed job: torchrun job torchrun:t1: rank 0 of 2");
-    ct_assert_contains(f->con.text, "Predicted consumption for 1 epoch(s):");
+    ct_assert_contains(f->con.text, "Predicted consumption for 2 epoch(s):");
     char *json = NULL;
     assert_int_equal(ct_summary_json(t, &json), CT_OK);
     json_error_t err;
@@ -485,6 +486,53 @@ static void test_tracker_local_rank0_measures_node(void **state)
     json_decref(root);
     free(json);
     ct_tracker_free(t);
+}
+
+/* Global rank 0 predicts the whole job from its own epochs and the other ranks' logs. */
+static void test_rank0_predicts_the_job(void **state)
+{
+    struct fx *f = *state;
+    char other[4096];
+    assert_int_equal(pcf_mkroot(other, sizeof(other), "sys"), 0);
+    assert_int_equal(pcf_create(other, "server2"), 0);
+    /* Rank 1 measures its own node (local rank 0 there) and completes its first epoch. */
+    const char *env1[] = {"RANK=1",
+                          "WORLD_SIZE=2",
+                          "LOCAL_RANK=0",
+                          "LOCAL_WORLD_SIZE=1",
+                          "GROUP_RANK=1",
+                          "TORCHELASTIC_RUN_ID=p1",
+                          NULL};
+    char sys0[4096];
+    memcpy(sys0, f->sys, sizeof(sys0));
+    memcpy(f->sys, other, sizeof(f->sys));
+    ct_tracker *t1 = open_rank(f, env1);
+    memcpy(f->sys, sys0, sizeof(f->sys));
+    assert_int_equal(ct_epoch_start(t1), CT_OK);
+    assert_int_equal(pcf_advance(other, "intel-rapl:1", 3000000), 0);
+    assert_int_equal(ct_epoch_end(t1, NULL), CT_OK);
+
+    const char *env0[] = {"RANK=0",
+                          "WORLD_SIZE=2",
+                          "LOCAL_RANK=0",
+                          "LOCAL_WORLD_SIZE=1",
+                          "GROUP_RANK=0",
+                          "TORCHELASTIC_RUN_ID=p1",
+                          NULL};
+    ct_tracker *t0 = open_rank(f, env0);
+    assert_int_equal(ct_epoch_start(t0), CT_OK);
+    assert_int_equal(pcf_advance(f->sys, "intel-rapl:0", 5000000), 0);
+    assert_int_equal(ct_epoch_end(t0, NULL), CT_OK); /* epoch 1 of 2: the prediction */
+    /* 2 epochs x (5 J + 3 J) at PUE 1.58 */
+    ct_assert_double_near(t0->job_pred.energy_kwh, 2 * 8.0 / 3.6e6 * 1.58, 1e-15);
+    assert_int_equal(t0->job_pred.ranks, 2);
+    ct_assert_contains(f->con.text, "Job prediction: the whole job (torchrun:p1) for 2 epoch(s), "
+                                    "from 2 of its 2 ranks:");
+    /* Rank 1 makes no job prediction and prints none. */
+    assert_int_equal(t1->job_pred.ranks, 0);
+    ct_tracker_free(t0);
+    ct_tracker_free(t1);
+    pcf_remove(other);
 }
 
 int main(void)
@@ -499,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_election),
         cmocka_unit_test_setup_teardown(test_tracker_rank_counts_its_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tracker_local_rank0_measures_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rank0_predicts_the_job, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
