@@ -1,6 +1,6 @@
 """A real PyTorch DDP training job (gloo, CPU) with a CarbonTracker in every rank, as users write
 it: run by tests/integration/jobs_torch.sh under `python3 -m torch.distributed.run`.
-Usage: ddp_train.py LOG_DIR EPOCHS SECONDS_PER_EPOCH"""
+Usage: ddp_train.py LOG_DIR EPOCHS SECONDS_PER_EPOCH (about: steps of 20 ms sleep each)"""
 import sys
 import time
 
@@ -21,13 +21,13 @@ def main():
                             pue=1.0, verbose=1)
     for _ in range(epochs):
         tracker.epoch_start()
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        # The same number of steps in every rank: each backward is an allreduce all ranks join.
+        for _ in range(max(1, int(seconds / 0.02))):
             loss = model(torch.randn(32, 16)).pow(2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
-            time.sleep(0.01)
+            time.sleep(0.02)
         dist.barrier()
         tracker.epoch_end()
     tracker.stop()

@@ -19,7 +19,7 @@ struct ct__upstream {
     int decimal_precision;
     int interpretable;
     int console_closed; /* the user quit: the logs only from here on */
-    int quiet; /* a job's rank other than 0: the console gets warnings and errors only */
+    int quiet;          /* a job's rank other than 0: the console gets warnings and errors only */
 };
 
 /* Prepare the sink from the options (no files yet). */
