@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A real PyTorch DDP job launched by torchrun (torch.distributed.run --nproc_per_node 2 with a c10d
 # rendezvous, through tests/integration/torchrun.py; gloo, CPU), with CarbonTracker in every rank,
-# on a fixture powercap tree driven at a known power: the job's --parse total must be one node's energy over
-# the tracked epochs, not one per rank. Needs Debian's python3-torch (scripts/install-deps.sh).
+# on a fixture powercap tree driven at a known power: the job's --parse total must be one node's
+# energy over the tracked epochs, not one per rank. Needs Debian's python3-torch (scripts/install-deps.sh).
 # Env (set by ctest): CT_BIN, CT_FIXTURE, CT_TMP, CT_TORCH_PYTHON, PYTHONPATH, CARBONTRACKER_LIBRARY.
 set -u
 
