@@ -850,6 +850,14 @@ CT_API int ct_parse_aggregate_sentence(const ct_parse_result *r, char **text);
  */
 CT_API int ct_parse_messages(const ct_parse_result *r, char **text);
 
+/**
+ * The runs of distributed jobs grouped by job, node and rank (doc/distributed.md): the "jobs"
+ * array of ct_parse_json() alone, small whatever the size of the logs. *json receives the JSON
+ * text (free with ct_free()); "[]" when no run was a rank of a job.
+ * @return CT_OK; CT_EINVAL; CT_ENOMEM.
+ */
+CT_API int ct_parse_jobs_json(const ct_parse_result *r, char **json);
+
 /** Number of runs in a result (0 for NULL). */
 CT_API size_t ct_parse_run_count(const ct_parse_result *r);
 

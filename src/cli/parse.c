@@ -29,11 +29,17 @@ static int print_messages(const ct_parse_result *r)
 
 /* A line per distributed job after upstream's sentence; a node that two ranks measured is named
  * on stderr (its energy is in the total twice). */
-static void print_jobs(const json_t *root)
+static int print_jobs(const ct_parse_result *r)
 {
     size_t i, k;
     const json_t *job, *node;
-    json_array_foreach(json_object_get(root, "jobs"), i, job)
+    char *text = NULL;
+    int rc = ct_parse_jobs_json(r, &text);
+    json_t *jobs = rc == CT_OK ? json_loads(text, 0, NULL) : NULL;
+    ct_free(text);
+    if (!jobs)
+        return rc == CT_OK ? CT_ENOMEM : rc;
+    json_array_foreach(jobs, i, job)
     {
         const json_t *nodes = json_object_get(job, "nodes");
         printf("Job %s (%s): %lld run(s) on %zu node(s), each device counted once: %.6f kWh, "
@@ -51,6 +57,8 @@ static void print_jobs(const json_t *root)
                     json_string_value(json_object_get(job, "id")), json_string_value(node));
         }
     }
+    json_decref(jobs);
+    return CT_OK;
 }
 
 int cli_parse_logs(const char *dir, int recursive, const char *json_path, int quiet)
@@ -94,7 +102,8 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         status = PARSE_EXIT_NOINPUT;
     } else if (!quiet) {
         printf("%s\n", sentence);
-        print_jobs(root);
+        if (print_jobs(r) != CT_OK)
+            status = PARSE_EXIT_SOFTWARE;
         fflush(stdout);
     }
     if (fd >= 0) {

@@ -89,7 +89,9 @@ static int agent_open(ct_agent **out, const ct_options *opts, char *errbuf, size
                                 .opts = &a->opt.o,
                                 .settings = &a->opt.settings,
                                 .serving = 1};
-    rc = ct__ledger_setup(&a->ledger, &ctx, a->opt.comp_order, a->opt.n_comp, why, sizeof(why));
+    /* The agent serves the whole node, whatever job it was started in. */
+    rc = ct__ledger_setup(&a->ledger, &ctx, a->opt.comp_order, a->opt.n_comp, NULL, why,
+                          sizeof(why));
     if (rc != CT_OK) {
         if (errbuf && errlen)
             ct__strlcpy(errbuf, why, errlen);

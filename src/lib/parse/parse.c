@@ -563,6 +563,21 @@ static json_t *run_json(struct jb *b, const struct ct__prun *run)
     return o;
 }
 
+CT_API int ct_parse_jobs_json(const ct_parse_result *r, char **json)
+{
+    if (!r || !json)
+        return CT_EINVAL;
+    *json = NULL;
+    struct jb b = {0};
+    json_t *jobs = jobs_json(&b, r);
+    char *text = b.bad ? NULL : json_dumps(jobs, JSON_INDENT(2));
+    json_decref(jobs);
+    if (!text)
+        return CT_ENOMEM;
+    *json = text;
+    return CT_OK;
+}
+
 CT_API int ct_parse_json(const ct_parse_result *r, char **json)
 {
     if (!r || !json)
