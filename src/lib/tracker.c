@@ -242,28 +242,53 @@ static void finish(struct ct_tracker *t)
     ct__sinks_close(&t->sinks);
 }
 
-/* Global rank 0 of a job predicts the whole job: its own epochs plus those of the other ranks
- * whose JSON-lines logs are in the log directory (shared, the normal case on clusters), waiting a
- * little for ranks one step behind. One line after upstream's block, and the summary. */
-static void predict_job(struct ct_tracker *t)
+/* A rank of a job of several ranks writing logs, where the job's figures can be read back. */
+static int in_job(const struct ct_tracker *t)
 {
     const struct ct__job *jb = &t->opt.job;
-    if (!jb->active || jb->rank != 0 || jb->world_size < 2 || !t->opt.o.log_dir)
-        return;
-    int ebp = t->opt.ebp;
+    return jb->active && jb->world_size >= 2 && t->opt.o.log_dir;
+}
+
+static int budget_set(const struct ct_tracker *t)
+{
+    return !isnan(t->account.budget.co2eq_g) || !isnan(t->account.budget.kwh);
+}
+
+/* The job's energy (J, before PUE) in its first `epochs` epochs: this rank's, plus the other
+ * ranks' read back from their JSON-lines logs in the log directory (shared, the normal case on
+ * clusters), waiting up to 3 s for a rank one step behind. *ranks: the ranks counted. */
+static double job_energy_j(struct ct_tracker *t, int epochs, int *ranks)
+{
+    const struct ct__job *jb = &t->opt.job;
     double own_j = 0;
-    for (int i = 0; i < ebp && i < t->account.n_epochs; i++)
+    for (int i = 0; i < epochs && i < t->account.n_epochs; i++)
         own_j += t->account.epochs[i].cpu_j + t->account.epochs[i].gpu_j;
     char own[4200];
     ct__fmt(own, sizeof(own), "%s_carbontracker.jsonl", t->upstream.logs.base);
     struct ct__peers peers;
-    ct__peers_energy(t->opt.o.log_dir, own, jb->id, ebp, jb->world_size - 1, 3.0, &peers);
+    ct__peers_energy(t->opt.o.log_dir, own, jb->id, epochs, jb->world_size - 1, 3.0, &peers);
+    *ranks = 1 + peers.complete;
+    return own_j + peers.energy_j;
+}
+
+/* The prediction of the whole job: made by global rank 0, which prints it after upstream's block
+ * (one line; the summary keeps it), and by every rank when a budget is set, so that all ranks
+ * take the same budget decision from the same figures. */
+static void predict_job(struct ct_tracker *t)
+{
+    const struct ct__job *jb = &t->opt.job;
+    if (!in_job(t) || (jb->rank != 0 && !budget_set(t)))
+        return;
+    int ebp = t->opt.ebp, ranks = 0;
+    double total_j = job_energy_j(t, ebp, &ranks);
     const struct ct__prediction *pr = &t->account.pred;
-    double kwh = (double)t->opt.o.epochs / ebp * (own_j + peers.energy_j) / 3.6e6 * t->opt.pue;
-    t->job_pred.ranks = 1 + peers.complete;
+    double kwh = (double)t->opt.o.epochs / ebp * total_j / 3.6e6 * t->opt.pue;
+    t->job_pred.ranks = ranks;
     t->job_pred.world_size = jb->world_size;
     t->job_pred.energy_kwh = kwh;
     t->job_pred.co2eq_g = kwh * pr->intensity_g_per_kwh;
+    if (jb->rank != 0)
+        return;
     char buf[1024], e[64], c[64];
     ct__fmt_fixed(kwh, t->opt.o.decimal_precision, e, sizeof(e));
     ct__fmt_fixed(t->job_pred.co2eq_g, t->opt.o.decimal_precision, c, sizeof(c));
@@ -353,11 +378,14 @@ static const char *budget_text(const struct ct__budget *b, char *buf, size_t len
  * The budget after a completed epoch: spent (the running total reached it, seen by the sampler
  * or at this boundary) or, right after the prediction, predicted to be exceeded. Each is said
  * once, as a warning with the numbers. Returns 1 when budget_action is "stop" and the run must
- * end now. In a distributed job this decision will be the job's, made by the rank that prints
- * the prediction; until jobs exist each tracker decides for itself.
+ * end now. In a distributed job the decision is the job's (job_budget_check).
  */
+static int job_budget_check(struct ct_tracker *t, int after_prediction);
+
 static int budget_check(struct ct_tracker *t, int after_prediction)
 {
+    if (in_job(t) && budget_set(t))
+        return job_budget_check(t, after_prediction);
     struct ct__live_figures f;
     char lim[112], when[64], buf[640];
     ct__account_live(&t->account, &f);
@@ -390,6 +418,68 @@ static int budget_check(struct ct_tracker *t, int after_prediction)
                         "in epoch %d. %s",
                         p->epochs, p->co2eq_g, p->energy_kwh, budget_text(b, lim, sizeof(lim)),
                         b->runs_out_epoch, then));
+        stop |= b->stop;
+    }
+    if (stop)
+        b->stopped = 1;
+    return stop;
+}
+
+/*
+ * The budget of a distributed job: the job's energy so far (every rank's completed epochs, read
+ * back from their logs after waiting for all of them to reach this epoch) and, right after the
+ * prediction, the job's prediction. Every rank computes the same figures at the same epoch, so
+ * all of them stop together (a rank of a DDP job that went on alone would wait forever for the
+ * others); global rank 0 says it on the console, the others in their logs. The running total the
+ * sampler sees is one rank's, so it decides nothing here.
+ */
+static int job_budget_check(struct ct_tracker *t, int after_prediction)
+{
+    struct ct__budget *b = &t->account.budget;
+    int ranks = 0, k = t->account.n_epochs;
+    double total_j = job_energy_j(t, k, &ranks);
+    double kwh = total_j / 3.6e6 * t->opt.pue, own_kwh = 0, own_g = 0;
+    for (int i = 0; i < k; i++) {
+        own_kwh += t->account.epochs[i].energy_kwh;
+        own_g += t->account.epochs[i].co2eq_g;
+    }
+    double ci = own_kwh > 0 ? own_g / own_kwh : t->grid.ci.g_per_kwh;
+    double g = kwh * ci;
+    char lim[112], buf[768];
+    int kind = t->opt.job.rank == 0 ? CT__MSG_WARNING : CT__MSG_INFO;
+    const char *then = b->stop ? "Stopping training in every rank (budget_action stop)."
+                               : "Training goes on (budget_action warn).";
+    int stop = 0;
+    int over = (!isnan(b->co2eq_g) && g >= b->co2eq_g) || (!isnan(b->kwh) && kwh >= b->kwh);
+    if (over && !b->told_spent) {
+        b->told_spent = 1;
+        ct__fmt(buf, sizeof(buf),
+                "The job's budget of %s was reached in epoch %d (%.6g g CO2eq, %.6g kWh, PUE "
+                "included, from %d of its %d ranks). %s",
+                budget_text(b, lim, sizeof(lim)), k, g, kwh, ranks, t->opt.job.world_size, then);
+        kind == CT__MSG_WARNING ? warn(t, buf) : say(t, kind, buf);
+        stop = b->stop;
+    }
+    const struct ct__prediction *pr = &t->account.pred;
+    double pk = t->job_pred.energy_kwh, pg = t->job_pred.co2eq_g;
+    if (after_prediction && t->job_pred.ranks && !b->told_predicted &&
+        ((!isnan(b->co2eq_g) && pg > b->co2eq_g) || (!isnan(b->kwh) && pk > b->kwh))) {
+        b->told_predicted = 1;
+        b->predicted_over = 1;
+        /* The epoch in which the job's spending at this rate passes the first limit. */
+        double per_epoch_kwh = pk / pr->epochs, per_epoch_g = pg / pr->epochs, runs_out = 1e9;
+        if (!isnan(b->kwh) && per_epoch_kwh > 0)
+            runs_out = fmin(runs_out, ceil(b->kwh / per_epoch_kwh));
+        if (!isnan(b->co2eq_g) && per_epoch_g > 0)
+            runs_out = fmin(runs_out, ceil(b->co2eq_g / per_epoch_g));
+        b->runs_out_epoch = (int)fmax(1, fmin(runs_out, pr->epochs));
+        ct__fmt(buf, sizeof(buf),
+                "The job's predicted consumption for %d epochs (%.6g g CO2eq, %.6g kWh, PUE "
+                "included, from %d of its %d ranks) exceeds the budget of %s: at this rate the "
+                "budget runs out in epoch %d. %s",
+                pr->epochs, pg, pk, t->job_pred.ranks, t->opt.job.world_size,
+                budget_text(b, lim, sizeof(lim)), b->runs_out_epoch, then);
+        kind == CT__MSG_WARNING ? warn(t, buf) : say(t, kind, buf);
         stop |= b->stop;
     }
     if (stop)

@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,6 +536,86 @@ static void test_rank0_predicts_the_job(void **state)
     pcf_remove(other);
 }
 
+/* Two ranks of one job on two nodes, each in its own thread as in real life: their epochs run
+ * concurrently, so each sees the other's log. */
+struct rank_run {
+    struct fx *f;
+    char sys[4096];
+    const char *const *env;
+    double joules; /* per epoch */
+    double budget_kwh;
+    ct_tracker *t;
+    int rc;
+};
+
+static void *run_rank(void *arg)
+{
+    struct rank_run *r = arg;
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = r->sys;
+    o.zone = "DK";
+    o.log_dir = r->f->logs;
+    o.update_interval_s = 10;
+    o.epochs = 4;
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    o.environment = r->env;
+    o.budget_kwh = r->budget_kwh;
+    o.budget_action = "stop";
+    o.message = console_capture;
+    o.message_user = &r->f->con; /* only written by rank 0 here: rank 1 is quiet */
+    if (ct_tracker_open(&r->t, &o, NULL, 0) != CT_OK) {
+        r->rc = -1000;
+        return NULL;
+    }
+    r->rc = ct_epoch_start(r->t);
+    if (r->rc == CT_OK && pcf_advance(r->sys, "intel-rapl:0", (uint64_t)(r->joules * 1e6)) == 0)
+        r->rc = ct_epoch_end(r->t, NULL);
+    return NULL;
+}
+
+/* The budget of a job is the job's: both ranks stop at the prediction when the job's prediction
+ * exceeds it, although neither rank's own prediction does. */
+static void test_job_budget_stops_every_rank(void **state)
+{
+    struct fx *f = *state;
+    const char *env0[] = {"RANK=0",
+                          "WORLD_SIZE=2",
+                          "LOCAL_RANK=0",
+                          "LOCAL_WORLD_SIZE=1",
+                          "GROUP_RANK=0",
+                          "TORCHELASTIC_RUN_ID=b1",
+                          NULL};
+    const char *env1[] = {"RANK=1",
+                          "WORLD_SIZE=2",
+                          "LOCAL_RANK=0",
+                          "LOCAL_WORLD_SIZE=1",
+                          "GROUP_RANK=1",
+                          "TORCHELASTIC_RUN_ID=b1",
+                          NULL};
+    /* 4 epochs x (5 J + 3 J) = 32 J = 1.40e-5 kWh at PUE 1.58; rank 0 alone 8.8e-6, rank 1 alone
+     * 5.3e-6: a budget of 1e-5 kWh is exceeded by the job only. */
+    struct rank_run r[2] = {{.f = f, .env = env0, .joules = 5, .budget_kwh = 1e-5},
+                            {.f = f, .env = env1, .joules = 3, .budget_kwh = 1e-5}};
+    memcpy(r[0].sys, f->sys, sizeof(r[0].sys));
+    assert_int_equal(pcf_mkroot(r[1].sys, sizeof(r[1].sys), "sys"), 0);
+    assert_int_equal(pcf_create(r[1].sys, "server2"), 0);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, run_rank, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(r[0].rc, CT_EBUDGET);
+    assert_int_equal(r[1].rc, CT_EBUDGET);
+    ct_assert_double_near(r[0].t->job_pred.energy_kwh, 4 * 8.0 / 3.6e6 * 1.58, 1e-15);
+    ct_assert_double_near(r[1].t->job_pred.energy_kwh, 4 * 8.0 / 3.6e6 * 1.58, 1e-15);
+    ct_assert_contains(f->con.text, "The job's predicted consumption for 4 epochs");
+    ct_assert_contains(f->con.text, "from 2 of its 2 ranks) exceeds the budget of 1e-05 kWh: at "
+                                    "this rate the budget runs out in epoch 3.");
+    for (int i = 0; i < 2; i++)
+        ct_tracker_free(r[i].t);
+    pcf_remove(r[1].sys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tracker_rank_counts_its_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tracker_local_rank0_measures_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rank0_predicts_the_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_budget_stops_every_rank, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
