@@ -1,10 +1,10 @@
 /*
- * fuzz_agent_proto.c - libFuzzer target: the node agent's line protocol parsers (agent/proto.c)
- * over arbitrary bytes: a client's request, and the HELLO, DEVICES, DEV and READ replies a
- * tracker parses. Whatever a parser accepts must format back to a line it accepts again with the
- * same fields. Seeds: tests/fixtures/agent.
+ * fuzz_agent_proto.c - libFuzzer target: the node agent's line protocol parsers
+ * (energy/agent_proto.c) over arbitrary bytes: a client's request, and the HELLO, DEVICES, DEV and
+ * READ replies a tracker parses. Whatever a parser accepts must format back to a line it accepts
+ * again with the same fields. Seeds: tests/fixtures/agent.
  */
-#include "agent/proto.h"
+#include "energy/agent_proto.h"
 #include "internal.h"
 
 #include <stdlib.h>

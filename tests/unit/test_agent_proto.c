@@ -1,7 +1,7 @@
 /*
- * test_agent_proto.c - the node agent's line protocol (agent/proto.c, doc/agent.md): requests,
- * the HELLO, DEVICES, DEV and READ replies formatted and parsed back, and the malformed lines
- * each parser refuses with its reason.
+ * test_agent_proto.c - the node agent's line protocol (energy/agent_proto.c, doc/agent.md):
+ * requests, the HELLO, DEVICES, DEV and READ replies formatted and parsed back, and the malformed
+ * lines each parser refuses with its reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "agent/proto.h"
+#include "energy/agent_proto.h"
 #include "internal.h"
 
 #include <string.h>

@@ -3,14 +3,14 @@
  * The sampler thread reads the counters; the serving loop (the caller's thread, in
  * ct_agent_run) multiplexes every socket client with poll(), non-blocking, each with a bounded
  * input line, a bounded output buffer and an idle timeout, so no client can stall the sampler or
- * the others. Clients only name requests of the protocol (proto.h): the agent runs nothing and
- * opens no path a client chooses.
+ * the others. Clients only name requests of the protocol (energy/agent_proto.h): the agent runs
+ * nothing and opens no path a client chooses.
  */
 #include "agent.h"
 
 #include "../carbon/refresh.h"
+#include "../energy/agent_proto.h"
 #include "../util/sysfs.h"
-#include "proto.h"
 
 #include <errno.h>
 #include <fcntl.h>

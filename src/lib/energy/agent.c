@@ -5,7 +5,7 @@
  * the first reading, so a device's counter starts at 0 at probe as every meter's does, and the
  * energy is exactly what the agent read from the hardware.
  */
-#include "../agent/proto.h"
+#include "agent_proto.h"
 #include "meter.h"
 
 #include <errno.h>

@@ -1,8 +1,9 @@
 /*
- * proto.c - the node agent's line protocol (proto.h, doc/agent.md). Every function is pure: bytes
- * in, fields out, no allocation, nothing read past `len` (lines need not be NUL-terminated).
+ * agent_proto.c - the node agent's line protocol (agent_proto.h, doc/agent.md). Every function is
+ * pure: bytes in, fields out, no allocation, nothing read past `len` (lines need not be
+ * NUL-terminated).
  */
-#include "proto.h"
+#include "agent_proto.h"
 
 #include "../internal.h"
 

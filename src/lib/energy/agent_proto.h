@@ -1,7 +1,8 @@
 /*
- * proto.h - the node agent's line protocol, version 1 (doc/agent.md): pure functions over bytes
- * that parse a client's request and the agent's replies, and format the replies. The agent
- * (agent.c) and the meter that reads through it (energy/agent.c) share them.
+ * agent_proto.h - the node agent's line protocol, version 1 (doc/agent.md): pure functions over
+ * bytes that parse a client's request and the agent's replies, and format the replies. It lives
+ * beside the meter that reads through the agent (agent.c here); the agent (agent/agent.c), which
+ * stands above the meters, includes it from here.
  */
 #ifndef CT_AGENT_PROTO_H
 #define CT_AGENT_PROTO_H
