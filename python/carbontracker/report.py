@@ -15,6 +15,7 @@ import re
 import subprocess
 import tempfile
 
+from ._command import MISSING, find_command
 from .exceptions import CarbonTrackerError, NotSupportedError
 
 
@@ -33,10 +34,9 @@ def format_duration(seconds):
 def _report(log_file, output, quiet=True):
     """Run ``carbontracker --report log_file --output output``; raise with the program's own
     message when it fails."""
-    from . import cli
-    cmd = cli.find_command()
+    cmd = find_command()
     if cmd is None:
-        raise NotSupportedError(cli._MISSING.strip(), -4)
+        raise NotSupportedError(MISSING.strip(), -4)
     args = [cmd, "--report", os.fspath(log_file), "--output", os.fspath(output)]
     if quiet:
         args.append("-q")
