@@ -158,7 +158,8 @@ static int tracker_open(ct_tracker **out, const ct_options *opts, char *errbuf, 
     struct ct__probe_ctx ctx = {.sysfs_fd = t->sysfs_fd,
                                 .proc_fd = t->proc_fd,
                                 .opts = &t->opt.o,
-                                .settings = &t->opt.settings};
+                                .settings = &t->opt.settings,
+                                .job = &t->opt.job};
     rc = ct__ledger_setup(&t->ledger, &ctx, t->opt.comp_order, t->opt.n_comp, &t->opt.job, why,
                           sizeof(why));
     if (rc != CT_OK) {

@@ -86,6 +86,29 @@ check "/metrics answers with the energy counter" \
     grep -q '^carbontracker_energy_joules_total{component="cpu",device="cpu:0",meter="rapl-powercap",provenance="measured"} 12.345678$' "$T/out"
 check "/metrics passes promtool check metrics" promtool check metrics <"$T/out"
 
+# A distributed job's rank (local rank 0, the one that measures the node) names its job to the
+# agent: /metrics has the job's series while it runs, counting from its start, and not after.
+mkfifo -m 666 "$S/jready" "$S/jdone"
+(cd "$S/work" && runuser -u nobody -- env CARBONTRACKER_AGENT="$S/agent.sock" RANK=0 WORLD_SIZE=2 \
+    LOCAL_RANK=0 LOCAL_WORLD_SIZE=1 TORCHELASTIC_RUN_ID=agentjob "$CT_BIN" --offline --zone DK \
+    -- sh -c "echo go > $S/jready; read x < $S/jdone" >"$S/jtracker.out" 2>&1) &
+jtracker=$!
+timeout 20 cat "$S/jready" >/dev/null
+"$CT_FIXTURE" advance "$S/sys" intel-rapl:0 2000000
+sleep 1.2 # the agent's view of its clients is refreshed every second
+curl -sf "http://127.0.0.1:$port/metrics" >"$T/out"
+check "a job's tracker connected: its series are on /metrics (energy since it started: 2 J)" \
+    grep -q '^carbontracker_job_energy_joules_total{job="torchrun:agentjob"} 2.000000$' "$T/out"
+check "with the job's emissions and its connected trackers" \
+    test "$(grep -c -e '^carbontracker_job_emissions_grams_total{job="torchrun:agentjob",zone="DK"} ' \
+        -e '^carbontracker_job_trackers{job="torchrun:agentjob"} 1$' "$T/out")" = 2
+check "/metrics with a job passes promtool check metrics" promtool check metrics <"$T/out"
+timeout 20 sh -c "echo done > $S/jdone"
+wait "$jtracker"
+sleep 1.2
+curl -sf "http://127.0.0.1:$port/metrics" >"$T/out"
+check "the job ended: its series are gone" bash -c "! grep -q agentjob '$T/out'"
+
 # A real Prometheus scraping every second; its query must return the truth.
 pport=$(free_port)
 cat >"$S/prometheus.yml" <<YML
@@ -108,7 +131,7 @@ for _ in $(seq 60); do
     sleep 0.5
 done
 check "Prometheus scraped the agent and its query returns the truth (got '$value')" \
-    [ "$value" = 12.345678 ]
+    [ "$value" = 14.345678 ] # 12.345678 J, then the job's 2 J
 kill "$prom_pid" 2>/dev/null
 wait "$prom_pid" 2>/dev/null
 prom_pid=

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ct_assert.h"
 #include "energy/agent_proto.h"
 #include "internal.h"
 
@@ -30,18 +31,60 @@ static void test_requests(void **state)
     assert_int_equal(ct__agent_parse_request(LINE("READ"), &v, why, sizeof(why)), CT__AREQ_READ);
     assert_int_equal(ct__agent_parse_request(LINE("BYE"), &v, why, sizeof(why)), CT__AREQ_BYE);
     assert_int_equal(ct__agent_parse_request(LINE("read"), &v, why, sizeof(why)), -1);
-    assert_string_equal(why, "unknown request 'read' (HELLO, DEVICES, READ, BYE)");
+    assert_string_equal(why, "unknown request 'read' (HELLO, DEVICES, READ, JOB, BYE)");
     assert_int_equal(ct__agent_parse_request(LINE("READ /etc/shadow"), &v, why, sizeof(why)), -1);
     assert_string_equal(why, "unexpected words after the request");
     assert_int_equal(ct__agent_parse_request(LINE("HELLO"), &v, why, sizeof(why)), -1);
     assert_int_equal(
         ct__agent_parse_request(LINE("HELLO 99999999999999999999999"), &v, why, sizeof(why)), -1);
     assert_int_equal(ct__agent_parse_request("\x01\x02\xff", 3, &v, why, sizeof(why)), -1);
-    assert_string_equal(why, "unknown request '\x3f\x3f\x3f' (HELLO, DEVICES, READ, BYE)");
+    assert_string_equal(why, "unknown request '\x3f\x3f\x3f' (HELLO, DEVICES, READ, JOB, BYE)");
     assert_int_equal(ct__agent_parse_request("", 0, &v, why, sizeof(why)), -1);
     assert_int_equal(
         ct__agent_parse_hello(LINE("HELLO 1 carbontracker-agent 0.2.0"), &v, why, sizeof(why)), 0);
     assert_int_equal(v, 1);
+}
+
+/* JOB: the job a tracker is a rank of, for the agent's per-job series. */
+static void test_job(void **state)
+{
+    (void)state;
+    char why[160], id[CT__AGENT_MAX_JOB_ID], buf[CT__AGENT_MAX_REQUEST];
+    int v = 0, rank = 7;
+    assert_int_equal(ct__agent_parse_request(LINE("JOB slurm:77.1 3"), &v, why, sizeof(why)),
+                     CT__AREQ_JOB);
+    assert_int_equal(
+        ct__agent_parse_job(LINE("JOB slurm:77.1 3"), id, sizeof(id), &rank, why, sizeof(why)), 0);
+    assert_string_equal(id, "slurm:77.1");
+    assert_int_equal(rank, 3);
+    assert_int_equal(ct__agent_parse_job(LINE("JOB openmpi:prterun-n1-42@1 -\r"), id, sizeof(id),
+                                         &rank, why, sizeof(why)),
+                     0);
+    assert_string_equal(id, "openmpi:prterun-n1-42@1");
+    assert_int_equal(rank, -1);
+    /* What cannot be a job: no id, a quote or space in it, no rank, more words, too long. */
+    const char *bad[] = {"JOB",      "JOB x",     "JOB a\"b 1", "JOB id 1 2",
+                         "JOB id x", "JOB id -1", "JOB \x01 1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(
+            ct__agent_parse_job(bad[i], strlen(bad[i]), id, sizeof(id), &rank, why, sizeof(why)),
+            -1);
+    char longid[200];
+    memset(longid, 'a', sizeof(longid));
+    memcpy(longid, "JOB ", 4);
+    strcpy(longid + 120, " 1");
+    assert_int_equal(
+        ct__agent_parse_job(longid, strlen(longid), id, sizeof(id), &rank, why, sizeof(why)), -1);
+    ct_assert_contains(why, "JOB needs an id of 1 to 95");
+    /* Round trip, and an id the protocol cannot carry is not sent. */
+    int n = ct__agent_format_job("torchrun:127.0.0.1:29500", 0, buf, sizeof(buf));
+    assert_int_equal(n, (int)strlen("JOB torchrun:127.0.0.1:29500 0\n"));
+    assert_string_equal(buf, "JOB torchrun:127.0.0.1:29500 0\n");
+    assert_int_equal(
+        ct__agent_parse_job(buf, (size_t)n - 1, id, sizeof(id), &rank, why, sizeof(why)), 0);
+    assert_int_equal(ct__agent_format_job("my job", 1, buf, sizeof(buf)), -1);
+    assert_int_equal(ct__agent_format_job("x", -1, buf, sizeof(buf)), 8);
+    assert_string_equal(buf, "JOB x -\n");
 }
 
 static void test_dev_round_trip(void **state)
@@ -104,6 +147,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_job),
         cmocka_unit_test(test_dev_round_trip),
         cmocka_unit_test(test_read_round_trip),
     };

@@ -43,7 +43,8 @@ struct ct__agent_client {
     size_t out_len;
     uint64_t active_ns; /* last complete request (or connect) */
     int errors;
-    int closing; /* close once out is sent */
+    int closing;                    /* close once out is sent */
+    char job[CT__AGENT_MAX_JOB_ID]; /* the job it said it is a rank of ("" = none) */
 };
 
 void ct__agent_say(struct ct_agent *a, int level, const char *text)
@@ -240,6 +241,56 @@ static void client_text(struct ct__agent_client *c, const char *text)
     client_send(c, text, strlen(text));
 }
 
+/* Every device's energy since the agent started (µJ) and the account's joules x intensity. */
+static void node_totals(struct ct_agent *a, uint64_t *uj, double *jg)
+{
+    uint64_t sum = 0;
+    pthread_mutex_lock(&a->ledger.lock);
+    for (int i = 0; i < a->ledger.n_devs; i++)
+        sum += a->ledger.devs[i].cur_uj - a->ledger.devs[i].first_uj;
+    pthread_mutex_unlock(&a->ledger.lock);
+    pthread_mutex_lock(&a->account.lock);
+    *jg = a->account.co2_jg;
+    pthread_mutex_unlock(&a->account.lock);
+    *uj = sum;
+}
+
+/* JOB <id> <rank>: the client is a rank of that job; the job's series start now unless another
+ * of its trackers is connected already. */
+static void handle_job(struct ct_agent *a, struct ct__agent_client *c, const char *line, size_t len)
+{
+    char id[CT__AGENT_MAX_JOB_ID], why[160], buf[CT__AGENT_MAX_REPLY];
+    int rank, found = 0, full = 0;
+    if (ct__agent_parse_job(line, len, id, sizeof(id), &rank, why, sizeof(why)) != 0) {
+        client_text(c, ct__fmt(buf, sizeof(buf), "ERR %s\n", why));
+        if (++c->errors >= CLIENT_MAX_ERRORS)
+            c->closing = 1;
+        return;
+    }
+    uint64_t uj;
+    double jg;
+    node_totals(a, &uj, &jg);
+    pthread_mutex_lock(&a->view_lock);
+    for (int i = 0; i < a->view.n_jobs && !found; i++)
+        found = strcmp(a->view.jobs[i].id, id) == 0;
+    if (!found && a->view.n_jobs < CT__AGENT_MAX_JOBS) {
+        struct ct__agent_job *j = &a->view.jobs[a->view.n_jobs++];
+        ct__strlcpy(j->id, id, sizeof(j->id));
+        j->base_uj = uj;
+        j->base_jg = jg;
+        j->clients = 1;
+    } else if (!found) {
+        full = 1;
+    }
+    pthread_mutex_unlock(&a->view_lock);
+    if (full) {
+        client_text(c, "ERR too many jobs on this node\n");
+        return;
+    }
+    ct__strlcpy(c->job, id, sizeof(c->job));
+    client_text(c, ct__fmt(buf, sizeof(buf), "JOB %s\n", id));
+}
+
 static void handle_request(struct ct_agent *a, struct ct__agent_client *c, const char *line,
                            size_t len)
 {
@@ -302,6 +353,9 @@ static void handle_request(struct ct_agent *a, struct ct__agent_client *c, const
             client_send(c, buf, (size_t)n);
         return;
     }
+    case CT__AREQ_JOB:
+        handle_job(a, c, line, len);
+        return;
     case CT__AREQ_BYE:
         client_text(c, "BYE\n");
         c->closing = 1;
@@ -374,6 +428,7 @@ static void accept_clients(struct ct_agent *a, uint64_t now)
         c->in_len = c->out_len = 0;
         c->errors = c->closing = 0;
         c->active_ns = now;
+        c->job[0] = '\0';
     }
 }
 
@@ -409,6 +464,17 @@ static void refresh_view(struct ct_agent *a, uint64_t now)
     ct__strlcpy(a->view.source, a->grid.ci.source, sizeof(a->view.source));
     a->view.intensity_g_per_kwh = a->grid.ci.g_per_kwh;
     a->view.clients = a->n_clients;
+    /* The jobs with a tracker still connected; the others' series end. */
+    int kept = 0;
+    for (int k = 0; k < a->view.n_jobs; k++) {
+        struct ct__agent_job *j = &a->view.jobs[k];
+        j->clients = 0;
+        for (int i = 0; i < a->n_clients; i++)
+            j->clients += strcmp(a->clients[i].job, j->id) == 0;
+        if (j->clients > 0)
+            a->view.jobs[kept++] = *j;
+    }
+    a->view.n_jobs = kept;
     pthread_mutex_unlock(&a->view_lock);
     a->win_samples = samples;
     a->win_ns = now;

@@ -8,6 +8,7 @@
 #define CT_AGENT_AGENT_H
 
 #include "../account.h"
+#include "../energy/agent_proto.h"
 #include "../grid.h"
 #include "../ledger.h"
 #include "../options.h"
@@ -21,6 +22,17 @@
 struct ct__agent_client;
 struct ct__metrics;
 
+#define CT__AGENT_MAX_JOBS 64
+
+/* A distributed job with a tracker connected (it said JOB): the node's energy and emissions
+ * from the moment its first tracker said so, while one is connected (doc/agent.md). */
+struct ct__agent_job {
+    char id[CT__AGENT_MAX_JOB_ID];
+    uint64_t base_uj; /* every device's energy since the agent started, then */
+    double base_jg;   /* the account's joules x gCO2eq/kWh then */
+    int clients;      /* its trackers connected (counted at each view refresh) */
+};
+
 /* What /metrics shows besides the counters: refreshed by the serving loop about once a second
  * (under view_lock). */
 struct ct__agent_view {
@@ -30,6 +42,8 @@ struct ct__agent_view {
     char source[64];
     double intensity_g_per_kwh;
     int clients; /* socket clients connected */
+    struct ct__agent_job jobs[CT__AGENT_MAX_JOBS];
+    int n_jobs;
 };
 
 struct ct_agent {

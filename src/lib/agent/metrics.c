@@ -144,6 +144,36 @@ char *ct__agent_metrics_text(struct ct_agent *a, size_t *len)
            "force x PUE.");
     put(&t, "carbontracker_emissions_grams_total{zone=\"%s\"} %.9f\n", zone,
         ct__kwh_pue(jg, a->opt.pue));
+    /* Per distributed job, while one of its trackers is connected (it said JOB). */
+    uint64_t node_uj = 0;
+    for (int i = 0; i < l->n_devs; i++)
+        node_uj += uj[i];
+    if (v.n_jobs > 0) {
+        char id[2 * CT__AGENT_MAX_JOB_ID];
+        family(&t, "carbontracker_job_energy_joules_total", "counter",
+               "Energy of every device the agent serves, since the job's first tracker connected "
+               "(a new series each time the job reconnects).");
+        for (int k = 0; k < v.n_jobs; k++) {
+            uint64_t e = node_uj > v.jobs[k].base_uj ? node_uj - v.jobs[k].base_uj : 0;
+            escape(id, sizeof(id), v.jobs[k].id);
+            put(&t, "carbontracker_job_energy_joules_total{job=\"%s\"} %llu.%06llu\n", id,
+                (unsigned long long)(e / 1000000), (unsigned long long)(e % 1000000));
+        }
+        family(&t, "carbontracker_job_emissions_grams_total", "counter",
+               "CO2eq of that energy: energy x intensity in force x PUE.");
+        for (int k = 0; k < v.n_jobs; k++) {
+            double d = jg > v.jobs[k].base_jg ? jg - v.jobs[k].base_jg : 0;
+            escape(id, sizeof(id), v.jobs[k].id);
+            put(&t, "carbontracker_job_emissions_grams_total{job=\"%s\",zone=\"%s\"} %.9f\n", id,
+                zone, ct__kwh_pue(d, a->opt.pue));
+        }
+        family(&t, "carbontracker_job_trackers", "gauge",
+               "Trackers of the job connected to the agent (the ranks that measure this node).");
+        for (int k = 0; k < v.n_jobs; k++) {
+            escape(id, sizeof(id), v.jobs[k].id);
+            put(&t, "carbontracker_job_trackers{job=\"%s\"} %d\n", id, v.jobs[k].clients);
+        }
+    }
     family(&t, "carbontracker_pue", "gauge", "Power usage effectiveness applied to emissions.");
     put(&t, "carbontracker_pue %.6f\n", a->opt.pue);
 

@@ -5,6 +5,7 @@
  * the first reading, so a device's counter starts at 0 at probe as every meter's does, and the
  * energy is exactly what the agent read from the hardware.
  */
+#include "../job.h"
 #include "agent_proto.h"
 #include "meter.h"
 
@@ -143,6 +144,16 @@ static int handshake(struct agent_state *s, char *why, size_t why_len)
     return CT_OK;
 }
 
+/* A rank of a distributed job says which (JOB), so that the agent's /metrics has the job's
+ * series. An agent that does not know JOB answers ERR; either way the reading goes on. */
+static void name_job(struct agent_state *s, const struct ct__job *job)
+{
+    char req[CT__AGENT_MAX_REQUEST], line[CT__AGENT_MAX_REPLY];
+    if (!job || !job->active || ct__agent_format_job(job->id, job->rank, req, sizeof(req)) < 0 ||
+        send_all(s->fd, req) != 0 || read_line(s, line, sizeof(line)) != 0)
+        return;
+}
+
 /* CARBONTRACKER_AGENT or agent.socket set: the agent before the domain's other meters. */
 static int agent_preferred(const struct ct__probe_ctx *ctx)
 {
@@ -192,6 +203,8 @@ static int agent_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
         goto fail;
     }
     rc = handshake(s, why, why_len);
+    if (rc == CT_OK)
+        name_job(s, ctx->job);
     if (rc == CT_OK && s->n == 0) {
         ct__fmt(why, why_len, "the agent at %s measures no CPU package", path);
         rc = CT_ENOTSUP;

@@ -7,6 +7,7 @@
 
 #include "../internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* A cursor over one line. */
@@ -108,9 +109,11 @@ int ct__agent_parse_request(const char *line, size_t len, int *version, char *wh
         req = CT__AREQ_READ;
     } else if (word_is(w, n, "BYE")) {
         req = CT__AREQ_BYE;
+    } else if (word_is(w, n, "JOB")) {
+        return CT__AREQ_JOB; /* its words: ct__agent_parse_job */
     } else {
         quote(q, sizeof(q), w, n);
-        ct__fmt(why, why_len, "unknown request '%s' (HELLO, DEVICES, READ, BYE)", q);
+        ct__fmt(why, why_len, "unknown request '%s' (HELLO, DEVICES, READ, JOB, BYE)", q);
         return -1;
     }
     if (!at_end(&c)) {
@@ -118,6 +121,66 @@ int ct__agent_parse_request(const char *line, size_t len, int *version, char *wh
         return -1;
     }
     return req;
+}
+
+static int job_id_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           strchr("._:@/+-", ch) != NULL;
+}
+
+int ct__agent_parse_job(const char *line, size_t len, char *id, size_t id_len, int *rank, char *why,
+                        size_t why_len)
+{
+    struct cur c;
+    const char *w;
+    size_t n;
+    uint64_t r;
+    init_cur(&c, line, len);
+    n = word(&c, &w);
+    if (!word_is(w, n, "JOB")) {
+        ct__fmt(why, why_len, "not a JOB line");
+        return -1;
+    }
+    n = word(&c, &w);
+    for (size_t i = 0; i < n; i++)
+        if (!job_id_char(w[i]))
+            n = 0;
+    if (n == 0 || n >= id_len || n >= CT__AGENT_MAX_JOB_ID) {
+        ct__fmt(why, why_len,
+                "JOB needs an id of 1 to %d letters, digits or ._:@/+- and a rank (or -)",
+                CT__AGENT_MAX_JOB_ID - 1);
+        return -1;
+    }
+    memcpy(id, w, n);
+    id[n] = '\0';
+    n = word(&c, &w);
+    if (word_is(w, n, "-")) {
+        *rank = -1;
+    } else if (parse_u64(w, n, &r) == 0 && r <= 100000000) {
+        *rank = (int)r;
+    } else {
+        ct__fmt(why, why_len, "JOB needs a rank number (or -) after the id");
+        return -1;
+    }
+    if (!at_end(&c)) {
+        ct__fmt(why, why_len, "unexpected words after the request");
+        return -1;
+    }
+    return 0;
+}
+
+int ct__agent_format_job(const char *id, int rank, char *buf, size_t len)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n >= CT__AGENT_MAX_JOB_ID)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!job_id_char(id[i]))
+            return -1;
+    int k = rank < 0 ? snprintf(buf, len, "JOB %s -\n", id)
+                     : snprintf(buf, len, "JOB %s %d\n", id, rank);
+    return k < 0 || (size_t)k >= len ? -1 : k;
 }
 
 int ct__agent_parse_hello(const char *line, size_t len, int *version, char *why, size_t why_len)

@@ -22,11 +22,25 @@ enum ct__agent_req {
     CT__AREQ_DEVICES,   /* DEVICES */
     CT__AREQ_READ,      /* READ */
     CT__AREQ_BYE,       /* BYE */
+    CT__AREQ_JOB,       /* JOB <id> <rank>: the client's job (ct__agent_parse_job) */
 };
+
+/* The longest job id the protocol carries (doc/distributed.md's ids fit). */
+#define CT__AGENT_MAX_JOB_ID 96
 
 /* Parse one request line (without its newline; a trailing CR is allowed). Returns the request
  * (enum ct__agent_req), *version set for HELLO, or -1 with why set ("unknown request 'X'"). */
 int ct__agent_parse_request(const char *line, size_t len, int *version, char *why, size_t why_len);
+
+/* "JOB <id> <rank>": the distributed job a tracker is a rank of, for the agent's per-job
+ * metrics. id: 1 to CT__AGENT_MAX_JOB_ID - 1 characters of letters, digits and ._:@/+-; rank: a
+ * number or "-" (unknown). 0 with id and *rank (-1 for "-"), or -1 with why set. */
+int ct__agent_parse_job(const char *line, size_t len, char *id, size_t id_len, int *rank, char *why,
+                        size_t why_len);
+
+/* "JOB <id> <rank>\n" (rank < 0: "-") into buf. Returns the length, or -1 when the id has a
+ * character the protocol does not carry or buf is too small. */
+int ct__agent_format_job(const char *id, int rank, char *buf, size_t len);
 
 /* The agent's answer to HELLO: "HELLO <version> <program> <program version>". 0 with *version,
  * or -1 with why set. */

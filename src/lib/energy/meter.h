@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 /* Everything a meter may need when probing, resolved from the options by the caller. */
+struct ct__job;
+
 struct ct__probe_ctx {
     int sysfs_fd;           /* dirfd of the sysfs root (default /sys) */
     int proc_fd;            /* dirfd of the proc root (default /proc) */
@@ -25,6 +27,8 @@ struct ct__probe_ctx {
                                             reads its own with ct__settings_get() */
     int serving; /* 1 inside the node agent (agent/agent.c): the meter that reads through the
                     agent must not pick the agent itself */
+    const struct ct__job *job; /* the distributed job this tracker is a rank of (job.h), or NULL:
+                                  the agent meter names it to the agent */
 };
 
 /* One device as a meter describes it. */
