@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
+#include "agent/agent.h"
 #include "carbontracker.h"
+#include "cpu_fixture.h"
 #include "ct_assert.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
@@ -174,11 +176,49 @@ static void test_live_socket_is_not_taken_over(void **state)
     ct_agent_free(second);
 }
 
+/* A node power meter (ACPI) is served on /metrics as the whole machine's: a metric of its own,
+ * never among the components' counters (it contains them). */
+static void test_node_meter_on_metrics(void **state)
+{
+    struct fx *f = *state;
+    stop_agent(f);
+    assert_int_equal(
+        cpf_hwmon(f->agent_sys, "LNXSYSTM:00/LNXSYBUS:00/ACPI000D:00", 7, "power_meter"), 0);
+    assert_int_equal(cpf_hwmon_set_u64(f->agent_sys, 7, "power1_average", 350000000ULL), 0);
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->agent_sys;
+    o.proc_root = f->proc;
+    o.zone = "DK";
+    o.update_interval_s = 0.1;
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    char err[512] = "";
+    assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
+    assert_int_equal(pthread_create(&f->thread, NULL, serve, f->agent), 0);
+    f->running = 1;
+    usleep(1300 * 1000); /* readings, and the serving loop's once-a-second view */
+    size_t len = 0;
+    char *text = ct__agent_metrics_text(f->agent, &len);
+    assert_non_null(text);
+    ct_assert_contains(text, "# TYPE carbontracker_node_energy_joules_total counter\n"
+                             "carbontracker_node_energy_joules_total{device=\"node\","
+                             "meter=\"acpi-power-meter\"} ");
+    /* The meter integrates its 350 W average; the gauge is the last window's mean (the agent's
+     * window and the meter's readings need not line up: within 10 %). */
+    const char *gauge =
+        "carbontracker_node_power_watts{device=\"node\",meter=\"acpi-power-meter\"} ";
+    const char *at = strstr(text, gauge);
+    assert_non_null(at);
+    ct_assert_double_within(350.0, strtod(at + strlen(gauge), NULL), 35.0);
+    ct_assert_not_contains(text, "carbontracker_energy_joules_total{component=\"node\"");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tracker_measures_through_the_agent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_socket_is_not_taken_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_meter_on_metrics, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

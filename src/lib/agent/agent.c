@@ -123,6 +123,8 @@ static int agent_open(ct_agent **out, const ct_options *opts, char *errbuf, size
     a->win_ns = ct__now_ns();
     for (int i = 0; i < a->ledger.n_devs; i++)
         a->win_uj[i] = a->ledger.devs[i].cur_uj;
+    for (int k = 0; k < a->ledger.n_node; k++)
+        a->win_node_uj[k] = a->ledger.node[k].cur_uj;
     rc = ct__sampler_start(&a->sampler, a->period_ns);
     if (rc != CT_OK)
         goto fail;
@@ -445,10 +447,12 @@ static void refresh_view(struct ct_agent *a, uint64_t now)
             ct__agent_say(a, CT_LEVEL_WARNING, ev[i].text);
     free(ev);
 
-    uint64_t uj[CT_MAX_DEVICES], samples;
+    uint64_t uj[CT_MAX_DEVICES], node_uj[CT__MAX_NODE_DEVS], samples;
     pthread_mutex_lock(&a->ledger.lock);
     for (int i = 0; i < a->ledger.n_devs; i++)
         uj[i] = a->ledger.devs[i].cur_uj;
+    for (int k = 0; k < a->ledger.n_node; k++)
+        node_uj[k] = a->ledger.node[k].cur_uj;
     samples = a->ledger.samples;
     pthread_mutex_unlock(&a->ledger.lock);
 
@@ -457,6 +461,10 @@ static void refresh_view(struct ct_agent *a, uint64_t now)
     for (int i = 0; i < a->ledger.n_devs; i++) {
         a->view.power_w[i] = dt > 0 ? (double)(uj[i] - a->win_uj[i]) / 1e6 / dt : 0;
         a->win_uj[i] = uj[i];
+    }
+    for (int k = 0; k < a->ledger.n_node; k++) {
+        a->view.node_power_w[k] = dt > 0 ? (double)(node_uj[k] - a->win_node_uj[k]) / 1e6 / dt : 0;
+        a->win_node_uj[k] = node_uj[k];
     }
     a->view.sampling_hz = dt > 0 ? (double)(samples - a->win_samples) / dt : 0;
     ct__strlcpy(a->view.zone, a->grid.loc.zone[0] ? a->grid.loc.zone : "unknown",

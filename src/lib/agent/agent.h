@@ -36,8 +36,9 @@ struct ct__agent_job {
 /* What /metrics shows besides the counters: refreshed by the serving loop about once a second
  * (under view_lock). */
 struct ct__agent_view {
-    double power_w[CT_MAX_DEVICES]; /* over the last window */
-    double sampling_hz;             /* sampler reads per second over the last window */
+    double power_w[CT_MAX_DEVICES];         /* over the last window */
+    double node_power_w[CT__MAX_NODE_DEVS]; /* the whole-machine meters', likewise */
+    double sampling_hz;                     /* sampler reads per second over the last window */
     char zone[16];
     char source[64];
     double intensity_g_per_kwh;
@@ -60,6 +61,7 @@ struct ct_agent {
     pthread_mutex_t view_lock;
     struct ct__agent_view view;
     uint64_t win_uj[CT_MAX_DEVICES]; /* the serving loop's previous window (its thread) */
+    uint64_t win_node_uj[CT__MAX_NODE_DEVS];
     uint64_t win_ns, win_samples;
     uint64_t fresh_ns; /* the latest read a client's READ caused (serving loop's thread) */
 

@@ -104,13 +104,15 @@ char *ct__agent_metrics_text(struct ct_agent *a, size_t *len)
 {
     struct text t = {0};
     struct ct__ledger *l = &a->ledger;
-    uint64_t uj[CT_MAX_DEVICES], samples;
+    uint64_t uj[CT_MAX_DEVICES], nuj[CT__MAX_NODE_DEVS], samples;
     struct ct__agent_view v;
     char labels[512], zone[40], source[140];
 
     pthread_mutex_lock(&l->lock);
     for (int i = 0; i < l->n_devs; i++)
         uj[i] = l->devs[i].cur_uj - l->devs[i].first_uj;
+    for (int k = 0; k < l->n_node; k++)
+        nuj[k] = l->node[k].cur_uj - l->node[k].first_uj;
     samples = l->samples;
     pthread_mutex_unlock(&l->lock);
     pthread_mutex_lock(&a->view_lock);
@@ -134,6 +136,29 @@ char *ct__agent_metrics_text(struct ct_agent *a, size_t *len)
     for (int i = 0; i < l->n_devs; i++) {
         device_labels(l, i, labels, sizeof(labels));
         put(&t, "carbontracker_power_watts{%s} %.6f\n", labels, v.power_w[i]);
+    }
+    /* Whole-machine meters (ACPI power meter, IPMI DCMI): a metric of their own, since they
+     * contain the components above and must not be added to them. */
+    if (l->n_node > 0) {
+        char name[300];
+        family(&t, "carbontracker_node_energy_joules_total", "counter",
+               "Energy of the whole machine (a node power meter) since the agent started; it "
+               "contains the components' energy.");
+        for (int k = 0; k < l->n_node; k++) {
+            escape(name, sizeof(name), l->node[k].meta.name);
+            put(&t,
+                "carbontracker_node_energy_joules_total{device=\"%s\",meter=\"%s\"} "
+                "%llu.%06llu\n",
+                name, l->node[k].meter, (unsigned long long)(nuj[k] / 1000000),
+                (unsigned long long)(nuj[k] % 1000000));
+        }
+        family(&t, "carbontracker_node_power_watts", "gauge",
+               "Mean power of the whole machine over the last second.");
+        for (int k = 0; k < l->n_node; k++) {
+            escape(name, sizeof(name), l->node[k].meta.name);
+            put(&t, "carbontracker_node_power_watts{device=\"%s\",meter=\"%s\"} %.6f\n", name,
+                l->node[k].meter, v.node_power_w[k]);
+        }
     }
     family(&t, "carbontracker_carbon_intensity_grams_per_kwh", "gauge",
            "Carbon intensity of the grid in force, in gCO2eq/kWh.");
