@@ -830,6 +830,17 @@ CT_API int ct_parse_run_bytes(const char *std_bytes, size_t std_len, const char 
 CT_API int ct_parse_json(const ct_parse_result *r, char **json);
 
 /**
+ * ct_parse_json()'s document, byte for byte, written to `fd` as it is made instead of built in
+ * memory: the long arrays of a run (epochs, samples, power rows, epoch figures) are written an
+ * element at a time, so the memory it takes is a small buffer whatever the size of the logs
+ * (carbontracker(1), --parse --json). No final newline; `fd` is left open, at the end of what was
+ * written. On an error part of the document may have been written.
+ * @return CT_OK; CT_EINVAL (r NULL, fd negative); CT_ENOMEM; CT_EIO (a write failed: errno says
+ *         why, as write(2) set it).
+ */
+CT_API int ct_parse_json_write(const ct_parse_result *r, int fd);
+
+/**
  * Upstream's print_aggregate() text, byte for byte, without the final newline: "The training
  * of models in this work is estimated to use {kWh:.16f} kWh of electricity contributing to
  * {kg:.16f} kg of CO2eq. [This is equivalent to {v:.16f} {unit}[ or ...]. ]Measured by

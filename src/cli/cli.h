@@ -90,6 +90,8 @@ int cli_json_open(const char *path);
 int cli_json_commit(int fd, const char *path, const json_t *root);
 /* As cli_json_commit, with the text already made (NULL: out of memory, FILE.tmp removed). */
 int cli_json_commit_text(int fd, const char *path, const char *text);
+/* As cli_json_commit, with the text already written to fd (ct_parse_json_write()). */
+int cli_json_commit_written(int fd, const char *path);
 void cli_json_abandon(int fd, const char *path);
 
 /*

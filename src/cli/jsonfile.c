@@ -87,15 +87,10 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int cli_json_commit_text(int fd, const char *path, const char *text)
+int cli_json_commit_written(int fd, const char *path)
 {
     char tmp[PATH_MAX];
-    int rc = text ? 0 : -ENOMEM;
-
-    if (rc == 0)
-        rc = write_all(fd, text, strlen(text));
-    if (rc == 0)
-        rc = write_all(fd, "\n", 1);
+    int rc = write_all(fd, "\n", 1);
     if (rc == 0)
         rc = tmp_name(path, tmp, sizeof(tmp));
     if (rc == 0)
@@ -108,6 +103,16 @@ int cli_json_commit_text(int fd, const char *path, const char *text)
     if (rc != 0)
         cli_json_abandon(fd, path);
     return rc;
+}
+
+int cli_json_commit_text(int fd, const char *path, const char *text)
+{
+    int rc = text ? write_all(fd, text, strlen(text)) : -ENOMEM;
+    if (rc != 0) {
+        cli_json_abandon(fd, path);
+        return rc;
+    }
+    return cli_json_commit_written(fd, path);
 }
 
 int cli_json_commit(int fd, const char *path, const json_t *root)

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
 {
     ct_parse_result *r = NULL;
     char err[1024];
-    char *json = NULL, *sentence = NULL;
+    char *sentence = NULL;
     int fd = -1;
     int status = 0;
 
@@ -82,9 +83,6 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         status = PARSE_EXIT_NOINPUT;
         goto cleanup;
     }
-    /* The JSON only when it is asked for: for a long run it is several times the logs' size. */
-    if (rc == CT_OK && fd >= 0)
-        rc = ct_parse_json(r, &json);
     if (rc == CT_OK)
         rc = ct_parse_aggregate_sentence(r, &sentence);
     if (rc == CT_OK)
@@ -107,7 +105,15 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
         fflush(stdout);
     }
     if (fd >= 0) {
-        int w = cli_json_commit_text(fd, json_path, json); /* as the library indented it */
+        /* Written as the library makes it: for a long run the document is several times the
+         * logs' size, and it is never all in memory. */
+        int w = ct_parse_json_write(r, fd);
+        if (w == CT_OK) {
+            w = cli_json_commit_written(fd, json_path);
+        } else {
+            w = w == CT_EIO ? -errno : -ENOMEM;
+            cli_json_abandon(fd, json_path);
+        }
         fd = -1;
         if (w != 0) {
             fprintf(stderr, "carbontracker: cannot write %s: %s\n", json_path, strerror(-w));
@@ -117,7 +123,6 @@ int cli_parse_logs(const char *dir, int recursive, const char *json_path, int qu
 cleanup:
     if (fd >= 0)
         cli_json_abandon(fd, json_path);
-    ct_free(json);
     ct_free(sentence);
     ct_parse_result_free(r);
     return status;

@@ -18,6 +18,7 @@
 #include "proc_fixture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -139,6 +140,42 @@ static int same(const json_t *a, const json_t *b, char *where, size_t len, const
     return 0;
 }
 
+/* What ct_parse_json_write() writes for r (malloc'd, NUL-terminated). */
+static char *streamed(const ct_parse_result *r)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(ct_parse_json_write(r, fileno(f)), CT_OK);
+    off_t n = lseek(fileno(f), 0, SEEK_END);
+    assert_true(n > 0);
+    char *text = malloc((size_t)n + 1);
+    assert_non_null(text);
+    assert_true(pread(fileno(f), text, (size_t)n, 0) == n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* The document is the same through both paths, and it is, byte for byte, what jansson writes for
+ * its own tree (json_dumps with JSON_INDENT(2), as ct_parse_json did before it streamed). */
+static void check_document(const ct_parse_result *r, const char *text, const json_t *j)
+{
+    char *s = streamed(r), *again = json_dumps(j, JSON_INDENT(2));
+    assert_non_null(again);
+    if (strcmp(s, text) != 0)
+        fail_msg("ct_parse_json_write differs from ct_parse_json (%zu and %zu bytes)", strlen(s),
+                 strlen(text));
+    if (strcmp(again, text) != 0) {
+        size_t i = 0;
+        while (again[i] && again[i] == text[i])
+            i++;
+        fail_msg("ct_parse_json is not jansson's indented text at byte %zu: ...%.40s", i,
+                 text + (i > 20 ? i - 20 : 0));
+    }
+    free(s);
+    free(again);
+}
+
 static json_t *result_json(const ct_parse_result *r)
 {
     char *text = NULL;
@@ -147,6 +184,7 @@ static json_t *result_json(const ct_parse_result *r)
     json_t *j = json_loads(text, 0, &err);
     if (!j)
         fail_msg("ct_parse_json gave invalid JSON: %s", err.text);
+    check_document(r, text, j);
     ct_free(text);
     return j;
 }
@@ -892,6 +930,73 @@ static void test_naming_generations(void **state)
     assert_int_equal(ct__parse_naming_generation("1.x_2025-06-13T140211Z_carbontracker.log"), 0);
 }
 
+/* ---- a long run, streamed ------------------------------------------------------------------ */
+
+/* One upstream-format run of `epochs` epochs (bench/gen_biglog.py's shape), about 200 bytes an
+ * epoch in the standard log. */
+static char *long_std_log(int epochs, size_t *len)
+{
+    const char *t0 = "2025-06-13 14:02:11";
+    size_t cap = 1024 + (size_t)epochs * 256, n = 0;
+    char *p = malloc(cap);
+    assert_non_null(p);
+    n += (size_t)snprintf(p + n, cap - n,
+                          "%s - carbontracker version 2.3.1\n"
+                          "%s - Only predicted and actual consumptions are multiplied by a PUE "
+                          "coefficient of 1.58 (Daniel Bizo, 2023, Uptime Institute Global Data "
+                          "Center Survey).\n"
+                          "%s - The following components were found: GPU with device(s) NVIDIA "
+                          "GeForce RTX 3090. CPU with device(s) cpu:0, dram:0.\n",
+                          t0, t0, t0);
+    for (int e = 1; e <= epochs; e++)
+        n += (size_t)snprintf(p + n, cap - n,
+                              "%s - Epoch %d:\n%s - Duration: 0:00:%05.2f\n"
+                              "%s - Average power usage (W) for gpu: %.3f\n"
+                              "%s - Average power usage (W) for cpu: %.3f\n",
+                              t0, e, t0, 30 + (e % 7) * 0.01, t0, 280 + (e % 97) * 0.13, t0,
+                              38 + (e % 31) * 0.07);
+    n += (size_t)snprintf(p + n, cap - n,
+                          "%s - Average carbon intensity during training was 151.65 gCO2/kWh at "
+                          "detected location: DK.\n",
+                          t0);
+    *len = n;
+    return p;
+}
+
+static void test_long_run_streams_the_same_document(void **state)
+{
+    (void)state;
+    size_t len;
+    char *std = long_std_log(25000, &len); /* about 5 MB */
+    assert_true(len > 4000000);
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_bytes(std, len, NULL, 0, &r), CT_OK);
+    assert_int_equal(r->runs[0].n_epochs, 25000);
+    json_t *j = result_json(r); /* checks ct_parse_json_write's bytes against ct_parse_json's */
+    assert_int_equal(
+        json_array_size(json_object_get(json_array_get(json_object_get(j, "runs"), 0), "epochs")),
+        25000);
+    json_decref(j);
+    ct_parse_result_free(r);
+    free(std);
+}
+
+static void test_json_write_errors(void **state)
+{
+    (void)state;
+    ct_parse_result *r = bytes("2025-06-13 14:02:11 - Epoch 1:\n", NULL);
+    assert_int_equal(ct_parse_json_write(NULL, 1), CT_EINVAL);
+    assert_int_equal(ct_parse_json_write(r, -1), CT_EINVAL);
+    int fd = open("/dev/full", O_WRONLY);
+    if (fd >= 0) { /* a full disk: the write's reason stays in errno */
+        errno = 0;
+        assert_int_equal(ct_parse_json_write(r, fd), CT_EIO);
+        assert_int_equal(errno, ENOSPC);
+        close(fd);
+    }
+    ct_parse_result_free(r);
+}
+
 /* ---- robustness -------------------------------------------------------------------------- */
 
 static void parse_any(const char *std, size_t sn, const char *out, size_t on)
@@ -1159,6 +1264,8 @@ int main(void)
         cmocka_unit_test(test_parse_run_bytes),
         cmocka_unit_test(test_naming_generations),
         cmocka_unit_test(test_junk_never_crashes),
+        cmocka_unit_test(test_long_run_streams_the_same_document),
+        cmocka_unit_test(test_json_write_errors),
         cmocka_unit_test(test_skipped_cap),
         cmocka_unit_test(test_crafted_inputs),
         cmocka_unit_test(test_tracker_logs_end_to_end),

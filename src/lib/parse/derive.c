@@ -150,26 +150,22 @@ static int member(json_t *o, const char *key, json_t *v)
     return v && json_object_set_new(o, key, v) == 0 ? 0 : -1;
 }
 
-json_t *ct__parse_derive_json(const struct ct__prun *run)
+void ct__parse_derive_epoch(const struct ct__pepoch *e, double pue, double intensity, double *kwh,
+                            double *co2eq_g)
+{
+    *kwh = isnan(e->energy_kwh) ? ct__kwh_pue(nan_to_0(e->energy_j), pue) : e->energy_kwh;
+    *co2eq_g = isnan(e->co2eq_g) ? ct__co2eq_g(*kwh, intensity) : e->co2eq_g;
+}
+
+json_t *ct__parse_derive_json(const struct ct__prun *run, double *pue, double *intensity)
 {
     struct derived d;
-    json_t *o = json_object(), *eps = json_array();
-    int bad = !o || !eps;
+    json_t *o = json_object();
+    int bad = !o;
 
     derive(run, &d);
-    for (size_t i = 0; !bad && i < run->n_epochs; i++) {
-        const struct ct__pepoch *e = &run->epochs[i];
-        double kwh =
-            isnan(e->energy_kwh) ? ct__kwh_pue(nan_to_0(e->energy_j), d.pue) : e->energy_kwh;
-        double g = isnan(e->co2eq_g) ? ct__co2eq_g(kwh, d.intensity) : e->co2eq_g;
-        json_t *eo = json_object();
-        bad = !eo || json_array_append_new(eps, eo) != 0 || member(eo, "energy_kwh", num(kwh)) ||
-              member(eo, "co2eq_g", num(g));
-    }
-    if (bad) {
-        json_decref(eps);
-        eps = NULL;
-    }
+    *pue = d.pue;
+    *intensity = d.intensity;
     if (!bad)
         bad = member(o, "pue", num(d.pue)) || member(o, "pue_from", json_string(d.pue_from)) ||
               member(o, "intensity_g_per_kwh", num(d.intensity)) ||
@@ -187,10 +183,6 @@ json_t *ct__parse_derive_json(const struct ct__prun *run)
               member(o, "power_w", num(d.power_w)) ||
               member(o, "cpu_power_w", num(d.cpu_power_w)) ||
               member(o, "gpu_power_w", num(d.gpu_power_w));
-    if (!bad) /* member() consumes eps, also when it fails */
-        bad = member(o, "epoch_figures", eps);
-    else
-        json_decref(eps);
     if (bad) {
         json_decref(o);
         return NULL;

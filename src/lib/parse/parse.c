@@ -1,12 +1,14 @@
 /*
  * parse.c - the log parser's public API, the top layer: ct_parse_bytes, ct_parse_run_bytes,
  * ct_parse_files and ct_parse_dir build a result through aggregate.c; ct_parse_json serialises it
- * (documented in carbontracker(1), PARSE JSON); the accessors and ct_parse_result_free. Nothing
+ * (documented in carbontracker(1), PARSE JSON), into memory or streamed to a file descriptor
+ * (ct_parse_json_write); the accessors and ct_parse_result_free. Nothing
  * below calls it.
  */
 #include "aggregate.h"
 #include "derive.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- building a result ------------------------------------------------------------------ */
 
@@ -244,38 +247,6 @@ struct jfield {
 #member, kind, offsetof(type, member)                                                      \
     }
 
-static json_t *field_json(const char *rec, const struct jfield *f)
-{
-    const void *at = rec + f->offset;
-    switch (f->kind) {
-    case J_INT:
-        return json_integer(*(const int *)at);
-    case J_NUM:
-        return num_json(*(const double *)at);
-    case J_STR:
-        return json_string(*(char *const *)at);
-    case J_NSTR:
-        return str_json(*(char *const *)at);
-    }
-    return NULL;
-}
-
-/* An array of n records of `size` bytes, each an object of the n_fields fields. */
-static json_t *records_json(struct jb *b, const void *recs, size_t n, size_t size,
-                            const struct jfield *fields, size_t n_fields)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_object();
-        for (size_t k = 0; k < n_fields; k++)
-            member(b, o, fields[k].key, field_json((const char *)recs + i * size, &fields[k]));
-        push(b, a, o);
-    }
-    return a;
-}
-#define RECORDS_JSON(b, recs, n, fields)                                                           \
-    records_json(b, recs, n, sizeof(*(recs)), fields, sizeof(fields) / sizeof(fields[0]))
-
 static const struct jfield epoch_fields[] = {
     JFIELD(struct ct__pepoch, epoch, J_INT),       JFIELD(struct ct__pepoch, duration_s, J_NUM),
     JFIELD(struct ct__pepoch, cpu_power_w, J_NUM), JFIELD(struct ct__pepoch, gpu_power_w, J_NUM),
@@ -328,50 +299,6 @@ static json_t *consumption(struct jb *b, const struct ct__consumption *c)
         member(b, band, "low", lo);
         member(b, band, "high", hi);
         member(b, o, "band", band);
-    }
-    return o;
-}
-
-static json_t *numbers(struct jb *b, const double *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        push(b, a, num_json(v[i]));
-    return a;
-}
-
-static json_t *components(struct jb *b, const struct ct__prun *run)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < run->n_comp; i++) {
-        const struct ct__pcomp *c = &run->comp[i];
-        json_t *co = json_object();
-        json_t *devs = json_array();
-        for (size_t d = 0; d < c->n_devices; d++)
-            push(b, devs, json_string(c->devices[d]));
-        member(b, co, "devices", devs);
-        json_t *power = json_null(), *energy = json_null();
-        if (c->has_power) {
-            power = json_array();
-            for (size_t k = 0; k < c->n_power; k++)
-                push(b, power, numbers(b, c->power[k].v, c->power[k].n));
-        }
-        if (c->has_power && run->has_durations) {
-            /* upstream: (power.T * durations).T, one row per epoch */
-            energy = json_array();
-            size_t rows = c->n_power < run->n_durations ? c->n_power : run->n_durations;
-            for (size_t k = 0; k < rows; k++) {
-                json_t *row = json_array();
-                for (size_t d = 0; d < c->power[k].n; d++)
-                    push(b, row, num_json(c->power[k].v[d] * run->durations[k]));
-                push(b, energy, row);
-            }
-        }
-        member(b, co, "avg_power_usages (W)", power);
-        member(b, co, "avg_energy_usages (J)", energy);
-        member(b, co, "epoch_durations (s)",
-               run->has_durations ? numbers(b, run->durations, run->n_durations) : json_null());
-        member(b, o, c->name, co);
     }
     return o;
 }
@@ -523,46 +450,6 @@ static json_t *jobs_json(struct jb *b, const ct_parse_result *r)
     return jobs;
 }
 
-static json_t *run_json(struct jb *b, const struct ct__prun *run)
-{
-    json_t *o = json_object();
-    member(b, o, "output_filename", str_json(run->output_filename));
-    member(b, o, "standard_filename", str_json(run->standard_filename));
-    member(b, o, "jsonl_filename", str_json(run->jsonl_filename));
-    member(b, o, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
-    member(b, o, "source_note", str_json(run->source_note));
-    member(b, o, "naming_generation",
-           run->naming_generation ? json_integer(run->naming_generation) : json_null());
-    member(b, o, "carbontracker_version", str_json(run->version));
-    member(b, o, "pue", num_json(run->pue));
-    member(b, o, "early_stop", json_boolean(run->early_stop));
-    member(b, o, "truncated", json_boolean(run->truncated));
-    member(b, o, "components", components(b, run));
-    member(b, o, "actual", consumption(b, run->actual));
-    member(b, o, "pred", consumption(b, run->pred));
-    member(b, o, "aggregated", str_json(run->aggregated));
-    member(b, o, "location", str_json(run->location));
-    member(b, o, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
-    member(b, o, "job", job_json(b, run->job));
-
-    member(b, o, "epochs", RECORDS_JSON(b, run->epochs, run->n_epochs, epoch_fields));
-    member(b, o, "devices", RECORDS_JSON(b, run->devices, run->n_devices, device_fields));
-    member(b, o, "samples", RECORDS_JSON(b, run->samples, run->n_samples, sample_fields));
-    member(b, o, "intensity_samples",
-           RECORDS_JSON(b, run->isamples, run->n_isamples, isample_fields));
-    member(b, o, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
-    member(b, o, "derived", ct__parse_derive_json(run));
-    if (run->has_node) { /* only runs with a node meter: the others' JSON stays as it was */
-        json_t *n = json_object();
-        member(b, n, "meter", str_json(run->node_meter));
-        member(b, n, "energy_j", num_json(run->node_energy_j));
-        member(b, n, "components_energy_j", num_json(run->node_components_j));
-        member(b, n, "not_in_components_j", num_json(run->node_energy_j - run->node_components_j));
-        member(b, o, "node", n);
-    }
-    return o;
-}
-
 CT_API int ct_parse_jobs_json(const ct_parse_result *r, char **json)
 {
     if (!r || !json)
@@ -578,30 +465,385 @@ CT_API int ct_parse_jobs_json(const ct_parse_result *r, char **json)
     return CT_OK;
 }
 
+/* ---- the document, written as it is made --------------------------------------------------- */
+
+/* A JSON writer that gives, byte for byte, what json_dumps(JSON_INDENT(2)) gives for the same
+ * tree, without the tree: the long arrays of a run (epochs, samples, power rows) are written an
+ * element at a time, the small objects through jansson. Output goes to a growing buffer (fd < 0)
+ * or, in 64 KiB pieces, to fd. */
+#define JW_FLUSH (64 * 1024)
+#define JW_DEPTH 16
+
+struct jw {
+    int fd;    /* -1: into buf */
+    char *buf; /* NUL-terminated when into buf */
+    size_t len, cap;
+    int err;                       /* CT_OK, CT_ENOMEM or CT_EIO (errno as write(2) left it) */
+    int depth;                     /* containers open */
+    unsigned char first[JW_DEPTH]; /* per depth: nothing written in it yet */
+    json_t *real;                  /* reused to format numbers as jansson does */
+    struct jb b;
+};
+
+static void jw_flush(struct jw *w)
+{
+    size_t off = 0;
+    while (w->err == CT_OK && off < w->len) {
+        ssize_t n = write(w->fd, w->buf + off, w->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            w->err = CT_EIO;
+            break;
+        }
+        off += (size_t)n;
+    }
+    w->len = 0;
+}
+
+static void jw_put(struct jw *w, const char *p, size_t n)
+{
+    if (w->err != CT_OK)
+        return;
+    if (w->len + n + 1 > w->cap && ct__parse_grow(&w->buf, &w->cap, w->len + n + 1, 1) != CT_OK) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+    if (w->fd >= 0 && w->len >= JW_FLUSH)
+        jw_flush(w);
+}
+
+/* A new line indented to the current depth (jansson: two spaces a level). */
+static void jw_newline(struct jw *w)
+{
+    static const char spaces[] = "                                "; /* 2 * JW_DEPTH */
+    jw_put(w, "\n", 1);
+    jw_put(w, spaces, 2 * (size_t)w->depth);
+}
+
+/* Before an array element or an object member: the comma after the previous one, a new line. */
+static void jw_item(struct jw *w)
+{
+    if (!w->first[w->depth])
+        jw_put(w, ",", 1);
+    w->first[w->depth] = 0;
+    jw_newline(w);
+}
+
+static void jw_begin(struct jw *w, char open)
+{
+    jw_put(w, &open, 1);
+    if (w->depth + 1 >= JW_DEPTH) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    w->first[++w->depth] = 1;
+}
+
+/* Close the innermost container: "[]" / "{}" when it stayed empty, as jansson writes them. */
+static void jw_end(struct jw *w, char close)
+{
+    int empty = w->first[w->depth];
+    w->depth--;
+    if (!empty)
+        jw_newline(w);
+    jw_put(w, &close, 1);
+}
+
+/* A value of jansson's (a new reference, consumed; NULL: out of memory), indented to the current
+ * depth: its lines are jansson's, each moved right by the depth. */
+static void jw_json(struct jw *w, json_t *v)
+{
+    char small[64];
+    if (!v) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    if (!json_is_object(v) && !json_is_array(v)) {
+        size_t n = json_dumpb(v, small, sizeof(small), JSON_ENCODE_ANY);
+        if (n > 0 && n <= sizeof(small)) {
+            jw_put(w, small, n);
+            json_decref(v);
+            return;
+        }
+    }
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    json_decref(v);
+    if (!text) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    for (const char *p = text, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (!nl) {
+            jw_put(w, p, strlen(p));
+            break;
+        }
+        jw_put(w, p, (size_t)(nl - p));
+        jw_newline(w);
+    }
+    free(text);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+    jw_item(w);
+    jw_json(w, json_string(key));
+    jw_put(w, ": ", 2);
+}
+
+/* A member whose value is jansson's. */
+static void jw_member(struct jw *w, const char *key, json_t *v)
+{
+    jw_key(w, key);
+    jw_json(w, v);
+}
+
+/* A number as jansson writes a real (shortest "%.17g" form), null when not finite. */
+static void jw_num(struct jw *w, double v)
+{
+    char text[64];
+    size_t n = 0;
+    if (isfinite(v) && json_real_set(w->real, v) == 0)
+        n = json_dumpb(w->real, text, sizeof(text), JSON_ENCODE_ANY);
+    if (n > 0 && n <= sizeof(text))
+        jw_put(w, text, n);
+    else
+        jw_put(w, "null", 4);
+}
+
+static void jw_field(struct jw *w, const char *rec, const struct jfield *f)
+{
+    const void *at = rec + f->offset;
+    jw_key(w, f->key);
+    switch (f->kind) {
+    case J_INT: {
+        char text[24];
+        int n = snprintf(text, sizeof(text), "%d", *(const int *)at);
+        jw_put(w, text, (size_t)n);
+        break;
+    }
+    case J_NUM:
+        jw_num(w, *(const double *)at);
+        break;
+    case J_STR:
+        jw_json(w, json_string(*(char *const *)at));
+        break;
+    case J_NSTR:
+        jw_json(w, str_json(*(char *const *)at));
+        break;
+    }
+}
+
+/* Member `key`: an array of n records of `size` bytes, each an object of the n_fields fields. */
+static void jw_records(struct jw *w, const char *key, const void *recs, size_t n, size_t size,
+                       const struct jfield *fields, size_t n_fields)
+{
+    jw_key(w, key);
+    jw_begin(w, '[');
+    for (size_t i = 0; i < n && w->err == CT_OK; i++) {
+        jw_item(w);
+        jw_begin(w, '{');
+        for (size_t k = 0; k < n_fields; k++)
+            jw_field(w, (const char *)recs + i * size, &fields[k]);
+        jw_end(w, '}');
+    }
+    jw_end(w, ']');
+}
+#define JW_RECORDS(w, key, recs, n, fields)                                                        \
+    jw_records(w, key, recs, n, sizeof(*(recs)), fields, sizeof(fields) / sizeof(fields[0]))
+
+/* An array of numbers, each v[i] * (scale ? scale : 1). */
+static void jw_numbers(struct jw *w, const double *v, size_t n, const double *scale)
+{
+    jw_begin(w, '[');
+    for (size_t i = 0; i < n; i++) {
+        jw_item(w);
+        jw_num(w, scale ? v[i] * *scale : v[i]);
+    }
+    jw_end(w, ']');
+}
+
+/* upstream's parse_logs() per component: devices, power rows, energy rows, durations. */
+static void jw_components(struct jw *w, const struct ct__prun *run)
+{
+    jw_key(w, "components");
+    jw_begin(w, '{');
+    for (size_t i = 0; i < run->n_comp && w->err == CT_OK; i++) {
+        const struct ct__pcomp *c = &run->comp[i];
+        jw_key(w, c->name);
+        jw_begin(w, '{');
+        json_t *devs = json_array();
+        for (size_t d = 0; d < c->n_devices; d++)
+            push(&w->b, devs, json_string(c->devices[d]));
+        jw_member(w, "devices", devs);
+        jw_key(w, "avg_power_usages (W)");
+        if (c->has_power) {
+            jw_begin(w, '[');
+            for (size_t k = 0; k < c->n_power && w->err == CT_OK; k++) {
+                jw_item(w);
+                jw_numbers(w, c->power[k].v, c->power[k].n, NULL);
+            }
+            jw_end(w, ']');
+        } else {
+            jw_put(w, "null", 4);
+        }
+        jw_key(w, "avg_energy_usages (J)");
+        if (c->has_power && run->has_durations) {
+            /* upstream: (power.T * durations).T, one row per epoch */
+            size_t rows = c->n_power < run->n_durations ? c->n_power : run->n_durations;
+            jw_begin(w, '[');
+            for (size_t k = 0; k < rows && w->err == CT_OK; k++) {
+                jw_item(w);
+                jw_numbers(w, c->power[k].v, c->power[k].n, &run->durations[k]);
+            }
+            jw_end(w, ']');
+        } else {
+            jw_put(w, "null", 4);
+        }
+        jw_key(w, "epoch_durations (s)");
+        if (run->has_durations)
+            jw_numbers(w, run->durations, run->n_durations, NULL);
+        else
+            jw_put(w, "null", 4);
+        jw_end(w, '}');
+    }
+    jw_end(w, '}');
+}
+
+/* The library's derived figures, "epoch_figures" an epoch at a time. */
+static void jw_derived(struct jw *w, const struct ct__prun *run)
+{
+    double pue, intensity;
+    json_t *d = ct__parse_derive_json(run, &pue, &intensity);
+    const char *key;
+    json_t *v;
+    if (!d) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    jw_key(w, "derived");
+    jw_begin(w, '{');
+    json_object_foreach(d, key, v) jw_member(w, key, json_incref(v));
+    json_decref(d);
+    jw_key(w, "epoch_figures");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < run->n_epochs && w->err == CT_OK; i++) {
+        double kwh, g;
+        ct__parse_derive_epoch(&run->epochs[i], pue, intensity, &kwh, &g);
+        jw_item(w);
+        jw_begin(w, '{');
+        jw_key(w, "energy_kwh");
+        jw_num(w, kwh);
+        jw_key(w, "co2eq_g");
+        jw_num(w, g);
+        jw_end(w, '}');
+    }
+    jw_end(w, ']');
+    jw_end(w, '}');
+}
+
+static void jw_run(struct jw *w, const struct ct__prun *run)
+{
+    struct jb *b = &w->b;
+    jw_begin(w, '{');
+    jw_member(w, "output_filename", str_json(run->output_filename));
+    jw_member(w, "standard_filename", str_json(run->standard_filename));
+    jw_member(w, "jsonl_filename", str_json(run->jsonl_filename));
+    jw_member(w, "source", json_string(run->source_jsonl ? "jsonl" : "text"));
+    jw_member(w, "source_note", str_json(run->source_note));
+    jw_member(w, "naming_generation",
+              run->naming_generation ? json_integer(run->naming_generation) : json_null());
+    jw_member(w, "carbontracker_version", str_json(run->version));
+    jw_member(w, "pue", num_json(run->pue));
+    jw_member(w, "early_stop", json_boolean(run->early_stop));
+    jw_member(w, "truncated", json_boolean(run->truncated));
+    jw_components(w, run);
+    jw_member(w, "actual", consumption(b, run->actual));
+    jw_member(w, "pred", consumption(b, run->pred));
+    jw_member(w, "aggregated", str_json(run->aggregated));
+    jw_member(w, "location", str_json(run->location));
+    jw_member(w, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
+    jw_member(w, "job", job_json(b, run->job));
+    JW_RECORDS(w, "epochs", run->epochs, run->n_epochs, epoch_fields);
+    JW_RECORDS(w, "devices", run->devices, run->n_devices, device_fields);
+    JW_RECORDS(w, "samples", run->samples, run->n_samples, sample_fields);
+    JW_RECORDS(w, "intensity_samples", run->isamples, run->n_isamples, isample_fields);
+    jw_member(w, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
+    jw_derived(w, run);
+    if (run->has_node) { /* only runs with a node meter: the others' JSON stays as it was */
+        json_t *n = json_object();
+        member(b, n, "meter", str_json(run->node_meter));
+        member(b, n, "energy_j", num_json(run->node_energy_j));
+        member(b, n, "components_energy_j", num_json(run->node_components_j));
+        member(b, n, "not_in_components_j", num_json(run->node_energy_j - run->node_components_j));
+        jw_member(w, "node", n);
+    }
+    jw_end(w, '}');
+}
+
+/* The whole document into w (w->err says how it went). */
+static void jw_document(struct jw *w, const ct_parse_result *r)
+{
+    struct jb *b = &w->b;
+    w->real = json_real(0);
+    if (!w->real) {
+        w->err = CT_ENOMEM;
+        return;
+    }
+    jw_begin(w, '{');
+    jw_member(w, "format", json_string("carbontracker-parse"));
+    jw_member(w, "format_version", json_integer(1));
+    jw_key(w, "runs");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < r->n_runs && w->err == CT_OK; i++) {
+        jw_item(w);
+        jw_run(w, &r->runs[i]);
+    }
+    jw_end(w, ']');
+    json_t *tot = json_object();
+    member(b, tot, "energy_kwh", num_json(r->total_energy_kwh));
+    member(b, tot, "co2eq_g", num_json(r->total_co2eq_g));
+    member(b, tot, "equivalents", equivalents(b, r->total_equiv, r->n_equiv));
+    jw_member(w, "totals", tot);
+    jw_member(w, "jobs", jobs_json(b, r));
+    jw_member(w, "skipped", skipped(b, r->skipped, r->n_skipped, 0));
+    jw_end(w, '}');
+    json_decref(w->real);
+    if (w->err == CT_OK && w->b.bad)
+        w->err = CT_ENOMEM;
+}
+
 CT_API int ct_parse_json(const ct_parse_result *r, char **json)
 {
     if (!r || !json)
         return CT_EINVAL;
     *json = NULL;
-    struct jb b = {0};
-    json_t *root = json_object();
-    member(&b, root, "format", json_string("carbontracker-parse"));
-    member(&b, root, "format_version", json_integer(1));
-    json_t *runs = json_array();
-    for (size_t i = 0; i < r->n_runs; i++)
-        push(&b, runs, run_json(&b, &r->runs[i]));
-    member(&b, root, "runs", runs);
-    json_t *tot = json_object();
-    member(&b, tot, "energy_kwh", num_json(r->total_energy_kwh));
-    member(&b, tot, "co2eq_g", num_json(r->total_co2eq_g));
-    member(&b, tot, "equivalents", equivalents(&b, r->total_equiv, r->n_equiv));
-    member(&b, root, "totals", tot);
-    member(&b, root, "jobs", jobs_json(&b, r));
-    member(&b, root, "skipped", skipped(&b, r->skipped, r->n_skipped, 0));
-    char *text = b.bad ? NULL : json_dumps(root, JSON_INDENT(2));
-    json_decref(root);
-    if (!text)
-        return CT_ENOMEM;
-    *json = text;
+    struct jw w = {.fd = -1};
+    jw_document(&w, r);
+    if (w.err != CT_OK) {
+        free(w.buf);
+        return w.err;
+    }
+    *json = w.buf;
     return CT_OK;
+}
+
+CT_API int ct_parse_json_write(const ct_parse_result *r, int fd)
+{
+    if (!r || fd < 0)
+        return CT_EINVAL;
+    struct jw w = {.fd = fd};
+    jw_document(&w, r);
+    if (w.err == CT_OK)
+        jw_flush(&w);
+    int saved = errno;
+    free(w.buf);
+    errno = saved;
+    return w.err;
 }
