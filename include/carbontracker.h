@@ -841,6 +841,21 @@ CT_API int ct_parse_json(const ct_parse_result *r, char **json);
 CT_API int ct_parse_json_write(const ct_parse_result *r, int fd);
 
 /**
+ * ct_parse_json()'s document for drawing, small whatever the length of the runs: in a run whose
+ * series is longer than `max_points` entries, consecutive entries are taken in groups of
+ * k = ceil(n / max_points), one entry per group. "epochs": the group's last "epoch" number, a
+ * member "epochs" (how many it stands for), the sums of "duration_s", "energy_j", "energy_kwh" and
+ * "co2eq_g", and mean power (energy over duration); "derived"."epoch_figures": the sums over the
+ * same groups; "samples": mean time and mean power; "intensity_samples": the first time and
+ * source, the mean intensity. The components' per-epoch arrays of such a run are null (its epochs
+ * carry the same figures). Short series, totals and every other figure are as ct_parse_json()
+ * gives them. What carbontracker-report reads (doc/report.md).
+ * @param json  receives a NUL-terminated string; free it with ct_free().
+ * @return CT_OK; CT_EINVAL (max_points 0); CT_ENOMEM.
+ */
+CT_API int ct_parse_json_reduced(const ct_parse_result *r, size_t max_points, char **json);
+
+/**
  * Upstream's print_aggregate() text, byte for byte, without the final newline: "The training
  * of models in this work is estimated to use {kWh:.16f} kWh of electricity contributing to
  * {kg:.16f} kg of CO2eq. [This is equivalent to {v:.16f} {unit}[ or ...]. ]Measured by

@@ -238,7 +238,8 @@ static void plot_steps(cairo_t *cr, const struct rp_frame *f, const double *t, c
     cairo_stroke(cr);
 }
 
-void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *v, size_t n, rgb c)
+void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *at, const double *v, size_t n,
+               rgb c)
 {
     double slot = f->w / (double)n, bw = slot * 0.7;
     if (bw < 0.6)
@@ -247,7 +248,7 @@ void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *v, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (!(v[i] > 0))
             continue;
-        double x = fx(f, (double)i + 1) - bw / 2, y = fy(f, v[i]);
+        double x = fx(f, at ? at[i] : (double)i + 1) - bw / 2, y = fy(f, v[i]);
         cairo_rectangle(cr, x, y, bw, f->y + f->h - y);
     }
     cairo_fill(cr);
@@ -348,7 +349,8 @@ void chart_epochs(cairo_t *cr, const struct rp_run *r, int co2, double bx, doubl
 {
     char title[96];
     const char *unit;
-    double scale = 1, *v;
+    double scale = 1, *v, *at;
+    size_t pos = 0;
     struct rp_frame f;
 
     if (co2)
@@ -360,16 +362,23 @@ void chart_epochs(cairo_t *cr, const struct rp_run *r, int co2, double bx, doubl
         return;
     }
     v = calloc(r->n_epochs, sizeof(double));
-    if (!v)
+    at = calloc(r->n_epochs, sizeof(double));
+    if (!v || !at) {
+        free(v);
+        free(at);
         return;
+    }
     for (size_t i = 0; i < r->n_epochs; i++) {
         const struct rp_epoch *e = &r->epochs[i];
-        v[i] = co2 ? e->co2eq_g_shown : e->kwh_shown;
+        v[i] = (co2 ? e->co2eq_g_shown : e->kwh_shown) / e->n_in; /* a group: its mean */
+        at[i] = (double)pos + (e->n_in + 1) / 2.0; /* the middle of the epochs it stands for */
+        pos += (size_t)e->n_in;
     }
     double m = max_of(v, r->n_epochs);
     if (co2 && isnan(r->intensity_g_per_kwh) && !(m > 0)) {
         chart_empty(cr, bx, by, bw, bh, title, "No carbon intensity in the logs.");
         free(v);
+        free(at);
         return;
     }
     if (co2) {
@@ -387,10 +396,11 @@ void chart_epochs(cairo_t *cr, const struct rp_run *r, int co2, double bx, doubl
     }
     for (size_t i = 0; i < r->n_epochs; i++)
         v[i] /= scale;
-    chart_axes(cr, bx, by, bw, bh, title, NULL, 0, "Epoch", unit, 0, (int)r->n_epochs, m / scale,
-               &f);
-    plot_bars(cr, &f, v, r->n_epochs, co2 ? C_CO2 : C_ENERGY);
+    chart_axes(cr, bx, by, bw, bh, title, NULL, 0, "Epoch", unit, 0, (int)r->n_epochs_logged,
+               m / scale, &f);
+    plot_bars(cr, &f, at, v, r->n_epochs, co2 ? C_CO2 : C_ENERGY);
     free(v);
+    free(at);
 }
 
 /* Carbon intensity over time: the logged values as steps, else the run's mean as a flat line. */

@@ -26,7 +26,9 @@ double fx(const struct rp_frame *f, double v);
 void chart_axes(cairo_t *cr, double bx, double by, double bw, double bh, const char *title,
                 const struct rp_legend_item *leg, int n_leg, const char *xlabel, const char *ylabel,
                 double xmax, int x_cat, double ymax, struct rp_frame *f);
-void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *v, size_t n, rgb c);
+/* Bar i at x = at[i] (NULL: i + 1), n slots across the frame. */
+void plot_bars(cairo_t *cr, const struct rp_frame *f, const double *at, const double *v, size_t n,
+               rgb c);
 double max_of(const double *v, size_t n);
 void chart_power(cairo_t *cr, const struct rp_run *r, double bx, double by, double bw, double bh);
 void chart_epochs(cairo_t *cr, const struct rp_run *r, int co2, double bx, double by, double bw,

@@ -83,13 +83,17 @@ static void html_run(struct rp_buf *b, const struct rp_run *r)
                 "<th>Energy (kWh, PUE)</th><th>CO2eq (g)</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < r->n_epochs; i++) {
         const struct rp_epoch *e = &r->epochs[i];
-        char c1[48], c2[48], c3[48], c4[48], c5[48], c6[48];
+        char c0[32], c1[48], c2[48], c3[48], c4[48], c5[48], c6[48];
+        if (e->n_in > 1) /* a group of epochs (a long run): its sums and mean power */
+            snprintf(c0, sizeof(c0), "%d\u2013%d", e->epoch - e->n_in + 1, e->epoch);
+        else
+            snprintf(c0, sizeof(c0), "%d", e->epoch);
         buf_printf(
             b,
-            "<tr><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+            "<tr><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
             "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
             "<td class=\"n\">%s</td></tr>\n",
-            e->epoch, fmt_fixed(c1, sizeof(c1), e->duration_s, 2),
+            c0, fmt_fixed(c1, sizeof(c1), e->duration_s, 2),
             fmt_fixed(c2, sizeof(c2), e->cpu_power_w, 1),
             fmt_fixed(c3, sizeof(c3), e->gpu_power_w, 1), fmt_joules(c4, sizeof(c4), e->energy_j),
             fmt_sig(c5, sizeof(c5), e->kwh_shown, 4), fmt_sig(c6, sizeof(c6), e->co2eq_g_shown, 4));

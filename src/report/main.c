@@ -5,6 +5,7 @@
  * directory, one of a run's logs or a parse JSON document, becomes the document here.
  */
 #include "buf.h"
+#include "layout.h"
 #include "report.h"
 
 #include <cairo.h>
@@ -132,7 +133,7 @@ static int parse_input(const char *input, int is_dir, char **json, char *err, si
         st = ct_parse_files(std_log, out_log, jsonl, &res, err, errlen);
     }
     if (st == CT_OK)
-        st = ct_parse_json(res, &text);
+        st = ct_parse_json_reduced(res, MAX_PLOT_POINTS, &text); /* what a page can show */
     if (st == CT_OK) {
         *json = strdup(text);
         if (!*json)

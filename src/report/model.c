@@ -181,6 +181,7 @@ static int epochs_from_components(const json_t *comps, struct rp_run *r)
         const json_t *cp = json_array_get(json_object_get(cpu, "avg_power_usages (W)"), i);
         const json_t *gp = json_array_get(json_object_get(gpu, "avg_power_usages (W)"), i);
         e->epoch = (int)i + 1;
+        e->n_in = 1;
         e->duration_s = json_number_value(json_array_get(dur, i));
         e->cpu_power_w = cp ? row_sum(cp) : NAN;
         e->gpu_power_w = gp ? row_sum(gp) : NAN;
@@ -232,8 +233,15 @@ static int load_run(const json_t *jr, struct rp_run *r)
         {
             json_t *num = json_object_get(v, "epoch");
             r->epochs[i].epoch = json_is_integer(num) ? (int)json_integer_value(num) : (int)i + 1;
+            num = json_object_get(v, "epochs"); /* a group of epochs (a reduced document) */
+            r->epochs[i].n_in = json_is_integer(num) && json_integer_value(num) > 1
+                                    ? (int)json_integer_value(num)
+                                    : 1;
         }
     }
+
+    for (i = 0; i < r->n_epochs; i++)
+        r->n_epochs_logged += (size_t)r->epochs[i].n_in;
 
     a = json_object_get(jr, "devices");
     r->n_devices = json_array_size(a);
@@ -303,7 +311,7 @@ static void load_derived(const json_t *jr, struct rp_run *r)
     read_fields(d, r, derived_fields, N_OF(derived_fields));
     r->n_epochs_shown = json_is_integer(json_object_get(d, "epochs"))
                             ? (int)json_integer_value(json_object_get(d, "epochs"))
-                            : (int)r->n_epochs;
+                            : (int)r->n_epochs_logged;
     for (size_t i = 0; i < r->n_epochs; i++) {
         const json_t *f = json_array_get(figs, i);
         r->epochs[i].kwh_shown = jnum(f, "energy_kwh");

@@ -24,7 +24,8 @@ struct rp_consumption {
 };
 
 struct rp_epoch {
-    int epoch;
+    int epoch; /* its number; in a group (a reduced document), the group's last */
+    int n_in;  /* epochs it stands for: 1, or a group's count (ct_parse_json_reduced) */
     double duration_s, cpu_power_w, gpu_power_w, energy_j, energy_kwh, co2eq_g;
     double kwh_shown, co2eq_g_shown; /* derived: with the PUE and the intensity the run uses */
 };
@@ -53,7 +54,8 @@ struct rp_run {
     double intensity_g_per_kwh; /* NaN when unknown */
     int intensity_inferred;     /* 1: from the logged values, 2: CO2eq / energy of a block */
     struct rp_epoch *epochs;
-    size_t n_epochs;
+    size_t n_epochs;        /* entries of epochs[] */
+    size_t n_epochs_logged; /* the epochs they stand for (the sum of their n_in) */
     struct rp_device *devices;
     size_t n_devices;
     struct rp_sample *samples;

@@ -242,7 +242,7 @@ static void run_notes(struct rp_doc *d, const struct rp_run *r)
                  "This run was cut short: its logs end before carbontracker finished (the process "
                  "was killed or crashed), so it printed no actual consumption. The figures below "
                  "cover the %zu epoch%s logged before the end%s%s.",
-                 r->n_epochs, r->n_epochs == 1 ? "" : "s",
+                 r->n_epochs_logged, r->n_epochs_logged == 1 ? "" : "s",
                  r->actual.present ? ", rebuilt from the JSON-lines run log" : "",
                  r->pred.present ? "; the prediction is listed below" : "");
         banner(d, msg, 1);
@@ -396,11 +396,11 @@ static void draw_overview(struct rp_doc *d, const struct report *rep)
         chart_axes(d->cr, MARGIN, d->y, half, hh, "CO2eq per run", NULL, 0, "Run (# in the table)",
                    kg ? "CO2eq (kg)" : "CO2eq (g)", 0, (int)rep->n_runs, max_of(g, rep->n_runs),
                    &f);
-        plot_bars(d->cr, &f, g, rep->n_runs, C_CO2);
+        plot_bars(d->cr, &f, NULL, g, rep->n_runs, C_CO2);
         chart_axes(d->cr, MARGIN + half + gap, d->y, half, hh, "Energy per run (PUE included)",
                    NULL, 0, "Run (# in the table)", "Energy (kWh)", 0, (int)rep->n_runs,
                    max_of(e, rep->n_runs), &f);
-        plot_bars(d->cr, &f, e, rep->n_runs, C_ENERGY);
+        plot_bars(d->cr, &f, NULL, e, rep->n_runs, C_ENERGY);
         d->y += hh + 8;
     } else {
         d->oom = 1;

@@ -482,6 +482,7 @@ struct jw {
     int depth;                     /* containers open */
     unsigned char first[JW_DEPTH]; /* per depth: nothing written in it yet */
     json_t *real;                  /* reused to format numbers as jansson does */
+    size_t max_points; /* 0: every entry; else long series in at most this many groups */
     struct jb b;
 };
 
@@ -669,6 +670,126 @@ static void jw_numbers(struct jw *w, const double *v, size_t n, const double *sc
     jw_end(w, ']');
 }
 
+/* ---- long series in groups (ct_parse_json_reduced) ---- */
+
+/* A sum over the finite values of a group; NaN when it has none. */
+struct jw_sum {
+    double v;
+    int n;
+};
+static void sum_add(struct jw_sum *s, double v)
+{
+    if (isfinite(v)) {
+        s->v += v;
+        s->n++;
+    }
+}
+static double sum_of(const struct jw_sum *s)
+{
+    return s->n ? s->v : NAN;
+}
+static double mean_of(const struct jw_sum *s)
+{
+    return s->n ? s->v / s->n : NAN;
+}
+
+/* How many consecutive entries of a series of n make one group (1: the series is short). */
+static size_t group_size(const struct jw *w, size_t n)
+{
+    return w->max_points && n > w->max_points ? (n + w->max_points - 1) / w->max_points : 1;
+}
+
+static void jw_num_member(struct jw *w, const char *key, double v)
+{
+    jw_key(w, key);
+    jw_num(w, v);
+}
+
+/* "epochs" in groups of k: the last epoch's number, how many epochs, the sums of durations and
+ * energies, power as energy over duration (the group's mean power). */
+static void jw_epoch_groups(struct jw *w, const struct ct__prun *run, size_t k)
+{
+    jw_key(w, "epochs");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < run->n_epochs && w->err == CT_OK; i += k) {
+        size_t m = run->n_epochs - i < k ? run->n_epochs - i : k;
+        struct jw_sum d = {0}, cpu = {0}, gpu = {0}, cpu_d = {0}, gpu_d = {0}, j = {0}, kwh = {0},
+                      g = {0};
+        for (size_t x = i; x < i + m; x++) {
+            const struct ct__pepoch *e = &run->epochs[x];
+            sum_add(&d, e->duration_s);
+            sum_add(&cpu, e->cpu_power_w * e->duration_s);
+            sum_add(&gpu, e->gpu_power_w * e->duration_s);
+            if (isfinite(e->cpu_power_w))
+                sum_add(&cpu_d, e->duration_s);
+            if (isfinite(e->gpu_power_w))
+                sum_add(&gpu_d, e->duration_s);
+            sum_add(&j, e->energy_j);
+            sum_add(&kwh, e->energy_kwh);
+            sum_add(&g, e->co2eq_g);
+        }
+        jw_item(w);
+        jw_begin(w, '{');
+        jw_key(w, "epoch");
+        char text[24];
+        jw_put(w, text, (size_t)snprintf(text, sizeof(text), "%d", run->epochs[i + m - 1].epoch));
+        jw_key(w, "epochs");
+        jw_put(w, text, (size_t)snprintf(text, sizeof(text), "%zu", m));
+        jw_num_member(w, "duration_s", sum_of(&d));
+        jw_num_member(w, "cpu_power_w", cpu.n && sum_of(&cpu_d) > 0 ? cpu.v / cpu_d.v : NAN);
+        jw_num_member(w, "gpu_power_w", gpu.n && sum_of(&gpu_d) > 0 ? gpu.v / gpu_d.v : NAN);
+        jw_num_member(w, "energy_j", sum_of(&j));
+        jw_num_member(w, "energy_kwh", sum_of(&kwh));
+        jw_num_member(w, "co2eq_g", sum_of(&g));
+        jw_end(w, '}');
+    }
+    jw_end(w, ']');
+}
+
+/* "samples" in groups of k: mean time and mean power. */
+static void jw_sample_groups(struct jw *w, const struct ct__prun *run, size_t k)
+{
+    jw_key(w, "samples");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < run->n_samples && w->err == CT_OK; i += k) {
+        size_t m = run->n_samples - i < k ? run->n_samples - i : k;
+        struct jw_sum t = {0}, cpu = {0}, gpu = {0};
+        for (size_t x = i; x < i + m; x++) {
+            sum_add(&t, run->samples[x].t_s);
+            sum_add(&cpu, run->samples[x].cpu_w);
+            sum_add(&gpu, run->samples[x].gpu_w);
+        }
+        jw_item(w);
+        jw_begin(w, '{');
+        jw_num_member(w, "t_s", mean_of(&t));
+        jw_num_member(w, "cpu_w", mean_of(&cpu));
+        jw_num_member(w, "gpu_w", mean_of(&gpu));
+        jw_end(w, '}');
+    }
+    jw_end(w, ']');
+}
+
+/* "intensity_samples" in groups of k: the first time and source, the mean intensity (steps). */
+static void jw_isample_groups(struct jw *w, const struct ct__prun *run, size_t k)
+{
+    jw_key(w, "intensity_samples");
+    jw_begin(w, '[');
+    for (size_t i = 0; i < run->n_isamples && w->err == CT_OK; i += k) {
+        size_t m = run->n_isamples - i < k ? run->n_isamples - i : k;
+        struct jw_sum v = {0};
+        for (size_t x = i; x < i + m; x++)
+            sum_add(&v, run->isamples[x].g_per_kwh);
+        jw_item(w);
+        jw_begin(w, '{');
+        jw_num_member(w, "t_s", run->isamples[i].t_s);
+        jw_num_member(w, "g_per_kwh", mean_of(&v));
+        jw_key(w, "source");
+        jw_json(w, str_json(run->isamples[i].source));
+        jw_end(w, '}');
+    }
+    jw_end(w, ']');
+}
+
 /* upstream's parse_logs() per component: devices, power rows, energy rows, durations. */
 static void jw_components(struct jw *w, const struct ct__prun *run)
 {
@@ -682,6 +803,14 @@ static void jw_components(struct jw *w, const struct ct__prun *run)
         for (size_t d = 0; d < c->n_devices; d++)
             push(&w->b, devs, json_string(c->devices[d]));
         jw_member(w, "devices", devs);
+        if (group_size(w, run->n_epochs) > 1 || group_size(w, c->n_power) > 1) {
+            /* a reduced document: the epochs carry these figures, in groups */
+            jw_member(w, "avg_power_usages (W)", json_null());
+            jw_member(w, "avg_energy_usages (J)", json_null());
+            jw_member(w, "epoch_durations (s)", json_null());
+            jw_end(w, '}');
+            continue;
+        }
         jw_key(w, "avg_power_usages (W)");
         if (c->has_power) {
             jw_begin(w, '[');
@@ -733,15 +862,21 @@ static void jw_derived(struct jw *w, const struct ct__prun *run)
     json_decref(d);
     jw_key(w, "epoch_figures");
     jw_begin(w, '[');
-    for (size_t i = 0; i < run->n_epochs && w->err == CT_OK; i++) {
-        double kwh, g;
-        ct__parse_derive_epoch(&run->epochs[i], pue, intensity, &kwh, &g);
+    size_t k = group_size(w, run->n_epochs); /* sums over the groups of "epochs" */
+    for (size_t i = 0; i < run->n_epochs && w->err == CT_OK; i += k) {
+        struct jw_sum kwh = {0}, g = {0};
+        for (size_t x = i; x < i + k && x < run->n_epochs; x++) {
+            double ek, eg;
+            ct__parse_derive_epoch(&run->epochs[x], pue, intensity, &ek, &eg);
+            sum_add(&kwh, ek);
+            sum_add(&g, eg);
+        }
         jw_item(w);
         jw_begin(w, '{');
         jw_key(w, "energy_kwh");
-        jw_num(w, kwh);
+        jw_num(w, sum_of(&kwh));
         jw_key(w, "co2eq_g");
-        jw_num(w, g);
+        jw_num(w, sum_of(&g));
         jw_end(w, '}');
     }
     jw_end(w, ']');
@@ -770,10 +905,20 @@ static void jw_run(struct jw *w, const struct ct__prun *run)
     jw_member(w, "location", str_json(run->location));
     jw_member(w, "intensity_g_per_kwh", num_json(run->intensity_g_per_kwh));
     jw_member(w, "job", job_json(b, run->job));
-    JW_RECORDS(w, "epochs", run->epochs, run->n_epochs, epoch_fields);
+    size_t k;
+    if ((k = group_size(w, run->n_epochs)) > 1)
+        jw_epoch_groups(w, run, k);
+    else
+        JW_RECORDS(w, "epochs", run->epochs, run->n_epochs, epoch_fields);
     JW_RECORDS(w, "devices", run->devices, run->n_devices, device_fields);
-    JW_RECORDS(w, "samples", run->samples, run->n_samples, sample_fields);
-    JW_RECORDS(w, "intensity_samples", run->isamples, run->n_isamples, isample_fields);
+    if ((k = group_size(w, run->n_samples)) > 1)
+        jw_sample_groups(w, run, k);
+    else
+        JW_RECORDS(w, "samples", run->samples, run->n_samples, sample_fields);
+    if ((k = group_size(w, run->n_isamples)) > 1)
+        jw_isample_groups(w, run, k);
+    else
+        JW_RECORDS(w, "intensity_samples", run->isamples, run->n_isamples, isample_fields);
     jw_member(w, "skipped", skipped(b, run->skipped, run->n_skipped, 1));
     jw_derived(w, run);
     if (run->has_node) { /* only runs with a node meter: the others' JSON stays as it was */
@@ -819,12 +964,11 @@ static void jw_document(struct jw *w, const ct_parse_result *r)
         w->err = CT_ENOMEM;
 }
 
-CT_API int ct_parse_json(const ct_parse_result *r, char **json)
+/* The document into a new buffer (*json, NUL-terminated). */
+static int json_to_memory(const ct_parse_result *r, size_t max_points, char **json)
 {
-    if (!r || !json)
-        return CT_EINVAL;
     *json = NULL;
-    struct jw w = {.fd = -1};
+    struct jw w = {.fd = -1, .max_points = max_points};
     jw_document(&w, r);
     if (w.err != CT_OK) {
         free(w.buf);
@@ -832,6 +976,13 @@ CT_API int ct_parse_json(const ct_parse_result *r, char **json)
     }
     *json = w.buf;
     return CT_OK;
+}
+
+CT_API int ct_parse_json(const ct_parse_result *r, char **json)
+{
+    if (!r || !json)
+        return CT_EINVAL;
+    return json_to_memory(r, 0, json);
 }
 
 CT_API int ct_parse_json_write(const ct_parse_result *r, int fd)
@@ -846,4 +997,11 @@ CT_API int ct_parse_json_write(const ct_parse_result *r, int fd)
     free(w.buf);
     errno = saved;
     return w.err;
+}
+
+CT_API int ct_parse_json_reduced(const ct_parse_result *r, size_t max_points, char **json)
+{
+    if (!r || !json || max_points == 0)
+        return CT_EINVAL;
+    return json_to_memory(r, max_points, json);
 }
