@@ -423,6 +423,19 @@ else
     not_ok "CT_FAKE_NVML names the fake libnvidia-ml"
 fi
 
+# A long run (4000 epochs, more than the 1500 points a chart shows): the report reads the
+# library's reduced document (ct_parse_json_reduced), epochs in groups of 3.
+python3 "$CT_SOURCE_DIR/bench/gen_biglog.py" "$T/long" --epochs 4000 >/dev/null
+ct --report "$T/long" --output "$T/long.html"
+check "long run: HTML written" test "$rc" = 0
+check "long run: 1334 rows of epochs (1333 groups of 3, then the last)" test \
+    "$(grep -c '^<tr><td class="n">[0-9–]*</td><td class="n">' "$T/long.html")" = 1334
+check "long run: groups from the first epoch to the last" file_has "$T/long.html" \
+    '<tr><td class="n">1–3</td>' '<tr><td class="n">3997–3999</td>' \
+    '<tr><td class="n">4000</td>' "<tr><th>Epochs</th><td>4000</td></tr>"
+ct --report "$T/long" --output "$T/long.pdf"
+check "long run: PDF, one page, not blank" pdf_pages_ok "$T/long.pdf" 1
+
 # Several runs in one directory.
 mkdir -p "$T/both" && cp "$T"/cpu/* "$T"/gpu/* "$T/both/"
 ct --report "$T/both" --output "$T/both.pdf"

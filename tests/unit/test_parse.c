@@ -981,6 +981,76 @@ static void test_long_run_streams_the_same_document(void **state)
     free(std);
 }
 
+/* The reduced document (what the report reads): the long series in groups, the rest as is. */
+static void test_reduced_document(void **state)
+{
+    (void)state;
+    size_t len;
+    char *std = long_std_log(2500, &len), *text = NULL, *full = NULL;
+    ct_parse_result *r = NULL;
+    assert_int_equal(ct_parse_bytes(std, len, NULL, 0, &r), CT_OK);
+    assert_int_equal(ct_parse_json_reduced(r, 0, &text), CT_EINVAL);
+    assert_int_equal(ct_parse_json_reduced(r, 1000, &text), CT_OK);
+    assert_int_equal(ct_parse_json(r, &full), CT_OK);
+    json_t *j = json_loads(text, 0, NULL), *f = json_loads(full, 0, NULL);
+    assert_non_null(j);
+    assert_non_null(f);
+    const json_t *run = json_array_get(json_object_get(j, "runs"), 0);
+    const json_t *frun = json_array_get(json_object_get(f, "runs"), 0);
+    const json_t *eps = json_object_get(run, "epochs"), *feps = json_object_get(frun, "epochs");
+    const json_t *figs = json_object_get(json_object_get(run, "derived"), "epoch_figures");
+    const json_t *ffigs = json_object_get(json_object_get(frun, "derived"), "epoch_figures");
+    /* 2500 epochs, at most 1000 points: groups of 3, the last of one epoch */
+    assert_int_equal(json_array_size(eps), 834);
+    assert_int_equal(json_array_size(figs), 834);
+    long long count = 0;
+    for (size_t g = 0; g < json_array_size(eps); g++) {
+        const json_t *e = json_array_get(eps, g);
+        long long n = json_integer_value(json_object_get(e, "epochs"));
+        double d = 0, joules = 0, kwh = 0, fkwh = 0;
+        for (long long x = count; x < count + n; x++) {
+            const json_t *fe = json_array_get(feps, (size_t)x);
+            d += json_real_value(json_object_get(fe, "duration_s"));
+            joules += json_real_value(json_object_get(fe, "energy_j"));
+            kwh += json_real_value(json_object_get(fe, "energy_kwh"));
+            fkwh +=
+                json_real_value(json_object_get(json_array_get(ffigs, (size_t)x), "energy_kwh"));
+        }
+        count += n;
+        assert_int_equal(json_integer_value(json_object_get(e, "epoch")), count);
+        ct_assert_double_near(d, json_real_value(json_object_get(e, "duration_s")), 1e-9);
+        ct_assert_double_near(joules, json_real_value(json_object_get(e, "energy_j")), 1e-6);
+        ct_assert_double_near(kwh, json_real_value(json_object_get(e, "energy_kwh")), 1e-12);
+        /* mean power over the group: its energy over its duration */
+        double p = json_real_value(json_object_get(e, "cpu_power_w")) +
+                   json_real_value(json_object_get(e, "gpu_power_w"));
+        ct_assert_double_near(joules, p * d, 1e-9 * joules);
+        ct_assert_double_near(
+            fkwh, json_real_value(json_object_get(json_array_get(figs, g), "energy_kwh")), 1e-12);
+    }
+    assert_int_equal(count, 2500);
+    assert_true(json_is_null(json_object_get(
+        json_object_get(json_object_get(run, "components"), "gpu"), "avg_power_usages (W)")));
+    /* everything else as ct_parse_json gives it */
+    const char *same_keys[] = {"actual", "pred", "devices", "skipped", "pue", "location"};
+    for (size_t k = 0; k < sizeof(same_keys) / sizeof(same_keys[0]); k++)
+        assert_true(
+            json_equal(json_object_get(run, same_keys[k]), json_object_get(frun, same_keys[k])));
+    assert_true(json_equal(json_object_get(j, "totals"), json_object_get(f, "totals")));
+    json_decref(j);
+    json_decref(f);
+    ct_free(text);
+    ct_free(full);
+    /* a run shorter than max_points: the very same document */
+    assert_int_equal(ct_parse_json_reduced(r, 2500, &text), CT_OK);
+    assert_int_equal(ct_parse_json(r, &full), CT_OK);
+    assert_string_equal(text, full);
+    ct_free(text);
+    ct_free(full);
+    ct_parse_result_free(r);
+    free(std);
+}
+
 static void test_json_write_errors(void **state)
 {
     (void)state;
@@ -1266,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_junk_never_crashes),
         cmocka_unit_test(test_long_run_streams_the_same_document),
         cmocka_unit_test(test_json_write_errors),
+        cmocka_unit_test(test_reduced_document),
         cmocka_unit_test(test_skipped_cap),
         cmocka_unit_test(test_crafted_inputs),
         cmocka_unit_test(test_tracker_logs_end_to_end),
