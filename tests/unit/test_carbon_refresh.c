@@ -1294,6 +1294,113 @@ static void test_hostile_geolocation(void **state)
     run_hostile(f, &o, "Failed to retrieve location based on IP");
 }
 
+/* The providers of other zones: each gets the hostile replies on its own path, every other
+ * service (Electricity Maps with the key the tracker holds included) pointing nowhere. The key
+ * pieces come back in the reply as a server that echoes a leaked request would send them. */
+static void hostile_keyless(struct fx *f, const char *provider, const char *zone, const char *path)
+{
+    ct_options o = live_options(f);
+    const char *settings[] = {one_provider[0], one_provider[1], one_provider[2], NULL};
+    char expect[64];
+
+    one_provider_settings(provider);
+    o.settings = settings;
+    o.zone = zone;
+    o.electricitymaps_url = dead_url;
+    snprintf(expect, sizeof(expect), "%s: malformed JSON", provider);
+    echo_route(path, "SECRETKEY-123 {path}\x1b[2J\xc2\x9b");
+    run_hostile(f, &o, expect);
+    snprintf(expect, sizeof(expect), "%s: ", provider);
+    echo_route(path, "{\"message\": \"{path} RETKEY-1\\u001b]0;pwned\\u0007 " LONG_AAAA "\", "
+                     "\"error\": \"TKEY-123\\u009b31m\", \"detail\": \"SECR\\u001b[2J\"}");
+    run_hostile(f, &o, expect);
+}
+
+static void test_hostile_energycharts(void **state)
+{
+    hostile_keyless(*state, "energycharts", "DE", "/co2eq");
+}
+
+static void test_hostile_eirgrid(void **state)
+{
+    hostile_keyless(*state, "eirgrid", "IE", "/api/chart/");
+}
+
+static void test_hostile_odre(void **state)
+{
+    hostile_keyless(*state, "odre", "FR",
+                    "/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records");
+}
+
+/* EIA and ENTSO-E take their key in the query string: a server that echoes the request ({request})
+ * hands it back whole, in an HTML page, a JSON error and a bare token. */
+static void hostile_keyed(struct fx *f, const char *provider, const char *zone, const char *path,
+                          const char *url_suffix)
+{
+    ct_options o = live_options(f);
+    char url[192], key[96];
+    const char *settings[] = {url, key, dead_settings[0], dead_settings[1], dead_settings[2], NULL};
+    char expect[64];
+
+    snprintf(url, sizeof(url), "%s.url=%s%s", provider, srv_url, url_suffix);
+    snprintf(key, sizeof(key), "%s.api_key=%s", provider, KEY);
+    o.settings = settings;
+    o.zone = zone;
+    o.electricitymaps_url = dead_url;
+    snprintf(expect, sizeof(expect), "%s: ", provider);
+    echo_route(path, "<html><body>Bad request {request}\x1b[2J</body></html>");
+    run_hostile(f, &o, expect);
+    echo_route(path, "{\"error\": \"Invalid request {request}\\u001b]0;x\\u0007 " LONG_AAAA "\"}");
+    run_hostile(f, &o, expect);
+    echo_route(path, "<Acknowledgement_MarketDocument><Reason><code>999</code><text>{request} "
+                     "\x1b[31m</text></Reason></Acknowledgement_MarketDocument>");
+    run_hostile(f, &o, expect);
+}
+
+static void test_hostile_eia(void **state)
+{
+    hostile_keyed(*state, "eia", "US-TEX-ERCO", "/v2/electricity/rto/fuel-type-data/data/", "/v2");
+}
+
+static void test_hostile_entsoe(void **state)
+{
+    hostile_keyed(*state, "entsoe", "SE-SE3", "/api", "");
+}
+
+/* A cloud metadata service names the region: a key piece, escapes or a long text there never
+ * becomes the location shown, logged or in the JSON. */
+static void test_hostile_cloud(void **state)
+{
+    struct fx *f = *state;
+    ct_options o = live_options(f);
+    char gcp[192], azure[192];
+    const char *settings[] = {
+        dead_settings[0], dead_settings[1], dead_settings[2], gcp, azure, dead_settings[5], NULL};
+
+    snprintf(gcp, sizeof(gcp), "cloud.gcp_url=%s/gcp", srv_url);
+    snprintf(azure, sizeof(azure), "cloud.azure_url=%s/azure", dead_url);
+    o.zone = NULL;
+    o.settings = settings;
+    o.electricitymaps_url = dead_url;
+    echo_route("/gcp/computeMetadata/v1/instance/zone",
+               "projects/42/zones/SECRETKEY-123\x1b[2J{header:Metadata-Flavor}" LONG_AAAA);
+    run_hostile(f, &o, "Location: UNDETECTED");
+    assert_paths((const char *[]){"/gcp/computeMetadata/v1/instance/zone", NULL});
+    echo_route("/gcp/computeMetadata/v1/instance/zone", "projects/42/zones/europe-\x1b]0;x\x07"
+                                                        "RETKEY-1-b");
+    run_hostile(f, &o, "Location: UNDETECTED");
+    assert_paths((const char *[]){"/gcp/computeMetadata/v1/instance/zone", NULL});
+    snprintf(gcp, sizeof(gcp), "cloud.gcp_url=%s/gcp", dead_url);
+    snprintf(azure, sizeof(azure), "cloud.azure_url=%s/azure", srv_url);
+    echo_route("/azure/metadata/instance/compute/location",
+               "TKEY-123\xc2\x9b"
+               "31m{header:Metadata}\x1b[2J" LONG_AAAA);
+    run_hostile(f, &o, "Location: UNDETECTED");
+    assert_paths((const char *[]){"/azure/metadata/instance/compute/location?api-version=2021-02-"
+                                  "01&format=text",
+                                  NULL});
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1321,6 +1428,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_ukgrid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_energidataservice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_geolocation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_energycharts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_eirgrid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_odre, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_eia, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_entsoe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_cloud, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
