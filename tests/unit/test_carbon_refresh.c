@@ -1333,7 +1333,7 @@ static void test_hostile_odre(void **state)
 }
 
 /* EIA and ENTSO-E take their key in the query string: a server that echoes the request ({request})
- * hands it back whole, in an HTML page, a JSON error and a bare token. */
+ * hands it back whole, in an HTML page, a JSON error and an ENTSO-E acknowledgement. */
 static void hostile_keyed(struct fx *f, const char *provider, const char *zone, const char *path,
                           const char *url_suffix)
 {
@@ -1352,8 +1352,9 @@ static void hostile_keyed(struct fx *f, const char *provider, const char *zone, 
     run_hostile(f, &o, expect);
     echo_route(path, "{\"error\": \"Invalid request {request}\\u001b]0;x\\u0007 " LONG_AAAA "\"}");
     run_hostile(f, &o, expect);
-    echo_route(path, "<Acknowledgement_MarketDocument><Reason><code>999</code><text>{request} "
-                     "\x1b[31m</text></Reason></Acknowledgement_MarketDocument>");
+    echo_route(path, "<Acknowledgement_MarketDocument><Reason><code>999</code><text><![CDATA["
+                     "Bad request {request} \xc2\x9b"
+                     "31m]]></text></Reason></Acknowledgement_MarketDocument>");
     run_hostile(f, &o, expect);
 }
 
