@@ -1,9 +1,9 @@
 /*
  * parse.c - the log parser's public API, the top layer: ct_parse_bytes, ct_parse_run_bytes,
  * ct_parse_files and ct_parse_dir build a result through aggregate.c; ct_parse_json serialises it
- * (documented in carbontracker(1), PARSE JSON), into memory or streamed to a file descriptor
- * (ct_parse_json_write); the accessors and ct_parse_result_free. Nothing
- * below calls it.
+ * (documented in carbontracker(1), PARSE JSON), into memory, streamed to a file descriptor
+ * (ct_parse_json_write) or with long series in groups (ct_parse_json_reduced, for the report);
+ * the accessors and ct_parse_result_free. Nothing below calls it.
  */
 #include "aggregate.h"
 #include "derive.h"
