@@ -53,6 +53,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (!json_is_object(j))
         abort();
     json_decref(j);
+    /* the report's document, every series of more than 2 entries in groups */
+    char *reduced = NULL;
+    if (ct_parse_json_reduced(r, 2, &reduced) != CT_OK)
+        abort();
+    j = json_loads(reduced, 0, NULL);
+    if (!json_is_object(j))
+        abort();
+    json_decref(j);
+    ct_free(reduced);
     if (strncmp(text, "The training of models in this work is estimated to use ", 56) != 0 ||
         !strstr(text, "Measured by carbontracker (https://github.com/lfwa/carbontracker)."))
         abort();
