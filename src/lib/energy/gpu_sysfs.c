@@ -144,18 +144,6 @@ int ct__hwmon_read_u64(int hwmon_fd, const char *attr, uint64_t *out)
     return r;
 }
 
-void ct__power_trace_add(struct ct__power_trace *p, uint64_t now_ns, double power_uw)
-{
-    if (p->primed && now_ns > p->last_ns) {
-        /* µW x ns = 1e-15 J = 1e-9 µJ */
-        p->total_uj += (p->last_uw + power_uw) / 2.0 * (double)(now_ns - p->last_ns) / 1e9;
-    }
-    if (!p->primed || now_ns > p->last_ns)
-        p->last_ns = now_ns;
-    p->last_uw = power_uw;
-    p->primed = 1;
-}
-
 static void add_note(char *note, size_t note_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

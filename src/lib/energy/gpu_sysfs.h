@@ -1,11 +1,13 @@
 /*
  * gpu_sysfs.h - what the AMD and Intel GPU meters share: the DRM cards of one PCI vendor as sysfs
  * shows them (class/drm/cardN, its device link, the PCI address, the hwmon directory under the
- * device), hwmon attributes read afresh each time (so a vanished file is seen at once), a
- * power-trace integrator, and the parser of the vendors' visible-devices variables.
+ * device), hwmon attributes read afresh each time (so a vanished file is seen at once), and the
+ * parser of the vendors' visible-devices variables.
  */
 #ifndef CT_ENERGY_GPU_SYSFS_H
 #define CT_ENERGY_GPU_SYSFS_H
+
+#include "power_integrator.h" /* struct ct__power_trace, in struct ct__hwmon_gpu */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -47,17 +49,6 @@ void ct__pci_from_bdfid(uint64_t bdfid, char *buf, size_t len);
  * Returns 0, -errno (-ENOENT: gone) or -EINVAL (not a number).
  */
 int ct__hwmon_read_u64(int hwmon_fd, const char *attr, uint64_t *out);
-
-/* Power samples integrated with the trapezoid rule. */
-struct ct__power_trace {
-    uint64_t last_ns;
-    double last_uw;
-    double total_uj;
-    int primed; /* a first sample was taken */
-};
-
-/* Add a sample of power_uw at now_ns; the first sample only sets the start. */
-void ct__power_trace_add(struct ct__power_trace *p, uint64_t now_ns, double power_uw);
 
 /*
  * Apply a visible-devices list to devices 0..n-1 (ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES,

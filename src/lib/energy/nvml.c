@@ -30,8 +30,10 @@ static nvmlReturn_t activate(struct ct__nvml_state *s, struct ct__nvml_gpu *g, u
     if (g->method == METHOD_COUNTER) {
         r = s->api.energy(g->handle, &g->last_mj);
     } else {
-        r = s->api.power(g->handle, &g->last_mw);
-        g->last_ns = now_ns;
+        unsigned mw;
+        r = s->api.power(g->handle, &mw);
+        if (r == NVML_SUCCESS)
+            ct__power_trace_start(&g->trace, now_ns, (double)mw * 1000.0);
     }
     if (r == NVML_SUCCESS)
         g->active = 1;
@@ -82,15 +84,8 @@ static int nvml_read(void *vs, uint64_t now_ns, struct ct__reading *out)
             } else {
                 unsigned mw;
                 r = s->api.power(g->handle, &mw);
-                if (r == NVML_SUCCESS) {
-                    if (now_ns > g->last_ns) {
-                        /* mW x ns = 1e-12 J = 1e-6 uJ */
-                        double dt_ns = (double)(now_ns - g->last_ns);
-                        g->total_uj_f += ((double)g->last_mw + (double)mw) / 2.0 * dt_ns / 1e6;
-                        g->last_ns = now_ns;
-                    }
-                    g->last_mw = mw;
-                }
+                if (r == NVML_SUCCESS)
+                    ct__power_trace_add(&g->trace, now_ns, (double)mw * 1000.0);
             }
             if (r == NVML_SUCCESS) {
                 answered++;
@@ -101,7 +96,7 @@ static int nvml_read(void *vs, uint64_t now_ns, struct ct__reading *out)
             }
         }
         out[i].energy_uj =
-            g->method == METHOD_COUNTER ? g->total_uj : (uint64_t)(g->total_uj_f + 0.5);
+            g->method == METHOD_COUNTER ? g->total_uj : (uint64_t)(g->trace.total_uj + 0.5);
         out[i].lost = g->lost;
     }
     return attempted > 0 && answered == 0 ? CT_EIO : CT_OK;
@@ -152,10 +147,11 @@ static void choose_method(struct ct__nvml_state *s, struct ct__nvml_gpu *g, uint
         }
     }
     if (a->power) {
-        rp = a->power(g->handle, &g->last_mw);
-        g->last_ns = now_ns;
+        unsigned mw;
+        rp = a->power(g->handle, &mw);
         if (rp == NVML_SUCCESS) {
             g->method = METHOD_POWER;
+            ct__power_trace_start(&g->trace, now_ns, (double)mw * 1000.0);
             ct__fmt(g->method_why, sizeof(g->method_why),
                     "power samples (nvmlDeviceGetPowerUsage) integrated at 20 Hz: %s",
                     !a->energy ? "the library has no nvmlDeviceGetTotalEnergyConsumption"

@@ -9,6 +9,7 @@
 
 #include "meter.h"
 #include "nvml_types.h"
+#include "power_integrator.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -50,12 +51,10 @@ struct ct__nvml_gpu {
     int active;     /* counting energy (always, unless devices_by_pid has not matched it yet) */
     int lost;       /* stopped answering: energy frozen */
     int last_error; /* NVML code of the failure that lost it */
-    unsigned long long last_mj; /* counter: last raw reading (mJ since driver load) */
-    unsigned last_mw;           /* power: last sample */
-    uint64_t last_ns;           /* power: time of the last sample */
-    uint64_t total_uj;          /* counter: energy since activation */
-    double total_uj_f;          /* power: integrated energy since activation */
-    unsigned long resets;       /* counter went backwards (driver reload) */
+    unsigned long long last_mj;   /* counter: last raw reading (mJ since driver load) */
+    uint64_t total_uj;            /* counter: energy since activation */
+    struct ct__power_trace trace; /* power: samples integrated since activation */
+    unsigned long resets;         /* counter went backwards (driver reload) */
 };
 
 /* The meter's state. */

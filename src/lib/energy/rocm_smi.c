@@ -316,8 +316,7 @@ static void choose_method(struct rsmi_state *s, struct amd_gpu *g, uint64_t now_
         rp = a->power(g->index, 0, &uw);
         if (rp == CT_RSMI_SUCCESS) {
             g->method = METHOD_POWER;
-            memset(&g->trace, 0, sizeof(g->trace));
-            ct__power_trace_add(&g->trace, now_ns, (double)uw);
+            ct__power_trace_start(&g->trace, now_ns, (double)uw);
             ct__fmt(g->method_why, sizeof(g->method_why),
                     "power samples (rsmi_dev_power_ave_get) integrated at 20 Hz: %s",
                     !a->energy                    ? "the library has no rsmi_dev_energy_count_get"
