@@ -302,6 +302,12 @@ static void test_power_trace(void **st)
     ct_assert_double_equal(200e6, p.total_uj);
     ct__power_trace_add(&p, 2 * S_NS, 300e6); /* no time passed: nothing */
     ct_assert_double_equal(200e6, p.total_uj);
+    /* Started again (a GPU activated later): what came before is dropped, the sample is the
+     * new start. */
+    ct__power_trace_start(&p, 5 * S_NS, 50e6);
+    ct_assert_double_equal(0, p.total_uj);
+    ct__power_trace_add(&p, 7 * S_NS, 150e6); /* 2 s at (50 + 150) / 2 W */
+    ct_assert_double_equal(200e6, p.total_uj);
 }
 
 /* ---- rocm-smi: loading --------------------------------------------------------------------*/
