@@ -12,50 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct amd_hwmon_state {
-    struct ct__hwmon_gpu *gpus;
-    int n;
-    int n_cards;
-    char notes[384];
-};
-
-static void amd_hwmon_close(void *vs)
-{
-    struct amd_hwmon_state *s = vs;
-    if (!s)
-        return;
-    ct__hwmon_gpus_close(s->gpus, s->n);
-    free(s->gpus);
-    free(s);
-}
-
-static void add_note(struct amd_hwmon_state *s, const char *what)
-{
-    size_t off = strlen(s->notes);
-    ct__append(s->notes, sizeof(s->notes), &off, "%s%s", off ? "; " : "", what);
-}
-
 static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *why, size_t why_len)
 {
-    struct amd_hwmon_state *s = calloc(1, sizeof(*s));
-    struct ct__drm_card *cards = calloc(CT__GPU_MAX_CARDS, sizeof(*cards));
-    int rc = CT_ENOTSUP;
+    struct ct__hwmon_meter *s = NULL;
+    struct ct__drm_card *cards = NULL;
     *state = NULL;
-    if (!s || !cards) {
-        rc = CT_ENOMEM;
+    int rc =
+        ct__hwmon_meter_start(ctx->sysfs_fd, CT__PCI_VENDOR_AMD, "AMD", &s, &cards, why, why_len);
+    if (rc != CT_OK)
         goto fail;
-    }
-    int n = ct__drm_cards(ctx->sysfs_fd, CT__PCI_VENDOR_AMD, cards, CT__GPU_MAX_CARDS);
-    s->n_cards = n;
-    if (n == 0) {
-        ct__strlcpy(why, "no AMD GPU (no card of PCI vendor 0x1002 under class/drm)", why_len);
-        goto fail;
-    }
-    s->gpus = calloc((size_t)n, sizeof(*s->gpus));
-    if (!s->gpus) {
-        rc = CT_ENOMEM;
-        goto fail;
-    }
+    rc = CT_ENOTSUP;
+    int n = s->n_cards;
     struct ct__hwmon_gpu all[CT__GPU_MAX_CARDS];
     const char *uuids[CT__GPU_MAX_CARDS];
     int chosen[CT__GPU_MAX_CARDS];
@@ -72,17 +39,14 @@ static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *
                                   uuids, chosen, s->notes, sizeof(s->notes));
     uint64_t now_ns = ct__now_ns();
     for (int i = 0; i < n; i++) {
-        int picked = 0;
-        for (int k = 0; k < n_chosen && !picked; k++)
-            picked = chosen[k] == i;
-        if (!picked)
+        if (!ct__gpu_chosen(chosen, n_chosen, i))
             continue;
         struct ct__hwmon_gpu *g = &all[i];
         char msg[160];
         if (!g->card.hwmon[0] || strcmp(g->card.hwmon_name, "amdgpu") != 0) {
             ct__fmt(msg, sizeof(msg), "%s (%s) skipped: no amdgpu hwmon directory", g->card.card,
                     g->card.pci);
-            add_note(s, msg);
+            ct__hwmon_meter_note(s, msg);
             continue;
         }
         int r = -1;
@@ -96,7 +60,7 @@ static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *
                     "%s (%s) skipped: neither power1_input nor power1_average "
                     "can be read (%s)",
                     g->card.card, g->card.pci, r == -EINVAL ? "not a number" : strerror(-r));
-            add_note(s, msg);
+            ct__hwmon_meter_note(s, msg);
             continue;
         }
         s->gpus[s->n++] = *g;
@@ -112,31 +76,22 @@ static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *
 
 fail:
     free(cards);
-    amd_hwmon_close(s);
+    ct__hwmon_meter_close(s);
     return rc;
 }
 
 static int amd_hwmon_describe(void *vs, struct ct__meter_dev *devs, int max)
 {
-    struct amd_hwmon_state *s = vs;
+    struct ct__hwmon_meter *s = vs;
     for (int i = 0; i < s->n && i < max; i++) {
         const struct ct__hwmon_gpu *g = &s->gpus[i];
-        ct__strlcpy(devs[i].name, g->name, sizeof(devs[i].name));
-        devs[i].provenance = CT_PROVENANCE_INTEGRATED;
-        ct__strlcpy(devs[i].uuid, g->uuid, sizeof(devs[i].uuid));
-        devs[i].index = i;
+        ct__hwmon_meter_describe(s, i, CT_PROVENANCE_INTEGRATED, &devs[i]);
         ct__fmt(devs[i].info, sizeof(devs[i].info),
                 "PCI %s, %s; amdgpu hwmon %s (uW) integrated at 20 Hz: ROCm SMI is not used "
                 "(socket power: on an APU it includes the CPU)",
                 g->card.pci, g->card.card, g->attr);
     }
     return s->n;
-}
-
-static int amd_hwmon_read(void *vs, uint64_t now_ns, struct ct__reading *out)
-{
-    struct amd_hwmon_state *s = vs;
-    return ct__hwmon_gpus_read(s->gpus, s->n, now_ns, out);
 }
 
 static uint64_t amd_hwmon_max_interval_ns(void *vs)
@@ -147,7 +102,7 @@ static uint64_t amd_hwmon_max_interval_ns(void *vs)
 
 static void amd_hwmon_detail(void *vs, char *buf, size_t len)
 {
-    struct amd_hwmon_state *s = vs;
+    struct ct__hwmon_meter *s = vs;
     size_t off = 0;
     if (len == 0)
         return;
@@ -168,8 +123,8 @@ const struct ct__meter_ops ct__meter_amdgpu_hwmon = {
     .domain = "gpu-amd",
     .probe = amd_hwmon_probe,
     .describe = amd_hwmon_describe,
-    .read = amd_hwmon_read,
+    .read = ct__hwmon_meter_read,
     .max_interval_ns = amd_hwmon_max_interval_ns,
     .detail = amd_hwmon_detail,
-    .close = amd_hwmon_close,
+    .close = ct__hwmon_meter_close,
 };

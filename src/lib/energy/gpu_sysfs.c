@@ -244,6 +244,14 @@ int ct__gpu_select(const char *spec1, const char *var1, const char *spec2, const
     return m;
 }
 
+int ct__gpu_chosen(const int *chosen, int n_chosen, int i)
+{
+    for (int k = 0; k < n_chosen; k++)
+        if (chosen[k] == i)
+            return 1;
+    return 0;
+}
+
 int ct__hwmon_gpu_open(int sysfs_fd, struct ct__hwmon_gpu *g, uint64_t now_ns)
 {
     g->dirfd = openat(sysfs_fd, g->card.hwmon, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -263,11 +271,37 @@ int ct__hwmon_gpu_open(int sysfs_fd, struct ct__hwmon_gpu *g, uint64_t now_ns)
     return 0;
 }
 
-int ct__hwmon_gpus_read(struct ct__hwmon_gpu *g, int n, uint64_t now_ns, struct ct__reading *out)
+int ct__hwmon_meter_start(int sysfs_fd, unsigned vendor, const char *vendor_name,
+                          struct ct__hwmon_meter **state, struct ct__drm_card **cards, char *why,
+                          size_t why_len)
 {
+    struct ct__hwmon_meter *s = calloc(1, sizeof(*s));
+    *state = s;
+    *cards = calloc(CT__GPU_MAX_CARDS, sizeof(**cards));
+    if (!s || !*cards)
+        return CT_ENOMEM;
+    s->n_cards = ct__drm_cards(sysfs_fd, vendor, *cards, CT__GPU_MAX_CARDS);
+    if (s->n_cards == 0) {
+        ct__fmt(why, why_len, "no %s GPU (no card of PCI vendor 0x%04x under class/drm)",
+                vendor_name, vendor);
+        return CT_ENOTSUP;
+    }
+    s->gpus = calloc((size_t)s->n_cards, sizeof(*s->gpus));
+    return s->gpus ? CT_OK : CT_ENOMEM;
+}
+
+void ct__hwmon_meter_note(struct ct__hwmon_meter *s, const char *what)
+{
+    size_t off = strlen(s->notes);
+    ct__append(s->notes, sizeof(s->notes), &off, "%s%s", off ? "; " : "", what);
+}
+
+int ct__hwmon_meter_read(void *state, uint64_t now_ns, struct ct__reading *out)
+{
+    struct ct__hwmon_meter *s = state;
     int attempted = 0, answered = 0;
-    for (int i = 0; i < n; i++) {
-        struct ct__hwmon_gpu *d = &g[i];
+    for (int i = 0; i < s->n; i++) {
+        struct ct__hwmon_gpu *d = &s->gpus[i];
         if (!d->lost) {
             uint64_t v;
             attempted++;
@@ -297,11 +331,26 @@ int ct__hwmon_gpus_read(struct ct__hwmon_gpu *g, int n, uint64_t now_ns, struct 
     return attempted > 0 && answered == 0 ? CT_EIO : CT_OK;
 }
 
-void ct__hwmon_gpus_close(struct ct__hwmon_gpu *g, int n)
+void ct__hwmon_meter_close(void *state)
 {
-    for (int i = 0; g && i < n; i++)
-        if (g[i].dirfd >= 0)
-            close(g[i].dirfd);
+    struct ct__hwmon_meter *s = state;
+    if (!s)
+        return;
+    for (int i = 0; s->gpus && i < s->n; i++)
+        if (s->gpus[i].dirfd >= 0)
+            close(s->gpus[i].dirfd);
+    free(s->gpus);
+    free(s);
+}
+
+void ct__hwmon_meter_describe(const struct ct__hwmon_meter *s, int i, int provenance,
+                              struct ct__meter_dev *d)
+{
+    const struct ct__hwmon_gpu *g = &s->gpus[i];
+    ct__strlcpy(d->name, g->name, sizeof(d->name));
+    d->provenance = provenance;
+    ct__strlcpy(d->uuid, g->uuid, sizeof(d->uuid));
+    d->index = i;
 }
 
 void ct__hwmon_gpu_identify(int sysfs_fd, struct ct__hwmon_gpu *g, const char *vendor_name)

@@ -1,8 +1,9 @@
 /*
  * gpu_sysfs.h - what the AMD and Intel GPU meters share: the DRM cards of one PCI vendor as sysfs
  * shows them (class/drm/cardN, its device link, the PCI address, the hwmon directory under the
- * device), hwmon attributes read afresh each time (so a vanished file is seen at once), and the
- * parser of the vendors' visible-devices variables.
+ * device), hwmon attributes read afresh each time (so a vanished file is seen at once), the
+ * state, read and close of the two hwmon GPU meters, and the parser of the vendors'
+ * visible-devices variables.
  */
 #ifndef CT_ENERGY_GPU_SYSFS_H
 #define CT_ENERGY_GPU_SYSFS_H
@@ -12,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ct__reading; /* meter.h */
+struct ct__reading;   /* meter.h */
+struct ct__meter_dev; /* meter.h */
 
 #define CT__PCI_VENDOR_AMD 0x1002u
 #define CT__PCI_VENDOR_INTEL 0x8086u
@@ -72,6 +74,9 @@ int ct__gpu_visible(const char *spec, const char *var, const int *in, int n_in,
 int ct__gpu_select(const char *spec1, const char *var1, const char *spec2, const char *var2, int n,
                    const char *const *uuids, int *out, char *note, size_t note_len);
 
+/* Whether device i is among the n_chosen that ct__gpu_select wrote to chosen. */
+int ct__gpu_chosen(const int *chosen, int n_chosen, int i);
+
 /* One GPU measured through a hwmon attribute (the amdgpu-hwmon and intel-gpu-hwmon meters). */
 struct ct__hwmon_gpu {
     struct ct__drm_card card;
@@ -92,13 +97,40 @@ struct ct__hwmon_gpu {
  * or -errno (-EINVAL: not a number). */
 int ct__hwmon_gpu_open(int sysfs_fd, struct ct__hwmon_gpu *g, uint64_t now_ns);
 
-/* Read every GPU not lost at now_ns into out[i]; a GPU whose file vanished or holds garbage is
- * marked lost with the reason, its energy kept; a counter that went backwards (a driver reload)
- * is rebased. Returns CT_OK, or CT_EIO when every GPU read failed. */
-int ct__hwmon_gpus_read(struct ct__hwmon_gpu *g, int n, uint64_t now_ns, struct ct__reading *out);
+/* The state of a meter of GPUs read through hwmon (amdgpu-hwmon, intel-gpu-hwmon). */
+struct ct__hwmon_meter {
+    struct ct__hwmon_gpu *gpus; /* the measured GPUs (room for n_cards) */
+    int n;
+    int n_cards; /* the vendor's DRM cards */
+    char notes[384];
+};
 
-/* Close the GPUs' directory fds. */
-void ct__hwmon_gpus_close(struct ct__hwmon_gpu *g, int n);
+/*
+ * Begin a hwmon GPU meter's probe: allocate its state and find the DRM cards of PCI vendor
+ * `vendor` (called vendor_name in the reason). Returns CT_OK with *state and *cards (room for
+ * CT__GPU_MAX_CARDS, (*state)->n_cards of them), CT_ENOTSUP with the reason in why when there is
+ * no such card, or CT_ENOMEM. Whatever the result, the caller frees *cards and closes *state with
+ * ct__hwmon_meter_close (both may be NULL).
+ */
+int ct__hwmon_meter_start(int sysfs_fd, unsigned vendor, const char *vendor_name,
+                          struct ct__hwmon_meter **state, struct ct__drm_card **cards, char *why,
+                          size_t why_len);
+
+/* Append a note ("; "-separated) to the meter's notes, as far as they have room. */
+void ct__hwmon_meter_note(struct ct__hwmon_meter *s, const char *what);
+
+/* The meter's read (a ct__meter_ops read over a struct ct__hwmon_meter): every GPU not lost at
+ * now_ns into out[i]; a GPU whose file vanished or holds garbage is marked lost with the reason,
+ * its energy kept; a counter that went backwards (a driver reload) is rebased. Returns CT_OK, or
+ * CT_EIO when every GPU read failed. */
+int ct__hwmon_meter_read(void *state, uint64_t now_ns, struct ct__reading *out);
+
+/* The meter's close: the GPUs' directory fds, then the state. NULL does nothing. */
+void ct__hwmon_meter_close(void *state);
+
+/* Describe GPU i: its name, uuid and index i, with `provenance`; d->info is the caller's. */
+void ct__hwmon_meter_describe(const struct ct__hwmon_meter *s, int i, int provenance,
+                              struct ct__meter_dev *d);
 
 /* The GPU's name: device/product_name when the driver gives one, else "<vendor> GPU vvvv:dddd".
  * And its "GPU-<unique_id>" from device/unique_id, or "". */

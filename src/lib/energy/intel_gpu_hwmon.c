@@ -15,29 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct intel_state {
-    struct ct__hwmon_gpu *gpus;
-    int n;
-    int n_cards;
-    char notes[384];
-};
-
-static void intel_close(void *vs)
-{
-    struct intel_state *s = vs;
-    if (!s)
-        return;
-    ct__hwmon_gpus_close(s->gpus, s->n);
-    free(s->gpus);
-    free(s);
-}
-
-static void add_note(struct intel_state *s, const char *what)
-{
-    size_t off = strlen(s->notes);
-    ct__append(s->notes, sizeof(s->notes), &off, "%s%s", off ? "; " : "", what);
-}
-
 /* The card-level energy attribute of an i915/xe hwmon directory: the energyN_input whose label
  * is "card", else energy1_input. */
 static void card_counter(int sysfs_fd, const struct ct__hwmon_gpu *g, char *attr, size_t len)
@@ -56,35 +33,22 @@ static void card_counter(int sysfs_fd, const struct ct__hwmon_gpu *g, char *attr
 
 static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why, size_t why_len)
 {
-    struct intel_state *s = calloc(1, sizeof(*s));
-    struct ct__drm_card *cards = calloc(CT__GPU_MAX_CARDS, sizeof(*cards));
-    int rc = CT_ENOTSUP;
+    struct ct__hwmon_meter *s = NULL;
+    struct ct__drm_card *cards = NULL;
     *state = NULL;
-    if (!s || !cards) {
-        rc = CT_ENOMEM;
+    int rc = ct__hwmon_meter_start(ctx->sysfs_fd, CT__PCI_VENDOR_INTEL, "Intel", &s, &cards, why,
+                                   why_len);
+    if (rc != CT_OK)
         goto fail;
-    }
-    int n = ct__drm_cards(ctx->sysfs_fd, CT__PCI_VENDOR_INTEL, cards, CT__GPU_MAX_CARDS);
-    s->n_cards = n;
-    if (n == 0) {
-        ct__strlcpy(why, "no Intel GPU (no card of PCI vendor 0x8086 under class/drm)", why_len);
-        goto fail;
-    }
-    s->gpus = calloc((size_t)n, sizeof(*s->gpus));
-    if (!s->gpus) {
-        rc = CT_ENOMEM;
-        goto fail;
-    }
+    rc = CT_ENOTSUP;
+    int n = s->n_cards;
     int chosen[CT__GPU_MAX_CARDS];
     const char *mask = ct__settings_get(ctx->settings, "intel-gpu-hwmon", "visible_devices");
     int n_chosen = ct__gpu_select(mask, "ZE_AFFINITY_MASK", NULL, NULL, n, NULL, chosen, s->notes,
                                   sizeof(s->notes));
     uint64_t now_ns = ct__now_ns();
     for (int i = 0; i < n; i++) {
-        int picked = 0;
-        for (int k = 0; k < n_chosen && !picked; k++)
-            picked = chosen[k] == i;
-        if (!picked)
+        if (!ct__gpu_chosen(chosen, n_chosen, i))
             continue;
         struct ct__hwmon_gpu g;
         memset(&g, 0, sizeof(g));
@@ -99,7 +63,7 @@ static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
                     "%s (%s) skipped: no i915/xe hwmon directory (an integrated GPU: its energy "
                     "is in the CPU package's)",
                     g.card.card, g.card.pci);
-            add_note(s, msg);
+            ct__hwmon_meter_note(s, msg);
             continue;
         }
         card_counter(ctx->sysfs_fd, &g, g.attr, sizeof(g.attr));
@@ -109,7 +73,7 @@ static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
                     r == -ENOENT   ? "is absent (integrated GPU, or a kernel before 6.2)"
                     : r == -EINVAL ? "holds no number"
                                    : strerror(-r));
-            add_note(s, msg);
+            ct__hwmon_meter_note(s, msg);
             continue;
         }
         s->gpus[s->n++] = g;
@@ -125,19 +89,16 @@ static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
 
 fail:
     free(cards);
-    intel_close(s);
+    ct__hwmon_meter_close(s);
     return rc;
 }
 
 static int intel_describe(void *vs, struct ct__meter_dev *devs, int max)
 {
-    struct intel_state *s = vs;
+    struct ct__hwmon_meter *s = vs;
     for (int i = 0; i < s->n && i < max; i++) {
         const struct ct__hwmon_gpu *g = &s->gpus[i];
-        ct__strlcpy(devs[i].name, g->name, sizeof(devs[i].name));
-        devs[i].provenance = CT_PROVENANCE_MEASURED;
-        ct__strlcpy(devs[i].uuid, g->uuid, sizeof(devs[i].uuid));
-        devs[i].index = i;
+        ct__hwmon_meter_describe(s, i, CT_PROVENANCE_MEASURED, &devs[i]);
         ct__fmt(devs[i].info, sizeof(devs[i].info),
                 "PCI %s, %s; exact energy from the %s hwmon counter %s (uJ)%s", g->card.pci,
                 g->card.card, g->card.hwmon_name, g->attr,
@@ -148,15 +109,9 @@ static int intel_describe(void *vs, struct ct__meter_dev *devs, int max)
     return s->n;
 }
 
-static int intel_read(void *vs, uint64_t now_ns, struct ct__reading *out)
-{
-    struct intel_state *s = vs;
-    return ct__hwmon_gpus_read(s->gpus, s->n, now_ns, out);
-}
-
 static void intel_detail(void *vs, char *buf, size_t len)
 {
-    struct intel_state *s = vs;
+    struct ct__hwmon_meter *s = vs;
     size_t off = 0;
     if (len == 0)
         return;
@@ -185,7 +140,7 @@ const struct ct__meter_ops ct__meter_intel_gpu_hwmon = {
     .domain = "gpu-intel",
     .probe = intel_probe,
     .describe = intel_describe,
-    .read = intel_read,
+    .read = ct__hwmon_meter_read,
     .detail = intel_detail,
-    .close = intel_close,
+    .close = ct__hwmon_meter_close,
 };

@@ -443,10 +443,7 @@ static int rsmi_probe(const struct ct__probe_ctx *ctx, void **state, char *why, 
     /* Described in ROCm SMI (PCI) order, stable across runs for the logs. */
     uint64_t now_ns = ct__now_ns();
     for (int i = 0; i < s->n_all; i++) {
-        int picked = 0;
-        for (int k = 0; k < n_chosen && !picked; k++)
-            picked = chosen[k] == i;
-        if (!picked)
+        if (!ct__gpu_chosen(chosen, n_chosen, i))
             continue;
         struct amd_gpu *g = &s->all[i];
         choose_method(s, g, now_ns);
