@@ -20,8 +20,7 @@ static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *
     int rc =
         ct__hwmon_meter_start(ctx->sysfs_fd, CT__PCI_VENDOR_AMD, "AMD", &s, &cards, why, why_len);
     if (rc != CT_OK)
-        goto fail;
-    rc = CT_ENOTSUP;
+        return ct__hwmon_meter_finish(s, cards, rc, NULL, state, why, why_len);
     int n = s->n_cards;
     struct ct__hwmon_gpu all[CT__GPU_MAX_CARDS];
     const char *uuids[CT__GPU_MAX_CARDS];
@@ -65,19 +64,8 @@ static int amd_hwmon_probe(const struct ct__probe_ctx *ctx, void **state, char *
         }
         s->gpus[s->n++] = *g;
     }
-    if (s->n == 0) {
-        ct__fmt(why, why_len, "no AMD GPU can be measured through hwmon: %s",
-                s->notes[0] ? s->notes : "none selected");
-        goto fail;
-    }
-    free(cards);
-    *state = s;
-    return CT_OK;
-
-fail:
-    free(cards);
-    ct__hwmon_meter_close(s);
-    return rc;
+    return ct__hwmon_meter_finish(s, cards, CT_OK, "no AMD GPU can be measured through hwmon",
+                                  state, why, why_len);
 }
 
 static int amd_hwmon_describe(void *vs, struct ct__meter_dev *devs, int max)

@@ -290,6 +290,22 @@ int ct__hwmon_meter_start(int sysfs_fd, unsigned vendor, const char *vendor_name
     return s->gpus ? CT_OK : CT_ENOMEM;
 }
 
+int ct__hwmon_meter_finish(struct ct__hwmon_meter *s, struct ct__drm_card *cards, int rc,
+                           const char *none, void **state, char *why, size_t why_len)
+{
+    free(cards);
+    if (rc == CT_OK && s->n == 0) {
+        ct__fmt(why, why_len, "%s: %s", none, s->notes[0] ? s->notes : "none selected");
+        rc = CT_ENOTSUP;
+    }
+    if (rc != CT_OK) {
+        ct__hwmon_meter_close(s);
+        return rc;
+    }
+    *state = s;
+    return CT_OK;
+}
+
 void ct__hwmon_meter_note(struct ct__hwmon_meter *s, const char *what)
 {
     size_t off = strlen(s->notes);

@@ -109,12 +109,19 @@ struct ct__hwmon_meter {
  * Begin a hwmon GPU meter's probe: allocate its state and find the DRM cards of PCI vendor
  * `vendor` (called vendor_name in the reason). Returns CT_OK with *state and *cards (room for
  * CT__GPU_MAX_CARDS, (*state)->n_cards of them), CT_ENOTSUP with the reason in why when there is
- * no such card, or CT_ENOMEM. Whatever the result, the caller frees *cards and closes *state with
- * ct__hwmon_meter_close (both may be NULL).
+ * no such card, or CT_ENOMEM. Whatever the result, the caller ends with ct__hwmon_meter_finish.
  */
 int ct__hwmon_meter_start(int sysfs_fd, unsigned vendor, const char *vendor_name,
                           struct ct__hwmon_meter **state, struct ct__drm_card **cards, char *why,
                           size_t why_len);
+
+/*
+ * End a hwmon GPU meter's probe: free cards and, when rc is CT_OK and GPUs are measured, give the
+ * state to *state and return CT_OK. Otherwise close the state and return rc, or CT_ENOTSUP with
+ * why "<none>: <the notes>" when rc is CT_OK but no GPU is measured.
+ */
+int ct__hwmon_meter_finish(struct ct__hwmon_meter *s, struct ct__drm_card *cards, int rc,
+                           const char *none, void **state, char *why, size_t why_len);
 
 /* Append a note ("; "-separated) to the meter's notes, as far as they have room. */
 void ct__hwmon_meter_note(struct ct__hwmon_meter *s, const char *what);

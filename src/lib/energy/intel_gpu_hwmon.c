@@ -39,8 +39,7 @@ static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
     int rc = ct__hwmon_meter_start(ctx->sysfs_fd, CT__PCI_VENDOR_INTEL, "Intel", &s, &cards, why,
                                    why_len);
     if (rc != CT_OK)
-        goto fail;
-    rc = CT_ENOTSUP;
+        return ct__hwmon_meter_finish(s, cards, rc, NULL, state, why, why_len);
     int n = s->n_cards;
     int chosen[CT__GPU_MAX_CARDS];
     const char *mask = ct__settings_get(ctx->settings, "intel-gpu-hwmon", "visible_devices");
@@ -78,19 +77,8 @@ static int intel_probe(const struct ct__probe_ctx *ctx, void **state, char *why,
         }
         s->gpus[s->n++] = g;
     }
-    if (s->n == 0) {
-        ct__fmt(why, why_len, "no Intel GPU energy counter: %s",
-                s->notes[0] ? s->notes : "none selected");
-        goto fail;
-    }
-    free(cards);
-    *state = s;
-    return CT_OK;
-
-fail:
-    free(cards);
-    ct__hwmon_meter_close(s);
-    return rc;
+    return ct__hwmon_meter_finish(s, cards, CT_OK, "no Intel GPU energy counter", state, why,
+                                  why_len);
 }
 
 static int intel_describe(void *vs, struct ct__meter_dev *devs, int max)
