@@ -34,6 +34,13 @@ char *ct__fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format
 void ct__append(char *buf, size_t len, size_t *off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Add an item to the "; "-separated list of notes in buf (NUL-terminated, room len): cut when
+ * the buffer fills, nothing added once fewer than 3 bytes are left. */
+void ct__note_add(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ct__note_vadd(char *buf, size_t len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 /* strdup that accepts NULL (returns NULL). */
 char *ct__strdup(const char *s);
 

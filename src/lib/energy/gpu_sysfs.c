@@ -144,24 +144,6 @@ int ct__hwmon_read_u64(int hwmon_fd, const char *attr, uint64_t *out)
     return r;
 }
 
-static void add_note(char *note, size_t note_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_note(char *note, size_t note_len, const char *fmt, ...)
-{
-    size_t off = strlen(note);
-    if (off + 3 >= note_len)
-        return;
-    if (off > 0) {
-        memcpy(note + off, "; ", 3);
-        off += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(note + off, note_len - off, fmt, ap);
-    va_end(ap);
-}
-
 int ct__gpu_visible(const char *spec, const char *var, const int *in, int n_in,
                     const char *const *uuids, int *out, char *note, size_t note_len)
 {
@@ -183,12 +165,13 @@ int ct__gpu_visible(const char *spec, const char *var, const int *in, int n_in,
               strspn(tok + digits + 1, "0123456789") == strlen(tok + digits + 1)))) {
             long idx = strtol(tok, NULL, 10);
             if (idx >= n_in) {
-                add_note(note, note_len, "%s entry '%s' skipped: no GPU with that index", var, tok);
+                ct__note_add(note, note_len, "%s entry '%s' skipped: no GPU with that index", var,
+                             tok);
                 continue;
             }
             dev = in[idx];
             if (tok[digits] == '.')
-                add_note(note, note_len, "%s entry '%s': the whole GPU is measured", var, tok);
+                ct__note_add(note, note_len, "%s entry '%s': the whole GPU is measured", var, tok);
         } else if (uuids && strncasecmp(tok, "GPU-", 4) == 0 && tok[4] != '\0') {
             int matches = 0;
             for (int i = 0; i < n_in; i++)
@@ -198,15 +181,16 @@ int ct__gpu_visible(const char *spec, const char *var, const int *in, int n_in,
                     dev = in[i];
                 }
             if (matches != 1) {
-                add_note(note, note_len, "%s entry '%.60s' skipped: %s", var, tok,
-                         matches ? "the UUID prefix matches several GPUs" : "no GPU has that UUID");
+                ct__note_add(note, note_len, "%s entry '%.60s' skipped: %s", var, tok,
+                             matches ? "the UUID prefix matches several GPUs"
+                                     : "no GPU has that UUID");
                 continue;
             }
         } else {
-            add_note(note, note_len,
-                     "%s entry '%.40s' is not a GPU index or UUID: it and the entries after it "
-                     "are ignored",
-                     var, tok);
+            ct__note_add(note, note_len,
+                         "%s entry '%.40s' is not a GPU index or UUID: it and the entries after it "
+                         "are ignored",
+                         var, tok);
             break;
         }
         int seen = 0;

@@ -138,16 +138,9 @@ void ct__nvml_unload(struct ct__nvml_api *a)
 
 void ct__nvml_note(struct ct__nvml_state *s, const char *fmt, ...)
 {
-    size_t off = strlen(s->notes);
-    if (off + 3 >= sizeof(s->notes))
-        return;
-    if (off > 0) {
-        memcpy(s->notes + off, "; ", 3);
-        off += 2;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->notes + off, sizeof(s->notes) - off, fmt, ap);
+    ct__note_vadd(s->notes, sizeof(s->notes), fmt, ap);
     va_end(ap);
 }
 

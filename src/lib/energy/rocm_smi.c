@@ -73,23 +73,6 @@ struct rsmi_state {
     char notes[384];
 };
 
-static void note(struct rsmi_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct rsmi_state *s, const char *fmt, ...)
-{
-    size_t off = strlen(s->notes);
-    if (off + 3 >= sizeof(s->notes))
-        return;
-    if (off > 0) {
-        memcpy(s->notes + off, "; ", 3);
-        off += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->notes + off, sizeof(s->notes) - off, fmt, ap);
-    va_end(ap);
-}
-
 static const char *errstr(const struct rsmi_api *a, ct_rsmi_status r)
 {
     const char *text = NULL;
@@ -327,9 +310,10 @@ static void choose_method(struct rsmi_state *s, struct amd_gpu *g, uint64_t now_
         }
     }
     g->method = METHOD_NONE;
-    note(s, "GPU %u (%s) skipped: neither energy (%s) nor power (%s) can be read", g->index,
-         g->name, a->energy ? errstr(a, re) : "no function",
-         a->power ? errstr(a, rp) : "no function");
+    ct__note_add(s->notes, sizeof(s->notes),
+                 "GPU %u (%s) skipped: neither energy (%s) nor power (%s) can be read", g->index,
+                 g->name, a->energy ? errstr(a, re) : "no function",
+                 a->power ? errstr(a, rp) : "no function");
 }
 
 /* Enumerate the GPUs, match each to its DRM card by PCI address, each PCI device once. */
@@ -365,7 +349,8 @@ static int enumerate(struct rsmi_state *s, const struct ct__drm_card *cards, int
         for (int k = 0; k < s->n_all && !dup && g->pci[0]; k++)
             dup = strcmp(s->all[k].pci, g->pci) == 0;
         if (dup) {
-            note(s, "GPU %u skipped: PCI %s is already counted", i, g->pci);
+            ct__note_add(s->notes, sizeof(s->notes), "GPU %u skipped: PCI %s is already counted", i,
+                         g->pci);
             continue;
         }
         for (int k = 0; k < n_cards; k++)
@@ -464,8 +449,10 @@ static int rsmi_probe(const struct ct__probe_ctx *ctx, void **state, char *why, 
     }
     if (s->by_pid) {
         if (!s->api.process_gpus)
-            note(s, "devices_by_pid: this ROCm SMI has no rsmi_compute_process_gpus_get, so no "
-                    "GPU is counted");
+            ct__note_add(
+                s->notes, sizeof(s->notes),
+                "devices_by_pid: this ROCm SMI has no rsmi_compute_process_gpus_get, so no "
+                "GPU is counted");
         if (ctx->proc_fd >= 0)
             s->proc_fd = fcntl(ctx->proc_fd, F_DUPFD_CLOEXEC, 0);
         match_processes(s, now_ns);

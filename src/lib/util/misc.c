@@ -42,6 +42,26 @@ void ct__append(char *buf, size_t len, size_t *off, const char *fmt, ...)
     *off = w < 0 ? len : *off + (size_t)w;
 }
 
+void ct__note_vadd(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    size_t off = strlen(buf);
+    if (off + 3 >= len)
+        return;
+    if (off > 0) {
+        memcpy(buf + off, "; ", 3);
+        off += 2;
+    }
+    vsnprintf(buf + off, len - off, fmt, ap);
+}
+
+void ct__note_add(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ct__note_vadd(buf, len, fmt, ap);
+    va_end(ap);
+}
+
 char *ct__strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
