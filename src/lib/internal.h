@@ -41,6 +41,10 @@ void ct__note_add(char *buf, size_t len, const char *fmt, ...)
 void ct__note_vadd(char *buf, size_t len, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* The next entry of a comma-separated list cut up in place (strtok_r: pass the list's buffer
+ * first, then NULL, with the same *save), its surrounding white space removed; NULL at the end. */
+char *ct__list_next(char *list, char **save);
+
 /* strdup that accepts NULL (returns NULL). */
 char *ct__strdup(const char *s);
 

@@ -310,6 +310,27 @@ static void test_power_trace(void **st)
     ct_assert_double_equal(200e6, p.total_uj);
 }
 
+/* The list and notes helpers every visible-devices parser and GPU meter uses. */
+static void test_list_and_notes(void **st)
+{
+    (void)st;
+    char list[] = " 0 ,GPU-ab\t,, 2.1 ";
+    char *save = NULL;
+    const char *want[] = {"0", "GPU-ab", "2.1"};
+    int n = 0;
+    for (char *tok = ct__list_next(list, &save); tok; tok = ct__list_next(NULL, &save))
+        assert_string_equal(tok, want[n++]);
+    assert_int_equal(n, 3); /* strtok_r: the empty entry between ",," is no entry */
+
+    char note[12] = "";
+    ct__note_add(note, sizeof(note), "one %d", 1);
+    assert_string_equal(note, "one 1");
+    ct__note_add(note, sizeof(note), "two");
+    assert_string_equal(note, "one 1; two");
+    ct__note_add(note, sizeof(note), "three"); /* one byte left: nothing more */
+    assert_string_equal(note, "one 1; two");
+}
+
 /* ---- rocm-smi: loading --------------------------------------------------------------------*/
 
 static void test_rsmi_no_amd_gpu(void **st)
@@ -845,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drm_cards, setup, teardown),
         cmocka_unit_test(test_visible_lists),
         cmocka_unit_test(test_power_trace),
+        cmocka_unit_test(test_list_and_notes),
         cmocka_unit_test_setup_teardown(test_rsmi_no_amd_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rsmi_bad_libraries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rsmi_init_errors, setup, teardown),

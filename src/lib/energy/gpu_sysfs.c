@@ -151,12 +151,7 @@ int ct__gpu_visible(const char *spec, const char *var, const int *in, int n_in,
     int n_out = 0;
     ct__strlcpy(buf, spec, sizeof(buf));
     char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && isspace((unsigned char)end[-1]))
-            *--end = '\0';
+    for (char *tok = ct__list_next(buf, &save); tok; tok = ct__list_next(NULL, &save)) {
         size_t digits = strspn(tok, "0123456789");
         int dev = -1;
         if (digits > 0 && digits <= 6 &&

@@ -7,7 +7,6 @@
 
 #include "proctree.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -107,12 +106,7 @@ static void select_by_cvd(struct ct__nvml_state *s, const char *cvd)
     char buf[1024];
     ct__strlcpy(buf, cvd, sizeof(buf));
     char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && isspace((unsigned char)end[-1]))
-            *--end = '\0';
+    for (char *tok = ct__list_next(buf, &save); tok; tok = ct__list_next(NULL, &save)) {
         size_t digits = strspn(tok, "0123456789");
         int ambiguous = 0;
         if (digits > 0 && tok[digits] == '\0') {

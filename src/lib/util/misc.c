@@ -3,6 +3,7 @@
  */
 #include "../internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,19 @@ void ct__note_add(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     ct__note_vadd(buf, len, fmt, ap);
     va_end(ap);
+}
+
+char *ct__list_next(char *list, char **save)
+{
+    char *tok = strtok_r(list, ",", save);
+    if (!tok)
+        return NULL;
+    while (isspace((unsigned char)*tok))
+        tok++;
+    char *end = tok + strlen(tok);
+    while (end > tok && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return tok;
 }
 
 char *ct__strdup(const char *s)
