@@ -1,11 +1,10 @@
 /*
  * eia.c - the EIA Open Data v2 provider: GET <base>/electricity/rto/fuel-type-data/data/ for the
- * zone's balancing authority over the last day, with the key in the query string (EIA's only way),
- * so every failure text is redacted before it leaves this file.
+ * zone's balancing authority over the last day, with the key in the query string (EIA's only way);
+ * the request (mix_fetch.c) redacts it from every failure text.
  */
 #include "carbon/eia.h"
-
-#include "util/http.h"
+#include "carbon/mix_fetch.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -161,63 +160,43 @@ static const struct ct__setting_decl eia_settings[] = {
     {NULL, NULL, NULL, 0, NULL},
 };
 
-static const char *api_key(const struct ct__carbon_cfg *cfg)
-{
-    return ct__cfg_setting(cfg, "eia", "api_key");
-}
-
 static int eia_suitable(const struct ct__carbon_cfg *cfg, const struct ct__location *loc)
 {
-    const char *key = api_key(cfg);
+    const char *key = ct__cfg_setting(cfg, "eia", "api_key");
     return key != NULL && key[0] != '\0' && loc != NULL && ct__eia_respondent(loc->zone) != NULL;
+}
+
+static void eia_path(char *buf, size_t len, const char *key_esc, double now_s, const void *ba)
+{
+    char start[24];
+    ct__format_utc(floor(now_s / HOUR_S) * HOUR_S - WINDOW_S, "%Y-%m-%dT%H", start, sizeof(start));
+    snprintf(buf, len,
+             "/electricity/rto/fuel-type-data/data/?api_key=%s&frequency=hourly&data%%5B0%%5D="
+             "value&facets%%5Brespondent%%5D%%5B%%5D=%s&start=%s&sort%%5B0%%5D%%5Bcolumn%%5D="
+             "period&sort%%5B0%%5D%%5Bdirection%%5D=desc&offset=0&length=5000",
+             key_esc, (const char *)ba, start);
 }
 
 static int eia_current(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
                        struct ct__intensity *out, char *why, size_t why_len)
 {
-    struct ct__http_response resp;
-    struct ct__mix_series ms = {0};
-    struct ct__factors f;
     const char *ba = loc != NULL ? ct__eia_respondent(loc->zone) : NULL;
-    const char *key = api_key(cfg);
-    char esc[512], start[24], path[1024];
-    double now = ct__cfg_now(cfg);
-    int rc;
-
     if (out == NULL || ba == NULL)
         return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    if (key == NULL || key[0] == '\0' || ct__url_escape(key, esc, sizeof(esc)) != 0) {
-        ct__why_add(why, why_len, "no usable EIA API key");
-        return CT_EPERM;
-    }
-    rc = ct__factors_load(loc->zone, ct__cfg_setting(cfg, "eia", "factors"), &f, why, why_len);
-    if (rc != CT_OK)
-        goto cleanup;
-    ct__format_utc(floor(now / HOUR_S) * HOUR_S - WINDOW_S, "%Y-%m-%dT%H", start, sizeof(start));
-    snprintf(path, sizeof(path),
-             "/electricity/rto/fuel-type-data/data/?api_key=%s&frequency=hourly&data%%5B0%%5D="
-             "value&facets%%5Brespondent%%5D%%5B%%5D=%s&start=%s&sort%%5B0%%5D%%5Bcolumn%%5D="
-             "period&sort%%5B0%%5D%%5Bdirection%%5D=desc&offset=0&length=5000",
-             esc, ba, start);
-    rc = ct__carbon_get(cfg, ct__cfg_setting(cfg, "eia", "url"), path, NULL, &resp, why, why_len);
-    if (rc == CT_EPERM)
-        ct__why_add(why, why_len, "the EIA API key is missing or was refused");
-    if (rc != CT_OK)
-        goto cleanup;
-    rc = ct__eia_parse(resp.body, resp.len, &ms, why, why_len);
-    ct__http_response_free(&resp);
-    if (rc != CT_OK)
-        goto cleanup;
-    rc = ct__mix_current(&ms, &f, "eia", ba, "EIA-930 hourly generation by fuel", now, out, why,
-                         why_len);
+    const struct ct__mix_request r = {
+        .provider = "eia",
+        .key_what = "EIA API key",
+        .zone = loc->zone,
+        .area = ba,
+        .what = "EIA-930 hourly generation by fuel",
+        .headers = NULL,
+        .path = eia_path,
+        .arg = ba,
+        .parse = ct__eia_parse,
+    };
+    int rc = ct__mix_fetch_current(cfg, &r, ct__cfg_now(cfg), out, why, why_len);
     if (rc == CT_OK)
         ct__strlcpy(out->zone, loc->zone, sizeof(out->zone));
-cleanup:
-    explicit_bzero(path, sizeof(path));
-    explicit_bzero(esc, sizeof(esc));
-    ct__mix_series_free(&ms);
-    ct__settings_redact(cfg->settings, why); /* the key travels in the URL */
     return rc;
 }
 

@@ -1,12 +1,12 @@
 /*
  * entsoe.c - the ENTSO-E Transparency Platform provider: GET <base>/api?securityToken=..&
  * documentType=A75&processType=A16&in_Domain=<EIC>&periodStart=..&periodEnd=.. over the last day,
- * the XML read with libxml2's pull reader (util/xml.c). The token travels in the query string, so
- * every failure text is redacted before it leaves this file.
+ * the XML read with libxml2's pull reader (util/xml.c). The token travels in the query string; the
+ * request (mix_fetch.c) redacts it from every failure text.
  */
 #include "carbon/entsoe.h"
+#include "carbon/mix_fetch.h"
 
-#include "util/http.h"
 #include "util/xml.h"
 
 #include <math.h>
@@ -351,54 +351,38 @@ static int entsoe_suitable(const struct ct__carbon_cfg *cfg, const struct ct__lo
            ct__entsoe_area(ct__location_zone(loc)) != NULL;
 }
 
+static void entsoe_path(char *buf, size_t len, const char *key_esc, double now_s, const void *eic)
+{
+    char from[16], to[16];
+    double hour = floor(now_s / HOUR_S) * HOUR_S;
+    ct__format_utc(hour - WINDOW_S, "%Y%m%d%H%M", from, sizeof(from));
+    ct__format_utc(hour + HOUR_S, "%Y%m%d%H%M", to, sizeof(to));
+    snprintf(buf, len,
+             "/api?securityToken=%s&documentType=A75&processType=A16&in_Domain=%s&periodStart=%s"
+             "&periodEnd=%s",
+             key_esc, (const char *)eic, from, to);
+}
+
 static int entsoe_current(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
                           struct ct__intensity *out, char *why, size_t why_len)
 {
-    struct ct__http_response resp;
-    struct ct__mix_series ms = {0};
-    struct ct__factors f;
+    static const char *const headers[] = {"Accept: application/xml", NULL};
     const char *zone = loc != NULL ? ct__location_zone(loc) : NULL;
     const char *eic = ct__entsoe_area(zone);
-    const char *key = ct__cfg_setting(cfg, "entsoe", "api_key");
-    static const char *const headers[] = {"Accept: application/xml", NULL};
-    char esc[512], from[16], to[16], path[1024];
-    double now = ct__cfg_now(cfg), hour = floor(now / HOUR_S) * HOUR_S;
-    int rc;
-
     if (out == NULL || eic == NULL)
         return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    if (key == NULL || key[0] == '\0' || ct__url_escape(key, esc, sizeof(esc)) != 0) {
-        ct__why_add(why, why_len, "no usable ENTSO-E security token");
-        return CT_EPERM;
-    }
-    rc = ct__factors_load(zone, ct__cfg_setting(cfg, "entsoe", "factors"), &f, why, why_len);
-    if (rc != CT_OK)
-        goto cleanup;
-    ct__format_utc(hour - WINDOW_S, "%Y%m%d%H%M", from, sizeof(from));
-    ct__format_utc(hour + HOUR_S, "%Y%m%d%H%M", to, sizeof(to));
-    snprintf(path, sizeof(path),
-             "/api?securityToken=%s&documentType=A75&processType=A16&in_Domain=%s&periodStart=%s"
-             "&periodEnd=%s",
-             esc, eic, from, to);
-    rc = ct__carbon_get(cfg, ct__cfg_setting(cfg, "entsoe", "url"), path, headers, &resp, why,
-                        why_len);
-    if (rc == CT_EPERM)
-        ct__why_add(why, why_len, "the ENTSO-E security token is missing or was refused");
-    if (rc != CT_OK)
-        goto cleanup;
-    rc = ct__entsoe_parse(resp.body, resp.len, &ms, why, why_len);
-    ct__http_response_free(&resp);
-    if (rc != CT_OK)
-        goto cleanup;
-    rc = ct__mix_current(&ms, &f, "entsoe", zone, "ENTSO-E actual generation per type", now, out,
-                         why, why_len);
-cleanup:
-    explicit_bzero(path, sizeof(path));
-    explicit_bzero(esc, sizeof(esc));
-    ct__mix_series_free(&ms);
-    ct__settings_redact(cfg->settings, why); /* the token travels in the URL */
-    return rc;
+    const struct ct__mix_request r = {
+        .provider = "entsoe",
+        .key_what = "ENTSO-E security token",
+        .zone = zone,
+        .area = zone,
+        .what = "ENTSO-E actual generation per type",
+        .headers = headers,
+        .path = entsoe_path,
+        .arg = eic,
+        .parse = ct__entsoe_parse,
+    };
+    return ct__mix_fetch_current(cfg, &r, ct__cfg_now(cfg), out, why, why_len);
 }
 
 const struct ct__carbon_provider ct__provider_entsoe = {
