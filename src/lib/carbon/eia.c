@@ -155,8 +155,7 @@ static const struct ct__setting_decl eia_settings[] = {
      "base URL of the EIA Open Data API v2 (US balancing authorities)"},
     {"api_key", "EIA_API_KEY", NULL, 1,
      "EIA Open Data API key (free, eia.gov/opendata): live intensity of US balancing authorities"},
-    {"factors", "CARBONTRACKER_EIA_FACTORS", NULL, 0,
-     "CSV file of emission factors overriding the defaults (zone,mode,gCO2eq/kWh[,source])"},
+    CT__MIX_FACTORS_SETTING("CARBONTRACKER_EIA_FACTORS"),
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -339,8 +339,7 @@ static const struct ct__setting_decl entsoe_settings[] = {
     {"api_key", "ENTSOE_API_KEY", NULL, 1,
      "ENTSO-E Transparency security token (free, by e-mail request): live intensity of EU "
      "bidding zones"},
-    {"factors", "CARBONTRACKER_ENTSOE_FACTORS", NULL, 0,
-     "CSV file of emission factors overriding the defaults (zone,mode,gCO2eq/kWh[,source])"},
+    CT__MIX_FACTORS_SETTING("CARBONTRACKER_ENTSOE_FACTORS"),
     {NULL, NULL, NULL, 0, NULL},
 };
 

@@ -9,6 +9,14 @@
 #include "carbon/mix.h"
 #include "carbon/provider.h"
 
+/* The `factors` setting each mix provider declares (env: its variable), read by
+ * ct__mix_fetch_current. */
+#define CT__MIX_FACTORS_SETTING(env)                                                               \
+    {                                                                                              \
+        "factors", env, NULL, 0,                                                                   \
+            "CSV file of emission factors overriding the defaults (zone,mode,gCO2eq/kWh[,source])" \
+    }
+
 /* One provider's request for the current mix. */
 struct ct__mix_request {
     const char *provider; /* "eia": its settings section (url, api_key, factors), the source */
