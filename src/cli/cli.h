@@ -104,4 +104,13 @@ void cli_json_abandon(int fd, const char *path);
 int cli_summary_open(const char *path);
 int cli_summary_commit(int *fd, const char *path, const json_t *root);
 
+/*
+ * The end of a command that shows a JSON document of the library's (--list-devices, --zones):
+ * when status (the exit status so far) is 0, print(root) unless --quiet and commit root to the
+ * --json file opened as json_fd; otherwise the file is abandoned. Then root and text (the
+ * library's, ct_free) are released. Returns the exit status.
+ */
+int cli_show_document(const struct cli *c, int status, int json_fd, json_t *root, char *text,
+                      void (*print)(const json_t *root));
+
 #endif

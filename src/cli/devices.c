@@ -187,15 +187,7 @@ int cli_list_devices(struct cli *c)
         exit_status = CLI_EXIT_SOFTWARE;
         goto cleanup;
     }
-    if (!c->quiet)
-        print_report(root);
-    if (cli_summary_commit(&json_fd, c->json_path, root) != 0)
-        exit_status = CLI_EXIT_SOFTWARE;
 
 cleanup:
-    if (json_fd >= 0)
-        cli_json_abandon(json_fd, c->json_path);
-    json_decref(root);
-    ct_free(text);
-    return exit_status;
+    return cli_show_document(c, exit_status, json_fd, root, text, print_report);
 }

@@ -2,7 +2,8 @@
  * jsonfile.c - writing the --json files atomically: the text goes to an unnamed file in FILE's
  * directory (O_TMPFILE), which gets the name FILE.tmp only when complete and is then renamed over
  * FILE, so a command killed with SIGKILL while it runs leaves no FILE.tmp behind. Where the file
- * system has no O_TMPFILE, the text goes to FILE.tmp from the start.
+ * system has no O_TMPFILE, the text goes to FILE.tmp from the start. Also the common end of the
+ * commands that show a document of the library's (--list-devices, --zones).
  */
 #include "cli.h"
 
@@ -147,4 +148,20 @@ int cli_summary_commit(int *fd, const char *path, const json_t *root)
     if (rc != 0)
         fprintf(stderr, "carbontracker: cannot write '%s': %s\n", path, strerror(-rc));
     return rc;
+}
+
+int cli_show_document(const struct cli *c, int status, int json_fd, json_t *root, char *text,
+                      void (*print)(const json_t *root))
+{
+    if (status == 0) {
+        if (!c->quiet)
+            print(root);
+        if (cli_summary_commit(&json_fd, c->json_path, root) != 0)
+            status = CLI_EXIT_SOFTWARE;
+    }
+    if (json_fd >= 0)
+        cli_json_abandon(json_fd, c->json_path);
+    json_decref(root);
+    ct_free(text);
+    return status;
 }
