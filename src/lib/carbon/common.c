@@ -136,6 +136,7 @@ int ct__parse_series_reply(const struct ct__series_format *f, const char *buf, s
 {
     json_t *root;
     const json_t *entries, *entry;
+    double prev = 0;
     size_t i;
     int rc = ct__reply_open(buf, len, f->want_object, out, sizeof(*out), &root, why, why_len);
 
@@ -148,8 +149,11 @@ int ct__parse_series_reply(const struct ct__series_format *f, const char *buf, s
     json_array_foreach(entries, i, entry)
     {
         double t, dur = 0, v;
-        if (f->slot(entry, &t, &dur, &v) != 0 || !ct__valid_intensity(v))
+        int r =
+            f->slot_after ? f->slot_after(entry, prev, &t, &dur, &v) : f->slot(entry, &t, &dur, &v);
+        if (r != 0 || !ct__valid_intensity(v))
             continue;
+        prev = t;
         if (ct__series_add(out, t, dur, v) != CT_OK) {
             rc = CT_ENOMEM;
             goto cleanup;

@@ -89,60 +89,37 @@ static const json_t *rows(const json_t *root, struct ct__ci_series *out, char *w
     return NULL;
 }
 
-/* One row: its time (UTC, read as summer time in October's repeated hour) and value. */
-static int row_slot(const json_t *row, double *t_s, int *repeated, double *g_per_kwh)
+/* One row: its time (UTC) and value. The rows come in time order: in October's repeated hour
+ * (read as summer time) a time that does not move forward is the second pass, in GMT (an hour
+ * later in UTC). */
+static int row_slot(const json_t *row, double prev_t_s, double *t_s, double *dur_s,
+                    double *g_per_kwh)
 {
     const char *when = NULL;
+    int repeated = 0;
 
-    if (json_unpack((json_t *)row, "{s:s, s:F}", "EffectiveTime", &when, "Value", g_per_kwh) != 0)
+    if (json_unpack((json_t *)row, "{s:s, s:F}", "EffectiveTime", &when, "Value", g_per_kwh) != 0 ||
+        irish_time(when, t_s, &repeated) != 0)
         return -1;
-    return irish_time(when, t_s, repeated);
+    if (repeated && *t_s <= prev_t_s)
+        *t_s += 3600;
+    *dur_s = SLOT_S;
+    return 0;
 }
 
-/* The rows come in time order: in October's repeated hour, a time that does not move forward is
- * the second pass, in GMT (an hour later in UTC). That needs the rows' order, which
- * ct__parse_series_reply's per-entry slots do not see, hence this loop. */
+static const struct ct__series_format rows_format = {
+    .want_object = 1,
+    .entries = rows,
+    .slot_after = row_slot,
+    .default_dur_s = SLOT_S,
+    .none_usable = "no usable CO2 intensity rows",
+    .counted = "rows",
+};
+
 int ct__eirgrid_parse(const char *buf, size_t len, struct ct__ci_series *out, char *why,
                       size_t why_len)
 {
-    json_t *root;
-    const json_t *entries, *row;
-    double prev = 0;
-    size_t i;
-    int rc = ct__reply_open(buf, len, 1, out, sizeof(*out), &root, why, why_len);
-
-    if (rc != CT_OK)
-        return rc;
-    rc = CT_EIO;
-    entries = rows(root, out, why, why_len);
-    if (entries == NULL)
-        goto cleanup;
-    json_array_foreach(entries, i, row)
-    {
-        double t, v;
-        int repeated = 0;
-        if (row_slot(row, &t, &repeated, &v) != 0 || !ct__valid_intensity(v))
-            continue;
-        if (repeated && t <= prev)
-            t += 3600;
-        prev = t;
-        if (ct__series_add(out, t, SLOT_S, v) != CT_OK) {
-            rc = CT_ENOMEM;
-            goto cleanup;
-        }
-    }
-    if (out->n == 0) {
-        ct__why_add(why, why_len, "no usable CO2 intensity rows (%zu rows)",
-                    json_array_size(entries));
-        goto cleanup;
-    }
-    ct__series_finish(out, SLOT_S);
-    rc = CT_OK;
-cleanup:
-    if (rc != CT_OK)
-        ct__series_free(out);
-    json_decref(root);
-    return rc;
+    return ct__parse_series_reply(&rows_format, buf, len, out, why, why_len);
 }
 
 /* ---- the provider ----------------------------------------------------------------------- */

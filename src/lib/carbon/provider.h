@@ -202,6 +202,11 @@ struct ct__series_format {
     /* One entry: 0 with its start, length (0: up to the next slot) and value, or -1 to skip it
      * (values that ct__valid_intensity refuses are skipped too). */
     int (*slot)(const struct json_t *entry, double *t_s, double *dur_s, double *g_per_kwh);
+    /* Instead of slot where the reply's order carries meaning (EirGrid: the second pass of
+     * October's repeated hour): as slot, also given the start of the previous usable entry (0
+     * before the first). */
+    int (*slot_after)(const struct json_t *entry, double prev_t_s, double *t_s, double *dur_s,
+                      double *g_per_kwh);
     double default_dur_s;    /* the length of a last slot whose length is not known */
     const char *none_usable; /* why when no entry is usable, followed by " (N <counted>)" */
     const char *counted;     /* "entries", "slots", "in the reply" */
