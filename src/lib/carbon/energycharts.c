@@ -155,10 +155,11 @@ static int ec_suitable(const struct ct__carbon_cfg *cfg, const struct ct__locati
 }
 
 /* The reply for the location's country: the cached one while fresh, else a new request (kept
- * in the state when there is one). *r points into the state, or to `local` (caller frees). */
-static int get_reply(const struct ct__carbon_cfg *cfg, const struct ct__location *loc,
-                     struct ct__ec_reply *local, const struct ct__ec_reply **r, char *cc,
-                     size_t cc_len, char *why, size_t why_len)
+ * in the state when there is one). *r points into the state, or to `local` (caller frees). The
+ * caller's result `out` (out_size bytes) is cleared first; CT_EINVAL when it or loc is NULL. */
+static int get_reply(const struct ct__carbon_cfg *cfg, const struct ct__location *loc, void *out,
+                     size_t out_size, struct ct__ec_reply *local, const struct ct__ec_reply **r,
+                     char *cc, size_t cc_len, char *why, size_t why_len)
 {
     struct ec_state *st = cfg != NULL ? cfg->state : NULL;
     double now = ct__cfg_now(cfg);
@@ -167,6 +168,9 @@ static int get_reply(const struct ct__carbon_cfg *cfg, const struct ct__location
     static const char *const headers[] = {"Accept: application/json", NULL};
     int rc;
 
+    if (out == NULL || loc == NULL)
+        return CT_EINVAL;
+    memset(out, 0, out_size);
     memset(local, 0, sizeof(*local));
     if (ct__ec_country(ct__location_zone(loc), cc, cc_len) == NULL) {
         ct__why_add(why, why_len, "Energy-Charts has no CO2 data for zone %s",
@@ -226,10 +230,7 @@ static int ec_current(const struct ct__carbon_cfg *cfg, const struct ct__locatio
     char cc[4], when[32];
     int rc;
 
-    if (out == NULL || loc == NULL)
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    rc = get_reply(cfg, loc, &local, &r, cc, sizeof(cc), why, why_len);
+    rc = get_reply(cfg, loc, out, sizeof(*out), &local, &r, cc, sizeof(cc), why, why_len);
     if (rc != CT_OK)
         return rc;
     for (size_t i = 0; i < r->actual.n && r->actual.pts[i].t_s <= now; i++)
@@ -261,10 +262,7 @@ static int ec_forecast(const struct ct__carbon_cfg *cfg, const struct ct__locati
     int rc;
 
     (void)window_s; /* the service answers today and its whole forecast horizon */
-    if (out == NULL || loc == NULL)
-        return CT_EINVAL;
-    memset(out, 0, sizeof(*out));
-    rc = get_reply(cfg, loc, &local, &r, cc, sizeof(cc), why, why_len);
+    rc = get_reply(cfg, loc, out, sizeof(*out), &local, &r, cc, sizeof(cc), why, why_len);
     if (rc != CT_OK)
         return rc;
     if (r->n_forecast == 0) {
