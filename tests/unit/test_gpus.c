@@ -595,6 +595,29 @@ static void test_rsmi_by_pid(void **st)
     f->o.devices_by_pid = 0;
 }
 
+/* devices_by_pid: a power-only GPU counts from the moment a tracked process is seen on it, not
+ * from the probe (its first power sample then starts the integration, as NVML's does). */
+static void test_rsmi_by_pid_power_counts_from_activation(void **st)
+{
+    struct fx *f = *st;
+    node(f);
+    scenario(f, "[device]\npci = " PCI_A "\nwatts = 300\nenergy_counter = no\npids = parent\n");
+    f->o.devices_by_pid = 1;
+    f->o.tracked_pid = getpid(); /* the tree of this process: the device's pid is not in it */
+    assert_int_equal(probe(f), CT_OK);
+    uint64_t t0 = ct__now_ns();
+    assert_int_equal(rd_at(f, t0), CT_OK);
+    assert_int_equal(rd_at(f, t0 + 2100 * MS), CT_OK); /* rechecked: still not in the tree */
+    assert_int_equal(f->out[0].energy_uj, 0);
+    f->o.tracked_pid = getppid();                      /* now the tracked tree runs on it */
+    assert_int_equal(rd_at(f, t0 + 4200 * MS), CT_OK); /* activated here */
+    assert_int_equal(f->out[0].energy_uj, 0);
+    assert_int_equal(rd_at(f, t0 + 5200 * MS), CT_OK);
+    ct_assert_double_within(300.0, joules(f, 0), 0.01); /* 1 s at 300 W, not 5.2 s */
+    f->o.devices_by_pid = 0;
+    f->o.tracked_pid = 0;
+}
+
 /* ---- amdgpu-hwmon ----------------------------------------------------------------------------*/
 
 static void test_amd_hwmon(void **st)
@@ -877,6 +900,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rsmi_visible_devices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rsmi_same_pci_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rsmi_by_pid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rsmi_by_pid_power_counts_from_activation, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_amd_hwmon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amd_hwmon_bursty_within_2pct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amd_hwmon_bad_input, setup, teardown),

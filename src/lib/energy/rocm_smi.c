@@ -171,8 +171,8 @@ static ct_rsmi_status activate(struct rsmi_state *s, struct amd_gpu *g, uint64_t
     } else {
         uint64_t uw;
         r = s->api.power(g->index, 0, &uw);
-        if (r == CT_RSMI_SUCCESS)
-            ct__power_trace_add(&g->trace, now_ns, (double)uw);
+        if (r == CT_RSMI_SUCCESS) /* not from the probe's sample: the device counts from now */
+            ct__power_trace_start(&g->trace, now_ns, (double)uw);
     }
     if (r == CT_RSMI_SUCCESS)
         g->active = 1;
