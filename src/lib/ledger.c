@@ -81,14 +81,19 @@ int ct__ledger_has(const struct ct__ledger *l, int comp)
     return 0;
 }
 
-uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, uint64_t *uj)
+/* Read the counted meters (those whose wraparound bound is under below_ns only, when it is not
+ * 0) into l->readings at now. Lock held. */
+static void read_meters(struct ct__ledger *l, uint64_t now, uint64_t below_ns)
 {
-    pthread_mutex_lock(&l->lock);
-    uint64_t now = ct__now_ns();
     int base = 0;
     for (int m = 0; m < l->set.n_meters; m++) {
         struct ct__meter_inst *mi = &l->set.meters[m];
-        int rc = l->meter_counted[m] ? mi->ops->read(mi->state, now, &l->readings[base]) : CT_OK;
+        int due = l->meter_counted[m];
+        if (due && below_ns) {
+            uint64_t limit = mi->ops->max_interval_ns ? mi->ops->max_interval_ns(mi->state) : 0;
+            due = limit && limit < below_ns;
+        }
+        int rc = due ? mi->ops->read(mi->state, now, &l->readings[base]) : CT_OK;
         if (rc != CT_OK) {
             char why[sizeof(l->read_error)] = "";
             l->read_failures++;
@@ -99,6 +104,20 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
         }
         base += mi->n_devs;
     }
+}
+
+void ct__ledger_poll(struct ct__ledger *l, uint64_t below_ns)
+{
+    pthread_mutex_lock(&l->lock);
+    read_meters(l, ct__now_ns(), below_ns);
+    pthread_mutex_unlock(&l->lock);
+}
+
+uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, uint64_t *uj)
+{
+    pthread_mutex_lock(&l->lock);
+    uint64_t now = ct__now_ns();
+    read_meters(l, now, 0);
     uint64_t cpu = 0, gpu = 0;
     for (int k = 0; k < l->n_node; k++) {
         struct ct__node_dev *nd = &l->node[k];

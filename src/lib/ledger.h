@@ -108,6 +108,11 @@ int ct__ledger_has(const struct ct__ledger *l, int comp);
  */
 uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, uint64_t *uj);
 
+/* Read only the meters that must be read more often than below_ns (power-only GPUs that integrate
+ * power, counters that could wrap), keeping their state current between full reads; the devices'
+ * figures move at the next ct__ledger_read. The sampler's fast ticks. */
+void ct__ledger_poll(struct ct__ledger *l, uint64_t below_ns);
+
 /* Copy the node devices and the components' energy over the same span (under the lock).
  * Returns the number of node devices (0: no node meter). */
 int ct__ledger_node(const struct ct__ledger *l, struct ct__node_snapshot *out);

@@ -51,36 +51,50 @@ void ct__sampler_tick(struct ct__sampler *s)
     tick(s, ct__sinks_want_samples(s->sinks));
 }
 
-static void advance(struct timespec *t, uint64_t ns)
+static struct timespec to_ts(uint64_t ns)
 {
-    ns += (uint64_t)t->tv_nsec;
-    t->tv_sec += (time_t)(ns / 1000000000ull);
-    t->tv_nsec = (long)(ns % 1000000000ull);
+    return (struct timespec){(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+}
+
+/* The first deadline after now on the grid t, t + p, ...: overrun skips whole periods rather than
+ * firing a burst of late ticks. */
+static uint64_t after(uint64_t t, uint64_t p, uint64_t now, uint64_t *missed)
+{
+    t += p;
+    if (t <= now) {
+        uint64_t k = (now - t) / p + 1;
+        *missed += k;
+        t += k * p;
+    }
+    return t;
 }
 
 static void *sampler_main(void *arg)
 {
     struct ct__sampler *s = arg;
-    struct timespec next;
-    clock_gettime(CLOCK_MONOTONIC, &next);
+    uint64_t start = ct__now_ns(), full = start, fast = start, skipped = 0;
     pthread_mutex_lock(&s->wake_lock);
     while (!s->stop_requested) {
-        advance(&next, s->period_ns);
-        /* Overrun: skip whole periods rather than firing a burst of late ticks. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        while (next.tv_sec < now.tv_sec ||
-               (next.tv_sec == now.tv_sec && next.tv_nsec < now.tv_nsec)) {
-            advance(&next, s->period_ns);
-            s->missed_ticks++;
-        }
+        uint64_t now = ct__now_ns();
+        if (full <= now)
+            full = after(full, s->period_ns, now, &s->missed_ticks);
+        if (fast <= now)
+            fast = after(fast, s->fast_ns, now, &skipped);
+        /* One timer: the earlier of the two deadlines (a full reading also serves a fast one). */
+        uint64_t due = fast < full ? fast : full;
+        struct timespec next = to_ts(due);
         int rc = 0;
         while (!s->stop_requested && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&s->wake, &s->wake_lock, &next);
         if (s->stop_requested)
             break;
         pthread_mutex_unlock(&s->wake_lock);
-        tick(s, s->want_samples); /* set before the thread was created */
+        if (due == full) {
+            tick(s, s->want_samples); /* set before the thread was created */
+            fast = due;
+        } else {
+            ct__ledger_poll(s->ledger, s->period_ns);
+        }
         pthread_mutex_lock(&s->wake_lock);
     }
     pthread_mutex_unlock(&s->wake_lock);
@@ -90,7 +104,7 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns)
+int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns, uint64_t fast_ns)
 {
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -98,6 +112,7 @@ int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns)
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
     s->period_ns = period_ns;
+    s->fast_ns = fast_ns && fast_ns < period_ns ? fast_ns : period_ns;
     s->want_samples = ct__sinks_want_samples(s->sinks); /* the sinks do not change while it runs */
     s->stop_requested = 0;
     if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {

@@ -839,10 +839,14 @@ static void test_vendors_summed_each_once(void **st)
     /* NVIDIA, AMD (ROCm SMI: two GPUs, not again through hwmon), Intel (the discrete xe). */
     ct_assert_contains(f->con.text, "GPU with device(s) NVIDIA A100-SXM4-40GB, AMD Instinct "
                                     "MI250X, AMD Instinct MI210, Intel GPU 8086:56c0.\n");
-    assert_int_equal(f->t->sampler.period_ns, 50 * MS); /* the power-only MI210 */
+    assert_int_equal(f->t->sampler.fast_ns, 50 * MS);     /* the power-only MI210 */
+    assert_int_equal(f->t->sampler.period_ns, 10 * S_NS); /* full readings at the interval */
     assert_int_equal(ct_epoch_start(f->t), CT_OK);
     assert_int_equal(gpf_set_u64(f->sys, PCI_I, HW_I "/energy2_input", 9000000 + 2500000), 0);
+    uint64_t full_reads = f->t->ledger.samples;
     usleep(200000);
+    /* The MI210 is polled at 20 Hz meanwhile, but no full reading (samples, account) is due. */
+    assert_int_equal(f->t->ledger.samples, full_reads);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};
     assert_int_equal(ct_epoch_end(f->t, &r), CT_OK);
     assert_int_equal(r.n_devices, 4);

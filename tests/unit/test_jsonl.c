@@ -1,7 +1,7 @@
 /*
  * test_jsonl.c - the JSON-lines run log writer (src/lib/sink/jsonl.c): the header and records of
- * doc/logformat.md, flushing as it goes, concurrent writers, a killed run read back by the
- * parser, and the parser reading what the writer wrote.
+ * doc/logformat.md, flushing as it goes (samples in batches), concurrent writers, a killed run read
+ * back by the parser, and the parser reading what the writer wrote.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,6 +262,83 @@ static void test_records_and_round_trip(void **state)
     ct_parse_result_free(r);
 }
 
+/* The file's lines, counted. */
+static size_t count_lines(const char *path)
+{
+    json_t *lines = read_lines(path);
+    size_t n = json_array_size(lines);
+    json_decref(lines);
+    return n;
+}
+
+/* Sample records wait in a batch: written when it is 5 s old (by the samples' times), before any
+ * other record and on close; each line is what jansson would have written for it. */
+static void test_samples_batched(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = NULL;
+    assert_int_equal(ct__jsonl_open(&j, f->base, NULL, 0), 0);
+    write_meta(j);
+    assert_int_equal(count_lines(f->path), 2); /* header, meta */
+    uint64_t uj[3] = {1, 2, 3}, t0 = ct__now_ns() + S;
+    /* Times and counters that give powers of every shape: none yet, tiny (an exponent), large,
+     * fractional, zero. */
+    const uint64_t dt_ns[] = {0, 100 * S, 1234567, 3 * S / 7, 1 * S};
+    const uint64_t add_uj[][3] = {
+        {0, 0, 0}, {1, 7, 0}, {123456789012ull, 1, 5}, {3, 33333, 0}, {0, 0, 0}};
+    uint64_t t = t0;
+    for (int k = 0; k < 5; k++) {
+        t += dt_ns[k];
+        for (int i = 0; i < 3; i++)
+            uj[i] += add_uj[k][i];
+        ct__sink_jsonl.sample(j, t, uj, 3);
+        /* k = 1 is 100 s after the first: that sample's batch is written at once. */
+        assert_int_equal(count_lines(f->path), k == 0 ? 2 : 4);
+    }
+    /* Any other record writes the waiting samples first. */
+    ct__sink_jsonl.intensity(j, t, 99.5, "table:owid:DK:2023", 0);
+    json_t *lines = read_lines(f->path);
+    assert_int_equal(json_array_size(lines), 8);
+    for (size_t k = 2; k < 7; k++) {
+        json_t *o = json_array_get(lines, k);
+        assert_string_equal(json_string_value(json_object_get(o, "type")), "sample");
+        assert_true(json_is_real(json_object_get(o, "t_s")));
+        assert_true(json_is_real(json_object_get(o, "wall")));
+        json_t *d = json_array_get(json_object_get(o, "devices"), 2);
+        assert_true(json_is_integer(json_object_get(d, "energy_uj")));
+        assert_true(k == 2 ? json_is_null(json_object_get(d, "power_w"))
+                           : json_is_real(json_object_get(d, "power_w")));
+    }
+    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 7), "type")),
+                        "intensity");
+    json_decref(lines);
+    /* Byte for byte what jansson writes for the same values (reals as "%.17g", ".0", exponents
+     * without '+' or leading zeros). */
+    FILE *fp = fopen(f->path, "r");
+    assert_non_null(fp);
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    while (getline(&line, &cap, fp) > 0) {
+        if (++n < 3 || n > 7)
+            continue;
+        json_t *o = json_loads(line, 0, NULL);
+        assert_non_null(o);
+        char *again = json_dumps(o, JSON_COMPACT);
+        line[strcspn(line, "\n")] = 0;
+        assert_string_equal(line, again);
+        free(again);
+        json_decref(o);
+    }
+    free(line);
+    fclose(fp);
+    /* A last sample waits for close. */
+    ct__sink_jsonl.sample(j, t + S, uj, 3);
+    assert_int_equal(count_lines(f->path), 8);
+    ct__jsonl_close(&j);
+    assert_int_equal(count_lines(f->path), 9);
+}
+
 static void test_killed_run(void **state)
 {
     struct fx *f = *state;
@@ -449,6 +526,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records_and_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_null, setup, teardown),

@@ -866,7 +866,7 @@ static void test_tracker_gpus(void **st)
     assert_int_equal(ct_tracker_open(&f->t, &o, err, sizeof(err)), CT_OK);
     ct_assert_contains(f->con.text, "CarbonTracker: The following components were found: GPU with "
                                     "device(s) NVIDIA A100-SXM4-40GB, Tesla P100-PCIE-16GB.\n");
-    assert_int_equal(f->t->sampler.period_ns, 50 * MS); /* the power-only GPU sets 20 Hz */
+    assert_int_equal(f->t->sampler.fast_ns, 50 * MS); /* the power-only GPU is read at 20 Hz */
 
     struct stamp s0 = epoch_start(f);
     sleep_ms(600);
@@ -1028,7 +1028,7 @@ static void test_tracker_by_pid_late(void **st)
     o.proc_root = NULL; /* the real /proc: our own process tree */
     o.devices_by_pid = 1;
     assert_int_equal(ct_tracker_open(&f->t, &o, NULL, 0), CT_OK);
-    assert_int_equal(f->t->sampler.period_ns, 2 * S_NS);
+    assert_int_equal(f->t->sampler.fast_ns, 2 * S_NS);
     assert_int_equal(ct_epoch_start(f->t), CT_OK);
     sleep_ms(2600);
     ct_epoch_result r = {.version = CT_EPOCH_RESULT_VERSION};

@@ -125,7 +125,7 @@ static int agent_open(ct_agent **out, const ct_options *opts, char *errbuf, size
         a->win_uj[i] = a->ledger.devs[i].cur_uj;
     for (int k = 0; k < a->ledger.n_node; k++)
         a->win_node_uj[k] = a->ledger.node[k].cur_uj;
-    rc = ct__sampler_start(&a->sampler, a->period_ns);
+    rc = ct__sampler_start(&a->sampler, a->period_ns, a->period_ns);
     if (rc != CT_OK)
         goto fail;
     *out = a;
