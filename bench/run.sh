@@ -235,6 +235,10 @@ side_by_side() { # N RUNS [live]: with "live", a live tracked sleep beside each 
 side_by_side 10 "$RUNS_10"
 side_by_side "$N_LONG" "$RUNS_60" live
 
+# ---- rates: the tracker's CPU at a sampling rate, measured at that rate --------------------------
+phase "rates"
+CT=$CT B=$B OUT=$OUT TMP=$TMP QUICK=$QUICK bash "$SRC/bench/rates.sh" || failed "rates"
+
 # ---- accuracy ---------------------------------------------------------------------------------
 phase "accuracy"
 ACC=$OUT/accuracy
