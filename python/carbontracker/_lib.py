@@ -328,6 +328,7 @@ class Library:
         self.version = self.ct_version()
         self.version_string = self.ct_version_string().decode()
         self.sizes = {}
+        self._buf_types = {}
         for cname, cls in STRUCTS.items():
             n = self.ct_struct_size(cname.encode()) if self.has("ct_struct_size") else 0
             self.sizes[cname] = n or ctypes.sizeof(cls)
@@ -338,10 +339,11 @@ class Library:
     def new(self, cls):
         """A zeroed instance of a mirrored struct in a buffer of the C size (never smaller than
         the mirror), so a newer library that grew the struct at its end writes into our memory."""
-        cname = next(k for k, v in STRUCTS.items() if v is cls)
-        size = max(self.sizes[cname], ctypes.sizeof(cls))
-        buf = (c_char * size)()
-        return cls.from_buffer(buf)
+        buf_type = self._buf_types.get(cls)
+        if buf_type is None:  # once per struct: an epoch_end makes several
+            cname = next(k for k, v in STRUCTS.items() if v is cls)
+            buf_type = self._buf_types[cls] = c_char * max(self.sizes[cname], ctypes.sizeof(cls))
+        return cls.from_buffer(buf_type())
 
     def new_versioned(self, cls):
         """A mirrored result struct (EpochResult, Summary, DeviceEnergy) initialised by the

@@ -235,12 +235,22 @@ class _Native:
             self.lib.ct_tracker_free(h)
 
 
+_PROVENANCE = {}  # the library's names of the provenance values, asked once each
+
+
+def _provenance(p):
+    name = _PROVENANCE.get(p)
+    if name is None:
+        name = _PROVENANCE[p] = _text(_lib.load().ct_provenance_name(p))
+    return name
+
+
 def _device_dict(d):
     out = {
         "component": _text(d.component),
         "name": _text(d.name),
         "meter": _text(d.meter),
-        "provenance": _text(_lib.load().ct_provenance_name(d.provenance)),
+        "provenance": _provenance(d.provenance),
         "lost": bool(d.lost),
         "energy_j": d.energy_j,
     }
