@@ -729,8 +729,7 @@ class Report:
             text += (f", and on this machine a thread that only wakes on a 1 ms deadline is "
                      f"already charged {us:.1f} us a wake-up ({us * 10:.0f} ms per 10 s at 1 kHz, "
                      "before any read: a virtual machine charges leaving idle to the woken "
-                     "thread); the rest is the four `pread`s, formatting the sample line and the "
-                     "condition variable's second futex call")
+                     "thread); the rest is the four `pread`s and formatting the sample line")
         return text
 
     # ---- output --------------------------------------------------------------------------------

@@ -14,13 +14,11 @@ void ct__sampler_init(struct ct__sampler *s, struct ct__ledger *l, struct ct__ac
     s->ledger = l;
     s->account = a;
     s->sinks = k;
-    pthread_mutex_init(&s->wake_lock, NULL);
 }
 
 void ct__sampler_free(struct ct__sampler *s)
 {
     ct__sampler_stop(s);
-    pthread_mutex_destroy(&s->wake_lock);
 }
 
 /* One reading: ledger, account and, when want, the sinks' samples. */
@@ -73,8 +71,7 @@ static void *sampler_main(void *arg)
 {
     struct ct__sampler *s = arg;
     uint64_t start = ct__now_ns(), full = start, fast = start, skipped = 0;
-    pthread_mutex_lock(&s->wake_lock);
-    while (!s->stop_requested) {
+    while (!atomic_load_explicit(&s->stop_requested, memory_order_acquire)) {
         uint64_t now = ct__now_ns();
         if (full <= now)
             full = after(full, s->period_ns, now, &s->missed_ticks);
@@ -83,21 +80,18 @@ static void *sampler_main(void *arg)
         /* One timer: the earlier of the two deadlines (a full reading also serves a fast one). */
         uint64_t due = fast < full ? fast : full;
         struct timespec next = to_ts(due);
-        int rc = 0;
-        while (!s->stop_requested && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&s->wake, &s->wake_lock, &next);
-        if (s->stop_requested)
-            break;
-        pthread_mutex_unlock(&s->wake_lock);
+        int rc;
+        while ((rc = sem_clockwait(&s->wake, CLOCK_MONOTONIC, &next)) != 0 && errno == EINTR)
+            ;
+        if (rc == 0 || atomic_load_explicit(&s->stop_requested, memory_order_acquire))
+            break; /* only stop posts */
         if (due == full) {
             tick(s, s->want_samples); /* set before the thread was created */
             fast = due;
         } else {
             ct__ledger_poll(s->ledger, s->period_ns);
         }
-        pthread_mutex_lock(&s->wake_lock);
     }
-    pthread_mutex_unlock(&s->wake_lock);
     struct timespec cpu;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
         s->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
@@ -106,17 +100,14 @@ static void *sampler_main(void *arg)
 
 int ct__sampler_start(struct ct__sampler *s, uint64_t period_ns, uint64_t fast_ns)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    if (sem_init(&s->wake, 0, 0) != 0)
+        return CT_ETHREAD;
     s->period_ns = period_ns;
     s->fast_ns = fast_ns && fast_ns < period_ns ? fast_ns : period_ns;
     s->want_samples = ct__sinks_want_samples(s->sinks); /* the sinks do not change while it runs */
-    s->stop_requested = 0;
+    atomic_store(&s->stop_requested, 0);
     if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
-        pthread_cond_destroy(&s->wake);
+        sem_destroy(&s->wake);
         return CT_ETHREAD;
     }
     s->running = 1;
@@ -127,12 +118,10 @@ void ct__sampler_stop(struct ct__sampler *s)
 {
     if (!s->running)
         return;
-    pthread_mutex_lock(&s->wake_lock);
-    s->stop_requested = 1;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->wake_lock);
+    atomic_store_explicit(&s->stop_requested, 1, memory_order_release);
+    sem_post(&s->wake);
     pthread_join(s->thread, NULL);
-    pthread_cond_destroy(&s->wake);
+    sem_destroy(&s->wake);
     s->running = 0;
 }
 

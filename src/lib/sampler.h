@@ -13,6 +13,8 @@
 #include "sink/sink.h"
 
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct ct__sampler {
@@ -25,9 +27,10 @@ struct ct__sampler {
 
     pthread_t thread;
     int running; /* caller's thread */
-    pthread_mutex_t wake_lock;
-    pthread_cond_t wake;
-    int stop_requested;    /* under wake_lock */
+    /* The thread waits on this semaphore's timeout (one futex call a tick, no mutex to take
+     * back); stop sets stop_requested and posts it. */
+    sem_t wake;
+    atomic_int stop_requested;
     uint64_t missed_ticks; /* deadlines skipped because a tick overran (the thread's) */
     double cpu_s;          /* the thread's CPU time, set when it exits */
 };
