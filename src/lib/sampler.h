@@ -3,7 +3,7 @@
  * deadlines (no drift) at the tracker's interval, and in between, on the same timer, only the
  * meters that need it faster (power-only GPUs, counters that could wrap twice), so the meters
  * unfold wraparound; each full reading goes to the ledger, its energy to the account, the counters
- * to the sinks. Stop wakes it at once through a condition variable.
+ * to the sinks. Stop wakes it at once through a semaphore.
  */
 #ifndef CT_SAMPLER_H
 #define CT_SAMPLER_H
