@@ -35,17 +35,20 @@ extern "C" {
 /* Version. Same major version = ABI compatible: every struct the API fills or reads carries a
  * version, and the library honours the layout of each version (see "Versioned result structs").
  * The minor version grows with the API (0.2: ct_epoch_result version 2, ct_summary version 3,
- * ct_device_energy versioned, the device accessors). */
+ * ct_device_energy versioned, the device accessors; 0.3: ct_options version 3 (the budget),
+ * CT_EBUDGET, ct_get_live, ct_advise, ct_zones_json, the node agent's ct_agent_*, and the parse
+ * functions ct_parse_run_bytes, ct_parse_messages, ct_parse_json_write, ct_parse_json_reduced,
+ * ct_parse_jobs_json). */
 #define CT_VERSION_MAJOR 0
-#define CT_VERSION_MINOR 2
+#define CT_VERSION_MINOR 3
 #define CT_VERSION_PATCH 0
 #define CT_VERSION_HEX ((CT_VERSION_MAJOR << 16) | (CT_VERSION_MINOR << 8) | CT_VERSION_PATCH)
-#define CT_VERSION_STRING "0.2.0"
+#define CT_VERSION_STRING "0.3.0"
 #define CT_VERSION_CHECK(x, y, z) (CT_VERSION_HEX >= (((x) << 16) | ((y) << 8) | (z)))
 
 /** Version of the library actually loaded (CT_VERSION_HEX of its build). Thread-safe. */
 CT_API unsigned ct_version(void);
-/** Version string of the library actually loaded, e.g. "0.2.0". Static storage. */
+/** Version string of the library actually loaded, e.g. "0.3.0". Static storage. */
 CT_API const char *ct_version_string(void);
 
 /*

@@ -8,7 +8,7 @@ CARBONTRACKER_LIBRARY, next to the package, the path recorded by `make install`,
 See doc/python.md.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 #: The upstream carbontracker release whose Python API this package follows (doc/python.md):
 #: its modules, names, signatures and behaviour, with the differences doc/compat.md lists.

@@ -17,7 +17,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c
 from .exceptions import LibraryNotFoundError
 
 #: The library version this package was written against: same major, minor at least this.
-EXPECTED_VERSION = (0, 2)
+EXPECTED_VERSION = (0, 3)
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 

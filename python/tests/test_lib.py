@@ -133,7 +133,7 @@ class TestLoading(unittest.TestCase):
             "try:\n    CarbonTracker(epochs=1)\n"
             "except LibraryNotFoundError as e:\n    print('refused:', e)\n", env)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(r.stdout.startswith("0.2.0\nrefused: libcarbontracker could not be "
+        self.assertTrue(r.stdout.startswith("0.3.0\nrefused: libcarbontracker could not be "
                                             "loaded"), r.stdout)
         self.assertIn("/nonexistent/libcarbontracker.so (CARBONTRACKER_LIBRARY)", r.stdout)
 
@@ -142,8 +142,8 @@ class TestLoading(unittest.TestCase):
         fake = types.SimpleNamespace(path="libfake.so", version=real.version,
                                      version_string=real.version_string, sizes=dict(real.sizes))
         _lib._check_version(fake)  # the real library passes
-        for version, text in ((0x010200, "this Python package needs 0.2 or a later 0.x"),
-                              (0x000100, "this Python package needs 0.2 or a later 0.x")):
+        for version, text in ((0x010200, "this Python package needs 0.3 or a later 0.x"),
+                              (0x000100, "this Python package needs 0.3 or a later 0.x")):
             fake.version, fake.version_string = version, "x.y.z"
             with self.assertRaises(exceptions.LibraryNotFoundError) as cm:
                 _lib._check_version(fake)

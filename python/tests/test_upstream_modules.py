@@ -62,7 +62,7 @@ class TestConstantsAndVersion(unittest.TestCase):
         self.assertEqual(constants.WORLD_2019_CARBON_INTENSITY, 481)
 
     def test_versions(self):
-        self.assertEqual(__version__, "0.2.0")
+        self.assertEqual(__version__, "0.3.0")
         self.assertEqual(UPSTREAM_VERSION, "2.3.1")
         from carbontracker import _lib
         self.assertEqual(_lib.load().version_string, __version__)
@@ -223,7 +223,7 @@ class TestReport(_support.FixtureTestCase):
         png = p.generate_plots()["combined_plots"].getvalue()
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
         with self.assertRaises(ValueError):
-            report.LogParser("2025-01-01 00:00:00 - carbontracker version 0.2.0\n") \
+            report.LogParser("2025-01-01 00:00:00 - carbontracker version 0.3.0\n") \
                 .calculate_energy_metrics()
 
 

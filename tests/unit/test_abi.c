@@ -290,7 +290,7 @@ static void test_epoch_result_unknown_versions(void **state)
     }
     ct_assert_contains(ct_errmsg(f->t), "ct_epoch_result.version 3 is newer than this library "
                                         "knows (2): the program was built against a newer "
-                                        "carbontracker.h than libcarbontracker 0.2.0");
+                                        "carbontracker.h than libcarbontracker 0.3.0");
     unsigned v = 0;
     memcpy(b, &v, sizeof(v));
     assert_int_equal(ct_epoch_end(f->t, (ct_epoch_result *)b), CT_EINVAL);

@@ -66,7 +66,7 @@ void ct__http_response_free(struct ct__http_response *resp);
  * kept). Writes at most len bytes; returns 0, or -1 when it does not fit. */
 int ct__url_escape(const char *s, char *out, size_t len);
 
-/* "carbontracker/0.2.0 (libcarbontracker; libcurl/x.y.z)" (loads libcurl). */
+/* "carbontracker/0.3.0 (libcarbontracker; libcurl/x.y.z)" (loads libcurl). */
 const char *ct__http_user_agent(void);
 
 #endif
