@@ -56,6 +56,27 @@ static void detect_in(const char *const *env, const char *dir, struct ct__job *j
     detect(env, set, j);
 }
 
+/* What a detected job must be: launcher, id, ranks (-1 = unknown) and node name. */
+struct want {
+    const char *launcher, *id;
+    int rank, world_size, local_rank, local_world_size, node_id;
+    const char *node;
+};
+
+static void assert_job(const struct ct__job *j, struct want w)
+{
+    assert_true(j->active);
+    assert_string_equal(j->launcher, w.launcher);
+    assert_string_equal(j->id, w.id);
+    assert_int_equal(j->rank, w.rank);
+    assert_int_equal(j->world_size, w.world_size);
+    assert_int_equal(j->local_rank, w.local_rank);
+    assert_int_equal(j->local_world_size, w.local_world_size);
+    assert_int_equal(j->node_id, w.node_id);
+    assert_string_equal(j->node, w.node);
+    assert_string_equal(j->warning, "");
+}
+
 static void test_torchrun(void **state)
 {
     (void)state;
@@ -71,16 +92,7 @@ static void test_torchrun(void **state)
                          NULL};
     struct ct__job j;
     detect(env, NULL, &j);
-    assert_true(j.active);
-    assert_string_equal(j.launcher, "torchrun");
-    assert_string_equal(j.id, "torchrun:run42");
-    assert_int_equal(j.rank, 3);
-    assert_int_equal(j.world_size, 4);
-    assert_int_equal(j.local_rank, 1);
-    assert_int_equal(j.local_world_size, 2);
-    assert_int_equal(j.node_id, 1);
-    assert_string_equal(j.node, "host1");
-    assert_string_equal(j.warning, "");
+    assert_job(&j, (struct want){"torchrun", "torchrun:run42", 3, 4, 1, 2, 1, "host1"});
     decide(&j, 0);
     assert_false(j.measures_node);
     assert_int_equal(j.gpu_part, 1);
@@ -146,15 +158,7 @@ static void test_slurm(void **state)
                          "SLURMD_NODENAME=gpu-n2", NULL};
     struct ct__job j;
     detect(env, NULL, &j);
-    assert_true(j.active);
-    assert_string_equal(j.launcher, "slurm");
-    assert_string_equal(j.id, "slurm:77.3");
-    assert_int_equal(j.rank, 5);
-    assert_int_equal(j.world_size, 8);
-    assert_int_equal(j.local_rank, 1);
-    assert_int_equal(j.local_world_size, 4);
-    assert_int_equal(j.node_id, 1);
-    assert_string_equal(j.node, "gpu-n2");
+    assert_job(&j, (struct want){"slurm", "slurm:77.3", 5, 8, 1, 4, 1, "gpu-n2"});
     decide(&j, 0);
     assert_false(j.measures_node);
     assert_false(ct__job_console(&j, NULL));
