@@ -1,8 +1,8 @@
 /*
  * fuzz_agent_proto.c - libFuzzer target: the node agent's line protocol parsers
  * (energy/agent_proto.c) over arbitrary bytes: a client's request, and the HELLO, DEVICES, DEV and
- * READ replies a tracker parses. Whatever a parser accepts must format back to a line it accepts
- * again with the same fields. Seeds: tests/fixtures/agent.
+ * READ replies a tracker parses, and the JOB request. Whatever a parser accepts must format back
+ * to a line it accepts again with the same fields. Seeds: tests/fixtures/agent.
  */
 #include "energy/agent_proto.h"
 #include "internal.h"
@@ -22,8 +22,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     int lost[CT_MAX_DEVICES], lost2[CT_MAX_DEVICES];
 
     int req = ct__agent_parse_request(line, size, &v, why, sizeof(why));
-    if ((req < 0 && !memchr(why, '\0', sizeof(why))) || (req >= 0 && req > CT__AREQ_BYE))
+    if ((req < 0 && !memchr(why, '\0', sizeof(why))) || (req >= 0 && req > CT__AREQ_JOB))
         abort();
+    char id[CT__AGENT_MAX_JOB_ID], id2[CT__AGENT_MAX_JOB_ID];
+    int rank, rank2;
+    if (ct__agent_parse_job(line, size, id, sizeof(id), &rank, why, sizeof(why)) == 0) {
+        int len = ct__agent_format_job(id, rank, buf, sizeof(buf));
+        if (len < 2 ||
+            ct__agent_parse_job(buf, (size_t)len - 1, id2, sizeof(id2), &rank2, why, sizeof(why)) !=
+                0 ||
+            strcmp(id, id2) != 0 || rank != rank2)
+            abort();
+    }
     (void)ct__agent_parse_hello(line, size, &v, why, sizeof(why));
     (void)ct__agent_parse_count(line, size, "DEVICES", CT_MAX_DEVICES, &n, why, sizeof(why));
     if (ct__agent_parse_dev(line, size, &d, why, sizeof(why)) == 0) {

@@ -37,7 +37,8 @@ static void put(struct text *t, const char *fmt, ...)
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
-        int n = t->failed ? 0 : vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+        /* No buffer yet: vsnprintf measures (NULL + 0 would be undefined). */
+        int n = t->failed ? 0 : vsnprintf(t->p ? t->p + t->len : NULL, t->cap - t->len, fmt, ap);
         va_end(ap);
         if (t->failed || n < 0)
             return;

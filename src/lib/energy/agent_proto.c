@@ -126,7 +126,7 @@ int ct__agent_parse_request(const char *line, size_t len, int *version, char *wh
 static int job_id_char(char ch)
 {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           strchr("._:@/+-", ch) != NULL;
+           (ch != '\0' && strchr("._:@/+-", ch) != NULL);
 }
 
 int ct__agent_parse_job(const char *line, size_t len, char *id, size_t id_len, int *rank, char *why,
