@@ -23,6 +23,7 @@
 #include "carbon/provider.h"
 #include "carbon/refresh.h"
 #include "ct_assert.h"
+#include "provider_harness.h"
 #include "util/http.h"
 
 #include <dirent.h>
@@ -36,27 +37,14 @@
 #define TOKEN "XQZTOKEN-0d9f8e7c"
 #define NOW 1787314800.0 /* 2026-08-21T12:20:00Z */
 
-static struct fake_http srv;
-static struct ct__http *client;
-static struct ct__settings S;
 static char eia_url[128], entsoe_url[128];
 
 static int group_setup(void **state)
 {
-    (void)state;
-    fake_http_no_proxy();
-    fake_http_start(&srv, NULL);
-    snprintf(eia_url, sizeof(eia_url), "http://127.0.0.1:%d/v2", srv.port);
-    snprintf(entsoe_url, sizeof(entsoe_url), "http://127.0.0.1:%d", srv.port);
-    return ct__http_new(&client) == CT_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ct__http_free(client);
-    ct__settings_free(&S);
-    fake_http_stop(&srv);
+    if (ph_group_setup(state) != 0)
+        return -1;
+    snprintf(eia_url, sizeof(eia_url), "http://127.0.0.1:%d/v2", ph_srv.port);
+    snprintf(entsoe_url, sizeof(entsoe_url), "http://127.0.0.1:%d", ph_srv.port);
     return 0;
 }
 
@@ -71,42 +59,17 @@ static struct ct__carbon_cfg cfg(void)
     snprintf(eurl, sizeof(eurl), "entsoe.url=%s", entsoe_url);
     snprintf(ekey, sizeof(ekey), "entsoe.api_key=%s", TOKEN);
     o.settings = settings;
-    ct__settings_free(&S);
-    assert_int_equal(ct__backends_resolve(&S, &o, NULL, 0), CT_OK);
-    struct ct__carbon_cfg c = {
-        .settings = &S,
-        .timeout_ms = 3000,
-        .connect_timeout_ms = 1000,
-        .http = client,
-        .now_s = NOW,
-    };
-    return c;
+    return ph_cfg(&o, NOW);
 }
 
 static struct ct__location loc_zone(const char *zone)
 {
-    struct ct__location l;
-    memset(&l, 0, sizeof(l));
-    l.method = CT__LOC_OPTION;
-    snprintf(l.zone, sizeof(l.zone), "%s", zone);
-    snprintf(l.country, sizeof(l.country), "%.2s", zone);
-    return l;
+    return ph_loc_zone(zone, NULL, 0);
 }
 
 static void route(const char *path, int status, const char *file, const char *body, int echo)
 {
-    json_t *resp = json_pack("{s:i, s:b}", "status", status, "echo", echo);
-    json_t *root;
-    char *text;
-    if (file != NULL)
-        json_object_set_new(resp, "body_file", json_string(file));
-    if (body != NULL)
-        json_object_set_new(resp, "body", json_string(body));
-    root = json_pack("{s:[{s:s, s:[o]}]}", "routes", "path", path, "responses", resp);
-    text = json_dumps(root, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(root);
+    ph_route(path, json_pack("{s:i, s:b}", "status", status, "echo", echo), file, body);
 }
 
 #define EIA_PATH "/v2/electricity/rto/fuel-type-data/data/"
@@ -438,7 +401,7 @@ static void test_eia_zones(void **state)
     assert_true(ct__provider_eia.suitable(&c, &l));
     l = loc_zone("DE");
     assert_false(ct__provider_eia.suitable(&c, &l));
-    assert_int_equal(ct__settings_set(&S, "eia", "api_key", NULL), CT_OK);
+    assert_int_equal(ct__settings_set(&ph_settings, "eia", "api_key", NULL), CT_OK);
     l = loc_zone("US-MIDA-PJM");
     assert_false(ct__provider_eia.suitable(&c, &l));
 }
@@ -463,7 +426,7 @@ static void test_eia_success(void **state)
     ct_assert_contains(ci.description, "EIA-930 hourly generation by fuel, PJM, 2026-08-21 10:00 "
                                        "UTC, 98000 MW; factors: IPCC 2014 life-cycle medians");
     assert_string_equal(why, "");
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 1);
     assert_string_equal(fake_http_path(reqs, 0),
                         EIA_PATH "?api_key=" KEY "&frequency=hourly&data%5B0%5D=value"
@@ -478,7 +441,7 @@ static void test_eia_success(void **state)
     assert_non_null(tmp);
     snprintf(path, sizeof(path), "%s/test_mix_factors.csv", tmp);
     fake_http_write(path, "zone,mode,gCO2eq/kWh,source\nUS-MIDA-PJM,coal,1071.5,eGRID 2023\n");
-    assert_int_equal(ct__settings_set(&S, "eia", "factors", path), CT_OK);
+    assert_int_equal(ct__settings_set(&ph_settings, "eia", "factors", path), CT_OK);
     why[0] = '\0';
     assert_int_equal(ct__provider_eia.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
     ct_assert_double_within((37162000.0 + 20000 * (1071.5 - 820)) / 98000.0, ci.g_per_kwh, 1e-9);
@@ -614,10 +577,7 @@ static void test_eia_run_across_hours(void **state)
     json_t *routes =
         json_pack("{s:[{s:s, s:[{s:i, s:s}, {s:i, s:s}]}]}", "routes", "path", EIA_PATH,
                   "responses", "status", 200, "body", r1, "status", 200, "body", r2);
-    char *text = json_dumps(routes, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(routes);
+    ph_routes(routes);
     free(r1);
     free(r2);
 
@@ -685,7 +645,7 @@ static void test_entsoe_zones(void **state)
     memset(&l, 0, sizeof(l)); /* a country alone (from the time zone) */
     snprintf(l.country, sizeof(l.country), "FI");
     assert_true(ct__provider_entsoe.suitable(&c, &l));
-    assert_int_equal(ct__settings_set(&S, "entsoe", "api_key", NULL), CT_OK);
+    assert_int_equal(ct__settings_set(&ph_settings, "entsoe", "api_key", NULL), CT_OK);
     assert_false(ct__provider_entsoe.suitable(&c, &l));
 }
 
@@ -709,7 +669,7 @@ static void test_entsoe_success(void **state)
                                        "UTC, 6500 MW; factors: IPCC 2014");
     assert_string_equal(why, "");
     ct_assert_double_equal(NOW - 3600 - 20 * 60, ci.time_s); /* 11:00 */
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 1);
     assert_string_equal(fake_http_path(reqs, 0),
                         ENTSOE_PATH "?securityToken=" TOKEN "&documentType=A75&processType=A16"
@@ -773,17 +733,14 @@ static void test_eia_stale_skipped(void **state)
         .live = 1, .refresh_s = 3600, .stale_warn_s = 10800, .max_age_s = 43200};
     struct ct__carbon_event *ev = NULL;
     double hour = floor((double)time(NULL) / 3600) * 3600;
-    char *r = hour_reply(hour - 12 * 3600, 0), *text;
+    char *r = hour_reply(hour - 12 * 3600, 0);
     size_t n;
     int found = 0;
     (void)state;
 
     json_t *routes = json_pack("{s:[{s:s, s:[{s:i, s:s}]}]}", "routes", "path", EIA_PATH,
                                "responses", "status", 200, "body", r);
-    text = json_dumps(routes, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(routes);
+    ph_routes(routes);
     free(r);
 
     c.now_s = 0;
@@ -825,5 +782,5 @@ int main(void)
         cmocka_unit_test(test_entsoe_success),
         cmocka_unit_test(test_entsoe_errors_redacted),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, ph_group_teardown);
 }

@@ -20,6 +20,7 @@
 #include "carbon/provider.h"
 #include "carbon/ukgrid.h"
 #include "ct_assert.h"
+#include "provider_harness.h"
 #include "util/http.h"
 
 #include <dirent.h>
@@ -28,37 +29,21 @@
 #define T0 1714557600.0 /* 2024-05-01T10:00:00Z, the fixtures' first slot */
 #define KEY "SECRETKEY-123"
 
-static struct fake_http srv;
-static struct ct__http *client;
 static char em_url[128], uk_url[128], eds_url[128], geo_url[128], dead_url[128];
 
 static int group_setup(void **state)
 {
-    (void)state;
-    fake_http_no_proxy();
-    fake_http_start(&srv, NULL);
-    if (ct__http_new(&client) != CT_OK)
+    if (ph_group_setup(state) != 0)
         return -1;
-    snprintf(em_url, sizeof(em_url), "http://127.0.0.1:%d/v3", srv.port);
-    snprintf(uk_url, sizeof(uk_url), "http://127.0.0.1:%d", srv.port);
-    snprintf(eds_url, sizeof(eds_url), "http://127.0.0.1:%d/", srv.port); /* trailing slash */
-    snprintf(geo_url, sizeof(geo_url), "http://127.0.0.1:%d", srv.port);
+    snprintf(em_url, sizeof(em_url), "http://127.0.0.1:%d/v3", ph_srv.port);
+    snprintf(uk_url, sizeof(uk_url), "http://127.0.0.1:%d", ph_srv.port);
+    snprintf(eds_url, sizeof(eds_url), "http://127.0.0.1:%d/", ph_srv.port); /* trailing slash */
+    snprintf(geo_url, sizeof(geo_url), "http://127.0.0.1:%d", ph_srv.port);
     snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", fake_http_refused_port());
     return 0;
 }
 
-/* The providers' settings as a tracker resolves them, with the test server's URLs (cfg()). */
-static struct ct__settings S;
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ct__http_free(client);
-    ct__settings_free(&S);
-    fake_http_stop(&srv);
-    return 0;
-}
-
+/* The providers' settings as a tracker resolves them, with the test server's URLs. */
 static struct ct__carbon_cfg cfg(void)
 {
     ct_options o = CT_OPTIONS_INIT;
@@ -67,64 +52,29 @@ static struct ct__carbon_cfg cfg(void)
     o.energidataservice_url = eds_url;
     o.geolocation_url = geo_url;
     o.electricitymaps_api_key = KEY;
-    ct__settings_free(&S);
-    assert_int_equal(ct__backends_resolve(&S, &o, NULL, 0), CT_OK);
-    struct ct__carbon_cfg c = {
-        .settings = &S,
-        .timeout_ms = 3000,
-        .connect_timeout_ms = 1000,
-        .max_reply_bytes = 0,
-        .http = client,
-        .now_s = T0 + 420, /* 10:07 */
-    };
-    return c;
+    return ph_cfg(&o, T0 + 420); /* 10:07 */
 }
 
 /* Change one resolved setting of the cfg() in use. */
 static void set(const char *backend, const char *key, const char *value)
 {
-    assert_int_equal(ct__settings_set(&S, backend, key, value), CT_OK);
+    assert_int_equal(ct__settings_set(&ph_settings, backend, key, value), CT_OK);
 }
 
 static struct ct__location loc_zone(const char *zone, const char *country)
 {
-    struct ct__location l;
-    memset(&l, 0, sizeof(l));
-    l.method = CT__LOC_OPTION;
-    snprintf(l.zone, sizeof(l.zone), "%s", zone);
-    snprintf(l.country, sizeof(l.country), "%s", country);
-    snprintf(l.address, sizeof(l.address), "%s (set by option)", zone);
-    return l;
+    return ph_loc_zone(zone, country, 1);
 }
 
 /* Routes: one path answering with one reply (status, fixture file or inline body, delay). */
 static void route(const char *path, int status, const char *file, const char *body, double delay)
 {
-    json_t *resp = json_pack("{s:i, s:f}", "status", status, "delay_s", delay);
-    json_t *root;
-    char *text;
-
-    if (file != NULL)
-        json_object_set_new(resp, "body_file", json_string(file));
-    if (body != NULL)
-        json_object_set_new(resp, "body", json_string(body));
-    root = json_pack("{s:[{s:s, s:[o]}]}", "routes", "path", path, "responses", resp);
-    text = json_dumps(root, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(root);
+    ph_route(path, json_pack("{s:i, s:f}", "status", status, "delay_s", delay), file, body);
 }
 
 static void assert_requests(const char *const *paths)
 {
-    json_t *reqs = fake_http_requests(&srv);
-    size_t n = 0;
-    while (paths[n] != NULL)
-        n++;
-    for (size_t i = 0; i < n && i < json_array_size(reqs); i++)
-        assert_string_equal(fake_http_path(reqs, i), paths[i]);
-    assert_int_equal(json_array_size(reqs), n);
-    json_decref(reqs);
+    ph_assert_requests(paths, NULL);
 }
 
 /* ---- golden files ----------------------------------------------------------------------- */
@@ -315,7 +265,7 @@ static void test_em_zone_latest_and_forecast(void **state)
     json_t *reqs;
     (void)state;
 
-    fake_http_routes(&srv,
+    fake_http_routes(&ph_srv,
                      "{\"routes\": ["
                      "{\"path\": \"/v3/carbon-intensity/latest\", \"responses\": "
                      "[{\"status\": 200, \"body_file\": \"electricitymaps/latest_zone.json\"}]},"
@@ -340,7 +290,7 @@ static void test_em_zone_latest_and_forecast(void **state)
     ct_assert_double_equal(215, s.pts[23].g_per_kwh);
     ct__series_free(&s);
 
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 2);
     assert_string_equal(fake_http_path(reqs, 0), "/v3/carbon-intensity/latest?zone=DK-DK2");
     assert_string_equal(fake_http_path(reqs, 1), "/v3/carbon-intensity/forecast?zone=DK-DK2");
@@ -376,7 +326,7 @@ static void test_em_coordinates_then_zone(void **state)
     assert_requests((const char *[]){"/v3/carbon-intensity/latest?lat=52.5200&lon=13.4050", NULL});
 
     /* Coordinates the service has no zone for (404): the country's zone instead. */
-    fake_http_routes(&srv,
+    fake_http_routes(&ph_srv,
                      "{\"routes\": [{\"path\": \"/v3/carbon-intensity/latest\", \"query\": "
                      "\"lat=52.5200&lon=13.4050\", \"responses\": [{\"status\": 404, \"body\": "
                      "\"{\\\"message\\\": \\\"No zone found\\\"}\"}]},"
@@ -469,7 +419,7 @@ static void test_em_refused_and_no_key(void **state)
     set("electricitymaps", "api_key", NULL);
     assert_int_equal(ct__provider_electricitymaps.suitable(&c, &l), 0);
     why[0] = '\0';
-    fake_http_routes(&srv, "{\"routes\": []}");
+    fake_http_routes(&ph_srv, "{\"routes\": []}");
     assert_int_equal(ct__provider_electricitymaps.current(&c, &l, &ci, why, sizeof(why)), CT_EPERM);
     assert_string_equal(why, "no API key");
     set("electricitymaps", "api_key", "");
@@ -504,11 +454,12 @@ static void test_uk_regional_quirk_and_fallback(void **state)
     assert_requests((const char *[]){"/regional/postcode/RG41", NULL});
 
     /* Regional fails: national, and the reason is kept. */
-    fake_http_routes(&srv, "{\"routes\": ["
-                           "{\"path\": \"/regional/postcode/RG41\", \"responses\": [{\"status\": "
-                           "500, \"body\": \"\"}]},"
-                           "{\"path\": \"/intensity\", \"responses\": [{\"status\": 200, "
-                           "\"body_file\": \"ukgrid/national_current.json\"}]}]}");
+    fake_http_routes(&ph_srv,
+                     "{\"routes\": ["
+                     "{\"path\": \"/regional/postcode/RG41\", \"responses\": [{\"status\": "
+                     "500, \"body\": \"\"}]},"
+                     "{\"path\": \"/intensity\", \"responses\": [{\"status\": 200, "
+                     "\"body_file\": \"ukgrid/national_current.json\"}]}]}");
     why[0] = '\0';
     assert_int_equal(ct__provider_ukgrid.current(&c, &l, &ci, why, sizeof(why)), CT_OK);
     ct_assert_double_equal(117.0, ci.g_per_kwh); /* the actual value, not the forecast */
@@ -553,9 +504,10 @@ static void test_uk_forecast(void **state)
         (const char *[]){"/regional/intensity/2024-05-01T10:00Z/fw24h/postcode/RG41", NULL});
 
     /* National, fw48h for longer windows; regional failure falls back. */
-    fake_http_routes(&srv, "{\"routes\": ["
-                           "{\"path\": \"/intensity/2024-05-01T10:00Z/fw48h\", \"responses\": "
-                           "[{\"status\": 200, \"body_file\": \"ukgrid/national_fw24h.json\"}]}]}");
+    fake_http_routes(&ph_srv,
+                     "{\"routes\": ["
+                     "{\"path\": \"/intensity/2024-05-01T10:00Z/fw48h\", \"responses\": "
+                     "[{\"status\": 200, \"body_file\": \"ukgrid/national_fw24h.json\"}]}]}");
     why[0] = '\0';
     assert_int_equal(ct__provider_ukgrid.forecast(&c, &l, 30 * 3600, &s, why, sizeof(why)), CT_OK);
     assert_int_equal(s.n, 48);
@@ -756,7 +708,7 @@ static void test_geolocate(void **state)
     ct_assert_double_equal(51.4112, l.lat);
     ct_assert_double_equal(-0.8339, l.lon);
     {
-        json_t *reqs = fake_http_requests(&srv);
+        json_t *reqs = fake_http_requests(&ph_srv);
         assert_int_equal(json_array_size(reqs), 1);
         assert_string_equal(fake_http_path(reqs, 0), "/json");
         assert_string_equal(fake_http_header(reqs, 0, "accept"), "application/json");
@@ -900,7 +852,7 @@ static void test_failures_every_provider(void **state)
             wl = strlen(want);
             if (want[wl - 1] == '*' ? strncmp(why, want, wl - 1) != 0 : strcmp(why, want) != 0)
                 fail_msg("%s, case %zu: \"%s\", expected \"%s\"", names[p], k, why, want);
-            json_t *reqs = fake_http_requests(&srv);
+            json_t *reqs = fake_http_requests(&ph_srv);
             assert_int_equal(json_array_size(reqs), 1);
             json_decref(reqs);
         }
@@ -999,5 +951,5 @@ int main(void)
         cmocka_unit_test(test_geolocate),
         cmocka_unit_test(test_failures_every_provider),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, ph_group_teardown);
 }

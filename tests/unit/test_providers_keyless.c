@@ -24,6 +24,7 @@
 #include "carbon/provider.h"
 #include "ct_assert.h"
 #include "golden.h"
+#include "provider_harness.h"
 #include "util/http.h"
 
 #include <dirent.h>
@@ -37,94 +38,43 @@
     "?select=date_heure,taux_co2&where=taux_co2%20is%20not%20null&order_by=date_heure%20desc&"     \
     "limit=4&timezone=UTC"
 
-static struct fake_http srv;
-static struct ct__http *client;
-static struct ct__settings S;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    fake_http_no_proxy();
-    fake_http_start(&srv, NULL);
-    return ct__http_new(&client) == CT_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    ct__http_free(client);
-    ct__settings_free(&S);
-    fake_http_stop(&srv);
-    return 0;
-}
-
 /* The providers' settings as a tracker resolves them, every URL at the test server. */
 static struct ct__carbon_cfg cfg(void)
 {
     ct_options o = CT_OPTIONS_INIT;
     char ec[160], eg[160], od[160];
-    snprintf(ec, sizeof(ec), "energycharts.url=%s", fake_http_url(&srv, ""));
-    snprintf(eg, sizeof(eg), "eirgrid.url=%s", fake_http_url(&srv, "/"));
-    snprintf(od, sizeof(od), "odre.url=%s", fake_http_url(&srv, ""));
+    snprintf(ec, sizeof(ec), "energycharts.url=%s", fake_http_url(&ph_srv, ""));
+    snprintf(eg, sizeof(eg), "eirgrid.url=%s", fake_http_url(&ph_srv, "/"));
+    snprintf(od, sizeof(od), "odre.url=%s", fake_http_url(&ph_srv, ""));
     const char *settings[] = {ec, eg, od, NULL};
     o.settings = settings;
-    ct__settings_free(&S);
-    assert_int_equal(ct__backends_resolve(&S, &o, NULL, 0), CT_OK);
-    struct ct__carbon_cfg c = {
-        .settings = &S,
-        .timeout_ms = 3000,
-        .connect_timeout_ms = 1000,
-        .http = client,
-        .now_s = T0 + 420, /* 10:07 UTC */
-    };
-    return c;
+    return ph_cfg(&o, T0 + 420); /* 10:07 UTC */
 }
 
 static struct ct__location loc_zone(const char *zone)
 {
-    struct ct__location l;
-    memset(&l, 0, sizeof(l));
-    l.method = CT__LOC_OPTION;
-    snprintf(l.zone, sizeof(l.zone), "%s", zone);
-    snprintf(l.country, sizeof(l.country), "%.2s", zone);
-    snprintf(l.address, sizeof(l.address), "%s (set by option)", zone);
-    return l;
+    return ph_loc_zone(zone, NULL, 1);
 }
 
 /* One route answering every request with one reply (a fixture file or an inline body). */
 static void route(const char *path, int status, const char *file, const char *body, double delay)
 {
-    json_t *resp = json_pack("{s:i, s:f}", "status", status, "delay_s", delay);
-    json_t *root;
-    char *text;
+    ph_route(path, json_pack("{s:i, s:f}", "status", status, "delay_s", delay), file, body);
+}
 
-    if (file != NULL)
-        json_object_set_new(resp, "body_file", json_string(file));
-    if (body != NULL)
-        json_object_set_new(resp, "body", json_string(body));
-    root = json_pack("{s:[{s:s, s:[o]}]}", "routes", "path", path, "responses", resp);
-    text = json_dumps(root, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(root);
+/* Every request: "Accept: application/json", our User-Agent and no key header. */
+static void assert_keyless_headers(json_t *reqs, size_t i)
+{
+    assert_string_equal(fake_http_header(reqs, i, "accept"), "application/json");
+    assert_string_equal(fake_http_header(reqs, i, "user-agent"), ct__http_user_agent());
+    assert_null(fake_http_header(reqs, i, "auth-token"));
 }
 
 /* The requests since the last route(): exactly these paths (with queries), each with
  * "Accept: application/json" and our User-Agent. */
 static void assert_requests(const char *const *paths)
 {
-    json_t *reqs = fake_http_requests(&srv);
-    size_t n = 0;
-    while (paths[n] != NULL)
-        n++;
-    for (size_t i = 0; i < n && i < json_array_size(reqs); i++) {
-        assert_string_equal(fake_http_path(reqs, i), paths[i]);
-        assert_string_equal(fake_http_header(reqs, i, "accept"), "application/json");
-        assert_string_equal(fake_http_header(reqs, i, "user-agent"), ct__http_user_agent());
-        assert_null(fake_http_header(reqs, i, "auth-token"));
-    }
-    assert_int_equal(json_array_size(reqs), n);
-    json_decref(reqs);
+    ph_assert_requests(paths, assert_keyless_headers);
 }
 
 /* ---- golden files ----------------------------------------------------------------------- */
@@ -658,7 +608,7 @@ static void test_failures_every_provider(void **state)
             if (cases[k].want[wl - 1] == '*' ? strncmp(why, cases[k].want, wl - 1) != 0
                                              : strcmp(why, cases[k].want) != 0)
                 fail_msg("%s, case %zu: \"%s\", expected \"%s\"", names[p], k, why, cases[k].want);
-            json_t *reqs = fake_http_requests(&srv);
+            json_t *reqs = fake_http_requests(&ph_srv);
             assert_int_equal(json_array_size(reqs), 1);
             json_decref(reqs);
         }
@@ -677,7 +627,7 @@ static void test_failures_every_provider(void **state)
         struct ct__carbon_cfg c = cfg();
         char why[512] = "", dead[128];
         snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", fake_http_refused_port());
-        assert_int_equal(ct__settings_set(&S, names[p], "url", dead), CT_OK);
+        assert_int_equal(ct__settings_set(&ph_settings, names[p], "url", dead), CT_OK);
         assert_int_equal(call_provider(p, &c, why, sizeof(why)), CT_EIO);
         if (strstr(why, "Couldn't connect to server") == NULL)
             fail_msg("%s refused: \"%s\"", names[p], why);
@@ -817,8 +767,7 @@ static void test_cloud_regions_by_name(void **state)
 /* Routes for the three metadata services (a NULL reply: that service is not there). */
 static void metadata_routes(const char *gcp, const char *azure, const char *aws_region)
 {
-    json_t *routes = json_array(), *root;
-    char *text;
+    json_t *routes = json_array();
     if (gcp != NULL)
         json_array_append_new(routes, json_pack("{s:s, s:[{s:i, s:s}]}", "path",
                                                 "/gcp/computeMetadata/v1/instance/zone",
@@ -835,20 +784,19 @@ static void metadata_routes(const char *gcp, const char *azure, const char *aws_
                                                 "/aws/latest/meta-data/placement/region",
                                                 "responses", "status", 200, "body", aws_region));
     }
-    root = json_pack("{s:o}", "routes", routes);
-    text = json_dumps(root, 0);
-    fake_http_routes(&srv, text);
-    free(text);
-    json_decref(root);
+    ph_routes(json_pack("{s:o}", "routes", routes));
 }
 
 static struct ct__carbon_cfg cloud_cfg(void)
 {
     struct ct__carbon_cfg c = cfg();
-    assert_int_equal(ct__settings_set(&S, "cloud", "gcp_url", fake_http_url(&srv, "/gcp")), CT_OK);
-    assert_int_equal(ct__settings_set(&S, "cloud", "azure_url", fake_http_url(&srv, "/azure")),
-                     CT_OK);
-    assert_int_equal(ct__settings_set(&S, "cloud", "aws_url", fake_http_url(&srv, "/aws")), CT_OK);
+    assert_int_equal(
+        ct__settings_set(&ph_settings, "cloud", "gcp_url", fake_http_url(&ph_srv, "/gcp")), CT_OK);
+    assert_int_equal(
+        ct__settings_set(&ph_settings, "cloud", "azure_url", fake_http_url(&ph_srv, "/azure")),
+        CT_OK);
+    assert_int_equal(
+        ct__settings_set(&ph_settings, "cloud", "aws_url", fake_http_url(&ph_srv, "/aws")), CT_OK);
     return c;
 }
 
@@ -865,7 +813,7 @@ static void test_cloud_detection(void **state)
     assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
     assert_string_equal(e->zone, "NL");
     assert_string_equal(e->region, "europe-west4");
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 1);
     assert_string_equal(fake_http_path(reqs, 0), "/gcp/computeMetadata/v1/instance/zone");
     assert_string_equal(fake_http_header(reqs, 0, "metadata-flavor"), "Google");
@@ -876,7 +824,7 @@ static void test_cloud_detection(void **state)
     assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
     assert_string_equal(e->cloud, "azure");
     assert_string_equal(e->zone, "NL");
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 2);
     assert_string_equal(fake_http_path(reqs, 1), "/azure/metadata/instance/compute/"
                                                  "location?api-version=2021-02-01&format=text");
@@ -887,7 +835,7 @@ static void test_cloud_detection(void **state)
     metadata_routes(NULL, NULL, "us-east-2");
     assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_OK);
     assert_string_equal(e->zone, "US-MIDA-PJM");
-    reqs = fake_http_requests(&srv);
+    reqs = fake_http_requests(&ph_srv);
     assert_int_equal(json_array_size(reqs), 4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(reqs, 2), "method")),
                         "PUT");
@@ -916,7 +864,7 @@ static void test_cloud_detection(void **state)
 
     /* Off: no request at all. */
     metadata_routes("projects/1/zones/europe-west4-a", NULL, NULL);
-    assert_int_equal(ct__settings_set(&S, "cloud", "detect", "0"), CT_OK);
+    assert_int_equal(ct__settings_set(&ph_settings, "cloud", "detect", "0"), CT_OK);
     why[0] = '\0';
     assert_int_equal(ct__cloud_detect(&c, &e, why, sizeof(why)), CT_ENOTSUP);
     assert_string_equal(why, "cloud detection is off (cloud.detect=0)");
@@ -940,5 +888,5 @@ int main(void)
         cmocka_unit_test(test_cloud_regions_by_name),
         cmocka_unit_test(test_cloud_detection),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, ph_group_setup, ph_group_teardown);
 }
