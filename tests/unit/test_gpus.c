@@ -18,6 +18,7 @@
 #include "ct_assert.h"
 #include "energy/gpu_sysfs.h"
 #include "energy/meter.h"
+#include "fake_vendor.h"
 #include "gpu_fixture.h"
 #include "meters.h"
 #include "proc_fixture.h"
@@ -67,16 +68,9 @@ struct fx {
     ct_tracker *t;
 };
 
-static void fake_path(char *buf, size_t len, const char *file)
-{
-    const char *dir = getenv("CT_FAKE_NVML_DIR"); /* every fake library is built there */
-    assert_non_null(dir);
-    snprintf(buf, len, "%s/%s", dir, file);
-}
-
 static void use_lib(struct fx *f, const char *file)
 {
-    fake_path(f->lib, sizeof(f->lib), file);
+    fv_lib_path(f->lib, sizeof(f->lib), file);
     snprintf(f->lib_setting, sizeof(f->lib_setting), "rocm-smi.library=%s", f->lib);
     f->settings[0] = f->lib_setting;
 }
@@ -89,10 +83,8 @@ static int setup(void **st)
     snprintf(f->sys, sizeof(f->sys), "%s/sys", f->dir);
     if (mkdir(f->sys, 0755) < 0)
         return -1;
-    snprintf(f->scenario, sizeof(f->scenario), "%s/scenario", f->dir);
-    snprintf(f->log, sizeof(f->log), "%s/rsmi.log", f->dir);
-    setenv("FAKE_RSMI_SCENARIO", f->scenario, 1);
-    setenv("FAKE_RSMI_LOG", f->log, 1);
+    fv_files("FAKE_RSMI", f->dir, "rsmi.log", f->scenario, sizeof(f->scenario), f->log,
+             sizeof(f->log));
     use_lib(f, "librocm_smi64.so.1");
     ct_options_init(&f->o);
     f->o.settings = f->settings;
@@ -105,32 +97,9 @@ static int setup(void **st)
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char *buf = calloc(1, 1 << 16);
-    assert_non_null(buf);
-    if (fp) {
-        size_t n = fread(buf, 1, (1 << 16) - 1, fp);
-        buf[n] = '\0';
-        fclose(fp);
-    }
-    return buf;
-}
-
 static int log_count(struct fx *f, const char *line)
 {
-    char *text = slurp(f->log);
-    int n = 0;
-    size_t len = strlen(line);
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        n += l == len && strncmp(p, line, len) == 0;
-        p += l + (nl ? 1 : 0);
-    }
-    free(text);
-    return n;
+    return fv_log_count(f->log, line);
 }
 
 static int teardown(void **st)
@@ -144,8 +113,7 @@ static int teardown(void **st)
     close(f->ctx.sysfs_fd);
     close(f->ctx.proc_fd);
     prf_remove(f->dir);
-    unsetenv("FAKE_RSMI_SCENARIO");
-    unsetenv("FAKE_RSMI_LOG");
+    fv_unset("FAKE_RSMI");
     free(f);
     /* rsmi_shut_down once per successful rsmi_init, never more. */
     assert_int_equal(inits, shutdowns);
@@ -155,10 +123,7 @@ static int teardown(void **st)
 
 static void scenario(struct fx *f, const char *text)
 {
-    FILE *fp = fopen(f->scenario, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    fv_scenario(f->scenario, text);
 }
 
 /* Probe f->m; on success describe into f->devs. Returns the probe's status. */
@@ -368,7 +333,7 @@ static void test_rsmi_bad_libraries(void **st)
     /* The library through its environment variable. */
     f->settings[0] = NULL;
     char env[PATH_MAX + 128];
-    fake_path(f->lib, sizeof(f->lib), "librocm_smi64.so.1");
+    fv_lib_path(f->lib, sizeof(f->lib), "librocm_smi64.so.1");
     snprintf(env, sizeof(env), "CARBONTRACKER_ROCM_SMI_LIBRARY=%s", f->lib);
     f->env[0] = env;
     assert_int_equal(probe(f), CT_OK);
@@ -817,7 +782,7 @@ static void test_vendors_summed_each_once(void **st)
     fputs("[device]\nname = NVIDIA A100-SXM4-40GB\nwatts = 200\n", fp);
     fclose(fp);
     setenv("FAKE_NVML_SCENARIO", nvml_scn, 1);
-    fake_path(nvml, sizeof(nvml), "libnvidia-ml.so.1");
+    fv_lib_path(nvml, sizeof(nvml), "libnvidia-ml.so.1");
 
     char proc[PATH_MAX];
     assert_int_equal(prf_mkroot(proc, sizeof(proc), "proc"), 0);

@@ -16,6 +16,7 @@
 #include "console_capture.h"
 #include "ct_assert.h"
 #include "energy/meter.h"
+#include "fake_vendor.h"
 #include "proc_fixture.h"
 #include "tracker.h"
 #include "util/sysfs.h"
@@ -74,23 +75,14 @@ struct fx {
 
 static const struct ct__meter_ops *const M = &ct__meter_nvml;
 
-static void fake_path(char *buf, size_t len, const char *file)
-{
-    const char *dir = getenv("CT_FAKE_NVML_DIR");
-    assert_non_null(dir);
-    snprintf(buf, len, "%s/%s", dir, file);
-}
-
 static int setup(void **st)
 {
     struct fx *f = calloc(1, sizeof(*f));
     if (!f || prf_mkroot(f->dir, sizeof(f->dir), "test_nvml") < 0)
         return -1;
-    snprintf(f->scenario, sizeof(f->scenario), "%s/scenario", f->dir);
-    snprintf(f->log, sizeof(f->log), "%s/nvml.log", f->dir);
-    fake_path(f->lib, sizeof(f->lib), "libnvidia-ml.so.1");
-    setenv("FAKE_NVML_SCENARIO", f->scenario, 1);
-    setenv("FAKE_NVML_LOG", f->log, 1);
+    fv_files("FAKE_NVML", f->dir, "nvml.log", f->scenario, sizeof(f->scenario), f->log,
+             sizeof(f->log));
+    fv_lib_path(f->lib, sizeof(f->lib), "libnvidia-ml.so.1");
     ct_options_init(&f->o);
     f->o.nvml_library = f->lib;
     f->ctx.sysfs_fd = -1;
@@ -100,34 +92,10 @@ static int setup(void **st)
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char *buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    if (fp) {
-        size_t n = fread(buf, 1, (1 << 20) - 1, fp);
-        buf[n] = '\0';
-        fclose(fp);
-    }
-    return buf;
-}
-
 /* Number of lines of the fake's log equal to `line`. */
 static int log_count(struct fx *f, const char *line)
 {
-    char *text = slurp(f->log);
-    int n = 0;
-    size_t len = strlen(line);
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        if (l == len && strncmp(p, line, len) == 0)
-            n++;
-        p += l + (nl ? 1 : 0);
-    }
-    free(text);
-    return n;
+    return fv_log_count(f->log, line);
 }
 
 static int teardown(void **st)
@@ -151,8 +119,7 @@ static int teardown(void **st)
     if (f->proc[0])
         prf_remove(f->proc);
     prf_remove(f->dir);
-    unsetenv("FAKE_NVML_SCENARIO");
-    unsetenv("FAKE_NVML_LOG");
+    fv_unset("FAKE_NVML");
     free(f);
     assert_int_equal(inits, shutdowns);
     assert_int_equal(extra, 0);
@@ -161,10 +128,7 @@ static int teardown(void **st)
 
 static void scenario(struct fx *f, const char *text)
 {
-    FILE *fp = fopen(f->scenario, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    fv_scenario(f->scenario, text);
 }
 
 /* Probe; on success describe into f->devs. Returns the probe's status. */
@@ -258,7 +222,7 @@ static void test_missing_required_symbol(void **st)
 {
     struct fx *f = *st;
     char lib[PATH_MAX];
-    fake_path(lib, sizeof(lib), "libnvidia-ml-nohandle.so.1");
+    fv_lib_path(lib, sizeof(lib), "libnvidia-ml-nohandle.so.1");
     f->o.nvml_library = lib;
     scenario(f, four_gpus);
     assert_int_equal(probe(f), CT_ENOTSUP);
@@ -586,7 +550,7 @@ static void test_no_v2_symbols(void **st)
 {
     struct fx *f = *st;
     char lib[PATH_MAX], buf[512];
-    fake_path(lib, sizeof(lib), "libnvidia-ml-nov2.so.1");
+    fv_lib_path(lib, sizeof(lib), "libnvidia-ml-nov2.so.1");
     f->o.nvml_library = lib;
     f->o.devices_by_pid = 1;
     /* The v1 process list has 16-byte elements: our pid is found only with the right stride. */
@@ -759,7 +723,7 @@ static void test_process_list_grows(void **st)
     f->o.devices_by_pid = 1;
     assert_int_equal(probe(f), CT_OK);
     ct_assert_contains(f->devs[0].info, "(one does now)");
-    char *log = slurp(f->log);
+    char *log = fv_slurp(f->log);
     ct_assert_contains(log, "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 0 7 41\n"
                             "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 49 7 61\n"
                             "procs 0 nvmlDeviceGetComputeRunningProcesses_v3 69 0 41\n");
@@ -820,7 +784,7 @@ static char *std_log(struct fx *f)
     closedir(d);
     if (path[0] == '\0')
         fail_msg("no file ending in %s in %s", suffix, f->dir);
-    return slurp(path);
+    return fv_slurp(path);
 }
 
 /* ct_epoch_start / ct_epoch_end, bracketed in time like rdb(). */
