@@ -277,9 +277,10 @@ S=$(fresh_sys epochs server2)
     failed "accuracy case epochs"
 
 if [ -f "$FAKE_NVML" ]; then
-    # How many power steps the fake keeps per GPU (its MAX_STEPS), at most what fits its
+    # How many power steps the fake keeps per GPU (FAKE_MAX_STEPS), at most what fits its
     # scenario line buffer; a longer trace would be cut and the truth would be wrong.
-    FAKE_STEPS=$(sed -n 's/^#define MAX_STEPS \([0-9]*\).*/\1/p' "$SRC/tests/fakes/fake_nvml.c")
+    FAKE_STEPS=$(sed -n 's/^#define FAKE_MAX_STEPS \([0-9]*\).*/\1/p' \
+        "$SRC/tests/fakes/fake_scenario.h")
     FAKE_STEPS=${FAKE_STEPS:-16}
     [ "$FAKE_STEPS" -le 400 ] || FAKE_STEPS=400
     # The command finds the fake where it looks for the real library (LD_LIBRARY_PATH), with

@@ -11,7 +11,8 @@
  *   [device]
  *   name = NVIDIA A100-SXM4-40GB           uuid = GPU-...
  *   watts = 250                 or steps "0:100, 0.5:300" (from 0 s 100 W, from 0.5 s 300 W;
- *                               up to MAX_STEPS steps, on one line of up to MAX_LINE bytes)
+ *                               up to FAKE_MAX_STEPS steps, on one line of up to FAKE_MAX_LINE
+ *                               bytes: fake_scenario.h)
  *   energy_counter = yes|no     (no: NVML_ERROR_NOT_SUPPORTED, a pre-Volta board)
  *   power = yes|no              (no: nvmlDeviceGetPowerUsage answers NOT_SUPPORTED)
  *   energy_start_mj = 123456    energy_reset_s = 0.4 (the counter restarts from 0 then)
@@ -28,6 +29,7 @@
  * ("shutdown") and process-list call ("procs <device> <symbol> <count in> <rc> <count out>").
  */
 #include "../../src/lib/energy/nvml_types.h"
+#include "fake_scenario.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -41,8 +43,6 @@
 #define EXPORT __attribute__((visibility("default")))
 
 #define MAX_DEV 16
-#define MAX_STEPS 512      /* power steps per device: minutes-long bench traces (bench/run.sh) */
-#define MAX_LINE (1 << 16) /* a scenario line: 512 steps of "t.ttt:w.www, " fit easily */
 #define MAX_PROCS 512
 #define MAX_MIG 7
 
@@ -59,8 +59,7 @@ struct proc {
 struct fake_dev {
     char name[96];
     char uuid[96];
-    double step_s[MAX_STEPS], step_w[MAX_STEPS];
-    int n_steps;
+    struct fake_trace trace;
     int energy_counter, power;
     double energy_start_mj, energy_reset_s;
     struct proc procs[MAX_PROCS], gprocs[MAX_PROCS];
@@ -86,76 +85,14 @@ static char driver[80];
 static int init_error, count_error;
 static double t0_s;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_line(const char *fmt, ...)
-{
-    const char *path = getenv("FAKE_NVML_LOG");
-    if (!path || !*path)
-        return;
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-}
-
 /* ---- scenario -------------------------------------------------------------------------------*/
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-        *--e = '\0';
-    return s;
-}
-
-static int yes(const char *v)
-{
-    return strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
-}
-
-static void parse_watts(struct fake_dev *d, char *v)
-{
-    d->n_steps = 0;
-    if (!strchr(v, ':')) {
-        d->step_s[0] = 0;
-        d->step_w[0] = atof(v);
-        d->n_steps = 1;
-        return;
-    }
-    char *save = NULL;
-    for (char *tok = strtok_r(v, ",", &save); tok && d->n_steps < MAX_STEPS;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        if (!colon)
-            continue;
-        *colon = '\0';
-        d->step_s[d->n_steps] = atof(trim(tok));
-        d->step_w[d->n_steps] = atof(trim(colon + 1));
-        d->n_steps++;
-    }
-}
 
 static void parse_procs(struct proc *list, int *n, char *v)
 {
     char *save = NULL;
     *n = 0;
     for (char *tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        tok = trim(tok);
+        tok = fake_trim(tok);
         double after = 0;
         char *at = strchr(tok, '@');
         if (at) {
@@ -190,7 +127,7 @@ static void parse_mig(struct fake_dev *d, char *v)
     d->n_mig = 0;
     for (char *tok = strtok_r(v, ",", &save); tok && d->n_mig < MAX_MIG;
          tok = strtok_r(NULL, ",", &save))
-        snprintf(d->mig_uuid[d->n_mig++], sizeof(d->mig_uuid[0]), "%s", trim(tok));
+        snprintf(d->mig_uuid[d->n_mig++], sizeof(d->mig_uuid[0]), "%s", fake_trim(tok));
 }
 
 static void device_key(struct fake_dev *d, const char *k, char *v)
@@ -200,11 +137,11 @@ static void device_key(struct fake_dev *d, const char *k, char *v)
     else if (strcmp(k, "uuid") == 0)
         snprintf(d->uuid, sizeof(d->uuid), "%s", v);
     else if (strcmp(k, "watts") == 0)
-        parse_watts(d, v);
+        fake_trace_parse(&d->trace, v);
     else if (strcmp(k, "energy_counter") == 0)
-        d->energy_counter = yes(v);
+        d->energy_counter = fake_yes(v);
     else if (strcmp(k, "power") == 0)
-        d->power = yes(v);
+        d->power = fake_yes(v);
     else if (strcmp(k, "energy_start_mj") == 0)
         d->energy_start_mj = atof(v);
     else if (strcmp(k, "energy_reset_s") == 0)
@@ -222,9 +159,46 @@ static void device_key(struct fake_dev *d, const char *k, char *v)
     else if (strcmp(k, "fail_code") == 0)
         d->fail_code = atoi(v);
     else if (strcmp(k, "no_permission") == 0)
-        d->no_permission = yes(v);
+        d->no_permission = fake_yes(v);
     else if (strcmp(k, "mig") == 0)
         parse_mig(d, v);
+}
+
+static struct fake_dev *cur; /* the device whose keys the scenario gives now, or NULL */
+
+/* A "[device]" line: the next device with its defaults (beyond MAX_DEV: none). */
+static void scenario_device(void)
+{
+    if (n_devs == MAX_DEV) {
+        cur = NULL;
+        return;
+    }
+    struct fake_dev *d = cur = &devs[n_devs];
+    d->handle.dev = n_devs;
+    d->handle.mig = -1;
+    for (int k = 0; k < MAX_MIG; k++) {
+        d->mig_handles[k].dev = n_devs;
+        d->mig_handles[k].mig = k;
+    }
+    snprintf(d->name, sizeof(d->name), "Fake GPU %d", n_devs);
+    snprintf(d->uuid, sizeof(d->uuid), "GPU-00000000-0000-0000-0000-%012d", n_devs);
+    d->energy_counter = 1;
+    d->power = 1;
+    d->fail_code = NVML_ERROR_GPU_IS_LOST;
+    fake_trace_const(&d->trace, 100);
+    n_devs++;
+}
+
+static void scenario_key(char *k, char *v)
+{
+    if (cur)
+        device_key(cur, k, v);
+    else if (strcmp(k, "driver") == 0)
+        snprintf(driver, sizeof(driver), "%s", v);
+    else if (strcmp(k, "init_error") == 0)
+        init_error = atoi(v);
+    else if (strcmp(k, "count_error") == 0)
+        count_error = atoi(v);
 }
 
 /* Returns 0, or -1 when the scenario cannot be read. */
@@ -235,88 +209,13 @@ static int load_scenario(void)
     n_devs = 0;
     init_error = count_error = 0;
     snprintf(driver, sizeof(driver), "%s", "550.54.14");
-    if (!path || !*path)
-        return -1;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    static char line[MAX_LINE]; /* under lock */
-    struct fake_dev *d = NULL;
-    while (fgets(line, sizeof(line), f)) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = trim(line);
-        if (!*s)
-            continue;
-        if (strcmp(s, "[device]") == 0) {
-            if (n_devs == MAX_DEV) {
-                d = NULL;
-                continue;
-            }
-            d = &devs[n_devs];
-            d->handle.dev = n_devs;
-            d->handle.mig = -1;
-            for (int k = 0; k < MAX_MIG; k++) {
-                d->mig_handles[k].dev = n_devs;
-                d->mig_handles[k].mig = k;
-            }
-            snprintf(d->name, sizeof(d->name), "Fake GPU %d", n_devs);
-            snprintf(d->uuid, sizeof(d->uuid), "GPU-00000000-0000-0000-0000-%012d", n_devs);
-            d->energy_counter = 1;
-            d->power = 1;
-            d->fail_code = NVML_ERROR_GPU_IS_LOST;
-            d->step_w[0] = 100;
-            d->n_steps = 1;
-            n_devs++;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        if (d)
-            device_key(d, k, v);
-        else if (strcmp(k, "driver") == 0)
-            snprintf(driver, sizeof(driver), "%s", v);
-        else if (strcmp(k, "init_error") == 0)
-            init_error = atoi(v);
-        else if (strcmp(k, "count_error") == 0)
-            count_error = atoi(v);
-    }
-    fclose(f);
-    return 0;
+    cur = NULL;
+    return fake_scenario_read(path, scenario_device, scenario_key);
 }
 
 /* ---- the model ------------------------------------------------------------------------------*/
 
-static double watts_at(const struct fake_dev *d, double t)
-{
-    double w = d->n_steps ? d->step_w[0] : 0;
-    for (int i = 0; i < d->n_steps; i++)
-        if (t >= d->step_s[i])
-            w = d->step_w[i];
-    return w;
-}
-
 /* Integral of the watts from a to b (joules). */
-static double joules(const struct fake_dev *d, double a, double b)
-{
-    double j = 0;
-    for (int i = 0; i < d->n_steps; i++) {
-        double lo = i == 0 ? -1e300 : d->step_s[i];
-        double hi = i + 1 < d->n_steps ? d->step_s[i + 1] : 1e300;
-        if (lo < a)
-            lo = a;
-        if (hi > b)
-            hi = b;
-        if (hi > lo)
-            j += d->step_w[i] * (hi - lo);
-    }
-    return j;
-}
-
 /* NVML_SUCCESS when the device answers now; counts a measuring call when `measure`. */
 static nvmlReturn_t check(struct fake_dev *d, int measure)
 {
@@ -324,7 +223,7 @@ static nvmlReturn_t check(struct fake_dev *d, int measure)
         d->calls++;
     if (d->fail_after_calls > 0 && d->calls > d->fail_after_calls)
         d->failed = 1;
-    if (d->fail_after_s > 0 && now_s() - t0_s >= d->fail_after_s)
+    if (d->fail_after_s > 0 && fake_now_s() - t0_s >= d->fail_after_s)
         d->failed = 1;
     return d->failed ? d->fail_code : NVML_SUCCESS;
 }
@@ -348,13 +247,13 @@ static nvmlReturn_t do_init(void)
         else if (init_error)
             r = init_error;
         if (r == NVML_SUCCESS)
-            t0_s = now_s();
+            t0_s = fake_now_s();
     }
     if (r == NVML_SUCCESS) {
         refcount++;
-        log_line("init");
+        fake_log("FAKE_NVML_LOG", "init");
     } else {
-        log_line("init-failed %d", r);
+        fake_log("FAKE_NVML_LOG", "init-failed %d", r);
     }
     pthread_mutex_unlock(&lock);
     return r;
@@ -378,10 +277,10 @@ EXPORT nvmlReturn_t nvmlShutdown(void)
     pthread_mutex_lock(&lock);
     if (refcount == 0) {
         r = NVML_ERROR_UNINITIALIZED;
-        log_line("shutdown-uninitialized");
+        fake_log("FAKE_NVML_LOG", "shutdown-uninitialized");
     } else {
         refcount--;
-        log_line("shutdown");
+        fake_log("FAKE_NVML_LOG", "shutdown");
     }
     pthread_mutex_unlock(&lock);
     return r;
@@ -560,7 +459,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *p
     if (r == NVML_SUCCESS && (!d->power || device->mig >= 0))
         r = NVML_ERROR_NOT_SUPPORTED;
     if (r == NVML_SUCCESS)
-        *power = (unsigned)(watts_at(d, now_s() - t0_s) * 1000.0 + 0.5);
+        *power = (unsigned)(fake_trace_watts(&d->trace, fake_now_s() - t0_s) * 1000.0 + 0.5);
     pthread_mutex_unlock(&lock);
     return r;
 }
@@ -576,12 +475,13 @@ EXPORT nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device,
     if (r == NVML_SUCCESS && (!d->energy_counter || device->mig >= 0))
         r = NVML_ERROR_NOT_SUPPORTED;
     if (r == NVML_SUCCESS) {
-        double t = now_s() - t0_s;
+        double t = fake_now_s() - t0_s;
         double mj;
         if (d->energy_reset_s > 0 && t >= d->energy_reset_s)
-            mj = joules(d, d->energy_reset_s, t) * 1000.0; /* driver reloaded: from 0 */
+            mj = fake_trace_joules(&d->trace, d->energy_reset_s, t) *
+                 1000.0; /* driver reloaded: from 0 */
         else
-            mj = d->energy_start_mj + joules(d, 0, t) * 1000.0;
+            mj = d->energy_start_mj + fake_trace_joules(&d->trace, 0, t) * 1000.0;
         *energy = (unsigned long long)mj;
     }
     pthread_mutex_unlock(&lock);
@@ -626,7 +526,7 @@ static nvmlReturn_t procs(nvmlDevice_t device, unsigned int *count, void *infos,
         goto out;
     const struct proc *list = graphics ? d->gprocs : d->procs;
     int n_list = graphics ? d->n_gprocs : d->n_procs;
-    double t = now_s() - t0_s;
+    double t = fake_now_s() - t0_s;
     static unsigned pids[MAX_PROCS]; /* under lock */
     unsigned visible = 0;
     for (int i = 0; i < n_list && visible < MAX_PROCS; i++) {
@@ -660,7 +560,7 @@ static nvmlReturn_t procs(nvmlDevice_t device, unsigned int *count, void *infos,
     }
     *count = visible;
 out:
-    log_line("procs %d %s %u %d %u", device->dev, sym, count_in, r, *count);
+    fake_log("FAKE_NVML_LOG", "procs %d %s %u %d %u", device->dev, sym, count_in, r, *count);
     pthread_mutex_unlock(&lock);
     return r;
 }

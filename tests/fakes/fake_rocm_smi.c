@@ -24,6 +24,7 @@
  * "init-failed N") and rsmi_shut_down ("shutdown").
  */
 #include "../../src/lib/energy/rocm_smi_types.h"
+#include "fake_scenario.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -36,15 +37,12 @@
 #define EXPORT __attribute__((visibility("default")))
 
 #define MAX_DEV 16
-#define MAX_STEPS 512
-#define MAX_LINE (1 << 16)
 #define MAX_PIDS 16
 
 struct fake_dev {
     char name[96];
     uint64_t unique_id, bdfid;
-    double step_s[MAX_STEPS], step_w[MAX_STEPS];
-    int n_steps;
+    struct fake_trace trace;
     int energy_counter, power;
     double resolution, energy_start, reset_s, fail_after_s;
     unsigned fail_code;
@@ -58,75 +56,13 @@ static int n_devs, inited;
 static unsigned init_error;
 static double t0_s;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void log_line(const char *fmt, ...)
-{
-    const char *path = getenv("FAKE_RSMI_LOG");
-    if (!path || !*path)
-        return;
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-        *--e = '\0';
-    return s;
-}
-
-static int yes(const char *v)
-{
-    return strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
-}
-
-static void parse_watts(struct fake_dev *d, char *v)
-{
-    d->n_steps = 0;
-    if (!strchr(v, ':')) {
-        d->step_s[0] = 0;
-        d->step_w[0] = atof(v);
-        d->n_steps = 1;
-        return;
-    }
-    char *save = NULL;
-    for (char *tok = strtok_r(v, ",", &save); tok && d->n_steps < MAX_STEPS;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        if (!colon)
-            continue;
-        *colon = '\0';
-        d->step_s[d->n_steps] = atof(trim(tok));
-        d->step_w[d->n_steps] = atof(trim(colon + 1));
-        d->n_steps++;
-    }
-}
-
 static void parse_pids(struct fake_dev *d, char *v)
 {
     char *save = NULL;
     d->n_pids = 0;
     for (char *tok = strtok_r(v, ",", &save); tok && d->n_pids < MAX_PIDS;
          tok = strtok_r(NULL, ",", &save)) {
-        tok = trim(tok);
+        tok = fake_trim(tok);
         if (strcmp(tok, "self") == 0)
             d->pids[d->n_pids++] = (unsigned)getpid();
         else if (strcmp(tok, "parent") == 0)
@@ -154,11 +90,11 @@ static void device_key(struct fake_dev *d, const char *k, char *v)
     else if (strcmp(k, "pci") == 0)
         d->bdfid = parse_pci(v);
     else if (strcmp(k, "watts") == 0)
-        parse_watts(d, v);
+        fake_trace_parse(&d->trace, v);
     else if (strcmp(k, "energy_counter") == 0)
-        d->energy_counter = yes(v);
+        d->energy_counter = fake_yes(v);
     else if (strcmp(k, "power") == 0)
-        d->power = yes(v);
+        d->power = fake_yes(v);
     else if (strcmp(k, "resolution") == 0)
         d->resolution = atof(v);
     else if (strcmp(k, "energy_start") == 0)
@@ -173,77 +109,39 @@ static void device_key(struct fake_dev *d, const char *k, char *v)
         parse_pids(d, v);
 }
 
+static struct fake_dev *cur; /* the device whose keys the scenario gives now, or NULL */
+
+/* A "[device]" line: the next device with its defaults (beyond MAX_DEV: none). */
+static void scenario_device(void)
+{
+    struct fake_dev *d = cur = n_devs < MAX_DEV ? &devs[n_devs++] : NULL;
+    if (!d)
+        return;
+    snprintf(d->name, sizeof(d->name), "Fake AMD GPU %d", n_devs - 1);
+    d->unique_id = 0x1000u + (unsigned)n_devs;
+    d->bdfid = (uint64_t)(n_devs + 2) << 8; /* 0000:03:00.0, 0000:04:00.0, ... */
+    d->energy_counter = d->power = 1;
+    d->resolution = 15.3;
+    d->fail_code = CT_RSMI_FILE_ERROR;
+    fake_trace_const(&d->trace, 100);
+}
+
+static void scenario_key(char *k, char *v)
+{
+    if (cur)
+        device_key(cur, k, v);
+    else if (strcmp(k, "init_error") == 0)
+        init_error = (unsigned)atoi(v);
+}
+
 static int load_scenario(void)
 {
     const char *path = getenv("FAKE_RSMI_SCENARIO");
     memset(devs, 0, sizeof(devs));
     n_devs = 0;
     init_error = 0;
-    if (!path || !*path)
-        return -1;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    static char line[MAX_LINE]; /* under lock */
-    struct fake_dev *d = NULL;
-    while (fgets(line, sizeof(line), f)) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = trim(line);
-        if (!*s)
-            continue;
-        if (strcmp(s, "[device]") == 0) {
-            d = n_devs < MAX_DEV ? &devs[n_devs++] : NULL;
-            if (!d)
-                continue;
-            snprintf(d->name, sizeof(d->name), "Fake AMD GPU %d", n_devs - 1);
-            d->unique_id = 0x1000u + (unsigned)n_devs;
-            d->bdfid = (uint64_t)(n_devs + 2) << 8; /* 0000:03:00.0, 0000:04:00.0, ... */
-            d->energy_counter = d->power = 1;
-            d->resolution = 15.3;
-            d->fail_code = CT_RSMI_FILE_ERROR;
-            d->step_w[0] = 100;
-            d->n_steps = 1;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        if (d)
-            device_key(d, k, v);
-        else if (strcmp(k, "init_error") == 0)
-            init_error = (unsigned)atoi(v);
-    }
-    fclose(f);
-    return 0;
-}
-
-static double watts_at(const struct fake_dev *d, double t)
-{
-    double w = d->n_steps ? d->step_w[0] : 0;
-    for (int i = 0; i < d->n_steps; i++)
-        if (t >= d->step_s[i])
-            w = d->step_w[i];
-    return w;
-}
-
-__attribute__((unused)) static double joules(const struct fake_dev *d, double a, double b)
-{
-    double j = 0;
-    for (int i = 0; i < d->n_steps; i++) {
-        double lo = i == 0 ? -1e300 : d->step_s[i];
-        double hi = i + 1 < d->n_steps ? d->step_s[i + 1] : 1e300;
-        if (lo < a)
-            lo = a;
-        if (hi > b)
-            hi = b;
-        if (hi > lo)
-            j += d->step_w[i] * (hi - lo);
-    }
-    return j;
+    cur = NULL;
+    return fake_scenario_read(path, scenario_device, scenario_key);
 }
 
 /* The device, or NULL with *rc set (not initialised, bad index, failed). */
@@ -258,7 +156,7 @@ static struct fake_dev *dev_at(uint32_t i, ct_rsmi_status *rc)
         return NULL;
     }
     struct fake_dev *d = &devs[i];
-    if (d->fail_after_s > 0 && now_s() - t0_s >= d->fail_after_s) {
+    if (d->fail_after_s > 0 && fake_now_s() - t0_s >= d->fail_after_s) {
         *rc = d->fail_code;
         return NULL;
     }
@@ -278,10 +176,10 @@ EXPORT ct_rsmi_status rsmi_init(uint64_t flags)
     if (rc == CT_RSMI_SUCCESS) {
         inited = 1;
         const char *t0 = getenv("FAKE_RSMI_T0_NS");
-        t0_s = t0 && *t0 ? (double)strtoull(t0, NULL, 10) / 1e9 : now_s();
-        log_line("init");
+        t0_s = t0 && *t0 ? (double)strtoull(t0, NULL, 10) / 1e9 : fake_now_s();
+        fake_log("FAKE_RSMI_LOG", "init");
     } else {
-        log_line("init-failed %u", rc);
+        fake_log("FAKE_RSMI_LOG", "init-failed %u", rc);
     }
     pthread_mutex_unlock(&lock);
     return rc;
@@ -290,7 +188,7 @@ EXPORT ct_rsmi_status rsmi_init(uint64_t flags)
 EXPORT ct_rsmi_status rsmi_shut_down(void)
 {
     pthread_mutex_lock(&lock);
-    log_line(inited ? "shutdown" : "shutdown-uninitialized");
+    fake_log("FAKE_RSMI_LOG", inited ? "shutdown" : "shutdown-uninitialized");
     inited = 0;
     pthread_mutex_unlock(&lock);
     return CT_RSMI_SUCCESS;
@@ -373,7 +271,7 @@ EXPORT ct_rsmi_status rsmi_dev_power_ave_get(uint32_t i, uint32_t sensor, uint64
     if (d && (!d->power || sensor != 0))
         rc = CT_RSMI_NOT_SUPPORTED;
     else if (d)
-        *power_uw = (uint64_t)(watts_at(d, now_s() - t0_s) * 1e6 + 0.5);
+        *power_uw = (uint64_t)(fake_trace_watts(&d->trace, fake_now_s() - t0_s) * 1e6 + 0.5);
     pthread_mutex_unlock(&lock);
     return rc;
 }
@@ -388,13 +286,13 @@ EXPORT ct_rsmi_status rsmi_dev_energy_count_get(uint32_t i, uint64_t *count, flo
     if (d && !d->energy_counter) {
         rc = CT_RSMI_NOT_SUPPORTED;
     } else if (d) {
-        double t = now_s() - t0_s;
+        double t = fake_now_s() - t0_s;
         double from = 0, start = d->energy_start;
         if (d->reset_s > 0 && t >= d->reset_s) {
             from = d->reset_s;
             start = 0;
         }
-        *count = (uint64_t)(start + joules(d, from, t) * 1e6 / d->resolution);
+        *count = (uint64_t)(start + fake_trace_joules(&d->trace, from, t) * 1e6 / d->resolution);
         *resolution = (float)d->resolution;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
