@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,21 +50,16 @@ struct reader {
     int bad;
 };
 
-/* A non-negative integer variable: 1 with *out, 0 when absent, -1 (and a warning) when garbage. */
-static int int_var(struct reader *r, const char *name, int *out)
+/* A rank number named `name` (for the warning): 1 with *out, -1 (and a warning) when it is not a
+ * non-negative integer. */
+static int rank_value(struct reader *r, const char *name, const char *v, int *out)
 {
-    const char *v = ct__env_get(r->env, name);
-    if (!v)
-        return 0;
     char *end = NULL;
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || end == v || *end != '\0' || x < 0 || x > INT_MAX) {
-        char shown[40];
-        ct__strlcpy(shown, v, sizeof(shown));
-        for (char *c = shown; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-                *c = '?';
+        char shown[48];
+        ct__sanitize_text(shown, sizeof(shown), v, SIZE_MAX);
         if (!r->bad)
             ct__fmt(r->warning, r->warning_len, "%s='%s' is not a rank number", name, shown);
         r->bad = 1;
@@ -71,6 +67,13 @@ static int int_var(struct reader *r, const char *name, int *out)
     }
     *out = (int)x;
     return 1;
+}
+
+/* An integer variable: 1 with *out, 0 when absent, -1 (and a warning) when garbage. */
+static int int_var(struct reader *r, const char *name, int *out)
+{
+    const char *v = ct__env_get(r->env, name);
+    return v ? rank_value(r, name, v, out) : 0;
 }
 
 /* The first of up to three integer variables that is set. */
@@ -171,22 +174,13 @@ static int from_launcher(struct reader *r, struct ct__job *j)
     return 0;
 }
 
-/* An integer setting, if given: 1 with *out, 0 absent, -1 garbage (warning). */
+/* An integer job.* setting, if the user gave it, into *out (a warning when it is garbage). */
 static void int_setting(struct reader *r, const struct ct__settings *s, const char *key, int *out)
 {
     const char *v = ct__settings_get(s, "job", key);
-    if (!v || !ct__settings_given(s, "job", key))
-        return;
     char name[40];
-    ct__fmt(name, sizeof(name), "job.%s", key);
-    const char *one[2] = {NULL, NULL};
-    char entry[96];
-    ct__fmt(entry, sizeof(entry), "%s=%s", name, v);
-    one[0] = entry;
-    const char *const *saved = r->env;
-    r->env = one;
-    int_var(r, name, out);
-    r->env = saved;
+    if (v && ct__settings_given(s, "job", key))
+        rank_value(r, ct__fmt(name, sizeof(name), "job.%s", key), v, out);
 }
 
 static void check(struct reader *r, struct ct__job *j)

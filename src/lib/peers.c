@@ -1,56 +1,29 @@
 /*
  * peers.c - the other ranks of a job read back from their JSON-lines logs (peers.h), through the
- * log reader of --parse.
+ * log reader of --parse (its file reader and its JSON-lines reader).
  */
 #include "peers.h"
 
 #include "internal.h"
+#include "parse/aggregate.h"
 #include "parse/jsonl_read.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define SUFFIX "_carbontracker.jsonl"
-#define MAX_LOG_BYTES (64u << 20) /* a peer's log read for a prediction: far more than needed */
 
-/* The whole file (NUL-terminated), or NULL. */
-static char *slurp(const char *path, size_t *len)
+/* Does the log's meta record (among its first lines) name job `id`? buf need not end in NUL. */
+static int of_job(const char *buf, size_t len, const char *id)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    char *buf = NULL;
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= MAX_LOG_BYTES &&
-        (buf = malloc((size_t)st.st_size + 1))) {
-        ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
-        if (n < 0) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-            *len = (size_t)n;
-        }
-    }
-    close(fd);
-    return buf;
-}
-
-/* Does the log's meta record (its first lines) name job `id`? */
-static int of_job(const char *buf, const char *id)
-{
-    const char *line = buf;
-    for (int i = 0; i < 4 && line && *line; i++) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
+    const char *line = buf, *end_of_buf = buf + len;
+    for (int i = 0; i < 4 && line < end_of_buf; i++) {
+        const char *end = memchr(line, '\n', (size_t)(end_of_buf - line));
+        size_t n = end ? (size_t)(end - line) : (size_t)(end_of_buf - line);
         json_t *o = json_loadb(line, n, 0, NULL);
         const char *type = json_string_value(json_object_get(o, "type"));
         if (type && strcmp(type, "meta") == 0) {
@@ -60,7 +33,7 @@ static int of_job(const char *buf, const char *id)
             return yes;
         }
         json_decref(o);
-        line = end ? end + 1 : NULL;
+        line = end ? end + 1 : end_of_buf;
     }
     return 0;
 }
@@ -82,10 +55,10 @@ static void read_once(const char *log_dir, const char *own_jsonl, const char *jo
         if (own_jsonl && strcmp(path, own_jsonl) == 0)
             continue;
         size_t len = 0;
-        char *buf = slurp(path, &len);
-        if (!buf)
+        char *buf = NULL;
+        if (ct__parse_read_file(path, &buf, &len) != 0)
             continue;
-        if (of_job(buf, job_id)) {
+        if (of_job(buf, len, job_id)) {
             struct ct__prun run;
             memset(&run, 0, sizeof(run));
             run.pue = run.intensity_g_per_kwh = NAN;

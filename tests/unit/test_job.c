@@ -274,7 +274,7 @@ static void test_garbage_measures_everything(void **state)
     struct ct__job j;
     detect(garbage, NULL, &j);
     assert_false(j.active);
-    ct_assert_contains(j.warning, "RANK='abc?[2J' is not a rank number");
+    ct_assert_contains(j.warning, "RANK='abc\\x1b[2J' is not a rank number");
     decide(&j, 0);
     assert_true(j.measures_node);
     assert_true(ct__job_counts_gpu(&j, 1, 2));

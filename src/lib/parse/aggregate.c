@@ -146,8 +146,7 @@ int ct__parse_run_bytes(struct ct__prun *run, const char *std, size_t std_len,
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-/* Read a whole file. Returns 0 or -errno (-EFBIG when too large). */
-static int read_whole_file(const char *path, char **buf, size_t *len)
+int ct__parse_read_file(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
@@ -246,7 +245,7 @@ int ct__parse_run_files(struct ct__prun *run, const char *std, const char *out, 
     for (int i = 0; i < 3; i++) {
         if (!paths[i])
             continue;
-        int e = read_whole_file(paths[i], &b[i], &n[i]);
+        int e = ct__parse_read_file(paths[i], &b[i], &n[i]);
         if (e == -ENOMEM) {
             rc = CT_ENOMEM;
             goto cleanup;

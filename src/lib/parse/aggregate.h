@@ -22,6 +22,10 @@ int ct__parse_run_named(struct ct__prun *run, const char *std, size_t std_len, c
                         const char *out, size_t out_len, const char *out_name, const char *jsonl,
                         size_t jsonl_len, const char *jsonl_name);
 
+/* Read a whole log file (at most 1 GiB) into *buf (malloc'ed, *len bytes; free it). 0, or -errno
+ * (-EISDIR for a directory, -EFBIG when too large). */
+int ct__parse_read_file(const char *path, char **buf, size_t *len);
+
 /* Fill one run from files (any may be NULL; names are kept as given). A text log that cannot be
  * read: CT_EIO, *failed names it and *err holds -errno; an unreadable jsonl is a skipped entry.
  * CT_OK, CT_EIO or CT_ENOMEM. */
