@@ -348,7 +348,6 @@ static int decide(struct ct__job *j, int by_pid, int elect_now, char *why, size_
     j->measures_node = 1;
     j->gpu_part = 0;
     j->gpu_parts = 1;
-    j->gpu_bound = 0;
     if (!j->active) {
         ct__strlcpy(j->role,
                     j->warning[0] ? "measures every device (the job's total may count this node "
@@ -368,7 +367,6 @@ static int decide(struct ct__job *j, int by_pid, int elect_now, char *why, size_
         } else if (j->local_world_size > 0) {
             j->gpu_part = j->local_rank;
             j->gpu_parts = j->local_world_size;
-            j->gpu_bound = j->visibility;
         } else {
             j->gpu_parts = 0;
         }
@@ -411,7 +409,7 @@ int ct__job_counts_gpu(const struct ct__job *j, int i, int n)
         return 1;
     if (j->gpu_parts <= 0)
         return j->measures_node;
-    if (j->gpu_bound && n < j->gpu_parts)
+    if (j->visibility && n < j->gpu_parts)
         return 1; /* the launcher gave each rank its own GPUs */
     if (n % j->gpu_parts == 0)
         return i / (n / j->gpu_parts) == j->gpu_part;

@@ -32,8 +32,6 @@ struct ct__job {
     int gpu_part, gpu_parts; /* this rank counts the GPUs of part gpu_part of gpu_parts (each
                                 GPU meter's devices split by local rank); parts 0: all GPUs when
                                 measures_node, none otherwise; gpu_parts 1: all of them */
-    int gpu_bound;           /* a visibility variable is set: a rank that sees fewer GPUs than
-                                there are parts was given its own by the launcher */
     char role[192];          /* why, for the logs and --list-devices: "local rank 0 of 2 on
                                 node n1: measures the node and GPU part 1 of 2" */
     int lock_fd;             /* the election's lock, held while the tracker lives; -1 none */

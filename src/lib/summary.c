@@ -154,7 +154,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
         if (t->job_pred.ranks)
             json_object_set_new(job, "prediction",
                                 json_pack("{s:i, s:i, s:o, s:o}", "ranks", t->job_pred.ranks,
-                                          "world_size", t->job_pred.world_size, "energy_kwh",
+                                          "world_size", t->opt.job.world_size, "energy_kwh",
                                           num(t->job_pred.energy_kwh), "co2eq_g",
                                           num(t->job_pred.co2eq_g)));
         json_object_set_new(root, "job", job);

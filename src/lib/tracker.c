@@ -289,7 +289,6 @@ static void predict_job(struct ct_tracker *t)
     const struct ct__prediction *pr = &t->account.pred;
     double kwh = (double)t->opt.o.epochs / ebp * total_j / 3.6e6 * t->opt.pue;
     t->job_pred.ranks = ranks;
-    t->job_pred.world_size = jb->world_size;
     t->job_pred.energy_kwh = kwh;
     t->job_pred.co2eq_g = kwh * pr->intensity_g_per_kwh;
     if (jb->rank != 0)

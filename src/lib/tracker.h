@@ -43,10 +43,9 @@ struct ct_tracker {
     char write_error[512]; /* the first log write that failed, "FILE: reason" ("" = none) */
     struct {
         int ranks;         /* ranks counted, this one included; 0: no job prediction */
-        int world_size;    /* the job's ranks */
         double energy_kwh; /* PUE included */
         double co2eq_g;
-    } job_pred; /* global rank 0's prediction of the whole job */
+    } job_pred; /* the whole job's prediction (rank 0; every rank with a budget) */
 };
 
 /* The tracker's own CPU time so far, in seconds: the sampler thread's (live while it runs),
