@@ -10,6 +10,11 @@
 
 #include "provider_harness.h"
 
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 struct fake_http ph_srv;
 struct ct__http *ph_client;
 struct ct__settings ph_settings;
@@ -92,4 +97,62 @@ void ph_assert_requests(const char *const *paths, void (*each_request)(json_t *r
     }
     assert_int_equal(json_array_size(reqs), n);
     json_decref(reqs);
+}
+
+char *ph_read_fixture(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    if (f == NULL)
+        return NULL;
+    buf = calloc(1, 1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+int ph_golden_replies(const char *provider, const char *ext,
+                      char *(*render)(const char *provider, const char *buf, size_t len))
+{
+    const char *src = getenv("CT_SOURCE_DIR");
+    char dir[1024];
+    DIR *d;
+    struct dirent *e;
+    int files = 0;
+    size_t el = strlen(ext);
+
+    assert_non_null(src);
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/http/%s", src, provider);
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[2048], gpath[2048];
+        size_t n = strlen(e->d_name), len = 0, glen = 0;
+        char *buf, *got, *want;
+        if (n <= el || strcmp(e->d_name + n - el, ext) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        snprintf(gpath, sizeof(gpath), "%s/%.*s.golden", dir, (int)(n - el), e->d_name);
+        buf = ph_read_fixture(path, &len);
+        assert_non_null(buf);
+        got = render(provider, buf, len);
+        if (getenv("CT_UPDATE_GOLDEN") != NULL) {
+            FILE *g = fopen(gpath, "w");
+            assert_non_null(g);
+            fputs(got, g);
+            fclose(g);
+        }
+        want = ph_read_fixture(gpath, &glen);
+        if (want == NULL)
+            fail_msg("missing golden file %s", gpath);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s differs from %s:\n%s", path, gpath, got);
+        free(buf);
+        free(got);
+        free(want);
+        files++;
+    }
+    closedir(d);
+    return files;
 }

@@ -41,4 +41,15 @@ void ph_route(const char *path, json_t *resp, const char *file, const char *body
  * order; each_request (may be NULL) then checks request i further. */
 void ph_assert_requests(const char *const *paths, void (*each_request)(json_t *reqs, size_t i));
 
+/* A fixture file read whole (at most 1 MiB), NUL-terminated: malloc'ed (free it), or NULL when it
+ * cannot be opened. */
+char *ph_read_fixture(const char *path, size_t *len);
+
+/* Each reply file ending in `ext` in tests/fixtures/http/<provider>, rendered by
+ * render(provider, bytes, len) (malloc'ed text), must equal <name>.golden beside it (rewritten
+ * first when CT_UPDATE_GOLDEN is set); a difference or a missing golden fails the test. Returns
+ * the number of files compared. */
+int ph_golden_replies(const char *provider, const char *ext,
+                      char *(*render)(const char *provider, const char *buf, size_t len));
+
 #endif

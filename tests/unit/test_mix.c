@@ -238,19 +238,6 @@ static void test_table_us_zones(void **state)
 
 /* ---- the EIA parser: golden files ----------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    if (f == NULL)
-        return NULL;
-    buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    return buf;
-}
-
 static char *golden_text(const char *provider, const char *buf, size_t len)
 {
     char *out = NULL, why[512] = "", t[32];
@@ -294,50 +281,6 @@ static char *golden_text(const char *provider, const char *buf, size_t len)
     return out;
 }
 
-static int golden_dir(const char *provider, const char *ext)
-{
-    const char *src = getenv("CT_SOURCE_DIR");
-    char dir[1024];
-    DIR *d;
-    struct dirent *e;
-    int files = 0;
-
-    assert_non_null(src);
-    snprintf(dir, sizeof(dir), "%s/tests/fixtures/http/%s", src, provider);
-    d = opendir(dir);
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[2048], gpath[2048];
-        size_t n = strlen(e->d_name), len = 0, glen = 0;
-        char *buf, *got, *want;
-        size_t el = strlen(ext);
-        if (n <= el || strcmp(e->d_name + n - el, ext) != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        snprintf(gpath, sizeof(gpath), "%s/%.*s.golden", dir, (int)(n - el), e->d_name);
-        buf = slurp(path, &len);
-        assert_non_null(buf);
-        got = golden_text(provider, buf, len);
-        if (getenv("CT_UPDATE_GOLDEN") != NULL) {
-            FILE *g = fopen(gpath, "w");
-            assert_non_null(g);
-            fputs(got, g);
-            fclose(g);
-        }
-        want = slurp(gpath, &glen);
-        if (want == NULL)
-            fail_msg("missing golden file %s", gpath);
-        if (strcmp(got, want) != 0)
-            fail_msg("%s differs from %s:\n%s", path, gpath, got);
-        free(buf);
-        free(got);
-        free(want);
-        files++;
-    }
-    closedir(d);
-    return files;
-}
-
 /* libxml2 prints nothing, whatever the reply: stderr stays empty while every ENTSO-E fixture is
  * parsed (bad encodings, external entities, truncation). */
 static void test_entsoe_silent(void **state)
@@ -357,11 +300,11 @@ static void test_entsoe_silent(void **state)
     assert_true(saved >= 0 && fd >= 0);
     dup2(fd, 2);
     close(fd);
-    golden_dir("entsoe", ".xml");
+    ph_golden_replies("entsoe", ".xml", golden_text);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    err = slurp(path, &len);
+    err = ph_read_fixture(path, &len);
     assert_non_null(err);
     assert_int_equal(len, 0);
     free(err);
@@ -371,8 +314,8 @@ static void test_entsoe_silent(void **state)
 static void test_golden(void **state)
 {
     (void)state;
-    ct_assert_cmp_int(golden_dir("eia", ".json"), >=, 8);
-    ct_assert_cmp_int(golden_dir("entsoe", ".xml"), >=, 8);
+    ct_assert_cmp_int(ph_golden_replies("eia", ".json", golden_text), >=, 8);
+    ct_assert_cmp_int(ph_golden_replies("entsoe", ".xml", golden_text), >=, 8);
 }
 
 static void test_eia_zones(void **state)

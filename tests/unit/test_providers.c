@@ -144,63 +144,14 @@ static char *golden_text(const char *provider, const char *buf, size_t len)
     return out;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    if (f == NULL)
-        return NULL;
-    buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    return buf;
-}
-
 static void test_golden_parsers(void **state)
 {
     static const char *const providers[] = {"electricitymaps", "ukgrid", "energidataservice",
                                             "geolocation"};
-    const char *src = getenv("CT_SOURCE_DIR");
     int files = 0;
     (void)state;
-    assert_non_null(src);
-    for (size_t p = 0; p < 4; p++) {
-        char dir[1024];
-        DIR *d;
-        struct dirent *e;
-        snprintf(dir, sizeof(dir), "%s/tests/fixtures/http/%s", src, providers[p]);
-        d = opendir(dir);
-        assert_non_null(d);
-        while ((e = readdir(d)) != NULL) {
-            char path[2048], gpath[2048];
-            size_t n = strlen(e->d_name), len = 0, glen = 0;
-            char *buf, *got, *want;
-            if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            snprintf(gpath, sizeof(gpath), "%s/%.*s.golden", dir, (int)(n - 5), e->d_name);
-            buf = slurp(path, &len);
-            assert_non_null(buf);
-            got = golden_text(providers[p], buf, len);
-            if (getenv("CT_UPDATE_GOLDEN") != NULL) {
-                FILE *g = fopen(gpath, "w");
-                assert_non_null(g);
-                fputs(got, g);
-                fclose(g);
-            }
-            want = slurp(gpath, &glen);
-            if (want == NULL)
-                fail_msg("missing golden file %s", gpath);
-            if (strcmp(got, want) != 0)
-                fail_msg("%s differs from %s:\n%s", path, gpath, got);
-            free(buf);
-            free(got);
-            free(want);
-            files++;
-        }
-        closedir(d);
-    }
+    for (size_t p = 0; p < 4; p++)
+        files += ph_golden_replies(providers[p], ".json", golden_text);
     ct_assert_cmp_int(files, >=, 35);
 }
 

@@ -127,19 +127,6 @@ static char *golden_text(const char *provider, const char *buf, size_t len)
     return out;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    if (f == NULL)
-        return NULL;
-    buf = calloc(1, 1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    return buf;
-}
-
 static void test_golden_parsers(void **state)
 {
     static const char *const providers[] = {"energycharts", "eirgrid", "odre"};
@@ -165,7 +152,7 @@ static void test_golden_parsers(void **state)
              * beside them. */
             snprintf(name, sizeof(name), "../http/%s/%.*s.golden", providers[p], (int)(n - 5),
                      e->d_name);
-            buf = slurp(path, &len);
+            buf = ph_read_fixture(path, &len);
             assert_non_null(buf);
             got = golden_text(providers[p], buf, len);
             failed |= golden_check(name, got) != 0;
