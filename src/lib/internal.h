@@ -77,6 +77,14 @@ void ct__fmt_plain(double v, char *buf, size_t len);
 /* Python repr() of a float: the shortest text that reads back to the same double
  * ("151.6503", "1.58", "481.0"). */
 void ct__fmt_repr(double v, char *buf, size_t len);
+/* JSON numbers as the logs write them (util/jsonnum.c), at p; each returns the length and none
+ * promises a NUL after it. ct__json_real: jansson's text of a real byte for byte ("%.17g", ".0"
+ * when it would read back as an integer, no '+' or leading zeros in the exponent), "null" when not
+ * finite; it may use CT__JSON_REAL_MAX bytes at p. ct__json_u64: an unsigned integer (at most 20
+ * bytes). */
+#define CT__JSON_REAL_MAX 32
+size_t ct__json_real(char *p, double v);
+size_t ct__json_u64(char *p, uint64_t v);
 /* Seconds as upstream names a refresh period: "900" for whole seconds, else "%g". */
 void ct__fmt_seconds(double s, char *buf, size_t len);
 

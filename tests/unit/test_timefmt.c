@@ -1,6 +1,7 @@
 /*
  * test_timefmt.c - ct_timestring() against upstream's convert_to_timestring (expected strings
- * produced by the Python function itself) and ct__fmt_plain()'s plain decimals.
+ * produced by the Python function itself), ct__fmt_plain()'s plain decimals, and the JSON logs'
+ * numbers (ct__json_real() against jansson's own text of the same real, ct__json_u64()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,9 @@
 
 #include "internal.h"
 
+#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 struct ts_case {
@@ -143,6 +146,139 @@ static void test_fmt_plain_truncates(void **state)
              "9332123348274797826204144723168738177180919299881250404026184124858368.0");
 }
 
+/* ct__json_real(v) must be what jansson writes for json_real(v), byte for byte. */
+static int json_real_matches(double v)
+{
+    char got[CT__JSON_REAL_MAX + 8];
+    memset(got, 'x', sizeof(got));
+    size_t n = ct__json_real(got, v);
+    json_t *r = isfinite(v) ? json_real(v) : json_null(); /* jansson has no real that is not */
+    char *want = r ? json_dumps(r, JSON_ENCODE_ANY) : NULL;
+    json_decref(r);
+    int ok = want && n < CT__JSON_REAL_MAX && strlen(want) == n && memcmp(got, want, n) == 0 &&
+             got[CT__JSON_REAL_MAX] == 'x';
+    if (!ok)
+        print_error("ct__json_real(%a = %.17g) = \"%.*s\", jansson \"%s\"\n", v, v, (int)n, got,
+                    want ? want : "(none)");
+    free(want);
+    return ok;
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_json_real(void **state)
+{
+    (void)state;
+    char buf[CT__JSON_REAL_MAX];
+    /* What the logs hold, and the shapes printf gives. */
+    const struct {
+        double v;
+        const char *want;
+    } cases[] = {
+        {0.0, "0.0"},
+        {-0.0, "-0.0"},
+        {1.0, "1.0"},
+        {0.1, "0.10000000000000001"},
+        {0.00039238599999999999, "0.00039238599999999999"},
+        {0.001805896, "0.001805896"},
+        {1796493602.4161777, "1796493602.4161777"},
+        {151.6503, "151.65029999999999"},
+        {-2.5, "-2.5"},
+        {1e16, "10000000000000000.0"},
+        {1e17, "1e17"},
+        {123456789012.0, "123456789012.0"},
+        {1e-4, "0.0001"},
+        {1e-5, "1.0000000000000001e-5"},
+        {5e-324, "4.9406564584124654e-324"},
+        {1.7976931348623157e308, "1.7976931348623157e308"},
+        {1000000000000000.25, "1000000000000000.2"}, /* a tie: to even */
+        {1000000000000000.75, "1000000000000000.8"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = ct__json_real(buf, cases[i].v);
+        if (n != strlen(cases[i].want) || memcmp(buf, cases[i].want, n) != 0)
+            print_error("ct__json_real(%.17g) = \"%.*s\", want \"%s\"\n", cases[i].v, (int)n, buf,
+                        cases[i].want);
+        assert_int_equal(n, strlen(cases[i].want));
+        assert_memory_equal(buf, cases[i].want, n);
+        assert_true(json_real_matches(cases[i].v));
+    }
+    assert_int_equal(ct__json_real(buf, NAN), 4);
+    assert_memory_equal(buf, "null", 4);
+    assert_int_equal(ct__json_real(buf, -INFINITY), 4);
+
+    /* Every power of ten and its neighbours, around the ends of the exact range. */
+    for (int x = -330; x <= 308; x++) {
+        char text[16];
+        snprintf(text, sizeof(text), "1e%d", x);
+        double p = strtod(text, NULL);
+        assert_true(json_real_matches(p));
+        assert_true(json_real_matches(nextafter(p, 0)));
+        assert_true(json_real_matches(nextafter(p, INFINITY)));
+        assert_true(json_real_matches(-p));
+        assert_true(json_real_matches(p * 9.999999999999999));
+    }
+
+    /* Exact ties at the 17th digit: an odd q / 2^k has k fractional digits, the last a 5, so when
+     * it has 18 significant digits in all the 18th is a 5 with nothing after it. q is drawn so
+     * that there are 18 - k digits before the point (k <= 17), or k - 18 zeros after it. */
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int k = 2; k <= 24; k++) {
+        uint64_t p10 = 1, two_k = 1ull << k, lo, hi; /* q in [lo, hi) */
+        for (int i = 0; i < (k <= 17 ? 17 - k : k - 17); i++)
+            p10 *= 10;
+        if (k <= 17) {
+            lo = p10 << k;
+            hi = lo * 10 < (1ull << 53) ? lo * 10 : 1ull << 53;
+        } else {
+            lo = (two_k + p10 - 1) / p10;
+            hi = two_k * 10 / p10;
+        }
+        for (int i = 0; i < 200; i++) {
+            uint64_t q = (lo + next_rand(&seed) % (hi - lo - 1)) | 1;
+            double v = ldexp((double)q, -k);
+            char exact[64];
+            snprintf(exact, sizeof(exact), "%.25e", v); /* 26 significant digits, all exact */
+            assert_true(exact[18] == '5' && strspn(exact + 19, "0") == 8);
+            assert_true(json_real_matches(v));
+            assert_true(json_real_matches(-v));
+        }
+    }
+
+    /* Random doubles of every exponent, then densely over the range the logs use. */
+    for (int i = 0; i < 200000; i++) {
+        uint64_t bits = next_rand(&seed);
+        double v;
+        memcpy(&v, &bits, sizeof(v));
+        if (!isfinite(v))
+            continue;
+        assert_true(json_real_matches(v));
+        double w = ldexp(1.0 + (double)(bits >> 12) / 4503599627370496.0,
+                         (int)(next_rand(&seed) % 70) - 18);
+        assert_true(json_real_matches(w));
+    }
+}
+
+static void test_json_u64(void **state)
+{
+    (void)state;
+    const uint64_t cases[] = {
+        0, 1, 9, 10, 99, 100, 123456789012ull, 9223372036854775807ull, 18446744073709551615ull};
+    char buf[24], want[24];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = ct__json_u64(buf, cases[i]);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(buf, want, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_timestring_invalid),
         cmocka_unit_test(test_fmt_plain),
         cmocka_unit_test(test_fmt_plain_truncates),
+        cmocka_unit_test(test_json_real),
+        cmocka_unit_test(test_json_u64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -481,7 +481,6 @@ struct jw {
     int err;                       /* CT_OK, CT_ENOMEM or CT_EIO (errno as write(2) left it) */
     int depth;                     /* containers open */
     unsigned char first[JW_DEPTH]; /* per depth: nothing written in it yet */
-    json_t *real;                  /* reused to format numbers as jansson does */
     size_t max_points; /* 0: every entry; else long series in at most this many groups */
     struct jb b;
 };
@@ -605,14 +604,12 @@ static void jw_member(struct jw *w, const char *key, json_t *v)
     jw_json(w, v);
 }
 
-/* A number as jansson writes a real (shortest "%.17g" form), null when not finite. */
+/* A number as jansson writes a real, null when not finite. */
 static void jw_num(struct jw *w, double v)
 {
-    char text[64];
-    size_t n = 0;
-    if (isfinite(v) && json_real_set(w->real, v) == 0)
-        n = json_dumpb(w->real, text, sizeof(text), JSON_ENCODE_ANY);
-    if (n > 0 && n <= sizeof(text))
+    char text[CT__JSON_REAL_MAX];
+    size_t n = ct__json_real(text, v);
+    if (n > 0)
         jw_put(w, text, n);
     else
         jw_put(w, "null", 4);
@@ -936,11 +933,6 @@ static void jw_run(struct jw *w, const struct ct__prun *run)
 static void jw_document(struct jw *w, const ct_parse_result *r)
 {
     struct jb *b = &w->b;
-    w->real = json_real(0);
-    if (!w->real) {
-        w->err = CT_ENOMEM;
-        return;
-    }
     jw_begin(w, '{');
     jw_member(w, "format", json_string("carbontracker-parse"));
     jw_member(w, "format_version", json_integer(1));
@@ -959,7 +951,6 @@ static void jw_document(struct jw *w, const ct_parse_result *r)
     jw_member(w, "jobs", jobs_json(b, r));
     jw_member(w, "skipped", skipped(b, r->skipped, r->n_skipped, 0));
     jw_end(w, '}');
-    json_decref(w->real);
     if (w->err == CT_OK && w->b.bad)
         w->err = CT_ENOMEM;
 }

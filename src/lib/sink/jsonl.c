@@ -112,37 +112,6 @@ static void emit_locked(struct ct__jsonl *j, json_t *o)
     free(text);
 }
 
-/* A real as jansson writes it ("%.17g", with ".0" when it would read back as an integer, no '+'
- * or leading zeros in the exponent), or null; at p, which has room for 32 bytes. */
-static size_t put_real(char *p, double v)
-{
-    if (!isfinite(v)) {
-        memcpy(p, "null", 4);
-        return 4;
-    }
-    int n = snprintf(p, 32, "%.17g", v);
-    if (n < 0 || n >= 32)
-        return 0;
-    size_t len = (size_t)n;
-    char *e = memchr(p, 'e', len);
-    if (!e && !memchr(p, '.', len)) {
-        memcpy(p + len, ".0", 2);
-        return len + 2;
-    }
-    if (e) {
-        char *start = e + 1, *end = e + 2;
-        if (*start == '-')
-            start++;
-        while (end < p + len && *end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, (size_t)(p + len - end));
-            len -= (size_t)(end - start);
-        }
-    }
-    return len;
-}
-
 static size_t put_str(char *p, const char *s)
 {
     size_t n = strlen(s);
@@ -289,9 +258,9 @@ static void jsonl_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, in
      * "power_w"}]}, straight into the batch (which always has room for the longest line). */
     char *p0 = j->batch + j->batch_len, *p = p0;
     p += put_str(p, "{\"type\":\"sample\",\"t_s\":");
-    p += put_real(p, t_s(j, now_ns));
+    p += ct__json_real(p, t_s(j, now_ns));
     p += put_str(p, ",\"wall\":");
-    p += put_real(p, ct__wall_s());
+    p += ct__json_real(p, ct__wall_s());
     p += put_str(p, ",\"devices\":[");
     double dt = j->have_prev && now_ns > j->prev_ns ? (double)(now_ns - j->prev_ns) / 1e9 : 0;
     for (int i = 0; i < n; i++) {
@@ -302,9 +271,14 @@ static void jsonl_sample(void *s, uint64_t now_ns, const uint64_t *energy_uj, in
         if (dt > 0)
             w = energy_uj[i] >= j->prev_uj[i] ? (double)(energy_uj[i] - j->prev_uj[i]) / 1e6 / dt
                                               : 0.0;
-        p += sprintf(p, "%s{\"i\":%d,\"energy_uj\":%lld,\"power_w\":", i ? "," : "", i,
-                     (long long)(rel > (uint64_t)INT64_MAX ? INT64_MAX : rel));
-        p += put_real(p, w);
+        if (i)
+            *p++ = ',';
+        p += put_str(p, "{\"i\":");
+        p += ct__json_u64(p, (uint64_t)i);
+        p += put_str(p, ",\"energy_uj\":");
+        p += ct__json_u64(p, rel > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : rel);
+        p += put_str(p, ",\"power_w\":");
+        p += ct__json_real(p, w);
         *p++ = '}';
         j->prev_uj[i] = energy_uj[i];
     }
