@@ -159,9 +159,11 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
 
 int ct__ledger_node(const struct ct__ledger *l, struct ct__node_snapshot *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (l->n_node == 0)
+    if (l->n_node == 0) { /* every tick asks: nothing of the large snapshot to clear */
+        out->n = 0;
         return 0;
+    }
+    memset(out, 0, sizeof(*out));
     /* The lock is the only thing a reader changes (the summary holds a const tracker). */
     pthread_mutex_t *lock = (pthread_mutex_t *)&l->lock;
     pthread_mutex_lock(lock);

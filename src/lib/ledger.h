@@ -114,7 +114,7 @@ uint64_t ct__ledger_read(struct ct__ledger *l, int boundary, uint64_t *now_ns, u
 void ct__ledger_poll(struct ct__ledger *l, uint64_t below_ns);
 
 /* Copy the node devices and the components' energy over the same span (under the lock).
- * Returns the number of node devices (0: no node meter). */
+ * Returns the number of node devices (0: no node meter, and only out->n is set). */
 int ct__ledger_node(const struct ct__ledger *l, struct ct__node_snapshot *out);
 
 /* Put the current counters in place as the run's start (after the first read at open). */

@@ -509,6 +509,42 @@ static void test_fixture_advance_wraps_in_place(void **st)
     assert_int_equal(pcf_create(f->root, "nosuch"), -EINVAL);
 }
 
+/* The counter files' numbers: what the kernel writes, and what must be refused rather than
+ * misread. */
+static void test_parse_u64(void **st)
+{
+    (void)st;
+    const struct {
+        const char *text;
+        int rc;
+        uint64_t v;
+    } cases[] = {
+        {"0", 0, 0},
+        {"123456789\n", 0, 123456789},
+        {"  00042 \t\r\n", 0, 42},
+        {"\t7", 0, 7},
+        {"18446744073709551615\n", 0, UINT64_MAX},
+        {"18446744073709551616", -EINVAL, 0},
+        {"99999999999999999999", -EINVAL, 0},
+        {"", -EINVAL, 0},
+        {"\n", -EINVAL, 0},
+        {"-1", -EINVAL, 0},
+        {"+1", -EINVAL, 0},
+        {"12x", -EINVAL, 0},
+        {"12 3", -EINVAL, 0},
+        {"0x10", -EINVAL, 0},
+        {"1.5", -EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t v = 12345;
+        int rc = ct__parse_u64(cases[i].text, &v);
+        if (rc != cases[i].rc)
+            print_error("ct__parse_u64(\"%s\") = %d\n", cases[i].text, rc);
+        assert_int_equal(rc, cases[i].rc);
+        assert_true(rc == 0 ? v == cases[i].v : v == 12345); /* untouched on error */
+    }
+}
+
 static void test_close_null(void **st)
 {
     (void)st;
@@ -545,6 +581,7 @@ int main(void)
         T(test_max_interval_uses_constraint),
         T(test_fixture_advance_wraps_in_place),
         T(test_close_null),
+        cmocka_unit_test(test_parse_u64),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,16 +89,19 @@ int ct__parse_u64(const char *s, uint64_t *out)
         s++;
     if (*s < '0' || *s > '9')
         return -EINVAL;
-    errno = 0;
-    char *end = NULL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0)
+    /* Decimal digits by hand: strtoull's locale and base handling was most of a counter read. */
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+            return -EINVAL; /* out of range */
+        v = v * 10 + d;
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (*s != '\0')
         return -EINVAL;
-    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-        end++;
-    if (*end != '\0')
-        return -EINVAL;
-    *out = (uint64_t)v;
+    *out = v;
     return 0;
 }
 
