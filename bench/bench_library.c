@@ -12,6 +12,8 @@
 #include "proc_fixture.h"
 #include "tracker.h"
 
+#include <errno.h>
+#include <semaphore.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -260,31 +262,25 @@ static int cpu_accounting(const struct cfg *c, double interval_s, const char *ke
 
 /*
  * Reference: what a bare timed wake-up costs this machine. A thread that only waits on a
- * CLOCK_MONOTONIC condition variable deadline, as the sampler does, and does nothing else; on a
- * virtual machine the wake-up itself can cost more than the sampler's reads.
+ * CLOCK_MONOTONIC semaphore deadline, as the sampler does, and does nothing else; on a virtual
+ * machine the wake-up itself can cost more than the sampler's reads.
  */
 static int wake_reference(double period_s, long count, const char *key)
 {
-    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t cv;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sem_t never; /* nobody posts it: each wait ends at its deadline */
+    if (sem_init(&never, 0, 0) != 0)
+        return -1;
     uint64_t period_ns = (uint64_t)(period_s * 1e9), next = bench_mono_ns();
     uint64_t c0 = bench_thread_cpu_ns();
-    pthread_mutex_lock(&m);
     for (long i = 0; i < count; i++) {
         next += period_ns;
         struct timespec ts = {.tv_sec = (time_t)(next / BENCH_NS_PER_S),
                               .tv_nsec = (long)(next % BENCH_NS_PER_S)};
-        while (pthread_cond_timedwait(&cv, &m, &ts) != ETIMEDOUT)
+        while (sem_clockwait(&never, CLOCK_MONOTONIC, &ts) != 0 && errno == EINTR)
             ;
     }
-    pthread_mutex_unlock(&m);
     double us = (double)(bench_thread_cpu_ns() - c0) / 1e3 / (double)count;
-    pthread_cond_destroy(&cv);
+    sem_destroy(&never);
     printf(",\"%s\":{\"period_s\":%g,\"wakeups\":%ld,\"cpu_us_per_wakeup\":%.2f}", key, period_s,
            count, us);
     return 0;

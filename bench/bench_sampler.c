@@ -8,8 +8,10 @@
  *
  * usage: bench_sampler --meter NAME|tracker [--reads N] [--batch B] [--sysfs ROOT]
  *                      [--proc ROOT] [--nvml LIB] [--components C] [--set K=V]...
- *                      [--gpus amd|intel] [--quiet]
- * Without --sysfs / --proc a server2 powercap tree and a proc tree are made (and removed);
+ *                      [--gpus amd|intel] [--log-dir DIR] [--quiet]
+ * --log-dir (tracker only) opens the tracker with its log files there, so that each sample also
+ * writes its JSON-lines record as the sampler thread's ticks do. Without --sysfs / --proc a server2
+ * powercap tree and a proc tree are made (and removed);
  * --gpus adds four PCI GPUs to it (0000:03:00.0 .. 0000:06:00.0): AMD with amdgpu hwmon
  * power1_input, or Intel xe with card and package energy counters. For the meters rapl-perf,
  * rapl-msr and amd-energy the tree made is instead two sockets with the perf `power` PMU (read
@@ -35,7 +37,7 @@ struct args {
     const char *meter;
     long reads;
     long batch;
-    const char *sysfs, *proc, *nvml, *components, *gpus;
+    const char *sysfs, *proc, *nvml, *components, *gpus, *log_dir;
     const char *settings[5];
     int n_settings;
     int quiet;
@@ -45,7 +47,7 @@ static int usage(void)
 {
     fputs("usage: bench_sampler --meter NAME|tracker [--reads N] [--batch B] [--sysfs ROOT] "
           "[--proc ROOT] [--nvml LIB] [--components C] [--set K=V]... [--gpus amd|intel] "
-          "[--quiet]\n",
+          "[--log-dir DIR] [--quiet]\n",
           stderr);
     return 2;
 }
@@ -181,6 +183,7 @@ static int bench_tracker(const struct args *a, ct_options *o)
     o->components = a->components ? a->components : "cpu";
     o->epochs = 1;
     o->verbose = 0;
+    o->log_dir = a->log_dir; /* with it each tick also writes its JSON-lines sample record */
     uint64_t p0 = bench_mono_ns();
     if (ct_tracker_open(&t, o, err, sizeof(err)) != CT_OK) {
         fprintf(stderr, "bench_sampler: ct_tracker_open: %s\n", err);
@@ -191,7 +194,7 @@ static int bench_tracker(const struct args *a, ct_options *o)
         goto cleanup;
     if (!a->quiet) {
         char what[64];
-        snprintf(what, sizeof(what), "tracker-%s", o->components);
+        snprintf(what, sizeof(what), "tracker-%s%s", o->components, a->log_dir ? "-logs" : "");
         report(a, what, t->ledger.n_devs, open_ms, batches, n_batches, cpu_ns, wall_ns, a->reads);
     }
     rc = 0;
@@ -285,6 +288,8 @@ int main(int argc, char **argv)
             a.nvml = v;
         else if (strcmp(k, "--components") == 0)
             a.components = v;
+        else if (strcmp(k, "--log-dir") == 0)
+            a.log_dir = v;
         else if (strcmp(k, "--set") == 0 && a.n_settings < 4)
             a.settings[a.n_settings++] = v;
         else if (strcmp(k, "--gpus") == 0 && (strcmp(v, "amd") == 0 || strcmp(v, "intel") == 0))

@@ -349,7 +349,10 @@ class Report:
                   "amdgpu hwmon"),
                  ("intel-gpu-hwmon", "Intel xe hwmon `energy1_input`, 4 GPUs (opened per read)",
                   "Intel hwmon"),
-                 ("tracker-cpu", "whole sample `ct__sampler_tick` (RAPL 4 zones: ledger, account, sinks)", "")]
+                 ("tracker-cpu", "whole sample `ct__sampler_tick` (RAPL 4 zones: ledger, "
+                  "account; no log files)", ""),
+                 ("tracker-logs", "whole sample `ct__sampler_tick` with the log files (RAPL 4 "
+                  "zones: ledger, account, the JSON-lines sample record, batched writes)", "")]
         rows = []
         self.per_counter = {}
         for key, desc, short in names:
@@ -369,6 +372,8 @@ class Report:
             max_hz = 0.01 / (per_read / 1e9) if per_read > 0 else float("inf")
             if short:
                 self.per_counter[short] = per_read / devs
+            if key == "tracker-logs":
+                self.tick_logs = (per_read, ins)
             rows.append([desc, s["devices"], fmt(per_read / 1e3, 2), fmt(per_read / devs / 1e3, 2),
                          f"{ins:,.0f} / {ins / devs:,.0f}" if ins else "n/a",
                          fmt(s["wall_ns_per_read"] / 1e3, 2), fmt(s["probe_ms"], 2),
@@ -390,7 +395,8 @@ class Report:
         per_s_tracker = getattr(self, "per_s_tracker_ms", None)
         if w1k and w1:
             text += ("\n\nFor scale, a thread that does nothing but wait on the same kind of "
-                     "deadline (a `CLOCK_MONOTONIC` condition variable) is charged "
+                     "deadline (a `CLOCK_MONOTONIC` semaphore, `sem_clockwait`, as the sampler) "
+                     "is charged "
                      f"**{w1k['cpu_us_per_wakeup']:.1f} us** per wake-up at 1 kHz and "
                      f"**{w1['cpu_us_per_wakeup']:.1f} us** at 1 Hz on this machine (a virtual "
                      "machine: leaving idle is charged to the woken thread)")
@@ -703,12 +709,15 @@ class Report:
         self.sections["rates"] = text
         k = self.rate_figs.get(1000)
         if k:
+            # The target is for 10 s; a quick run's shorter one is held to its share.
             self.target("1 kHz sampling of 2 packages + DRAM for 10 s: tracker CPU <= 100 ms",
                         f"{k['extra_ms']:.1f} ms extra CPU of the process tree, start-up "
-                        f"included (median of {k['runs']}); tracker_cpu_s {k['tracker_ms']:.1f} "
+                        f"included (median of {k['runs']}"
+                        + (f", runs of {k['n']} s only" if k["n"] != 10 else "") +
+                        f"); tracker_cpu_s {k['tracker_ms']:.1f} "
                         f"ms, of it the sampler {k['sampler_ms']:.1f} ms; "
                         f"{k['kept_hz']:.0f} samples written a second",
-                        k["extra_ms"] <= 100, self.khz_reason(k))
+                        k["extra_ms"] <= 100 * k["n"] / 10, self.khz_reason(k))
         one = self.rate_figs.get(1)
         if one:
             per_min = one["sampler_ms"] / one["n"] * 60
@@ -725,11 +734,17 @@ class Report:
         us = wake.get("cpu_us_per_wakeup")
         per = k["sampler_ms"] / max(k["kept_hz"] * k["n"], 1) * 1000
         text = f"a tick costs {per:.1f} us of the sampler's CPU"
+        own = getattr(self, "tick_logs", None)
+        if own:
+            text += (f"; its own work (`ct__sampler_tick` with the log files in a loop: four "
+                     f"`pread`s, the ledger, the account and the sample record"
+                     + (f", {own[1]:,.0f} instructions" if own[1] else "") +
+                     f") is {own[0] / 1e3:.2f} us, {own[0] / 1e3 * 10:.0f} ms per 10 s at 1 kHz")
         if us:
             text += (f", and on this machine a thread that only wakes on a 1 ms deadline is "
                      f"already charged {us:.1f} us a wake-up ({us * 10:.0f} ms per 10 s at 1 kHz, "
                      "before any read: a virtual machine charges leaving idle to the woken "
-                     "thread); the rest is the four `pread`s and formatting the sample line")
+                     "thread), so no sampler that wakes 1,000 times a second meets 100 ms here")
         return text
 
     # ---- output --------------------------------------------------------------------------------

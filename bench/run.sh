@@ -142,6 +142,9 @@ sampler rapl-msr --meter rapl-msr --proc "$PROC"
 sampler amd-energy --meter amd-energy --proc "$PROC"
 sampler acpi-power-meter --meter acpi-power-meter --proc "$PROC"
 sampler tracker-cpu --meter tracker --components cpu --sysfs "$SYS2" --proc "$PROC"
+mkdir -p "$TMP/sampler-logs"
+sampler tracker-logs --meter tracker --components cpu --sysfs "$SYS2" --proc "$PROC" \
+    --log-dir "$TMP/sampler-logs"
 if [ -f "$FAKE_NVML" ]; then
     FAKE_NVML_SCENARIO=$TMP/nvml-counter.scn sampler nvml-counter --meter nvml \
         --nvml "$FAKE_NVML" --sysfs "$SYS2" --proc "$PROC"
