@@ -7,6 +7,8 @@
  *
  * Each CPU name is also stored normalised (src/lib/energy/cpu_name.c, compiled into this
  * program), so that a TDP lookup normalises only the brand it looks for, not 2,000 table rows.
+ * The TDP rows name their strings by offset into one array (ct__tdp_strings), never by pointer:
+ * a pointer in a table is a relocation that every program loading the library pays for.
  *
  * usage: ct_gen_tables CPU_TDP_CSV INTENSITY_CSV ZONES_CSV FACTORS_CSV CLOUD_REGIONS_CSV OUTPUT_C
  */
@@ -22,6 +24,7 @@
  * writes, is never called here. */
 const struct ct__tdp_entry ct__tdp_table[1];
 const size_t ct__tdp_count = 0;
+const char ct__tdp_strings[1];
 
 static void emit_cstring(FILE *out, const char *s)
 {
@@ -36,6 +39,26 @@ static void emit_cstring(FILE *out, const char *s)
             fputc(c, out);
     }
     fputc('"', out);
+}
+
+/* The TDP rows' strings, written as C source to `text` (one literal per string, each ending in
+ * its NUL) while `len` counts the bytes they take in ct__tdp_strings. */
+struct strings {
+    FILE *text;
+    char *buf;
+    size_t buf_len;
+    size_t len;
+};
+
+/* Append s to the pool; returns its offset. */
+static unsigned pool_add(struct strings *p, const char *s)
+{
+    size_t off = p->len;
+    fputs("    ", p->text);
+    emit_cstring(p->text, s);
+    fputs(" \"\\0\"\n", p->text);
+    p->len += strlen(s) + 1;
+    return (unsigned)off;
 }
 
 static void chomp(char *s)
@@ -282,6 +305,12 @@ int main(int argc, char **argv)
     double sum = 0;
     int lineno = 0;
     static char seen[8192][96];
+    struct strings pool = {0};
+    pool.text = open_memstream(&pool.buf, &pool.buf_len);
+    if (!pool.text) {
+        fprintf(stderr, "ct_gen_tables: out of memory\n");
+        return 1;
+    }
     while (fgets(line, sizeof(line), tdp)) {
         lineno++;
         chomp(line);
@@ -297,11 +326,9 @@ int main(int argc, char **argv)
         char norm[CT__CPU_NAME_MAX];
         size_t body_off;
         int vendor = ct__cpu_name_parse(f[0], norm, sizeof(norm), &body_off);
-        fputs("    {", out);
-        emit_cstring(out, f[0]);
-        fprintf(out, ", %.17g, ", w);
-        emit_cstring(out, norm);
-        fprintf(out, ", %d, %zu},\n", vendor, body_off);
+        unsigned name_off = pool_add(&pool, f[0]);
+        unsigned norm_off = pool_add(&pool, norm);
+        fprintf(out, "    {%.17g, %u, %u, %d, %zu},\n", w, name_off, norm_off, vendor, body_off);
         count++;
         /* The mean counts each name once, as upstream's dict of the table does. */
         int dup = 0;
@@ -313,7 +340,13 @@ int main(int argc, char **argv)
         }
     }
     fprintf(out, "};\nconst size_t ct__tdp_count = %zu;\n", count);
-    fprintf(out, "const double ct__tdp_mean_w = %.17g;\n\n", unique ? sum / (double)unique : 0.0);
+    fprintf(out, "const double ct__tdp_mean_w = %.17g;\n", unique ? sum / (double)unique : 0.0);
+    if (fclose(pool.text) != 0 || pool.len >= 0xffffffffu) {
+        fprintf(stderr, "ct_gen_tables: cannot hold the TDP table's names\n");
+        return 1;
+    }
+    fprintf(out, "const char ct__tdp_strings[] =\n%s    \"\";\n\n", pool.buf ? pool.buf : "");
+    free(pool.buf);
 
     struct row rows[512];
     size_t nrows = 0;

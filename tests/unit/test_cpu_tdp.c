@@ -164,9 +164,9 @@ static void test_every_table_row_finds_itself(void **st)
     for (size_t i = 0; i < ct__tdp_count; i += 97) {
         char m[128], a[256], b[256];
         double w;
-        assert_int_equal(ct__cpu_tdp_lookup(ct__tdp_table[i].name, &w, m, sizeof(m)), 0);
+        assert_int_equal(ct__cpu_tdp_lookup(ct__tdp_name(&ct__tdp_table[i]), &w, m, sizeof(m)), 0);
         ct__cpu_name_normalise(m, a, sizeof(a));
-        ct__cpu_name_normalise(ct__tdp_table[i].name, b, sizeof(b));
+        ct__cpu_name_normalise(ct__tdp_name(&ct__tdp_table[i]), b, sizeof(b));
         assert_string_equal(a, b);
     }
 }

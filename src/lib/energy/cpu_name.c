@@ -226,9 +226,10 @@ int ct__cpu_tdp_lookup(const char *brand, double *tdp_w, char *matched, size_t m
     int best_level = 0, best_score = 0;
     for (size_t i = 0; i < ct__tdp_count; i++) {
         const struct ct__tdp_entry *en = &ct__tdp_table[i];
-        if (en->norm[0] == '\0')
+        const char *norm = ct__tdp_norm(en);
+        if (norm[0] == '\0')
             continue;
-        if (strcmp(en->norm, bbuf) == 0) {
+        if (strcmp(norm, bbuf) == 0) {
             best = i;
             break; /* exact: first in file order wins outright */
         }
@@ -238,7 +239,7 @@ int ct__cpu_tdp_lookup(const char *brand, double *tdp_w, char *matched, size_t m
                                      : (enum ct__cpu_vendor)en->vendor;
         if (bv != CT__CPU_VENDOR_NONE && ev != bv)
             continue;
-        const char *ebody = en->norm + en->body_off;
+        const char *ebody = norm + en->body_off;
         int level = 0, score = 0;
         if (ebody[0] != '\0' && strcmp(ebody, bbody) == 0) {
             level = 2;
@@ -271,10 +272,11 @@ int ct__cpu_tdp_lookup(const char *brand, double *tdp_w, char *matched, size_t m
     if (tdp_w)
         *tdp_w = ct__tdp_table[best].tdp_w;
     if (matched && matched_len > 0) {
-        size_t l = strlen(ct__tdp_table[best].name);
+        const char *name = ct__tdp_name(&ct__tdp_table[best]);
+        size_t l = strlen(name);
         if (l >= matched_len)
             l = matched_len - 1;
-        memcpy(matched, ct__tdp_table[best].name, l);
+        memcpy(matched, name, l);
         matched[l] = '\0';
     }
     return 0;
