@@ -1,6 +1,6 @@
 /*
  * run.c - wrap mode: resolve COMMAND as execvp would, open a tracker (one epoch, no prediction,
- * as upstream's CLI), fork + execvp the command, forward signals sent to us, wait for it, print
+ * as upstream's CLI), vfork + exec the command, forward signals sent to us, wait for it, print
  * and log the actual consumption, write the --json summary and exit with the command's status.
  */
 #include "cli.h"
@@ -276,9 +276,10 @@ static void wait_child(ct_tracker *t, pid_t pid, const char *name, struct watch 
     }
 }
 
-/* Run the command; returns its exit status (128+N when killed by signal N). The forwarded
- * signals are blocked on entry and on return. */
-static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask, struct watch *w)
+/* Run the command (`resolved`: where resolve_command found it); returns its exit status (128+N
+ * when killed by signal N). The forwarded signals are blocked on entry and on return. */
+static int run_child(ct_tracker *t, char **command, const char *resolved, const sigset_t *old_mask,
+                     struct watch *w)
 {
     int pipefd[2] = {-1, -1};
     int exec_errno = 0;
@@ -308,7 +309,14 @@ static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask, st
     }
     fflush(stdout);
     fflush(stderr);
-    pid = fork();
+    /*
+     * vfork: the child borrows our memory until it execs, so starting it copies no page tables
+     * and leaves no copy-on-write pages behind (fork did both, for the whole tracker). Until the
+     * exec the child only makes system calls: its signal dispositions are its own, the
+     * forwarded signals stay blocked until the dispositions we were started with are back, and
+     * the exec failure goes through the pipe.
+     */
+    pid = vfork();
     if (pid < 0) {
         fprintf(stderr, "carbontracker: cannot fork: %s\n", strerror(errno));
         close(pipefd[0]);
@@ -322,6 +330,10 @@ static int run_child(ct_tracker *t, char **command, const sigset_t *old_mask, st
         sigaction(SIGPIPE, &saved_sigpipe, NULL);
         sigprocmask(SIG_SETMASK, old_mask, NULL);
         close(pipefd[0]);
+        /* What resolve_command found, without searching PATH again; if that fails (a script
+         * without "#!", which execvp gives to /bin/sh, or a file changed since), execvp decides
+         * as it always has. */
+        execv(resolved, command);
         execvp(command[0], command);
         int err = errno;
         ssize_t wr = write(pipefd[1], &err, sizeof(err));
@@ -426,7 +438,7 @@ int cli_run(struct cli *c)
         goto cleanup;
     }
 
-    exit_status = run_child(t, c->command, &old_mask, &watch);
+    exit_status = run_child(t, c->command, resolved, &old_mask, &watch);
     msg.child_done = 1;
 
     rc = ct_epoch_end(t, NULL);
