@@ -125,8 +125,9 @@ void ct__settings_free(struct ct__settings *s)
 const char *ct__env_get(const char *const *env, const char *name)
 {
     size_t n = name ? strlen(name) : 0;
+    /* The first byte first: 40 settings look through the whole environment at every open. */
     for (const char *const *e = env; n && e && *e; e++)
-        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=' && (*e)[n + 1] != '\0')
+        if (**e == *name && strncmp(*e, name, n) == 0 && (*e)[n] == '=' && (*e)[n + 1] != '\0')
             return *e + n + 1;
     return NULL;
 }
