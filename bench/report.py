@@ -82,6 +82,7 @@ class Report:
                 self.refs[lab] = {"wall_ms": med(r["wall_s"] for r in rr) * MS,
                                   "cpu_ms": med(r["user_s"] + r["sys_s"] for r in rr) * MS,
                                   "rss_mb": med(r["maxrss_kb"] for r in rr) / 1024,
+                                  "minflt": med(r.get("minflt", math.nan) for r in rr),
                                   "runs": len(rr)}
         live_rows = [r for r in rows if r["label"].startswith("live-")]
         rows = [r for r in rows if not r["label"].startswith(("ref-", "live-"))]
@@ -176,16 +177,19 @@ class Report:
                      "ref-live-true": "`carbontracker --log_dir DIR -- true` (live intensity)",
                      "ref-true": "`true`"}
             text += "\n\nReferences (medians):\n\n" + table(
-                ["command", "runs", "wall (ms)", "CPU (ms)", "peak RSS (MB)"],
-                [[names[k], v["runs"], fmt(v["wall_ms"]), fmt(v["cpu_ms"]), fmt(v["rss_mb"])]
-                 for k, v in self.refs.items()])
+                ["command", "runs", "wall (ms)", "CPU (ms)", "peak RSS (MB)", "page faults"],
+                [[names[k], v["runs"], fmt(v["wall_ms"]), fmt(v["cpu_ms"]), fmt(v["rss_mb"]),
+                  fmt(v["minflt"], 0)] for k, v in self.refs.items()])
         text += ("\n\nExtra wall = median wall of `carbontracker --offline -- sleep N` minus median "
                  "wall of "
                  "`sleep N` (best: fastest tracked minus fastest bare run, the least disturbed "
                  "by other work on the machine; worst: slowest tracked minus the bare median). "
                  "CPU = user + system time of the whole process tree from `wait4` "
                  "(the tracker, its sampler thread and the sleep); extra CPU = tracked minus bare "
-                 "medians. Peak RSS is `wait4`'s `ru_maxrss`, the largest single process of the "
+                 "medians; page faults are `wait4`'s minor faults of the process tree (a "
+                 "page the loader relocates, a copy-on-write page after `fork`, a page of "
+                 "fresh memory), a large part of a short run's system time. "
+                 "Peak RSS is `wait4`'s `ru_maxrss`, the largest single process of the "
                  "tree, which is carbontracker's (the bare `sleep` is the smaller number in the "
                  "last column). `tracker_cpu_s` is what the JSON summary of the same runs says: "
                  "the sampler thread's `sampler_cpu_s` plus the caller thread's `caller_cpu_s` "
@@ -304,10 +308,11 @@ class Report:
             self.startup_fn.setdefault(fn, ir)
         self.startup_total = total
         want = [("PROGRAM TOTALS", total), ("main", None), ("cli_run", None),
-                ("ct_tracker_open", None), ("ct__meters_select", None), ("cpu_tdp_probe", None),
-                ("ct__cpu_tdp_lookup", None), ("nvml_probe", None), ("rapl_probe", None),
-                ("ct__logs_open", None), ("ct_stop", None), ("ct_tracker_free", None),
-                ("_dl_start", None)]
+                ("ct_tracker_open", None), ("ct__opts_init", None), ("ct__meters_select", None),
+                ("cpu_tdp_probe", None), ("ct__cpu_tdp_lookup", None), ("nvml_probe", None),
+                ("rapl_probe", None), ("ct__logs_open", None), ("ct_epoch_end", None),
+                ("ct_stop", None), ("ct_tracker_free", None), ("_dl_start", None),
+                ("_dl_relocate_object", None), ("_dl_fixup", None)]
         rows = []
         for fn, ir in want:
             ir = ir if ir is not None else self.startup_fn.get(fn)
@@ -316,7 +321,10 @@ class Report:
             rows.append([f"`{fn}`", f"{ir:,}", f"{100.0 * ir / total:.1f} %"])
         self.sections["startup"] = (
             "Instructions of `carbontracker --offline --log_dir DIR -- true` under callgrind "
-            "(user space only; inclusive, so a caller's count contains its callees'):\n\n"
+            "(user space only; inclusive, so a caller's count contains its callees'; "
+            "`_dl_start` is the dynamic loader before `main`, `_dl_relocate_object` its "
+            "relocations, `_dl_fixup` the functions of shared libraries bound at their first "
+            "call):\n\n"
             + table(["function", "instructions", "share"], rows))
 
     def startup_reason(self):

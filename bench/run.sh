@@ -177,7 +177,7 @@ if command -v valgrind >/dev/null 2>&1; then
     valgrind --tool=callgrind --callgrind-out-file="$TMP/cg-startup.out" \
         "$CT" --offline --log_dir "$TMP/logs-cg" -- true >/dev/null 2>"$TMP/cg-startup.log" || true
     callgrind_annotate --inclusive=yes "$TMP/cg-startup.out" 2>/dev/null |
-        head -80 >"$OUT/callgrind-startup.txt" || true
+        head -300 >"$OUT/callgrind-startup.txt" || true
 fi
 
 # ---- wrapping: carbontracker -- sleep N against sleep N ------------------------------------------
