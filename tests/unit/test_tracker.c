@@ -338,6 +338,16 @@ static void test_prediction_and_stop_count(void **state)
         assert_int_equal(ct_epoch_start(t), CT_OK);
         pcf_advance(f->sys, "intel-rapl:0", 3600000000ull); /* 3600 J = 1 Wh */
         assert_int_equal(ct_epoch_end(t, NULL), CT_OK);
+        /* The epoch's lines are in the file (in the kernel, no buffer) when ct_epoch_end
+         * returns: a run killed now loses none of them. */
+        char *std = read_log(f, "_carbontracker.log"), want[32];
+        snprintf(want, sizeof(want), " - Epoch %d:\n", e + 1);
+        const char *lines = strstr(std, want);
+        assert_non_null(lines);
+        ct_assert_contains(lines, " - Duration: 0:00:");
+        ct_assert_contains(lines, " - Average power usage (W) for cpu: ");
+        assert_int_equal(std[strlen(std) - 1], '\n');
+        free(std);
         if (e == 0)
             ct_assert_not_contains(f->con.text, "Predicted");
         if (e == 1)

@@ -100,8 +100,28 @@ static void write_line(struct ct__logs *l, FILE *f, const char *suffix, const ch
     if (!f)
         return;
     errno = 0;
-    if (fprintf(f, "%s - %s\n", prefix, msg) < 0 || fflush(f) != 0)
+    if (fprintf(f, "%s - %s\n", prefix, msg) < 0 || (!l->held && fflush(f) != 0))
         note_failure(l, suffix, errno);
+}
+
+static void flush(struct ct__logs *l, FILE *f, const char *suffix)
+{
+    errno = 0;
+    if (f && fflush(f) != 0)
+        note_failure(l, suffix, errno);
+}
+
+void ct__logs_hold(struct ct__logs *l)
+{
+    l->held = 1;
+}
+
+void ct__logs_release(struct ct__logs *l)
+{
+    l->held = 0;
+    flush(l, l->std, "_carbontracker.log");
+    flush(l, l->out, "_carbontracker_output.log");
+    flush(l, l->err, "_carbontracker_err.log");
 }
 
 int ct__logs_failed(const struct ct__logs *l, char *why, size_t why_len)

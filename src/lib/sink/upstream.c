@@ -81,11 +81,14 @@ static void message(void *s, int kind, const char *msg)
     }
 }
 
-/* Upstream's per-epoch lines: power is the sum over the component's devices. */
+/* Upstream's per-epoch lines: power is the sum over the component's devices. They reach the
+ * standard log in one write. */
 static void epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
+    struct ct__upstream *u = s;
     char buf[512], num[64], ts[64];
     (void)now_ns;
+    ct__logs_hold(&u->logs);
     message(s, CT__MSG_INFO, ct__fmt(buf, sizeof(buf), "Epoch %d:", e->epoch));
     ct_timestring(e->duration_s, 1, ts, sizeof(ts));
     message(s, CT__MSG_INFO, ct__fmt(buf, sizeof(buf), "Duration: %s", ts));
@@ -96,6 +99,7 @@ static void epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
             s, CT__MSG_INFO,
             ct__fmt(buf, sizeof(buf), "Average power usage (W) for %s: %s", e->comp_name[c], num));
     }
+    ct__logs_release(&u->logs);
 }
 
 static void block(struct ct__upstream *u, const struct ct__sink_consumption *c)
