@@ -339,6 +339,95 @@ static void test_samples_batched(void **state)
     assert_int_equal(count_lines(f->path), 9);
 }
 
+/* A real as the writer's jansson records hold it: null when not finite. */
+static json_t *real_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Epoch records are formatted without jansson: each line is byte for byte what jansson writes for
+ * the record built from the same values (keys in order, reals as "%.17g" with ".0" and short
+ * exponents, non-finite numbers as null), with 0, 3 and more than CT_MAX_DEVICES devices or none
+ * given. */
+static void test_epoch_lines(void **state)
+{
+    struct fx *f = *state;
+    struct ct__jsonl *j = NULL;
+    assert_int_equal(ct__jsonl_open(&j, f->base, NULL, 0), 0);
+    write_meta(j);
+    double dev[CT_MAX_DEVICES + 6];
+    for (size_t i = 0; i < sizeof(dev) / sizeof(dev[0]); i++)
+        dev[i] = i % 3 == 0 ? (double)i : i % 3 == 1 ? 1e-7 * (double)i : 1e22 / (double)(i + 1);
+    dev[1] = NAN;
+#define EPOCH(n, d, cpu, gpu, kwh, ci, g, devs, dev_j)                                             \
+    {                                                                                              \
+        .epoch = n, .duration_s = d, .cpu_energy_j = cpu, .gpu_energy_j = gpu, .energy_kwh = kwh,  \
+        .intensity_g_per_kwh = ci, .co2eq_g = g, .n_devices = devs, .device_energy_j = dev_j       \
+    }
+    const struct ct__sink_epoch cases[] = {
+        EPOCH(1, 2.0, 70.0, 400.0, 470.0 / 3.6e6 * 1.58, 151.6503, 0.0313, 3, dev),
+        EPOCH(2, 0.0, 0.0, 0.0, 0.0, 151.6503, 0.0, 0, dev),
+        EPOCH(3, 1e-9, 1e-300, 123456789012345678.0, INFINITY, NAN, -0.5, 0, NULL),
+        EPOCH(-4, 3.25, 1.0 / 3.0, 2.5e16, 1e-5, 0.1, 1e21, CT_MAX_DEVICES + 6, dev),
+    };
+#undef EPOCH
+    size_t n_cases = sizeof(cases) / sizeof(cases[0]);
+    uint64_t t0 = ct__now_ns() + S;
+    for (size_t k = 0; k < n_cases; k++)
+        ct__sink_jsonl.epoch(j, t0 + k * S, &cases[k]);
+    ct__jsonl_close(&j);
+
+    FILE *fp = fopen(f->path, "r");
+    assert_non_null(fp);
+    char *line = NULL;
+    size_t cap = 0, k = 0;
+    int n = 0;
+    while (getline(&line, &cap, fp) > 0) {
+        if (++n < 3)
+            continue; /* the header and the meta record */
+        assert_true(k < n_cases);
+        const struct ct__sink_epoch *e = &cases[k++];
+        line[strcspn(line, "\n")] = 0;
+        json_t *got = json_loads(line, 0, NULL);
+        assert_non_null(got);
+        double d = e->duration_s;
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("epoch"));
+        json_object_set(o, "t_s", json_object_get(got, "t_s"));
+        json_object_set(o, "wall", json_object_get(got, "wall"));
+        json_object_set_new(o, "epoch", json_integer(e->epoch));
+        json_object_set_new(o, "duration_s", real_or_null(d));
+        json_object_set_new(o, "energy_j", real_or_null(e->cpu_energy_j + e->gpu_energy_j));
+        json_object_set_new(o, "cpu_energy_j", real_or_null(e->cpu_energy_j));
+        json_object_set_new(o, "gpu_energy_j", real_or_null(e->gpu_energy_j));
+        json_object_set_new(o, "cpu_power_w", real_or_null(d > 0 ? e->cpu_energy_j / d : 0.0));
+        json_object_set_new(o, "gpu_power_w", real_or_null(d > 0 ? e->gpu_energy_j / d : 0.0));
+        json_object_set_new(o, "energy_kwh", real_or_null(e->energy_kwh));
+        json_object_set_new(o, "intensity_g_per_kwh", real_or_null(e->intensity_g_per_kwh));
+        json_object_set_new(o, "co2eq_g", real_or_null(e->co2eq_g));
+        if (e->device_energy_j) {
+            json_t *devs = json_array();
+            for (int i = 0; i < e->n_devices; i++) {
+                json_t *dobj = json_object();
+                json_object_set_new(dobj, "i", json_integer(i));
+                json_object_set_new(dobj, "energy_j", real_or_null(e->device_energy_j[i]));
+                json_array_append_new(devs, dobj);
+            }
+            json_object_set_new(o, "devices", devs);
+        }
+        char *want = json_dumps(o, JSON_COMPACT);
+        assert_string_equal(line, want);
+        ct_assert_double_within((double)(k - 1) + 1.0, json_real_value(json_object_get(got, "t_s")),
+                                0.5);
+        free(want);
+        json_decref(o);
+        json_decref(got);
+    }
+    assert_int_equal(k, n_cases);
+    free(line);
+    fclose(fp);
+}
+
 static void test_killed_run(void **state)
 {
     struct fx *f = *state;
@@ -527,6 +616,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records_and_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_batched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_null, setup, teardown),

@@ -1,9 +1,10 @@
 /*
  * jsonl.c - writing the JSON-lines run log (see jsonl.h and doc/logformat.md): each record is
  * serialised with jansson, written with one fwrite and flushed under the file's mutex. Sample
- * records, the only frequent ones, are formatted straight into a batch buffer instead (no
- * allocation, no JSON tree) and written when the batch is full or CT__JSONL_BATCH_NS old, before
- * any other record (the file stays in time order) and on close.
+ * and epoch records, the frequent ones, are formatted straight into text instead (no allocation,
+ * no JSON tree): an epoch's as its own line, the samples into a batch buffer, written when the
+ * batch is full or CT__JSONL_BATCH_NS old, before any other record (the file stays in time order)
+ * and on close.
  */
 #include "jsonl.h"
 
@@ -327,38 +328,62 @@ static void jsonl_node(void *s, uint64_t now_ns, const struct ct__sink_node *n)
     pthread_mutex_unlock(&j->lock);
 }
 
+/* The longest epoch line: its fixed part (about 200 bytes of keys, an int and 11 reals) and each
+ * device's (its keys, an int index and a real). */
+#define EPOCH_HEAD_MAX (256 + 11 * CT__JSON_REAL_MAX)
+#define EPOCH_DEV_MAX (32 + CT__JSON_REAL_MAX)
+
+/* ",\"key\":" and a real as jansson writes it, at p; returns the bytes written. */
+static size_t put_field(char *p, const char *key, double v)
+{
+    size_t n = put_str(p, key);
+    return n + ct__json_real(p + n, v);
+}
+
+/* The epoch record as jansson would write it, formatted straight into one line (as the samples):
+ * one epoch end costs no allocation for up to CT_MAX_DEVICES devices. */
 static void jsonl_epoch(void *s, uint64_t now_ns, const struct ct__sink_epoch *e)
 {
     struct ct__jsonl *j = s;
     if (!j || !e)
         return;
-    json_t *o = record(j, "epoch", now_or(now_ns));
-    if (!o) {
+    int n = e->device_energy_j && e->n_devices > 0 ? e->n_devices : 0;
+    size_t cap = EPOCH_HEAD_MAX + (size_t)n * EPOCH_DEV_MAX;
+    char stack[EPOCH_HEAD_MAX + CT_MAX_DEVICES * EPOCH_DEV_MAX];
+    char *line = cap <= sizeof(stack) ? stack : malloc(cap), *p = line;
+    if (!line) {
         emit(j, NULL);
         return;
     }
     double d = e->duration_s;
-    json_object_set_new(o, "epoch", json_integer(e->epoch));
-    json_object_set_new(o, "duration_s", num(d));
-    json_object_set_new(o, "energy_j", num(e->cpu_energy_j + e->gpu_energy_j));
-    json_object_set_new(o, "cpu_energy_j", num(e->cpu_energy_j));
-    json_object_set_new(o, "gpu_energy_j", num(e->gpu_energy_j));
-    json_object_set_new(o, "cpu_power_w", num(d > 0 ? e->cpu_energy_j / d : 0.0));
-    json_object_set_new(o, "gpu_power_w", num(d > 0 ? e->gpu_energy_j / d : 0.0));
-    json_object_set_new(o, "energy_kwh", num(e->energy_kwh));
-    json_object_set_new(o, "intensity_g_per_kwh", num(e->intensity_g_per_kwh));
-    json_object_set_new(o, "co2eq_g", num(e->co2eq_g));
+    p += put_field(p, "{\"type\":\"epoch\",\"t_s\":", t_s(j, now_or(now_ns)));
+    p += put_field(p, ",\"wall\":", ct__wall_s());
+    p += sprintf(p, ",\"epoch\":%d", e->epoch);
+    p += put_field(p, ",\"duration_s\":", d);
+    p += put_field(p, ",\"energy_j\":", e->cpu_energy_j + e->gpu_energy_j);
+    p += put_field(p, ",\"cpu_energy_j\":", e->cpu_energy_j);
+    p += put_field(p, ",\"gpu_energy_j\":", e->gpu_energy_j);
+    p += put_field(p, ",\"cpu_power_w\":", d > 0 ? e->cpu_energy_j / d : 0.0);
+    p += put_field(p, ",\"gpu_power_w\":", d > 0 ? e->gpu_energy_j / d : 0.0);
+    p += put_field(p, ",\"energy_kwh\":", e->energy_kwh);
+    p += put_field(p, ",\"intensity_g_per_kwh\":", e->intensity_g_per_kwh);
+    p += put_field(p, ",\"co2eq_g\":", e->co2eq_g);
     if (e->device_energy_j) {
-        json_t *devs = json_array();
-        for (int i = 0; i < e->n_devices; i++) {
-            json_t *dobj = json_object();
-            json_object_set_new(dobj, "i", json_integer(i));
-            json_object_set_new(dobj, "energy_j", num(e->device_energy_j[i]));
-            json_array_append_new(devs, dobj);
+        p += put_str(p, ",\"devices\":[");
+        for (int i = 0; i < n; i++) {
+            p += put_str(p, i ? ",{\"i\":" : "{\"i\":");
+            p += ct__json_u64(p, (uint64_t)i);
+            p += put_field(p, ",\"energy_j\":", e->device_energy_j[i]);
+            *p++ = '}';
         }
-        json_object_set_new(o, "devices", devs);
+        *p++ = ']';
     }
-    emit(j, o);
+    p += put_str(p, "}\n");
+    pthread_mutex_lock(&j->lock);
+    write_locked(j, line, (size_t)(p - line));
+    pthread_mutex_unlock(&j->lock);
+    if (line != stack)
+        free(line);
 }
 
 static void jsonl_intensity(void *s, uint64_t now_ns, double g_per_kwh, const char *source,
