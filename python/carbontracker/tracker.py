@@ -219,6 +219,14 @@ class _Native:
         self.keep = keep
         self.pid = os.getpid()
         self.status = None  # the _StatusLine, stopped before the handle is freed
+        # Result structs made once and reused by every call: the library rewrites all of their
+        # version's bytes at each call that succeeds (and leaves the version as it was).
+        self.result = lib.new_versioned(_lib.EpochResult)
+        self.device = lib.new_versioned(_lib.DeviceEnergy)
+        self.live = lib.new_versioned(_lib.Live) if lib.has("ct_get_live") else None
+        # Each device's dict without its figures, by index: what describes a device (component,
+        # name, meter, provenance, uuid, index) is fixed when the tracker opens.
+        self.device_info = {}
 
     def alive(self):
         return bool(self.handle) and os.getpid() == self.pid
@@ -245,14 +253,16 @@ def _provenance(p):
     return name
 
 
-def _device_dict(d):
+def _device_info(d):
+    """What describes device d, in the order of the dicts returned: its figures (lost,
+    energy_j) are filled in for each call."""
     out = {
         "component": _text(d.component),
         "name": _text(d.name),
         "meter": _text(d.meter),
         "provenance": _provenance(d.provenance),
-        "lost": bool(d.lost),
-        "energy_j": d.energy_j,
+        "lost": False,
+        "energy_j": 0.0,
     }
     if d.uuid:
         out["uuid"] = _text(d.uuid)
@@ -262,14 +272,20 @@ def _device_dict(d):
 
 
 def _devices(native, accessor, n):
-    """[dict] of devices 0..n-1 through ct_epoch_device() or ct_summary_device()."""
-    lib = native.lib
+    """[dict] of devices 0..n-1 through ct_epoch_device() or ct_summary_device(): the figures
+    read at each call, the rest described once per tracker."""
+    d, info, handle = native.device, native.device_info, native.handle
     out = []
     for i in range(n):
-        d = lib.new_versioned(_lib.DeviceEnergy)
-        if accessor(native.handle, i, byref(d)) != CT_OK:
+        if accessor(handle, i, d) != CT_OK:
             break
-        out.append(_device_dict(d))
+        desc = info.get(i)
+        if desc is None:
+            desc = info[i] = _device_info(d)
+        dev = desc.copy()
+        dev["lost"] = bool(d.lost)
+        dev["energy_j"] = d.energy_j
+        out.append(dev)
     return out
 
 
@@ -487,8 +503,8 @@ class CarbonTracker:
             if not self._running():
                 return None
             lib = self._native.lib
-            res = lib.new_versioned(_lib.EpochResult)
-            rc = lib.ct_epoch_end(self._native.handle, byref(res))
+            res = self._native.result
+            rc = lib.ct_epoch_end(self._native.handle, res)
             out = None
             if rc in (CT_OK, CT_ESTOPPED, CT_EBUDGET) and res.epoch > 0:
                 out = _epoch_dict(res, _devices(self._native, lib.ct_epoch_device,
@@ -511,7 +527,7 @@ class CarbonTracker:
                 self._close()
                 raise SystemExit(0)
             self._after_call(rc)
-            if self._running() and self._finished():
+            if self._native.handle and self._finished():  # not closed by an ignored error
                 self._close()
             return out
 
@@ -612,9 +628,14 @@ class CarbonTracker:
         return self._native is not None and self._native.alive()
 
     def _finished(self):
-        lib = self._native.lib
-        s = lib.new_versioned(_lib.Summary)
-        return lib.ct_get_summary(self._native.handle, byref(s)) == CT_OK and s.finished
+        """Whether the library ended monitoring: ct_get_live() reads only the flag and the
+        running figures, where ct_get_summary() would add up every epoch so far."""
+        native = self._native
+        if native.live is not None:
+            return native.lib.ct_get_live(native.handle, native.live) == CT_OK and \
+                bool(native.live.finished)
+        s = native.lib.new_versioned(_lib.Summary)
+        return native.lib.ct_get_summary(native.handle, byref(s)) == CT_OK and bool(s.finished)
 
     def _summary_dict(self):
         """ct_summary_json() as a dict, its numbers replaced by the exact doubles of
@@ -681,8 +702,10 @@ class CarbonTracker:
 
     def _note_lost(self, devices):
         for d in devices:
+            if not d["lost"]:
+                continue
             key = (d["component"], d["name"], d.get("index"))
-            if d["lost"] and key not in self._lost_seen:
+            if key not in self._lost_seen:
                 self._lost_seen.add(key)
                 if not self.ignore_errors and self._pending is None:
                     self._pending = DeviceLostError(

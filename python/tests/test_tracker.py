@@ -626,6 +626,45 @@ class TestErrors(_support.FixtureTestCase):
         self.assertNotIn("Ignored error", buf.getvalue())
 
 
+    def test_device_figures_are_read_every_epoch(self):
+        # What describes a device is read once per tracker, its figures at every call: each
+        # epoch's energies and lost flags are its own, every dict is a new one, in the same
+        # key order.
+        t, buf = quiet(epochs=4, update_interval=10, ignore_errors=True)
+        keys = ["component", "name", "meter", "provenance", "lost", "energy_j"]
+        steps = [{"intel-rapl:0": 1000000, "intel-rapl:1:0": 250000},
+                 {"intel-rapl:0": 3000000, "intel-rapl:1": 7000000},
+                 {"intel-rapl:0:0": 5}]
+        results = []
+        with contextlib.redirect_stdout(buf):
+            for k, step in enumerate(steps):
+                t.epoch_start()
+                for zone, uj in step.items():
+                    self.fx.advance(zone, uj)
+                if k == 2:
+                    self.break_counter("intel-rapl:1")
+                results.append(t.epoch_end())
+            summary = t.summary
+            t.stop()
+        names = {"intel-rapl:0": "cpu:0", "intel-rapl:0:0": "dram:0", "intel-rapl:1": "cpu:1",
+                 "intel-rapl:1:0": "dram:1"}
+        for k, (r, step) in enumerate(zip(results, steps)):
+            self.assertEqual([d["name"] for d in r["devices"]],
+                             ["cpu:0", "dram:0", "cpu:1", "dram:1"])
+            for d in r["devices"]:
+                self.assertEqual(list(d), keys)
+                self.assertEqual((d["component"], d["meter"], d["provenance"]),
+                                 ("cpu", "rapl-powercap", "measured"))
+                uj = next((v for z, v in step.items() if names[z] == d["name"]), 0)
+                self.assertEqual(d["energy_j"], uj / 1e6, (k, d["name"]))
+                self.assertIs(d["lost"], k == 2 and d["name"] == "cpu:1")
+        self.assertIsNot(results[0]["devices"][0], results[1]["devices"][0])
+        results[0]["devices"][0]["name"] = "changed by the caller"
+        self.assertEqual(results[1]["devices"][0]["name"], "cpu:0")
+        self.assertEqual([d["energy_j"] for d in summary["devices"]],
+                         [4.0, 5e-06, 7.0, 0.25])
+
+
 class TestConfirm(_support.FixtureTestCase):
     def run_confirm(self, answers, **kw):
         buf = io.StringIO()
@@ -722,6 +761,41 @@ class TestAbandoned(_support.FixtureTestCase):
             self.fx.advance("intel-rapl:0", 5000000)
             self.assertEqual(t.epoch_end()["energy_j"], 5.0)
             t.stop()
+        self.assertEqual(buf.getvalue().count("Finished monitoring."), 1)
+
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs fork")
+    def test_tracker_opened_in_a_forked_child(self):
+        # A child forked while the parent's tracker runs opens its own: it measures its own
+        # epochs and devices, and the parent's tracker goes on unchanged.
+        t, buf = quiet(epochs=3, update_interval=10, log_dir=self.fx.logs)
+        with contextlib.redirect_stdout(buf):
+            t.epoch_start()
+            self.fx.advance("intel-rapl:0", 1000000)
+            t.epoch_end()
+            pid = os.fork()
+            if pid == 0:
+                ok = False
+                try:
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        child = CarbonTracker(epochs=2, update_interval=10, verbose=0)
+                        child.epoch_start()
+                        self.fx.advance("intel-rapl:1", 2000000)
+                        r = child.epoch_end()
+                        child.stop()
+                    ok = (r["epoch"] == 1 and dev(r, "cpu:1")["energy_j"] == 2.0
+                          and dev(r, "cpu:0")["energy_j"] == 0.0 and t.epoch_end() is None)
+                finally:
+                    os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+            t.epoch_start()
+            self.fx.advance("intel-rapl:0", 3000000)
+            r = t.epoch_end()
+            t.stop()
+        self.assertEqual(r["epoch"], 2)
+        self.assertEqual(dev(r, "cpu:0")["energy_j"], 3.0)
+        self.assertEqual(dev(r, "cpu:1")["energy_j"], 0.0)
         self.assertEqual(buf.getvalue().count("Finished monitoring."), 1)
 
 
