@@ -515,6 +515,32 @@ class Report:
                  "the process's own start-up.")
         self.sections["cpu-accounting"] = text
 
+    # ---- Python: epoch_start()+epoch_end() through the package ----------------------------------
+    def python_epoch(self):
+        py = load(os.path.join(self.dir, "python_epoch.json"))
+        if not py:
+            self.sections["python"] = "Not measured."
+            return
+        text = table(["pairs", "devices", "pair median (us)", "pair p99 (us)",
+                      "epoch_start median (us)", "epoch_end median (us)", "Python"],
+                     [[py["pairs"], py["devices"], fmt(py["pair_us_median"], 1),
+                       fmt(py["pair_us_p99"], 1), fmt(py["start_us_median"], 1),
+                       fmt(py["end_us_median"], 1), py["python"]]])
+        lib = load(os.path.join(self.dir, "library.json"), {}).get("epoch_logs")
+        if lib:
+            text += ("\n\nOf the pair, the library's own `ct_epoch_start` + `ct_epoch_end` with the "
+                     f"log files take {fmt(lib['start_us_median'] + lib['end_us_median'], 1)} us "
+                     "(medians, Library above); the rest is the package: the ctypes calls (one "
+                     "`ct_epoch_device` per device, `ct_get_live` for whether monitoring ended) "
+                     "and the returned dict.")
+        self.sections["python"] = text
+        self.target("Python epoch_start()+epoch_end() with logs < 100 us",
+                    f"{py['pair_us_median']:.1f} us median, p99 {py['pair_us_p99']:.1f} us "
+                    f"({py['pairs']} pairs, {py['devices']} devices, log files on)",
+                    py["pair_us_median"] < 100,
+                    "see Python: the library's epoch calls with the log files and the package's "
+                    "ctypes calls per device")
+
     # ---- accuracy ------------------------------------------------------------------------------
     def accuracy(self):
         acc = os.path.join(self.dir, "accuracy")
@@ -762,6 +788,7 @@ class Report:
         self.sampler()
         self.library()
         self.rates()
+        self.python_epoch()
         self.accuracy()
         self.finish_targets()
         m = self.machine
@@ -787,7 +814,7 @@ class Report:
     def text(self):
         out = []
         for name in ["summary", "machine", "wrap", "startup", "sampler", "rates", "library",
-                     "cpu-accounting", "accuracy"]:
+                     "cpu-accounting", "python", "accuracy"]:
             out.append(f"## {name}\n\n{self.sections.get(name, '')}\n")
         return "\n".join(out)
 

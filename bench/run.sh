@@ -58,10 +58,12 @@ export CARBONTRACKER_ZONE=DK
 if [ "$QUICK" = 1 ]; then
     RUNS_1=3 RUNS_10=2 RUNS_60=1 N_LONG=20 SAMPLER_READS=20000 CG_READS=(200 600)
     LIB_ARGS=(--epochs 2000 --opens 10 --day-samples 86400 --live-s 5 --cpu-s 1)
+    PY_PAIRS=1000
     ACC_S=3 SWEEP_SEEDS=(1)
 else
     RUNS_1=9 RUNS_10=5 RUNS_60=3 N_LONG=60 SAMPLER_READS=100000 CG_READS=(1000 3000)
     LIB_ARGS=(--epochs 10000 --opens 50 --day-samples 86400 --live-s 6 --cpu-s 3)
+    PY_PAIRS=5000
     ACC_S=10 SWEEP_SEEDS=(1 2 3)
 fi
 
@@ -171,6 +173,12 @@ sampler intel-gpu-hwmon --meter intel-gpu-hwmon --gpus intel --proc "$PROC"
 # ---- library ----------------------------------------------------------------------------------
 phase "library"
 "$B/bench_library" "${LIB_ARGS[@]}" >"$OUT/library.json" || failed "bench_library"
+
+# What an epoch costs a Python training loop: epoch_start()+epoch_end() through the package of this
+# tree over this build's library, the log files on, on the two-socket fixture.
+phase "python"
+CARBONTRACKER_LIBRARY=$BUILD/libcarbontracker.so python3 "$SRC/bench/python_epoch.py" \
+    --pairs "$PY_PAIRS" --out "$OUT/python_epoch.json" >/dev/null || failed "python epoch"
 
 # Where a tracked run's start-up instructions go (user space only; callgrind).
 if command -v valgrind >/dev/null 2>&1; then
