@@ -3,7 +3,9 @@
  * through it (energy/agent.c): a tracker whose own RAPL read is refused measures, through the
  * agent's socket, exactly the energy the agent's fixture counters advanced; the agent counts from
  * its own start; a tracker whose agent stops marks its devices lost and keeps their energy; the
- * socket's mode is the one asked for and a live agent's socket is not taken over.
+ * meter connects again after a dropped connection (nothing missed) and to a restarted agent
+ * (counting from its start, the gap marked lost); the socket's mode is the one asked for and a
+ * live agent's socket is not taken over.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,17 +15,22 @@
 #include <cmocka.h>
 
 #include "agent/agent.h"
+#include "backends.h"
 #include "carbontracker.h"
 #include "cpu_fixture.h"
 #include "ct_assert.h"
+#include "energy/meter.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 struct fx {
@@ -44,6 +51,23 @@ static void *serve(void *arg)
     return NULL;
 }
 
+/* An agent on the readable tree, serving f->sock from a thread of this process. */
+static void start_agent(struct fx *f)
+{
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->agent_sys;
+    o.proc_root = f->proc;
+    o.zone = "DK";
+    o.log_dir = NULL;
+    o.update_interval_s = 10;
+    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    char err[512] = "";
+    assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_agent_listen(f->agent, f->sock, 0600, -1, err, sizeof(err)), CT_OK);
+    assert_int_equal(pthread_create(&f->thread, NULL, serve, f->agent), 0);
+    f->running = 1;
+}
+
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -62,18 +86,7 @@ static int setup(void **state)
     f->settings[0] = malloc(strlen(f->sock) + 16);
     sprintf(f->settings[0], "agent.socket=%s", f->sock);
 
-    ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->agent_sys;
-    o.proc_root = f->proc;
-    o.zone = "DK";
-    o.log_dir = NULL;
-    o.update_interval_s = 10;
-    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
-    char err[512] = "";
-    assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
-    assert_int_equal(ct_agent_listen(f->agent, f->sock, 0600, -1, err, sizeof(err)), CT_OK);
-    assert_int_equal(pthread_create(&f->thread, NULL, serve, f->agent), 0);
-    f->running = 1;
+    start_agent(f);
     *state = f;
     return 0;
 }
@@ -158,6 +171,137 @@ static void test_tracker_measures_through_the_agent(void **state)
     assert_int_equal(access(f->sock, F_OK), -1); /* removed at free */
 }
 
+/* The agent meter alone (as the tracker's ledger drives it), on the fixture's agent. */
+struct meter_fx {
+    struct ct__settings settings;
+    struct ct__probe_ctx ctx;
+    void *state;
+    struct ct__reading r[CT_MAX_DEVICES];
+};
+
+static void meter_open(struct fx *f, struct meter_fx *m)
+{
+    ct_options o = CT_OPTIONS_INIT;
+    o.sysfs_root = f->user_sys;
+    o.proc_root = f->proc;
+    o.settings = (const char *const *)f->settings;
+    char why[512] = "";
+    memset(m, 0, sizeof(*m));
+    assert_int_equal(ct__backends_resolve(&m->settings, &o, why, sizeof(why)), CT_OK);
+    m->ctx = (struct ct__probe_ctx){.sysfs_fd = -1, .proc_fd = -1, .settings = &m->settings};
+    assert_int_equal(ct__meter_agent.probe(&m->ctx, &m->state, why, sizeof(why)), CT_OK);
+    assert_int_equal(ct__meter_agent.describe(m->state, (struct ct__meter_dev[CT_MAX_DEVICES]){0},
+                                              CT_MAX_DEVICES),
+                     2);
+}
+
+static void meter_close(struct meter_fx *m)
+{
+    ct__meter_agent.close(m->state);
+    ct__settings_free(&m->settings);
+}
+
+/* The connected Unix sockets of this process whose peer is the agent: the meter's, found from
+ * outside the meter (the agent's own listening socket and clients are on the other side). */
+static int sockets(int *fds, int max)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        int fd = atoi(e->d_name);
+        struct stat st;
+        if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            continue;
+        fds[n++] = fd;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A dropped connection (the agent closed it) is made again at once, and the same agent's counters
+ * go on: nothing is missed, nothing is lost. */
+static void test_meter_reconnects_to_the_same_agent(void **state)
+{
+    struct fx *f = *state;
+    struct meter_fx m;
+    int before[64], after[64];
+    int nb = sockets(before, 64);
+    meter_open(f, &m);
+    int na = sockets(after, 64), mine = -1;
+    for (int i = 0; i < na; i++) {
+        int seen = 0;
+        for (int k = 0; k < nb; k++)
+            seen |= after[i] == before[k];
+        struct sockaddr_un peer;
+        socklen_t len = sizeof(peer);
+        /* the meter's end: connected to the agent's path, not the agent's accepted end */
+        if (!seen && getpeername(after[i], (struct sockaddr *)&peer, &len) == 0 &&
+            len > sizeof(sa_family_t) && strcmp(peer.sun_path, f->sock) == 0)
+            mine = after[i];
+    }
+    assert_true(mine >= 0);
+
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 3000000), 0);
+    usleep(20000); /* past the agent's 10 ms read coalescing */
+    uint64_t now = 1000000000ull;
+    assert_int_equal(ct__meter_agent.read(m.state, now, m.r), CT_OK);
+    assert_int_equal(m.r[0].energy_uj, 3000000);
+    assert_int_equal(m.r[0].lost, 0);
+
+    assert_int_equal(shutdown(mine, SHUT_RDWR), 0); /* as the agent does to an idle client */
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 1500000), 0);
+    usleep(20000);
+    assert_int_equal(ct__meter_agent.read(m.state, now + 1000000000ull, m.r), CT_OK);
+    assert_int_equal(m.r[0].energy_uj, 4500000); /* exact: the same counters */
+    assert_int_equal(m.r[0].lost, 0);
+    assert_int_equal(m.r[1].lost, 0);
+    meter_close(&m);
+}
+
+/* A restarted agent counts from its own start: the energy while no agent ran is missing and the
+ * devices say lost; what the new agent measures is added to what the old one had. Until it is
+ * back, the meter tries again at most every 5 s and keeps the devices' energy. */
+static void test_meter_reconnects_to_a_restarted_agent(void **state)
+{
+    struct fx *f = *state;
+    struct meter_fx m;
+    meter_open(f, &m);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 2000000), 0);
+    usleep(20000);
+    uint64_t now = 1000000000ull;
+    assert_int_equal(ct__meter_agent.read(m.state, now, m.r), CT_OK);
+    assert_int_equal(m.r[0].energy_uj, 2000000);
+
+    stop_agent(f);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 700000), 0); /* no agent: missed */
+    assert_int_equal(ct__meter_agent.read(m.state, now + 1000000000ull, m.r), CT_EIO);
+    assert_int_equal(m.r[0].energy_uj, 2000000);
+    assert_int_equal(m.r[0].lost, 1);
+    char why[256] = "";
+    ct__meter_agent.read_error(m.state, why, sizeof(why));
+    ct_assert_contains(why, f->sock);
+
+    start_agent(f);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 400000), 0);
+    usleep(20000);
+    /* 2 s after the failed try: not yet tried again */
+    assert_int_equal(ct__meter_agent.read(m.state, now + 3000000000ull, m.r), CT_EIO);
+    assert_int_equal(m.r[0].lost, 1);
+    /* 6 s after: connected; the new agent's 0.4 J since its start are added, the gap is lost */
+    assert_int_equal(ct__meter_agent.read(m.state, now + 7000000000ull, m.r), CT_OK);
+    assert_int_equal(m.r[0].energy_uj, 2400000);
+    assert_int_equal(m.r[0].lost, 1);
+    assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 100000), 0);
+    usleep(20000);
+    assert_int_equal(ct__meter_agent.read(m.state, now + 8000000000ull, m.r), CT_OK);
+    assert_int_equal(m.r[0].energy_uj, 2500000);
+    assert_int_equal(m.r[0].lost, 0); /* this reading missed nothing */
+    assert_int_equal(ct__meter_agent.max_interval_ns(m.state), 10000000000ull);
+    meter_close(&m);
+}
+
 static void test_live_socket_is_not_taken_over(void **state)
 {
     struct fx *f = *state;
@@ -217,6 +361,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tracker_measures_through_the_agent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meter_reconnects_to_the_same_agent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meter_reconnects_to_a_restarted_agent, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_live_socket_is_not_taken_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_meter_on_metrics, setup, teardown),
     };
