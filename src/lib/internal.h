@@ -77,14 +77,21 @@ void ct__fmt_plain(double v, char *buf, size_t len);
 /* Python repr() of a float: the shortest text that reads back to the same double
  * ("151.6503", "1.58", "481.0"). */
 void ct__fmt_repr(double v, char *buf, size_t len);
-/* JSON numbers as the logs write them (util/jsonnum.c), at p; each returns the length and none
- * promises a NUL after it. ct__json_real: jansson's text of a real byte for byte ("%.17g", ".0"
- * when it would read back as an integer, no '+' or leading zeros in the exponent), "null" when not
- * finite; it may use CT__JSON_REAL_MAX bytes at p. ct__json_u64: an unsigned integer (at most 20
- * bytes). */
+/* JSON text as jansson writes it, byte for byte (util/jsonout.c). ct__json_real: a real at p
+ * ("%.17g", ".0" when it would read back as an integer, no '+' or leading zeros in the exponent;
+ * "null" when not finite), using at most CT__JSON_REAL_MAX bytes there, no NUL promised; returns
+ * the length. ct__json_real_prec: the same with prec significant digits (JSON_REAL_PRECISION;
+ * 0: 17). ct__json_u64: an unsigned integer (at most 20 bytes), its length. */
 #define CT__JSON_REAL_MAX 32
 size_t ct__json_real(char *p, double v);
+size_t ct__json_real_prec(char *p, double v, int prec);
 size_t ct__json_u64(char *p, uint64_t v);
+/* What json_dumps(v, flags) gives for a jansson tree (declared here as struct json_t so that this
+ * header needs no jansson): indent -1 JSON_COMPACT, 0 neither, n > 0 JSON_INDENT(n); prec as
+ * JSON_REAL_PRECISION (0: 17); any value at the root (JSON_ENCODE_ANY). A new NUL-terminated
+ * text (*len its length when len is given; free() it), or NULL when out of memory. */
+struct json_t;
+char *ct__json_text(const struct json_t *v, int indent, int prec, size_t *len);
 /* Seconds as upstream names a refresh period: "900" for whole seconds, else "%g". */
 void ct__fmt_seconds(double s, char *buf, size_t len);
 

@@ -244,7 +244,7 @@ CT_API int ct_summary_json(const ct_tracker *t, char **json)
     }
     free(cs);
     json_object_set_new(root, "intensity_samples", samples);
-    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    *json = ct__json_text(root, 2, 15, NULL); /* JSON_INDENT(2) | JSON_REAL_PRECISION(15) */
     json_decref(root);
     return *json ? CT_OK : CT_ENOMEM;
 }
@@ -268,7 +268,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
         ct__backends_resolve(&settings, &o, why, sizeof(why)) != CT_OK) {
         ct__settings_free(&settings);
         json_t *e = json_pack("{s:s}", "error", why);
-        *json = e ? json_dumps(e, JSON_INDENT(2)) : NULL;
+        *json = e ? ct__json_text(e, 2, 0, NULL) : NULL; /* JSON_INDENT(2) */
         json_decref(e);
         return CT_EINVAL;
     }
@@ -377,7 +377,7 @@ CT_API int ct_probe_json(const ct_options *opts, char **json)
     }
     json_object_set_new(root, "intensity", ij);
     json_object_set_new(root, "pue", num(isnan(o.pue) ? CT__PUE_DEFAULT : o.pue));
-    *json = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    *json = ct__json_text(root, 2, 15, NULL); /* JSON_INDENT(2) | JSON_REAL_PRECISION(15) */
     json_decref(root);
     if (rc != CT_OK)
         return rc;

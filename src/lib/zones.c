@@ -94,7 +94,7 @@ CT_API int ct_zones_json(char **json)
     if (clouds == NULL)
         goto cleanup;
     json_object_set_new(root, "cloud_regions", clouds);
-    *json = json_dumps(root, JSON_COMPACT);
+    *json = ct__json_text(root, -1, 0, NULL); /* JSON_COMPACT */
     rc = *json != NULL ? CT_OK : CT_ENOMEM;
 cleanup:
     json_decref(zones);

@@ -265,6 +265,119 @@ static void test_json_real(void **state)
     }
 }
 
+/* ct__json_real_prec against jansson with JSON_REAL_PRECISION(prec), every precision. */
+static void test_json_real_precision(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    for (int i = 0; i < 60000; i++) {
+        int prec = 1 + (int)(next_rand(&seed) % 17);
+        uint64_t bits = next_rand(&seed);
+        double v = ldexp(1.0 + (double)(bits >> 12) / 4503599627370496.0,
+                         (int)(next_rand(&seed) % 70) - 18);
+        if (bits & 1)
+            v = -v;
+        if (i % 7 == 0)
+            v = round(v * 1000.0) / 1000.0; /* short decimals: trailing zeros, ties */
+        char got[CT__JSON_REAL_MAX];
+        size_t n = ct__json_real_prec(got, v, prec);
+        json_t *r = json_real(v);
+        char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_REAL_PRECISION(prec));
+        json_decref(r);
+        if (!want || strlen(want) != n || memcmp(got, want, n) != 0)
+            print_error("ct__json_real_prec(%.17g, %d) = \"%.*s\", jansson \"%s\"\n", v, prec,
+                        (int)n, got, want ? want : "(none)");
+        assert_non_null(want);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(got, want, n);
+        free(want);
+    }
+}
+
+/* A random jansson tree: objects, arrays, strings with escapes and UTF-8, integers, reals. */
+static json_t *random_tree(uint64_t *seed, int depth)
+{
+    static const char *const strs[] = {"",
+                                       "cpu:0",
+                                       "a \"quoted\" \\ path/x",
+                                       "tab\there\nline",
+                                       "\x01\x1f\x7f bell\b feed\f cr\r",
+                                       "Grüße, 東京 ✓",
+                                       "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz"};
+    int kind = (int)(next_rand(seed) % (depth > 3 ? 6 : 8));
+    switch (kind) {
+    case 0:
+        return json_string(strs[next_rand(seed) % (sizeof(strs) / sizeof(strs[0]))]);
+    case 1:
+        return json_integer((json_int_t)(next_rand(seed) % 2000001) - 1000000);
+    case 2: {
+        uint64_t b = next_rand(seed);
+        double v;
+        memcpy(&v, &b, sizeof(v));
+        return json_real(isfinite(v) ? v : 0.5);
+    }
+    case 3:
+        return json_real(
+            ldexp((double)(next_rand(seed) % 100000000), -(int)(next_rand(seed) % 40)));
+    case 4:
+        return next_rand(seed) % 3 == 0 ? json_null() : json_boolean(next_rand(seed) % 2);
+    case 5:
+        return json_integer(next_rand(seed) % 2 ? INT64_MAX : INT64_MIN);
+    case 6: {
+        json_t *o = json_object();
+        int n = (int)(next_rand(seed) % 5);
+        for (int i = 0; i < n; i++) {
+            char key[32];
+            snprintf(key, sizeof(key), i % 2 ? "k\"%d" : "key_%d", (int)(next_rand(seed) % 50));
+            json_object_set_new(o, key, random_tree(seed, depth + 1));
+        }
+        return o;
+    }
+    default: {
+        json_t *a = json_array();
+        int n = (int)(next_rand(seed) % 5);
+        for (int i = 0; i < n; i++)
+            json_array_append_new(a, random_tree(seed, depth + 1));
+        return a;
+    }
+    }
+}
+
+/* ct__json_text against json_dumps for the flags the library writes with. */
+static void test_json_text(void **state)
+{
+    (void)state;
+    const struct {
+        int indent, prec;
+        size_t flags;
+    } modes[] = {
+        {-1, 0, JSON_COMPACT},
+        {0, 0, 0},
+        {2, 0, JSON_INDENT(2)},
+        {2, 15, JSON_INDENT(2) | JSON_REAL_PRECISION(15)},
+        {4, 6, JSON_INDENT(4) | JSON_REAL_PRECISION(6)},
+    };
+    uint64_t seed = 0x853c49e6748fea9bull;
+    for (int i = 0; i < 3000; i++) {
+        json_t *tree = random_tree(&seed, 0);
+        for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+            size_t n = 0;
+            char *got = ct__json_text(tree, modes[m].indent, modes[m].prec, &n);
+            char *want = json_dumps(tree, modes[m].flags | JSON_ENCODE_ANY);
+            assert_non_null(got);
+            assert_non_null(want);
+            if (strcmp(got, want) != 0)
+                print_error("mode %zu:\n%s\njansson:\n%s\n", m, got, want);
+            assert_string_equal(got, want);
+            assert_int_equal(n, strlen(want));
+            free(got);
+            free(want);
+        }
+        json_decref(tree);
+    }
+    assert_null(ct__json_text(NULL, -1, 0, NULL));
+}
+
 static void test_json_u64(void **state)
 {
     (void)state;
@@ -290,6 +403,8 @@ int main(void)
         cmocka_unit_test(test_fmt_plain_truncates),
         cmocka_unit_test(test_json_real),
         cmocka_unit_test(test_json_u64),
+        cmocka_unit_test(test_json_real_precision),
+        cmocka_unit_test(test_json_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -457,7 +457,7 @@ CT_API int ct_parse_jobs_json(const ct_parse_result *r, char **json)
     *json = NULL;
     struct jb b = {0};
     json_t *jobs = jobs_json(&b, r);
-    char *text = b.bad ? NULL : json_dumps(jobs, JSON_INDENT(2));
+    char *text = b.bad ? NULL : ct__json_text(jobs, 2, 0, NULL); /* JSON_INDENT(2) */
     json_decref(jobs);
     if (!text)
         return CT_ENOMEM;
@@ -559,20 +559,11 @@ static void jw_end(struct jw *w, char close)
  * depth: its lines are jansson's, each moved right by the depth. */
 static void jw_json(struct jw *w, json_t *v)
 {
-    char small[64];
     if (!v) {
         w->err = CT_ENOMEM;
         return;
     }
-    if (!json_is_object(v) && !json_is_array(v)) {
-        size_t n = json_dumpb(v, small, sizeof(small), JSON_ENCODE_ANY);
-        if (n > 0 && n <= sizeof(small)) {
-            jw_put(w, small, n);
-            json_decref(v);
-            return;
-        }
-    }
-    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    char *text = ct__json_text(v, 2, 0, NULL); /* JSON_INDENT(2) | JSON_ENCODE_ANY */
     json_decref(v);
     if (!text) {
         w->err = CT_ENOMEM;

@@ -101,13 +101,13 @@ static void write_locked(struct ct__jsonl *j, const char *text, size_t n)
  * Lock held by the caller. */
 static void emit_locked(struct ct__jsonl *j, json_t *o)
 {
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    size_t n = 0;
+    char *text = ct__json_text(o, -1, 0, &n); /* json_dumps(o, JSON_COMPACT), without printf */
     json_decref(o);
     if (!text) {
         j->failed = 1;
         return;
     }
-    size_t n = strlen(text);
     text[n] = '\n'; /* replaces the NUL: one write for the whole line */
     write_locked(j, text, n + 1);
     free(text);
