@@ -5,6 +5,9 @@
  * CPU time (compared with getrusage). Prints one JSON object on stdout.
  *
  * usage: bench_library [--epochs N] [--opens N] [--day-samples N] [--live-s S] [--cpu-s S]
+ *        bench_library --wake-only S: only the bare 1 kHz wake-up reference, for S seconds
+ *        (bench/rates.sh runs it between the tracker's 1 kHz runs: the floor under the same
+ *        conditions)
  */
 #include "bench_common.h"
 
@@ -290,6 +293,17 @@ int main(int argc, char **argv)
 {
     struct cfg c = {
         .epochs = 10000, .opens = 50, .day_samples = 86400, .live_s = 6.0, .cpu_s = 3.0};
+    if (argc == 3 && strcmp(argv[1], "--wake-only") == 0) {
+        double s = atof(argv[2]);
+        if (!(s > 0 && s <= 3600)) {
+            fputs("bench_library: --wake-only wants seconds, 0 to 3600\n", stderr);
+            return 2;
+        }
+        printf("{\"seconds\":%g", s);
+        wake_reference(0.001, (long)(s * 1000 + 0.5), "wake_1khz");
+        printf("}\n");
+        return 0;
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--epochs") == 0)
             c.epochs = atol(argv[i + 1]);

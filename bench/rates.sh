@@ -6,7 +6,8 @@
 #
 # Writes $OUT/rates.jsonl (bench_exec's lines, labels rate-HZ-N and rbare-N) and, per tracked run,
 # $OUT/rate-HZ-N-RUN.json (the --json summary) and $OUT/rate-HZ-N-RUN.samples (how many sample
-# records its log holds: the rate the tracker really kept).
+# records its log holds: the rate the tracker really kept); $OUT/rate-floor.jsonl, the bare 1 kHz
+# wake-up measured before and after each 1 kHz run.
 set -euo pipefail
 : "${CT:?}" "${B:?}" "${OUT:?}" "${TMP:?}"
 QUICK=${QUICK:-0}
@@ -31,7 +32,17 @@ rate() { # HZ N RUN: one tracked sleep N at HZ, its own log directory
 }
 
 # 1 kHz and the sweep: one run at a time (a busy neighbour would make ticks late and skipped).
-for r in $(seq 1 "$KHZ_RUNS"); do rate 1000 "$KHZ_S" "$r"; done
+# Around each 1 kHz run, a thread that does nothing but wake every millisecond for as long (the
+# floor of any 1 kHz sampler under the same conditions: this machine's wake-up cost drifts).
+floor() {
+    "$B/bench_library" --wake-only "$KHZ_S" >>"$OUT/rate-floor.jsonl" ||
+        echo "rates: the wake-up floor failed" >&2
+}
+floor
+for r in $(seq 1 "$KHZ_RUNS"); do
+    rate 1000 "$KHZ_S" "$r"
+    floor
+done
 for hz in "${SWEEP_HZ[@]}"; do rate "$hz" "$SWEEP_S" 1; done
 # 1 Hz: tracked and bare side by side, started 1 s apart (the only moments with work).
 pids=()
