@@ -175,10 +175,13 @@ phase "library"
 "$B/bench_library" "${LIB_ARGS[@]}" >"$OUT/library.json" || failed "bench_library"
 
 # What an epoch costs a Python training loop: epoch_start()+epoch_end() through the package of this
-# tree over this build's library, the log files on, on the two-socket fixture.
+# tree over this build's library, the log files on, on the two-socket fixture. Three processes, one
+# after the other (the first after a while of other work runs colder).
 phase "python"
-CARBONTRACKER_LIBRARY=$BUILD/libcarbontracker.so python3 "$SRC/bench/python_epoch.py" \
-    --pairs "$PY_PAIRS" --out "$OUT/python_epoch.json" >/dev/null || failed "python epoch"
+for r in 1 2 3; do
+    CARBONTRACKER_LIBRARY=$BUILD/libcarbontracker.so python3 "$SRC/bench/python_epoch.py" \
+        --pairs "$PY_PAIRS" --out "$OUT/python_epoch-$r.json" >/dev/null || failed "python epoch"
+done
 
 # Where a tracked run's start-up instructions go (user space only; callgrind).
 if command -v valgrind >/dev/null 2>&1; then
