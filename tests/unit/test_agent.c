@@ -51,16 +51,24 @@ static void *serve(void *arg)
     return NULL;
 }
 
-/* An agent on the readable tree, serving f->sock from a thread of this process. */
-static void start_agent(struct fx *f)
+/* The options of an agent (sys: its readable tree) or a tracker (the tree it may not read) here:
+ * the fixture's proc tree, zone DK, no logs, no NVIDIA library. */
+static ct_options options(struct fx *f, const char *sys)
 {
     ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->agent_sys;
+    o.sysfs_root = sys;
     o.proc_root = f->proc;
     o.zone = "DK";
     o.log_dir = NULL;
     o.update_interval_s = 10;
     o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    return o;
+}
+
+/* An agent on the readable tree, serving f->sock from a thread of this process. */
+static void start_agent(struct fx *f)
+{
+    ct_options o = options(f, f->agent_sys);
     char err[512] = "";
     assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
     assert_int_equal(ct_agent_listen(f->agent, f->sock, 0600, -1, err, sizeof(err)), CT_OK);
@@ -117,13 +125,7 @@ static int teardown(void **state)
 
 static ct_tracker *open_tracker(struct fx *f)
 {
-    ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->user_sys;
-    o.proc_root = f->proc;
-    o.zone = "DK";
-    o.log_dir = NULL;
-    o.update_interval_s = 10;
-    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    ct_options o = options(f, f->user_sys);
     o.settings = (const char *const *)f->settings;
     o.epochs = 3;
     ct_tracker *t = NULL;
@@ -181,9 +183,7 @@ struct meter_fx {
 
 static void meter_open(struct fx *f, struct meter_fx *m)
 {
-    ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->user_sys;
-    o.proc_root = f->proc;
+    ct_options o = options(f, f->user_sys);
     o.settings = (const char *const *)f->settings;
     char why[512] = "";
     memset(m, 0, sizeof(*m));
@@ -305,11 +305,7 @@ static void test_meter_reconnects_to_a_restarted_agent(void **state)
 static void test_live_socket_is_not_taken_over(void **state)
 {
     struct fx *f = *state;
-    ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->agent_sys;
-    o.proc_root = f->proc;
-    o.zone = "DK";
-    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
+    ct_options o = options(f, f->agent_sys);
     ct_agent *second = NULL;
     char err[512] = "";
     assert_int_equal(ct_agent_open(&second, &o, err, sizeof(err)), CT_OK);
@@ -329,12 +325,8 @@ static void test_node_meter_on_metrics(void **state)
     assert_int_equal(
         cpf_hwmon(f->agent_sys, "LNXSYSTM:00/LNXSYBUS:00/ACPI000D:00", 7, "power_meter"), 0);
     assert_int_equal(cpf_hwmon_set_u64(f->agent_sys, 7, "power1_average", 350000000ULL), 0);
-    ct_options o = CT_OPTIONS_INIT;
-    o.sysfs_root = f->agent_sys;
-    o.proc_root = f->proc;
-    o.zone = "DK";
+    ct_options o = options(f, f->agent_sys);
     o.update_interval_s = 0.1;
-    o.nvml_library = "/nonexistent/libnvidia-ml.so.1";
     char err[512] = "";
     assert_int_equal(ct_agent_open(&f->agent, &o, err, sizeof(err)), CT_OK);
     assert_int_equal(pthread_create(&f->thread, NULL, serve, f->agent), 0);
