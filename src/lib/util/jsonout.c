@@ -229,7 +229,7 @@ static char *room(struct jtext *t, size_t n)
     return t->p + t->len;
 }
 
-static void put(struct jtext *t, const char *s, size_t n)
+static void text_put(struct jtext *t, const char *s, size_t n)
 {
     char *q = room(t, n);
     if (q) {
@@ -299,13 +299,13 @@ static void put_indent(struct jtext *t, int depth, int space)
             t->len += n + 1;
         }
     } else if (space && t->indent == 0) {
-        put(t, " ", 1);
+        text_put(t, " ", 1);
     }
 }
 
 static void dump(struct jtext *t, const json_t *v, int depth)
 {
-    char num[CT__JSON_REAL_MAX];
+    char scalar[CT__JSON_REAL_MAX];
     if (depth > 64) { /* far deeper than any record: a cycle */
         t->bad = 1;
         return;
@@ -316,49 +316,49 @@ static void dump(struct jtext *t, const json_t *v, int depth)
         json_t *val;
         void *iter = json_object_iter((json_t *)v);
         if (!iter) {
-            put(t, "{}", 2);
+            text_put(t, "{}", 2);
             return;
         }
-        put(t, "{", 1);
+        text_put(t, "{", 1);
         put_indent(t, depth + 1, 0);
         while (iter) {
             key = json_object_iter_key(iter);
             val = json_object_iter_value(iter);
             put_string(t, key, strlen(key));
             if (t->indent < 0)
-                put(t, ":", 1);
+                text_put(t, ":", 1);
             else
-                put(t, ": ", 2);
+                text_put(t, ": ", 2);
             dump(t, val, depth + 1);
             iter = json_object_iter_next((json_t *)v, iter);
             if (iter) {
-                put(t, ",", 1);
+                text_put(t, ",", 1);
                 put_indent(t, depth + 1, 1);
             } else {
                 put_indent(t, depth, 0);
             }
         }
-        put(t, "}", 1);
+        text_put(t, "}", 1);
         return;
     }
     case JSON_ARRAY: {
         size_t n = json_array_size(v);
         if (n == 0) {
-            put(t, "[]", 2);
+            text_put(t, "[]", 2);
             return;
         }
-        put(t, "[", 1);
+        text_put(t, "[", 1);
         put_indent(t, depth + 1, 0);
         for (size_t i = 0; i < n; i++) {
             dump(t, json_array_get(v, i), depth + 1);
             if (i + 1 < n) {
-                put(t, ",", 1);
+                text_put(t, ",", 1);
                 put_indent(t, depth + 1, 1);
             } else {
                 put_indent(t, depth, 0);
             }
         }
-        put(t, "]", 1);
+        text_put(t, "]", 1);
         return;
     }
     case JSON_STRING:
@@ -368,22 +368,22 @@ static void dump(struct jtext *t, const json_t *v, int depth)
         json_int_t i = json_integer_value(v);
         size_t n = 0;
         if (i < 0)
-            num[n++] = '-';
-        n += ct__json_u64(num + n, i < 0 ? 0 - (uint64_t)i : (uint64_t)i);
-        put(t, num, n);
+            scalar[n++] = '-';
+        n += ct__json_u64(scalar + n, i < 0 ? 0 - (uint64_t)i : (uint64_t)i);
+        text_put(t, scalar, n);
         return;
     }
     case JSON_REAL:
-        put(t, num, ct__json_real_prec(num, json_real_value(v), t->prec));
+        text_put(t, scalar, ct__json_real_prec(scalar, json_real_value(v), t->prec));
         return;
     case JSON_TRUE:
-        put(t, "true", 4);
+        text_put(t, "true", 4);
         return;
     case JSON_FALSE:
-        put(t, "false", 5);
+        text_put(t, "false", 5);
         return;
     case JSON_NULL:
-        put(t, "null", 4);
+        text_put(t, "null", 4);
         return;
     }
 }

@@ -36,7 +36,7 @@ static struct {
     const xmlChar *(*value)(xmlTextReader *r);
     int (*depth)(xmlTextReader *r);
     int (*is_empty)(xmlTextReader *r);
-    int (*line)(xmlTextReader *r);
+    int (*line_number)(xmlTextReader *r);
     void (*set_error_handler)(xmlTextReader *r, xmlTextReaderErrorFunc f, void *arg);
     void (*free_reader)(xmlTextReader *r);
     void (*set_generic_error)(void *ctx, xmlGenericErrorFunc f);
@@ -74,7 +74,7 @@ static void load_xml(void)
     RESOLVE(value, "xmlTextReaderConstValue");
     RESOLVE(depth, "xmlTextReaderDepth");
     RESOLVE(is_empty, "xmlTextReaderIsEmptyElement");
-    RESOLVE(line, "xmlTextReaderGetParserLineNumber");
+    RESOLVE(line_number, "xmlTextReaderGetParserLineNumber");
     RESOLVE(set_error_handler, "xmlTextReaderSetErrorHandler");
     RESOLVE(free_reader, "xmlFreeTextReader");
     RESOLVE(set_generic_error, "xmlSetGenericErrorFunc");
@@ -194,8 +194,8 @@ int ct__xml_empty(struct ct__xml *x)
 
 int ct__xml_line(struct ct__xml *x)
 {
-    int line = api.line(x->r);
-    return line > 0 ? line : 0;
+    int n = api.line_number(x->r);
+    return n > 0 ? n : 0;
 }
 
 void ct__xml_close(struct ct__xml *x)
