@@ -15,11 +15,11 @@
 #include <cmocka.h>
 
 #include "agent/agent.h"
-#include "backends.h"
 #include "carbontracker.h"
 #include "cpu_fixture.h"
 #include "ct_assert.h"
 #include "energy/meter.h"
+#include "meter_harness.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 
@@ -175,30 +175,18 @@ static void test_tracker_measures_through_the_agent(void **state)
 
 /* The agent meter alone (as the tracker's ledger drives it), on the fixture's agent. */
 struct meter_fx {
-    struct ct__settings settings;
-    struct ct__probe_ctx ctx;
-    void *state;
+    ct_options o;
+    struct mh h;
     struct ct__reading r[CT_MAX_DEVICES];
 };
 
 static void meter_open(struct fx *f, struct meter_fx *m)
 {
-    ct_options o = options(f, f->user_sys);
-    o.settings = (const char *const *)f->settings;
-    char why[512] = "";
-    memset(m, 0, sizeof(*m));
-    assert_int_equal(ct__backends_resolve(&m->settings, &o, why, sizeof(why)), CT_OK);
-    m->ctx = (struct ct__probe_ctx){.sysfs_fd = -1, .proc_fd = -1, .settings = &m->settings};
-    assert_int_equal(ct__meter_agent.probe(&m->ctx, &m->state, why, sizeof(why)), CT_OK);
-    assert_int_equal(ct__meter_agent.describe(m->state, (struct ct__meter_dev[CT_MAX_DEVICES]){0},
-                                              CT_MAX_DEVICES),
-                     2);
-}
-
-static void meter_close(struct meter_fx *m)
-{
-    ct__meter_agent.close(m->state);
-    ct__settings_free(&m->settings);
+    m->o = options(f, f->user_sys);
+    m->o.settings = (const char *const *)f->settings;
+    mh_init(&m->h);
+    assert_int_equal(mh_probe(&m->h, &m->o, &ct__meter_agent, CT_MAX_DEVICES), CT_OK);
+    assert_int_equal(m->h.n, 2);
 }
 
 /* The connected Unix sockets of this process whose peer is the agent: the meter's, found from
@@ -246,18 +234,18 @@ static void test_meter_reconnects_to_the_same_agent(void **state)
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 3000000), 0);
     usleep(20000); /* past the agent's 10 ms read coalescing */
     uint64_t now = 1000000000ull;
-    assert_int_equal(ct__meter_agent.read(m.state, now, m.r), CT_OK);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now, m.r), CT_OK);
     assert_int_equal(m.r[0].energy_uj, 3000000);
     assert_int_equal(m.r[0].lost, 0);
 
     assert_int_equal(shutdown(mine, SHUT_RDWR), 0); /* as the agent does to an idle client */
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 1500000), 0);
     usleep(20000);
-    assert_int_equal(ct__meter_agent.read(m.state, now + 1000000000ull, m.r), CT_OK);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now + 1000000000ull, m.r), CT_OK);
     assert_int_equal(m.r[0].energy_uj, 4500000); /* exact: the same counters */
     assert_int_equal(m.r[0].lost, 0);
     assert_int_equal(m.r[1].lost, 0);
-    meter_close(&m);
+    mh_close(&m.h);
 }
 
 /* A restarted agent counts from its own start: the energy while no agent ran is missing and the
@@ -271,35 +259,35 @@ static void test_meter_reconnects_to_a_restarted_agent(void **state)
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 2000000), 0);
     usleep(20000);
     uint64_t now = 1000000000ull;
-    assert_int_equal(ct__meter_agent.read(m.state, now, m.r), CT_OK);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now, m.r), CT_OK);
     assert_int_equal(m.r[0].energy_uj, 2000000);
 
     stop_agent(f);
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 700000), 0); /* no agent: missed */
-    assert_int_equal(ct__meter_agent.read(m.state, now + 1000000000ull, m.r), CT_EIO);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now + 1000000000ull, m.r), CT_EIO);
     assert_int_equal(m.r[0].energy_uj, 2000000);
     assert_int_equal(m.r[0].lost, 1);
     char why[256] = "";
-    ct__meter_agent.read_error(m.state, why, sizeof(why));
+    ct__meter_agent.read_error(m.h.state, why, sizeof(why));
     ct_assert_contains(why, f->sock);
 
     start_agent(f);
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 400000), 0);
     usleep(20000);
     /* 2 s after the failed try: not yet tried again */
-    assert_int_equal(ct__meter_agent.read(m.state, now + 3000000000ull, m.r), CT_EIO);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now + 3000000000ull, m.r), CT_EIO);
     assert_int_equal(m.r[0].lost, 1);
     /* 6 s after: connected; the new agent's 0.4 J since its start are added, the gap is lost */
-    assert_int_equal(ct__meter_agent.read(m.state, now + 7000000000ull, m.r), CT_OK);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now + 7000000000ull, m.r), CT_OK);
     assert_int_equal(m.r[0].energy_uj, 2400000);
     assert_int_equal(m.r[0].lost, 1);
     assert_int_equal(pcf_advance(f->agent_sys, "intel-rapl:0", 100000), 0);
     usleep(20000);
-    assert_int_equal(ct__meter_agent.read(m.state, now + 8000000000ull, m.r), CT_OK);
+    assert_int_equal(ct__meter_agent.read(m.h.state, now + 8000000000ull, m.r), CT_OK);
     assert_int_equal(m.r[0].energy_uj, 2500000);
     assert_int_equal(m.r[0].lost, 0); /* this reading missed nothing */
-    assert_int_equal(ct__meter_agent.max_interval_ns(m.state), 10000000000ull);
-    meter_close(&m);
+    assert_int_equal(ct__meter_agent.max_interval_ns(m.h.state), 10000000000ull);
+    mh_close(&m.h);
 }
 
 static void test_live_socket_is_not_taken_over(void **state)

@@ -16,6 +16,7 @@
 #include "cpu_fixture.h"
 #include "ct_assert.h"
 #include "energy/meter.h"
+#include "meter_harness.h"
 #include "meters.h"
 #include "powercap_fixture.h"
 #include "util/sysfs.h"
@@ -36,16 +37,8 @@ struct fx {
     char msr[600];  /* msr device directory, inside root */
     char setting[700];
     const char *settings_list[2];
-    int sysfs_fd, proc_fd;
     ct_options opts;
-    struct ct__settings settings;
-    struct ct__probe_ctx ctx;
-    const struct ct__meter_ops *m;
-    void *state;
-    char why[2048];
-    uint64_t t0_ns;
-    int n;
-    struct ct__meter_dev devs[16];
+    struct mh h; /* the meter under test */
     struct ct__reading out[16];
 };
 
@@ -53,7 +46,7 @@ static int setup(void **st)
 {
     static struct fx f;
     memset(&f, 0, sizeof(f));
-    f.sysfs_fd = f.proc_fd = -1;
+    mh_init(&f.h);
     if (pcf_mkroot(f.root, sizeof(f.root), "test_cpu_meters") < 0)
         return -1;
     snprintf(f.proc, sizeof(f.proc), "%s/proc", f.root);
@@ -72,69 +65,45 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     struct fx *f = *st;
-    if (f->m)
-        f->m->close(f->state);
-    f->state = NULL;
+    mh_close(&f->h);
     assert_int_equal(cpf_perf_open_count(), 0); /* close() gives every counter back */
     cpf_perf_uninstall();
-    ct__settings_free(&f->settings);
-    if (f->sysfs_fd >= 0)
-        close(f->sysfs_fd);
-    if (f->proc_fd >= 0)
-        close(f->proc_fd);
     return pcf_remove(f->root) < 0 ? -1 : 0;
 }
 
-static void open_roots(struct fx *f)
+/* The probe context on the fixture's roots (the proc root lies inside the sysfs root: made
+ * before it is opened). */
+static struct ct__probe_ctx *context(struct fx *f)
 {
-    if (f->sysfs_fd < 0) {
+    if (!f->h.resolved)
         assert_int_equal(cpf_write(f->root, "proc/.keep", ""), 0);
-        f->sysfs_fd = ct__root_open(f->root);
-        f->proc_fd = ct__root_open(f->proc);
-        char why[256];
-        assert_int_equal(ct__backends_resolve(&f->settings, &f->opts, why, sizeof(why)), CT_OK);
-    }
-    f->ctx.sysfs_fd = f->sysfs_fd;
-    f->ctx.proc_fd = f->proc_fd;
-    f->ctx.opts = &f->opts;
-    f->ctx.settings = &f->settings;
+    return mh_context(&f->h, &f->opts);
 }
 
 static int probe(struct fx *f, const struct ct__meter_ops *m)
 {
-    open_roots(f);
-    f->m = m;
-    f->why[0] = '\0';
-    int rc = m->probe(&f->ctx, &f->state, f->why, sizeof(f->why));
-    f->t0_ns = ct__now_ns();
-    if (rc == CT_OK) {
-        f->n = m->describe(f->state, f->devs, 16);
-        assert_in_range(f->n, 1, 16);
-    } else {
-        assert_null(f->state);
-        f->m = NULL;
-    }
-    return rc;
+    context(f);
+    return mh_probe(&f->h, &f->opts, m, 16);
 }
 
 static void probe_ok(struct fx *f, const struct ct__meter_ops *m)
 {
     int rc = probe(f, m);
     if (rc != CT_OK)
-        fail_msg("probe %s: %d %s", m->name, rc, f->why);
+        fail_msg("probe %s: %d %s", m->name, rc, f->h.why);
 }
 
 static int read_at(struct fx *f, double at_s)
 {
-    return f->m->read(f->state, f->t0_ns + (uint64_t)(at_s * 1e9), f->out);
+    return f->h.m->read(f->h.state, f->h.t0_ns + (uint64_t)(at_s * 1e9), f->out);
 }
 
 static void assert_names(struct fx *f, const char *const *names, int n)
 {
-    assert_int_equal(f->n, n);
+    assert_int_equal(f->h.n, n);
     for (int i = 0; i < n; i++) {
-        assert_string_equal(f->devs[i].name, names[i]);
-        assert_int_equal(f->devs[i].provenance, CT_PROVENANCE_MEASURED);
+        assert_string_equal(f->h.devs[i].name, names[i]);
+        assert_int_equal(f->h.devs[i].provenance, CT_PROVENANCE_MEASURED);
     }
 }
 
@@ -184,8 +153,8 @@ static void test_perf_trace(void **st)
     probe_ok(f, &ct__meter_rapl_perf);
     const char *const names[] = {"cpu:0", "dram:0", "cpu:1", "dram:1"};
     assert_names(f, names, 4);
-    ct_assert_contains(f->devs[0].info, "cpu 0");
-    ct_assert_contains(f->devs[2].info, "cpu 4");
+    ct_assert_contains(f->h.devs[0].info, "cpu 0");
+    ct_assert_contains(f->h.devs[2].info, "cpu 4");
     /* A step trace: 10 s at 80 W, 5 s at 170.5 W, 20 s at 12 W on package 0; the others
      * constant. Read every second, as the sampler would. */
     const double steps[][2] = {{80.0, 10}, {170.5, 5}, {12.0, 20}};
@@ -207,7 +176,7 @@ static void test_perf_trace(void **st)
     ct_assert_double_within(6.0 * t, joules(f, 3), 6.0 * t * 1e-3);
     for (int i = 0; i < 4; i++)
         assert_false(f->out[i].lost);
-    assert_null(f->m->max_interval_ns); /* the kernel accumulates 64 bits: nothing wraps */
+    assert_null(f->h.m->max_interval_ns); /* the kernel accumulates 64 bits: nothing wraps */
 }
 
 static void test_perf_no_ram_event(void **st)
@@ -224,7 +193,7 @@ static void test_perf_not_here(void **st)
     struct fx *f = *st;
     assert_int_equal(cpf_topology(f->root, 2, 2), 0);
     assert_int_equal(probe(f, &ct__meter_rapl_perf), CT_ENOTSUP);
-    ct_assert_contains(f->why, "bus/event_source/devices/power");
+    ct_assert_contains(f->h.why, "bus/event_source/devices/power");
 }
 
 static void test_perf_paranoid(void **st)
@@ -234,9 +203,9 @@ static void test_perf_paranoid(void **st)
     assert_int_equal(cpf_write(f->proc, "sys/kernel/perf_event_paranoid", "2"), 0);
     cpf_perf_fail_open(EACCES);
     assert_int_equal(probe(f, &ct__meter_rapl_perf), CT_EPERM);
-    ct_assert_contains(f->why, "perf_event_paranoid is 2");
-    ct_assert_contains(f->why, "sudo sysctl kernel.perf_event_paranoid=0");
-    ct_assert_contains(f->why, "setcap cap_perfmon=ep");
+    ct_assert_contains(f->h.why, "perf_event_paranoid is 2");
+    ct_assert_contains(f->h.why, "sudo sysctl kernel.perf_event_paranoid=0");
+    ct_assert_contains(f->h.why, "setcap cap_perfmon=ep");
     assert_int_equal(cpf_perf_open_count(), 0);
 }
 
@@ -246,11 +215,11 @@ static void test_perf_garbage_event(void **st)
     perf_two_sockets(f, 1);
     assert_int_equal(cpf_write(f->root, "devices/power/events/energy-pkg.scale", "lots"), 0);
     assert_int_equal(probe(f, &ct__meter_rapl_perf), CT_EIO);
-    ct_assert_contains(f->why, "energy-pkg.scale");
+    ct_assert_contains(f->h.why, "energy-pkg.scale");
     assert_int_equal(cpf_perf_pmu(f->root, 23, "0,4", 1), 0);
     assert_int_equal(cpf_write(f->root, "devices/power/cpumask", "0,,4"), 0);
     assert_int_equal(probe(f, &ct__meter_rapl_perf), CT_EIO);
-    ct_assert_contains(f->why, "cpumask");
+    ct_assert_contains(f->h.why, "cpumask");
 }
 
 static void test_perf_lost_and_reset(void **st)
@@ -281,7 +250,7 @@ static void test_perf_lost_and_reset(void **st)
     assert_int_equal(read_at(f, 5), CT_OK);
     ct_assert_double_within(kept + 40.0, joules(f, 0), 0.14);
     char buf[256];
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "1 reset");
 }
 
@@ -326,8 +295,8 @@ static void test_msr_trace_and_wrap(void **st)
     probe_ok(f, &ct__meter_rapl_msr);
     const char *const names[] = {"cpu:0", "dram:0", "cpu:1", "dram:1"};
     assert_names(f, names, 4);
-    ct_assert_contains(f->devs[1].info, "0x619");
-    ct_assert_contains(f->devs[2].info, "cpu 4");
+    ct_assert_contains(f->h.devs[1].info, "0x619");
+    ct_assert_contains(f->h.devs[2].info, "cpu 4");
     /* 120 s at 150 W wraps package 0's counter (1048575 counts, 64 J, left); DRAM at 15.3 uJ. */
     double pkg0 = 0, dram0 = 0;
     for (int k = 1; k <= 120; k++) {
@@ -345,7 +314,7 @@ static void test_msr_trace_and_wrap(void **st)
     ct_assert_double_equal(0.0, joules(f, 3));
     /* 2^32 counts of 2^-16 J (the DRAM's, shorter than the package's 2^-14 J) at 1000 W:
      * 65.536 s to wrap; read at least every 32.768 s. */
-    ct_assert_double_within(32.768e9, (double)f->m->max_interval_ns(f->state), 1e3);
+    ct_assert_double_within(32.768e9, (double)f->h.m->max_interval_ns(f->h.state), 1e3);
 }
 
 static void test_msr_reset(void **st)
@@ -361,7 +330,7 @@ static void test_msr_reset(void **st)
     assert_int_equal(read_at(f, 2), CT_OK);
     ct_assert_double_within(50.0, joules(f, 0), 0.05);
     char buf[256];
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "1 reset");
 }
 
@@ -381,7 +350,7 @@ static void test_msr_amd(void **st)
     assert_int_equal(read_at(f, 1), CT_OK);
     ct_assert_double_within(280.0, joules(f, 0), 0.28);
     /* 65.5 kJ at 1000 W */
-    ct_assert_double_within(32.768e9, (double)f->m->max_interval_ns(f->state), 1e3);
+    ct_assert_double_within(32.768e9, (double)f->h.m->max_interval_ns(f->h.state), 1e3);
 }
 
 static void test_msr_not_loaded_and_denied(void **st)
@@ -390,14 +359,14 @@ static void test_msr_not_loaded_and_denied(void **st)
     assert_int_equal(cpf_topology(f->root, 2, 2), 0);
     write_cpuinfo(f, "GenuineIntel", 6, 85);
     assert_int_equal(probe(f, &ct__meter_rapl_msr), CT_ENOTSUP);
-    ct_assert_contains(f->why, "/dev/cpu/0/msr");
-    ct_assert_contains(f->why, "sudo modprobe msr");
+    ct_assert_contains(f->h.why, "/dev/cpu/0/msr");
+    ct_assert_contains(f->h.why, "sudo modprobe msr");
     assert_int_equal(cpf_msr_set(f->msr, 0, MSR_UNIT, 0xA0E03ULL), 0);
     assert_int_equal(cpf_write(f->msr, "0/.ct-fault-msr", "EACCES"), 0);
     assert_int_equal(probe(f, &ct__meter_rapl_msr), CT_EPERM);
-    ct_assert_contains(f->why, "permission denied");
-    ct_assert_contains(f->why, "setcap cap_sys_rawio=ep");
-    ct_assert_contains(f->why, "SUBSYSTEM==\"msr\"");
+    ct_assert_contains(f->h.why, "permission denied");
+    ct_assert_contains(f->h.why, "setcap cap_sys_rawio=ep");
+    ct_assert_contains(f->h.why, "SUBSYSTEM==\"msr\"");
 }
 
 static void test_msr_no_rapl(void **st)
@@ -407,15 +376,13 @@ static void test_msr_no_rapl(void **st)
     write_cpuinfo(f, "GenuineIntel", 6, 85);
     assert_int_equal(cpf_msr_set(f->msr, 0, 0x10, 1), 0); /* a CPU whose file ends before 0x606 */
     assert_int_equal(probe(f, &ct__meter_rapl_msr), CT_ENOTSUP);
-    ct_assert_contains(f->why, "no RAPL");
+    ct_assert_contains(f->h.why, "no RAPL");
     /* no topology at all: not here, saying what was looked for */
     assert_int_equal(pcf_remove(f->root), 0);
     assert_int_equal(cpf_write(f->root, "proc/cpuinfo", "processor\t: 0"), 0);
-    close(f->sysfs_fd);
-    f->sysfs_fd = ct__root_open(f->root);
-    f->ctx.sysfs_fd = f->sysfs_fd;
+    mh_reopen_sysfs(&f->h, &f->opts);
     assert_int_equal(probe(f, &ct__meter_rapl_msr), CT_ENOTSUP);
-    ct_assert_contains(f->why, "devices/system/cpu/online");
+    ct_assert_contains(f->h.why, "devices/system/cpu/online");
 }
 
 static void test_msr_vanishes(void **st)
@@ -447,7 +414,7 @@ static void test_amd_energy_trace(void **st)
     probe_ok(f, &ct__meter_amd_energy);
     const char *const names[] = {"cpu:0", "cpu:1"};
     assert_names(f, names, 2);
-    ct_assert_contains(f->devs[1].info, "class/hwmon/hwmon3/energy6_input");
+    ct_assert_contains(f->h.devs[1].info, "class/hwmon/hwmon3/energy6_input");
     uint64_t e5 = 5000000ULL, e6 = 5000000ULL;
     double truth = 0;
     for (int k = 1; k <= 30; k++) {
@@ -498,17 +465,17 @@ static void test_amd_energy_denied_and_absent(void **st)
 {
     struct fx *f = *st;
     assert_int_equal(probe(f, &ct__meter_amd_energy), CT_ENOTSUP);
-    ct_assert_contains(f->why, "no amd_energy chip");
+    ct_assert_contains(f->h.why, "no amd_energy chip");
     assert_int_equal(cpf_amd_energy(f->root, 2, 1, 2, 1ULL), 0);
     assert_int_equal(cpf_hwmon_write(f->root, 2, ".ct-fault-energy3_input", "EACCES"), 0);
     assert_int_equal(probe(f, &ct__meter_amd_energy), CT_EPERM);
-    ct_assert_contains(f->why, "energy3_input: permission denied");
-    ct_assert_contains(f->why, "ATTR{name}==\"amd_energy\"");
+    ct_assert_contains(f->h.why, "energy3_input: permission denied");
+    ct_assert_contains(f->h.why, "ATTR{name}==\"amd_energy\"");
     /* a chip with per-core counters only */
     assert_int_equal(cpf_hwmon_unlink(f->root, 2, ".ct-fault-energy3_input"), 0);
     assert_int_equal(cpf_hwmon_write(f->root, 2, "energy3_label", "Ecore002"), 0);
     assert_int_equal(probe(f, &ct__meter_amd_energy), CT_ENOTSUP);
-    ct_assert_contains(f->why, "no Esocket");
+    ct_assert_contains(f->h.why, "no Esocket");
 }
 
 /* ---- the cpu-package domain's order -----------------------------------------------------------*/
@@ -541,11 +508,11 @@ static void test_fallback_chain(void **st)
     msr_skx(f);
     perf_two_sockets(f, 1);
     assert_int_equal(cpf_write(f->proc, "stat", "cpu  1 0 1 10 0 0 0 0 0 0"), 0);
-    open_roots(f);
+    struct ct__probe_ctx *ctx = context(f);
     static struct ct__meter_set set;
     int order[2] = {CT__COMP_CPU, 0};
     char why[256];
-    assert_int_equal(ct__meters_select(&set, ct__meters, &f->ctx, order, 1, 1, why, sizeof(why)),
+    assert_int_equal(ct__meters_select(&set, ct__meters, ctx, order, 1, 1, why, sizeof(why)),
                      CT_OK);
     int seen = 0;
     for (int i = 0; i < set.n_probes; i++) {

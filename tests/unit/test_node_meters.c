@@ -18,6 +18,7 @@
 #include "ct_assert.h"
 #include "energy/ipmi_dcmi.h"
 #include "energy/meter.h"
+#include "meter_harness.h"
 #include "powercap_fixture.h"
 #include "proc_fixture.h"
 #include "util/sysfs.h"
@@ -39,16 +40,8 @@ struct fx {
     char dev[600]; /* the BMC device (a plain file) */
     char set_dev[700];
     const char *settings_list[2];
-    int sysfs_fd;
     ct_options opts;
-    struct ct__settings settings;
-    struct ct__probe_ctx ctx;
-    const struct ct__meter_ops *m;
-    void *state;
-    char why[2048];
-    uint64_t t0_ns;
-    int n;
-    struct ct__meter_dev devs[8];
+    struct mh h; /* the meter under test */
     struct ct__reading out[8];
     char *old_path;
 };
@@ -57,7 +50,7 @@ static int setup(void **st)
 {
     static struct fx f;
     memset(&f, 0, sizeof(f));
-    f.sysfs_fd = -1;
+    mh_init(&f.h);
     if (pcf_mkroot(f.root, sizeof(f.root), "test_node_meters") < 0)
         return -1;
     snprintf(f.bin, sizeof(f.bin), "%s/bin", f.root);
@@ -79,12 +72,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     struct fx *f = *st;
-    if (f->m)
-        f->m->close(f->state);
-    f->state = NULL;
-    ct__settings_free(&f->settings);
-    if (f->sysfs_fd >= 0)
-        close(f->sysfs_fd);
+    mh_close(&f->h);
     setenv("PATH", f->old_path, 1);
     free(f->old_path);
     return pcf_remove(f->root) < 0 ? -1 : 0;
@@ -92,32 +80,12 @@ static int teardown(void **st)
 
 static int probe(struct fx *f, const struct ct__meter_ops *m)
 {
-    if (f->sysfs_fd < 0) {
-        f->sysfs_fd = ct__root_open(f->root);
-        char why[256];
-        assert_int_equal(ct__backends_resolve(&f->settings, &f->opts, why, sizeof(why)), CT_OK);
-    }
-    f->ctx.sysfs_fd = f->sysfs_fd;
-    f->ctx.proc_fd = -1;
-    f->ctx.opts = &f->opts;
-    f->ctx.settings = &f->settings;
-    f->m = m;
-    f->why[0] = '\0';
-    int rc = m->probe(&f->ctx, &f->state, f->why, sizeof(f->why));
-    f->t0_ns = ct__now_ns();
-    if (rc == CT_OK) {
-        f->n = m->describe(f->state, f->devs, 8);
-        assert_in_range(f->n, 1, 8);
-    } else {
-        assert_null(f->state);
-        f->m = NULL;
-    }
-    return rc;
+    return mh_probe(&f->h, &f->opts, m, 8);
 }
 
 static int read_at(struct fx *f, double at_s)
 {
-    return f->m->read(f->state, f->t0_ns + (uint64_t)(at_s * 1e9), f->out);
+    return f->h.m->read(f->h.state, f->h.t0_ns + (uint64_t)(at_s * 1e9), f->out);
 }
 
 static double joules(const struct fx *f, int i)
@@ -135,11 +103,11 @@ static void test_acpi_trace(void **st)
     assert_int_equal(cpf_hwmon_write(f->root, 2, "power1_average_interval", "1000"), 0);
     assert_int_equal(cpf_hwmon(f->root, "platform/coretemp.0", 1, "coretemp"), 0);
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_OK);
-    assert_int_equal(f->n, 1);
-    assert_string_equal(f->devs[0].name, "node");
-    assert_int_equal(f->devs[0].provenance, CT_PROVENANCE_INTEGRATED);
+    assert_int_equal(f->h.n, 1);
+    assert_string_equal(f->h.devs[0].name, "node");
+    assert_int_equal(f->h.devs[0].provenance, CT_PROVENANCE_INTEGRATED);
     assert_int_equal(ct__meter_acpi_power_meter.component, CT__COMP_NODE);
-    ct_assert_double_equal(1e9, (double)f->m->max_interval_ns(f->state));
+    ct_assert_double_equal(1e9, (double)f->h.m->max_interval_ns(f->h.state));
     /* A step trace: each second's average written before that second's read. */
     double truth = 0;
     for (int k = 1; k <= 60; k++) {
@@ -159,7 +127,7 @@ static void test_acpi_trace(void **st)
     truth += 800.0;
     ct_assert_double_within(truth, joules(f, 0), truth * 0.02);
     char buf[256];
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "1 reading skipped");
     /* the file vanishes (meter gone): lost, the energy so far kept */
     assert_int_equal(cpf_hwmon_write(f->root, 2, "power1_average", ""), 0);
@@ -180,7 +148,7 @@ static void test_acpi_device_dir(void **st)
     assert_int_equal(symlink(target, path), 0);
     assert_int_equal(cpf_write(f->root, "devices/" ACPI_DEV "/power1_average", "250000000"), 0);
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_OK);
-    ct_assert_contains(f->devs[0].info, "hwmon0/device/power1_average");
+    ct_assert_contains(f->h.devs[0].info, "hwmon0/device/power1_average");
     assert_int_equal(cpf_write(f->root, "devices/" ACPI_DEV "/power1_average", "250000000"), 0);
     assert_int_equal(read_at(f, 10), CT_OK);
     ct_assert_double_within(2500.0, joules(f, 0), 2500.0 * 0.02);
@@ -190,14 +158,14 @@ static void test_acpi_bad_input(void **st)
 {
     struct fx *f = *st;
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_ENOTSUP);
-    ct_assert_contains(f->why, "no power_meter chip");
+    ct_assert_contains(f->h.why, "no power_meter chip");
     assert_int_equal(cpf_hwmon(f->root, ACPI_DEV, 4, "power_meter"), 0);
     assert_int_equal(cpf_hwmon_write(f->root, 4, "power1_average", "watts"), 0);
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_EIO);
-    ct_assert_contains(f->why, "not a number of microwatts");
+    ct_assert_contains(f->h.why, "not a number of microwatts");
     assert_int_equal(cpf_hwmon_write(f->root, 4, "power1_average", "4294967295000"), 0);
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_EIO);
-    ct_assert_contains(f->why, "no reading");
+    ct_assert_contains(f->h.why, "no reading");
     /* garbage in mid-run: that reading fails, the device is lost for it, energy kept */
     assert_int_equal(cpf_hwmon_write(f->root, 4, "power1_average", "100000000"), 0);
     assert_int_equal(probe(f, &ct__meter_acpi_power_meter), CT_OK);
@@ -267,9 +235,9 @@ static void test_ipmi_trace(void **st)
     struct fx *f = *st;
     install_ipmitool(f, 300, "ok");
     assert_int_equal(probe(f, &ct__meter_ipmi_dcmi), CT_OK);
-    assert_string_equal(f->devs[0].name, "node:bmc");
-    assert_int_equal(f->devs[0].provenance, CT_PROVENANCE_INTEGRATED);
-    ct_assert_contains(f->devs[0].info, "dcmi power reading");
+    assert_string_equal(f->h.devs[0].name, "node:bmc");
+    assert_int_equal(f->h.devs[0].provenance, CT_PROVENANCE_INTEGRATED);
+    ct_assert_contains(f->h.devs[0].info, "dcmi power reading");
     /* 20 s: 300 W for 10 s then 330 W; the reading is held between answers (one a second). */
     double truth = 0;
     for (int k = 1; k <= 20; k++) {
@@ -284,7 +252,7 @@ static void test_ipmi_trace(void **st)
     ct_assert_double_within(truth, joules(f, 0), truth * 0.02);
     assert_false(f->out[0].lost);
     char buf[512];
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "330 W now");
 }
 
@@ -293,13 +261,13 @@ static void test_ipmi_failures(void **st)
     struct fx *f = *st;
     /* no device: not tried at all (ipmitool not run) */
     assert_int_equal(probe(f, &ct__meter_ipmi_dcmi), CT_ENOTSUP);
-    ct_assert_contains(f->why, "modprobe ipmi_si");
+    ct_assert_contains(f->h.why, "modprobe ipmi_si");
     install_ipmitool(f, 300, "error");
     assert_int_equal(probe(f, &ct__meter_ipmi_dcmi), CT_EIO);
-    ct_assert_contains(f->why, "Could not open device at /dev/ipmi0");
+    ct_assert_contains(f->h.why, "Could not open device at /dev/ipmi0");
     install_ipmitool(f, 300, "garbage");
     assert_int_equal(probe(f, &ct__meter_ipmi_dcmi), CT_EIO);
-    ct_assert_contains(f->why, "Power: lots");
+    ct_assert_contains(f->h.why, "Power: lots");
     /* works, then hangs: killed after the timeout, the energy so far kept, lost when it stays
      * silent */
     install_ipmitool(f, 200, "ok");
@@ -313,14 +281,14 @@ static void test_ipmi_failures(void **st)
     ct_assert_double_within(400.0, kept, 8.0);
     assert_int_equal(read_at(f, 8), CT_EIO); /* 6 s later: killed */
     char buf[512];
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "no answer within 5 s");
     assert_int_equal(cpf_write(f->root, "bin/mode", "error"), 0);
     read_at(f, 9); /* starts one that fails */
     settle();
     read_at(f, 40); /* collects the failure: 38 s without an answer */
     assert_true(f->out[0].lost);
-    f->m->detail(f->state, buf, sizeof(buf));
+    f->h.m->detail(f->h.state, buf, sizeof(buf));
     ct_assert_contains(buf, "Could not open device");
 }
 
